@@ -1,0 +1,30 @@
+# `make run` installs and starts the service; `make test` installs what tests need and runs them.
+PYTHON ?= python3
+VENV ?= .venv
+MONGO_VENV ?= .venv-mongo
+PY = $(VENV)/bin/python
+
+.PHONY: install run test bench clean
+
+$(VENV)/.installed: setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+# The MongoDB-wire test server pins its own pymongo, so it lives in a venv of its own.
+$(MONGO_VENV)/.installed:
+	$(PYTHON) -m venv $(MONGO_VENV)
+	$(MONGO_VENV)/bin/pip install -q 'nx-27017==0.8.1'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) bin/run.py
+
+test: $(VENV)/.installed $(MONGO_VENV)/.installed
+	NX27017_BIN=$(abspath $(MONGO_VENV))/bin/nx-27017 $(PY) -m pytest test $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(MONGO_VENV)

@@ -1,0 +1,3 @@
+from .common_factory import CommonFactory
+
+__all__ = ['CommonFactory']

@@ -1,0 +1,36 @@
+"""Commands that keep their errors' status: pip-services3-commons' Command wraps every exception,
+a 404 NotFound included, into a 500 InvocationException."""
+from typing import Any, Callable, Optional
+
+from pip_services3_commons.commands import ICommand
+from pip_services3_commons.errors import ApplicationException, BadRequestException, InvocationException
+from pip_services3_commons.run import Parameters
+from pip_services3_commons.validate import Schema
+
+
+class Command(ICommand):
+
+    def __init__(self, name: str, schema: Optional[Schema], function: Callable[[Optional[str], Parameters], Any]):
+        self._name = name
+        self._schema = schema
+        self._function = function
+
+    def get_name(self) -> str:
+        return self._name
+
+    def validate(self, args: Parameters):
+        return self._schema.validate(args) if self._schema is not None else []
+
+    def execute(self, correlation_id: Optional[str], args: Parameters) -> Any:
+        if self._schema is not None:
+            self._schema.validate_and_throw_exception(correlation_id, args)
+        try:
+            return self._function(correlation_id, args)
+        except ApplicationException:
+            raise
+        except ValueError as ex:
+            # conversions of bad input that slipped past the schema
+            raise BadRequestException(correlation_id, 'BAD_REQUEST', str(ex)).wrap(ex)
+        except Exception as ex:
+            raise InvocationException(correlation_id, 'EXEC_FAILED',
+                                      f'Execution {self._name} failed: {ex}').wrap(ex)

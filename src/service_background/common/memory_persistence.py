@@ -1,0 +1,172 @@
+"""In-memory persistence base, fixing what pip-services3-data's IdentifiableMemoryPersistence gets
+wrong (SPEC.md): it stores and returns copies of typed objects, sorts when asked, pages with a cap,
+and offers ``modify`` for read-modify-write under one lock. With a ``FileJournal`` attached, every
+write is made durable before the call returns."""
+import threading
+from typing import Any, Callable, Dict, Hashable, List, Optional
+
+from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.data import DataPage, IdGenerator, PagingParams
+from pip_services3_commons.refer import IReferenceable, IReferences
+from pip_services3_commons.run import ICleanable, IOpenable
+from pip_services3_components.log import CompositeLogger
+
+MAX_PAGE_SIZE = 100
+
+Predicate = Callable[[Any], bool]
+
+
+class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
+
+    def __init__(self, data_class: type):
+        self._data_class = data_class
+        self._items: Dict[Hashable, Any] = {}
+        self._lock = threading.RLock()
+        self._logger = CompositeLogger()
+        self._journal = None  # a FileJournal makes this a file persistence
+        self._opened = False
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def configure(self, config: ConfigParams):
+        if self._journal is not None:
+            self._journal.configure(config)
+
+    def set_references(self, references: IReferences):
+        self._logger.set_references(references)
+
+    def is_open(self) -> bool:
+        return self._opened
+
+    def open(self, correlation_id: Optional[str]):
+        with self._lock:
+            if self._journal is not None:
+                self._items = {}
+                for item in self._journal.load(self._data_class):
+                    self._items[self._key(item)] = item
+                self._journal.compact(self._items)
+            self._on_loaded()
+            self._opened = True
+
+    def close(self, correlation_id: Optional[str]):
+        with self._lock:
+            if self._journal is not None:
+                self._journal.close()
+            self._opened = False
+
+    def clear(self, correlation_id: Optional[str]):
+        with self._lock:
+            self._items = {}
+            self._on_loaded()
+            if self._journal is not None:
+                self._journal.compact({})
+
+    # --- hooks for subclasses ---------------------------------------------------------------
+    def _key(self, item: Any) -> Hashable:
+        return item.id
+
+    def _on_loaded(self):
+        """Called under the lock after the item set was replaced: rebuild any index here."""
+
+    def _on_saved(self, old: Optional[Any], new: Any):
+        """Called under the lock after an item was stored: keep indexes in step here."""
+
+    def _on_deleted(self, old: Any):
+        """Called under the lock after an item was removed."""
+
+    # --- reads: always copies -----------------------------------------------------------------
+    def _get_one_by_key(self, correlation_id: Optional[str], key: Hashable) -> Optional[Any]:
+        with self._lock:
+            item = self._items.get(key)
+            return item.clone() if item is not None else None
+
+    def get_one_by_id(self, correlation_id: Optional[str], id: Any) -> Optional[Any]:
+        return self._get_one_by_key(correlation_id, id)
+
+    def get_list_by_filter(self, correlation_id: Optional[str], predicate: Optional[Predicate] = None,
+                           sort: Optional[Callable] = None) -> List[Any]:
+        with self._lock:
+            items = [i for i in self._items.values() if predicate is None or predicate(i)]
+            if sort is not None:
+                items.sort(key=sort)
+            return [i.clone() for i in items]
+
+    def get_count_by_filter(self, correlation_id: Optional[str], predicate: Optional[Predicate] = None) -> int:
+        with self._lock:
+            return sum(1 for i in self._items.values() if predicate is None or predicate(i))
+
+    def get_page_by_filter(self, correlation_id: Optional[str], predicate: Optional[Predicate],
+                           paging: Optional[PagingParams], sort: Optional[Callable] = None) -> DataPage:
+        paging = paging if paging is not None else PagingParams()
+        skip = paging.get_skip(0)
+        take = paging.get_take(MAX_PAGE_SIZE)
+        with self._lock:
+            items = [i for i in self._items.values() if predicate is None or predicate(i)]
+            if sort is not None:
+                items.sort(key=sort)
+            page = [i.clone() for i in items[skip:skip + take]]
+        return DataPage(page, len(items) if paging.total else None)
+
+    # --- writes -------------------------------------------------------------------------------
+    def _store(self, item: Any) -> Any:
+        """Stores ``item`` (caller holds the lock) durably and returns a copy for the caller."""
+        key = self._key(item)
+        old = self._items.get(key)
+        if self._journal is not None:
+            self._journal.append_put(key, item)
+        self._items[key] = item
+        self._on_saved(old, item)
+        if self._journal is not None:
+            self._journal.maybe_compact(self._items)
+        return item.clone()
+
+    def _remove(self, key: Hashable) -> Optional[Any]:
+        old = self._items.get(key)
+        if old is None:
+            return None
+        if self._journal is not None:
+            self._journal.append_delete(key)
+        del self._items[key]
+        self._on_deleted(old)
+        if self._journal is not None:
+            self._journal.maybe_compact(self._items)
+        return old
+
+    def create(self, correlation_id: Optional[str], item: Any) -> Any:
+        item = self._data_class.from_json(item) if isinstance(item, dict) else item.clone()
+        if getattr(item, 'id', None) is None:
+            item.id = IdGenerator.next_long()
+        with self._lock:
+            return self._store(item)
+
+    def set(self, correlation_id: Optional[str], item: Any) -> Any:
+        return self.create(correlation_id, item)
+
+    def update(self, correlation_id: Optional[str], item: Any) -> Optional[Any]:
+        item = self._data_class.from_json(item) if isinstance(item, dict) else item.clone()
+        with self._lock:
+            if self._key(item) not in self._items:
+                return None
+            return self._store(item)
+
+    def modify(self, correlation_id: Optional[str], key: Hashable,
+               change: Callable[[Optional[Any]], Optional[Any]]) -> Optional[Any]:
+        """Atomic read-modify-write: ``change`` gets a copy of the stored item (or None) and returns
+        the item to store, or None to leave the store as it is (the result is then None)."""
+        with self._lock:
+            current = self._items.get(key)
+            new = change(current.clone() if current is not None else None)
+            return self._store(new) if new is not None else None
+
+    def delete_by_key(self, correlation_id: Optional[str], key: Hashable) -> Optional[Any]:
+        with self._lock:
+            return self._remove(key)
+
+    def delete_by_id(self, correlation_id: Optional[str], id: Any) -> Optional[Any]:
+        return self.delete_by_key(correlation_id, id)
+
+    def delete_by_filter(self, correlation_id: Optional[str], predicate: Predicate) -> int:
+        with self._lock:
+            keys = [k for k, i in self._items.items() if predicate(i)]
+            for key in keys:
+                self._remove(key)
+            return len(keys)

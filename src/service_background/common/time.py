@@ -1,0 +1,53 @@
+"""One notion of time for every domain: aware UTC datetimes cut to milliseconds.
+
+Milliseconds because MongoDB keeps no more; cutting everywhere keeps the three persistences equal.
+"""
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from pip_services3_commons.errors import BadRequestException
+
+
+def now() -> datetime:
+    return truncate(datetime.now(timezone.utc))
+
+
+def truncate(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def add_ms(value: datetime, ms: float) -> datetime:
+    return truncate(value + timedelta(milliseconds=ms))
+
+
+def to_datetime(value: Any) -> Optional[datetime]:
+    """Parses None, a datetime, an ISO 8601 string or epoch milliseconds; raises BadRequest on junk."""
+    if value is None or value == '':
+        return None
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, bool):
+        raise BadRequestException(None, 'BAD_DATE', f'Not a date: {value!r}')
+    elif isinstance(value, (int, float)):
+        result = datetime.fromtimestamp(value / 1000.0, timezone.utc)
+    elif isinstance(value, str):
+        try:
+            result = datetime.fromisoformat(value.strip().replace('Z', '+00:00'))
+        except ValueError:
+            raise BadRequestException(None, 'BAD_DATE', f'Not an ISO 8601 date: {value!r}')
+    else:
+        raise BadRequestException(None, 'BAD_DATE', f'Not a date: {value!r}')
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=timezone.utc)
+    return truncate(result.astimezone(timezone.utc))
+
+
+def to_iso(value: Optional[datetime]) -> Optional[str]:
+    if value is None:
+        return None
+    value = to_datetime(value)
+    return value.strftime('%Y-%m-%dT%H:%M:%S.') + f'{value.microsecond // 1000:03d}Z'
+
+
+def to_epoch_ms(value: datetime) -> int:
+    return int(round(value.timestamp() * 1000))

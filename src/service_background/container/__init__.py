@@ -1,0 +1,3 @@
+from .background_process import BackgroundProcess, normalize_switches
+
+__all__ = ['BackgroundProcess', 'normalize_switches']

@@ -1,0 +1,36 @@
+import os
+from typing import Iterable
+
+from pip_services3_container import ProcessContainer
+from pip_services3_rpc.build import DefaultRpcFactory
+
+from ..common.build import CommonFactory
+from ..retries.build import RetriesFactory
+# [jobs import]
+# [tasks import]
+# [cron import]
+
+# config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
+SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
+            'TASKS_DISABLED', 'CRON_DISABLED')
+
+
+def normalize_switches(environ=os.environ, names: Iterable[str] = SWITCHES):
+    """pip-services' mustache treats any non-empty value as true; drop the ones that say false."""
+    for name in names:
+        if environ.get(name, '').strip().lower() in ('', 'false', '0', 'no', 'off'):
+            environ.pop(name, None)
+
+
+class BackgroundProcess(ProcessContainer):
+    """One process with every domain: retries, jobs, tasks, cron."""
+
+    def __init__(self):
+        super().__init__('service-background', 'Background work microservices')
+        self._config_path = os.environ.get('CONFIG_PATH', './config/config.yml')
+        self._factories.add(DefaultRpcFactory())
+        self._factories.add(CommonFactory())
+        self._factories.add(RetriesFactory())
+        # [jobs factory]
+        # [tasks factory]
+        # [cron factory]

@@ -1,0 +1,6 @@
+from .background_process import BackgroundProcess, normalize_switches
+
+
+def main():
+    normalize_switches()
+    BackgroundProcess().run()

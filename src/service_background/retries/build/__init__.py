@@ -1,0 +1,3 @@
+from .retries_factory import RetriesFactory
+
+__all__ = ['RetriesFactory']

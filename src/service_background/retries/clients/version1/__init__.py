@@ -1,0 +1,5 @@
+from .i_retries_client_v1 import IRetriesClientV1
+from .retries_direct_client_v1 import RetriesDirectClientV1
+from .retries_http_client_v1 import RetriesHttpClientV1
+
+__all__ = ['IRetriesClientV1', 'RetriesDirectClientV1', 'RetriesHttpClientV1']

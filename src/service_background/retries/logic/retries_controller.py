@@ -1,0 +1,113 @@
+from typing import List, Optional
+
+from pip_services3_commons.commands import CommandSet, ICommandable
+from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+from pip_services3_commons.errors import NotFoundException
+from pip_services3_commons.refer import Descriptor, DependencyResolver, IReferenceable, IReferences
+from pip_services3_commons.run import IOpenable
+from pip_services3_components.log import CompositeLogger
+
+from ...common import time as t
+from ...common.timer import IntervalTimer
+from ...common.validation import optional_non_negative, require_text, require_text_list
+from ..data.version1 import RetryV1
+from ..persistence import IRetriesPersistence
+from .retries_command_set import RetriesCommandSet
+
+
+class RetriesController(IConfigurable, IReferenceable, IOpenable, ICommandable):
+    """Counts attempts per (group, id) and forgets them when they expire.
+
+    Configuration: options.interval (ms between cleanups, default 60000; 0 turns the cleaner off),
+    options.default_ttl (ms, used when a call gives no ttl; default 3600000)."""
+
+    _default_config = ConfigParams.from_tuples(
+        'dependencies.persistence', 'service-background-retries:persistence:*:*:1.0',
+        'options.interval', 60000,
+        'options.default_ttl', 3600000)
+
+    def __init__(self):
+        self._dependency_resolver = DependencyResolver(self._default_config)
+        self._logger = CompositeLogger()
+        self._persistence: Optional[IRetriesPersistence] = None
+        self._command_set: Optional[RetriesCommandSet] = None
+        self._interval = 60000
+        self._default_ttl = 3600000
+        self._cleaner: Optional[IntervalTimer] = None
+
+    def configure(self, config: ConfigParams):
+        config = config.set_defaults(self._default_config)
+        self._dependency_resolver.configure(config)
+        self._interval = config.get_as_long('options.interval')
+        self._default_ttl = config.get_as_long('options.default_ttl')
+
+    def set_references(self, references: IReferences):
+        self._logger.set_references(references)
+        self._dependency_resolver.set_references(references)
+        self._persistence = self._dependency_resolver.get_one_required('persistence')
+
+    def get_command_set(self) -> CommandSet:
+        if self._command_set is None:
+            self._command_set = RetriesCommandSet(self)
+        return self._command_set
+
+    def is_open(self) -> bool:
+        return self._cleaner is not None
+
+    def open(self, correlation_id: Optional[str]):
+        self._cleaner = IntervalTimer('retries-cleaner', lambda: self.delete_expired(None),
+                                      self._interval, self._logger)
+        self._cleaner.start()
+
+    def close(self, correlation_id: Optional[str]):
+        if self._cleaner is not None:
+            self._cleaner.stop()
+        self._cleaner = None
+
+    # --- operations -------------------------------------------------------------------------
+    def get_group_names(self, correlation_id: Optional[str]) -> List[str]:
+        return self._persistence.get_group_names(correlation_id)
+
+    def get_retries(self, correlation_id: Optional[str], filter: Optional[FilterParams],
+                    paging: Optional[PagingParams]) -> DataPage:
+        return self._persistence.get_page_by_filter(correlation_id, filter, paging)
+
+    def add_retry(self, correlation_id: Optional[str], group: str, id: str,
+                  ttl: Optional[float] = None) -> RetryV1:
+        return self.add_retries(correlation_id, group, [require_text(correlation_id, 'id', id)], ttl)[0]
+
+    def add_retries(self, correlation_id: Optional[str], group: str, ids: List[str],
+                    ttl: Optional[float] = None) -> List[RetryV1]:
+        group = require_text(correlation_id, 'group', group)
+        ids = require_text_list(correlation_id, 'ids', ids)
+        ttl = optional_non_negative(correlation_id, 'ttl', ttl, self._default_ttl)
+        now = t.now()
+        expiration_time = t.add_ms(now, ttl)
+        return [self._persistence.add_attempt(correlation_id, group, id, now, expiration_time) for id in ids]
+
+    def get_retry_by_id(self, correlation_id: Optional[str], group: str, id: str) -> RetryV1:
+        group = require_text(correlation_id, 'group', group)
+        id = require_text(correlation_id, 'id', id)
+        retry = self._persistence.get_one_by_ids(correlation_id, group, id)
+        if retry is None:
+            raise NotFoundException(correlation_id, 'RETRY_NOT_FOUND', f'Retry {id} in group {group} was not found') \
+                .with_details('group', group).with_details('id', id)
+        return retry
+
+    def get_retry_by_ids(self, correlation_id: Optional[str], group: str, ids: List[str]) -> List[RetryV1]:
+        group = require_text(correlation_id, 'group', group)
+        ids = require_text_list(correlation_id, 'ids', ids)
+        return self._persistence.get_list_by_ids(correlation_id, group, ids)
+
+    def delete_retry(self, correlation_id: Optional[str], group: str, id: str) -> None:
+        group = require_text(correlation_id, 'group', group)
+        id = require_text(correlation_id, 'id', id)
+        if self._persistence.delete_by_ids(correlation_id, group, id) is None:
+            raise NotFoundException(correlation_id, 'RETRY_NOT_FOUND', f'Retry {id} in group {group} was not found') \
+                .with_details('group', group).with_details('id', id)
+
+    def delete_expired(self, correlation_id: Optional[str]) -> None:
+        deleted = self._persistence.delete_expired(correlation_id, t.now())
+        if deleted:
+            self._logger.debug(correlation_id, f'Deleted {deleted} expired retries')

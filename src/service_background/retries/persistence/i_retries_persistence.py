@@ -1,0 +1,34 @@
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import List, Optional
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+
+from ..data.version1 import RetryV1
+
+
+class IRetriesPersistence(ABC):
+
+    @abstractmethod
+    def get_group_names(self, correlation_id: Optional[str]) -> List[str]: ...
+
+    @abstractmethod
+    def get_page_by_filter(self, correlation_id: Optional[str], filter: FilterParams,
+                           paging: PagingParams) -> DataPage: ...
+
+    @abstractmethod
+    def get_one_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]: ...
+
+    @abstractmethod
+    def get_list_by_ids(self, correlation_id: Optional[str], group: str, ids: List[str]) -> List[RetryV1]: ...
+
+    @abstractmethod
+    def add_attempt(self, correlation_id: Optional[str], group: str, id: str, now: datetime,
+                    expiration_time: datetime) -> RetryV1:
+        """Atomically creates the record with attempt_count 1 or adds one attempt to it."""
+
+    @abstractmethod
+    def delete_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]: ...
+
+    @abstractmethod
+    def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int: ...

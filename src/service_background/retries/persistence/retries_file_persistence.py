@@ -1,0 +1,10 @@
+from ...common.file_journal import FileJournal
+from .retries_memory_persistence import RetriesMemoryPersistence
+
+
+class RetriesFilePersistence(RetriesMemoryPersistence):
+    """Memory persistence made durable by a journal; configure ``path`` (default ./data/retries.json)."""
+
+    def __init__(self, path: str = './data/retries.json'):
+        super().__init__()
+        self._journal = FileJournal(path)

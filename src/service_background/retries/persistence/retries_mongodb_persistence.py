@@ -1,0 +1,62 @@
+import json
+from datetime import datetime
+from typing import List, Optional
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+from pymongo.errors import DuplicateKeyError
+
+from ...common.mongodb_persistence import MongoDbPersistence
+from ..data.version1 import RetryV1
+from .i_retries_persistence import IRetriesPersistence
+from .retries_filter import parse_filter
+
+
+def _doc_id(group: str, id: str) -> str:
+    # one _id for the (group, id) pair; JSON keeps any characters in either part unambiguous
+    return json.dumps([group, id])
+
+
+class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
+
+    def __init__(self):
+        super().__init__('retries', RetryV1)
+
+    def _define_indexes(self):
+        self._collection.create_index([('group', 1), ('id', 1)])
+        self._collection.create_index([('expiration_time', 1)])
+
+    def _doc_id(self, item: RetryV1) -> str:
+        return _doc_id(item.group, item.id)
+
+    def get_group_names(self, correlation_id: Optional[str]) -> List[str]:
+        return sorted(g for g in self._collection.distinct('group') if g is not None)
+
+    def get_page_by_filter(self, correlation_id: Optional[str], filter: FilterParams,
+                           paging: PagingParams) -> DataPage:
+        return super().get_page_by_filter(correlation_id, parse_filter(filter), paging,
+                                          sort=[('group', 1), ('id', 1)])
+
+    def get_one_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]:
+        return self.get_one_by_id(correlation_id, _doc_id(group, id))
+
+    def get_list_by_ids(self, correlation_id: Optional[str], group: str, ids: List[str]) -> List[RetryV1]:
+        by_id = {item.id: item for item in
+                 self.get_list_by_filter(correlation_id, {'_id': {'$in': [_doc_id(group, i) for i in ids]}})}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def add_attempt(self, correlation_id: Optional[str], group: str, id: str, now: datetime,
+                    expiration_time: datetime) -> RetryV1:
+        update = {'$inc': {'attempt_count': 1},
+                  '$set': {'id': id, 'group': group, 'last_attempt_time': now,
+                           'expiration_time': expiration_time}}
+        try:
+            return self.find_one_and_update(correlation_id, {'_id': _doc_id(group, id)}, update, upsert=True)
+        except DuplicateKeyError:
+            # two upserts raced to insert: the record exists now, so increment it
+            return self.find_one_and_update(correlation_id, {'_id': _doc_id(group, id)}, update)
+
+    def delete_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]:
+        return self.delete_by_id(correlation_id, _doc_id(group, id))
+
+    def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
+        return self.delete_by_filter(correlation_id, {'expiration_time': {'$lte': now}})

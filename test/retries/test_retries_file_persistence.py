@@ -1,0 +1,70 @@
+"""What only the file persistence promises: typed reloads, torn tails dropped, compaction."""
+import json
+import os
+
+from pip_services3_commons.config import ConfigParams
+
+from service_background.common import time as t
+from service_background.retries.persistence import RetriesFilePersistence
+
+
+def _open(path, **options):
+    p = RetriesFilePersistence()
+    params = ['path', str(path)]
+    for k, v in options.items():
+        params += [f'options.{k}', v]
+    p.configure(ConfigParams.from_tuples(*params))
+    p.open(None)
+    return p
+
+
+def test_reload_gives_typed_objects(tmp_path):
+    path = tmp_path / 'retries.json'
+    p = _open(path)
+    now = t.now()
+    p.add_attempt(None, 'g', 'a', now, t.add_ms(now, 1000))
+    p.add_attempt(None, 'g', 'a', now, t.add_ms(now, 1000))
+    p.add_attempt(None, 'g', 'b', now, t.add_ms(now, 1000))
+    p.delete_by_ids(None, 'g', 'b')
+    p.close(None)
+    p = _open(path)
+    retry = p.get_one_by_ids(None, 'g', 'a')
+    assert retry.attempt_count == 2
+    assert retry.last_attempt_time == now
+    assert p.get_one_by_ids(None, 'g', 'b') is None
+    p.close(None)
+
+
+def test_torn_journal_tail_is_dropped(tmp_path):
+    path = tmp_path / 'retries.json'
+    p = _open(path, compact_min=100000)
+    now = t.now()
+    p.add_attempt(None, 'g', 'kept', now, t.add_ms(now, 1000))
+    # simulate a crash after acknowledging 'kept': no close(), and half a line appended
+    with open(str(path) + '.journal', 'ab') as f:
+        f.write(b'{"key":["g","torn"],"item":{"id":"to')
+    p2 = _open(path)
+    assert p2.get_one_by_ids(None, 'g', 'kept').attempt_count == 1
+    assert p2.get_one_by_ids(None, 'g', 'torn') is None
+    p2.add_attempt(None, 'g', 'after', now, t.add_ms(now, 1000))
+    p2.close(None)
+    p3 = _open(path)
+    assert p3.get_one_by_ids(None, 'g', 'after') is not None
+    p3.close(None)
+
+
+def test_compaction_keeps_everything_and_bounds_the_journal(tmp_path):
+    path = tmp_path / 'retries.json'
+    p = _open(path, compact_min=50)
+    now = t.now()
+    for i in range(500):
+        p.add_attempt(None, 'g', f'id{i % 20}', now, t.add_ms(now, 1000))
+    with open(str(path) + '.journal') as f:
+        assert sum(1 for _ in f) < 60
+    with open(path) as f:
+        assert len(json.load(f)) == 20
+    p.close(None)
+    p = _open(path)
+    assert sum(r.attempt_count for r in p.get_list_by_filter(None)) == 500
+    p.close(None)
+    assert not os.path.exists(str(path) + '.tmp')
