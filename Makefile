@@ -23,8 +23,17 @@ install: $(VENV)/.installed
 run: install
 	$(PY) bin/run.py
 
-test: $(VENV)/.installed $(MONGO_VENV)/.installed
-	NX27017_BIN=$(abspath $(MONGO_VENV))/bin/nx-27017 $(PY) -m pytest test $(PYTEST_ARGS)
+# The closer-to-MongoDB server, used when TEST_MONGO_SERVER=secantusdb.
+.venv-secantus/.installed:
+	$(PYTHON) -m venv .venv-secantus
+	.venv-secantus/bin/pip install -q 'secantusdb==0.7.0b3'
+	touch $@
+
+MONGO_SERVERS = $(MONGO_VENV)/.installed $(if $(filter secantusdb,$(TEST_MONGO_SERVER)),.venv-secantus/.installed)
+
+test: $(VENV)/.installed $(MONGO_SERVERS)
+	NX27017_BIN=$(abspath $(MONGO_VENV))/bin/nx-27017 SECANTUSD_BIN=$(abspath .venv-secantus)/bin/secantusd-py \
+		$(PY) -m pytest test $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(MONGO_VENV)
+	rm -rf $(VENV) $(MONGO_VENV) .venv-secantus

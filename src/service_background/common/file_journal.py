@@ -21,7 +21,7 @@ class FileJournal:
     def __init__(self, default_path: str):
         self._path = default_path
         self._fsync = True
-        self._min_compact = 1000
+        self._min_compact = 10000
         self._file = None
         self._entries = 0
 
