@@ -4,7 +4,7 @@ VENV ?= .venv
 MONGO_VENV ?= .venv-mongo
 PY = $(VENV)/bin/python
 
-.PHONY: install run test bench clean
+.PHONY: install run test clean system-deps
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ run: install
 
 MONGO_SERVERS = $(MONGO_VENV)/.installed $(if $(filter secantusdb,$(TEST_MONGO_SERVER)),.venv-secantus/.installed)
 
-test: $(VENV)/.installed $(MONGO_SERVERS)
+# redis-server backs the cron Lua `redis` module tests; Debian's package (the machine runs as root).
+system-deps:
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+test: system-deps $(VENV)/.installed $(MONGO_SERVERS)
 	NX27017_BIN=$(abspath $(MONGO_VENV))/bin/nx-27017 SECANTUSD_BIN=$(abspath .venv-secantus)/bin/secantusd-py \
 		$(PY) -m pytest test $(PYTEST_ARGS)
 

@@ -20,6 +20,8 @@ setup(
         'bottle>=0.12.25,<0.13',
         'croniter>=2.0,<8',
         'pyotp>=2.9,<3',
+        'lupa>=2.0,<3',
+        'redis>=5,<9',
     ],
     extras_require={
         'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3'],
