@@ -17,7 +17,8 @@ def describe(error: Any) -> ErrorDescription:
         description.code = 'INTERNAL'
         description.message = str(error) or type(error).__name__
     description.stack_trace = None
-    description.cause = None if not isinstance(error, ApplicationException) else description.cause
+    if description.cause in (None, '', 'None'):  # the library stringifies a missing cause
+        description.cause = None
     return description
 
 

@@ -6,9 +6,9 @@ from pip_services3_rpc.build import DefaultRpcFactory
 
 from ..common.build import CommonFactory
 from ..retries.build import RetriesFactory
-# [jobs import]
-# [tasks import]
-# [cron import]
+from ..jobs.build import JobsFactory
+from ..tasks.build import TasksFactory
+from ..cron.build import CronFactory
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
 SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
@@ -31,6 +31,6 @@ class BackgroundProcess(ProcessContainer):
         self._factories.add(DefaultRpcFactory())
         self._factories.add(CommonFactory())
         self._factories.add(RetriesFactory())
-        # [jobs factory]
-        # [tasks factory]
-        # [cron factory]
+        self._factories.add(JobsFactory())
+        self._factories.add(TasksFactory())
+        self._factories.add(CronFactory())

@@ -1,0 +1,3 @@
+from .cron_factory import CronFactory
+
+__all__ = ['CronFactory']

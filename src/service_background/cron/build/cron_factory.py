@@ -1,0 +1,39 @@
+from pip_services3_commons.refer import Descriptor
+from pip_services3_components.build import Factory
+
+from ..clients.version1 import CronDirectClientV1, CronHttpClientV1
+from ..logic import CronController
+from ..persistence import (CronGroupsFilePersistence, CronGroupsMemoryPersistence, CronGroupsMongoDbPersistence,
+                           CronJobsFilePersistence, CronJobsMemoryPersistence, CronJobsMongoDbPersistence,
+                           CronRunsFilePersistence, CronRunsMemoryPersistence, CronRunsMongoDbPersistence)
+from ..services.version1 import CronCommandableHttpServiceV1, CronRestServiceV1
+
+
+def _d(type: str, kind: str) -> Descriptor:
+    return Descriptor('service-background-cron', type, kind, '*', '1.0')
+
+
+class CronFactory(Factory):
+    """Cron has three stores, so its persistence types say which: persistence-groups,
+    persistence-jobs, persistence-runs (each memory, file or mongodb)."""
+    ControllerDescriptor = _d('controller', 'default')
+    RestServiceV1Descriptor = _d('service', 'rest')
+    HttpServiceV1Descriptor = _d('service', 'commandable-http')
+    DirectClientV1Descriptor = _d('client', 'direct')
+    HttpClientV1Descriptor = _d('client', 'commandable-http')
+    PERSISTENCES = {
+        'persistence-groups': (CronGroupsMemoryPersistence, CronGroupsFilePersistence, CronGroupsMongoDbPersistence),
+        'persistence-jobs': (CronJobsMemoryPersistence, CronJobsFilePersistence, CronJobsMongoDbPersistence),
+        'persistence-runs': (CronRunsMemoryPersistence, CronRunsFilePersistence, CronRunsMongoDbPersistence),
+    }
+
+    def __init__(self):
+        super().__init__()
+        for type, classes in self.PERSISTENCES.items():
+            for kind, cls in zip(('memory', 'file', 'mongodb'), classes):
+                self.register_as_type(_d(type, kind), cls)
+        self.register_as_type(self.ControllerDescriptor, CronController)
+        self.register_as_type(self.RestServiceV1Descriptor, CronRestServiceV1)
+        self.register_as_type(self.HttpServiceV1Descriptor, CronCommandableHttpServiceV1)
+        self.register_as_type(self.DirectClientV1Descriptor, CronDirectClientV1)
+        self.register_as_type(self.HttpClientV1Descriptor, CronHttpClientV1)

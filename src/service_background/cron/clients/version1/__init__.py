@@ -1,0 +1,5 @@
+from .cron_direct_client_v1 import CronDirectClientV1
+from .cron_http_client_v1 import CronHttpClientV1
+from .i_cron_client_v1 import ICronClientV1
+
+__all__ = ['ICronClientV1', 'CronDirectClientV1', 'CronHttpClientV1']

@@ -1,0 +1,5 @@
+from .cron_group_v1 import CronGroupV1
+from .cron_job_v1 import CronJobV1
+from .cron_run_v1 import CronRunV1
+
+__all__ = ['CronGroupV1', 'CronJobV1', 'CronRunV1']

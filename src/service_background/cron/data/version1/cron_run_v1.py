@@ -1,0 +1,32 @@
+from datetime import datetime
+from typing import Optional
+
+from ....common.data import DataObjectV1
+
+
+class CronRunV1(DataObjectV1):
+    """One execution of a job: ``status`` is ok | failed; ``code`` the HTTP status (or exit code);
+    ``error`` says why a run failed."""
+
+    _date_fields = frozenset({'planned_time', 'started'})
+
+    def __init__(self, id: Optional[str] = None, group_name: Optional[str] = None, job_id: Optional[str] = None,
+                 job_name: Optional[str] = None, planned_time: Optional[datetime] = None,
+                 started: Optional[datetime] = None, duration_ms: float = 0, status: Optional[str] = None,
+                 code: Optional[int] = None, error: Optional[str] = None, output: Optional[str] = None):
+        self.id = id
+        self.group_name = group_name
+        self.job_id = job_id
+        self.job_name = job_name
+        self.planned_time = planned_time
+        self.started = started
+        self.duration_ms = duration_ms
+        self.status = status
+        self.code = code
+        self.error = error
+        self.output = output
+
+    def summary(self) -> dict:
+        """What the job keeps as its last_result."""
+        return {'status': self.status, 'code': self.code, 'error': self.error,
+                'duration_ms': self.duration_ms, 'planned_time': self.to_json()['planned_time']}

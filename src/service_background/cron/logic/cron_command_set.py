@@ -1,0 +1,57 @@
+import base64
+import binascii
+
+from pip_services3_commons.commands import CommandSet
+from pip_services3_commons.convert import TypeCode
+from pip_services3_commons.errors import BadRequestException
+from pip_services3_commons.validate import ObjectSchema
+
+from ...common.commands import Command
+
+
+def _decode(correlation_id, value) -> bytes:
+    try:
+        return base64.b64decode(value or '', validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise BadRequestException(correlation_id, 'BAD_DATA', 'data must be the archive in base64')
+
+
+class CronCommandSet(CommandSet):
+    """One command per seed operation, snake_case; plus get_job and get_job_runs (run history).
+    Dumps travel as base64 strings here (``{"data": ...}``); the REST routes send raw tar.gz."""
+
+    def __init__(self, controller):
+        super().__init__()
+        c = controller
+        group = ObjectSchema(True).with_required_property('group_name', TypeCode.String)
+        job = ObjectSchema(True).with_required_property('group_name', TypeCode.String) \
+            .with_required_property('job_id', TypeCode.String)
+        # add/edit bodies are checked field by field by the controller (messages name the field)
+        body = ObjectSchema(True)
+        self.add_commands([
+            Command('get_version', body, lambda cid, args: c.get_version(cid)),
+            Command('register_group', group, lambda cid, args: c.register_group(cid, args.get('group_name'))),
+            Command('remove_group', group, lambda cid, args: c.remove_group(cid, args.get('group_name'))),
+            Command('get_groups', body, lambda cid, args: c.get_groups(cid)),
+            Command('get_group_info', group, lambda cid, args: c.get_group_info(cid, args.get('group_name'))),
+            Command('get_nodes', group, lambda cid, args: c.get_nodes(cid, args.get('group_name'))),
+            Command('add_job', body, lambda cid, args: c.add_job(cid, args.get_as_object())),
+            Command('edit_job', body, lambda cid, args: c.edit_job(cid, args.get_as_object())),
+            Command('pause_job', job, lambda cid, args: c.pause_job(cid, args.get('group_name'), args.get('job_id'))),
+            Command('active_job', job, lambda cid, args: c.active_job(cid, args.get('group_name'), args.get('job_id'),
+                                                                      args.get('exec_time'))),
+            Command('delete_job', job, lambda cid, args: c.delete_job(cid, args.get('group_name'),
+                                                                      args.get('job_id'))),
+            Command('get_jobs', group, lambda cid, args: c.get_jobs(cid, args.get('group_name'))),
+            Command('get_job', job, lambda cid, args: c.get_job(cid, args.get('group_name'), args.get('job_id'))),
+            Command('get_job_runs', job, lambda cid, args: c.get_job_runs(cid, args.get('group_name'),
+                                                                          args.get('job_id'))),
+            Command('clear_jobs', group, lambda cid, args: c.clear_jobs(cid, args.get('group_name'))),
+            Command('delete_jobs_by_name', ObjectSchema(True).with_required_property('group_name', TypeCode.String)
+                    .with_required_property('name', TypeCode.String),
+                    lambda cid, args: c.delete_jobs_by_name(cid, args.get('group_name'), args.get('name'))),
+            Command('dump', ObjectSchema(True).with_optional_property('group_name', TypeCode.String),
+                    lambda cid, args: {'data': base64.b64encode(c.dump(cid, args.get('group_name'))).decode()}),
+            Command('import_dump', ObjectSchema(True).with_required_property('data', TypeCode.String),
+                    lambda cid, args: c.import_dump(cid, _decode(cid, args.get('data')))),
+        ])

@@ -1,0 +1,320 @@
+from typing import List, Optional
+
+import pyotp
+from pip_services3_commons.commands import CommandSet, ICommandable
+from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
+from pip_services3_commons.refer import Descriptor, DependencyResolver, IReferenceable, IReferences
+from pip_services3_commons.run import IOpenable
+from pip_services3_components.log import CompositeLogger
+
+from ...common import time as t
+from ..data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
+from . import job_rules as rules
+from .cron_command_set import CronCommandSet
+from .cron_dump import build_archive, read_archive
+from .cron_runner import CronRunner, to_dt
+from .executors import CronExecutors, HttpExecutor, ICronExecutor
+from .scheduler import now_ms
+
+VERSION = '1.0.0'
+
+
+class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
+    """Groups and their scheduled jobs; the CronRunner fires them.
+
+    Configuration: options.workers (executions at once, default 32), options.history_size (runs kept
+    per job, default 20), options.reply_url (POSTed every run's outcome; none by default),
+    options.reply_timeout (ms, default 5000). Executors: HTTP@ built in; any component
+    ``service-background-cron:executor:*:*:1.0`` (an ICronExecutor) is added for its prefix."""
+
+    _default_config = ConfigParams.from_tuples(
+        'dependencies.groups', 'service-background-cron:persistence-groups:*:*:1.0',
+        'dependencies.jobs', 'service-background-cron:persistence-jobs:*:*:1.0',
+        'dependencies.runs', 'service-background-cron:persistence-runs:*:*:1.0',
+        'options.workers', 32,
+        'options.history_size', 20,
+        'options.reply_timeout', 5000)
+
+    def __init__(self):
+        self._dependency_resolver = DependencyResolver(self._default_config)
+        self._logger = CompositeLogger()
+        self._groups: Optional[ICronGroupsPersistence] = None
+        self._jobs: Optional[ICronJobsPersistence] = None
+        self._runs: Optional[ICronRunsPersistence] = None
+        self._executors = CronExecutors()
+        self._executors.register(HttpExecutor())
+        self._command_set: Optional[CronCommandSet] = None
+        self._runner: Optional[CronRunner] = None
+        self._options = ConfigParams()
+
+    def configure(self, config: ConfigParams):
+        config = config.set_defaults(self._default_config)
+        self._dependency_resolver.configure(config)
+        self._options = config.get_section('options')
+
+    def set_references(self, references: IReferences):
+        self._logger.set_references(references)
+        self._dependency_resolver.set_references(references)
+        self._groups = self._dependency_resolver.get_one_required('groups')
+        self._jobs = self._dependency_resolver.get_one_required('jobs')
+        self._runs = self._dependency_resolver.get_one_required('runs')
+        for executor in references.get_optional(Descriptor('service-background-cron', 'executor', '*', '*', '1.0')):
+            if isinstance(executor, ICronExecutor):
+                self._executors.register(executor)
+
+    @property
+    def executors(self) -> CronExecutors:
+        return self._executors
+
+    @property
+    def runner(self) -> Optional[CronRunner]:
+        return self._runner
+
+    def get_command_set(self) -> CommandSet:
+        if self._command_set is None:
+            self._command_set = CronCommandSet(self)
+        return self._command_set
+
+    def is_open(self) -> bool:
+        return self._runner is not None
+
+    def open(self, correlation_id: Optional[str]):
+        if self._runner is not None:
+            return
+        options = self._options
+        runner = CronRunner(self._jobs, self._groups, self._runs, self._executors, self._logger,
+                            workers=max(1, options.get_as_integer_with_default('workers', 32)),
+                            history_size=max(1, options.get_as_integer_with_default('history_size', 20)),
+                            reply_url=options.get_as_nullable_string('reply_url') or None,
+                            reply_timeout=options.get_as_float_with_default('reply_timeout', 5000) / 1000.0)
+        runner.start()
+        self._runner = runner
+
+    def close(self, correlation_id: Optional[str]):
+        if self._runner is not None:
+            self._runner.stop()
+        self._runner = None
+
+    # --- helpers ----------------------------------------------------------------------------
+    def _group(self, correlation_id: Optional[str], group_name: str) -> CronGroupV1:
+        rules.check_name_rule(correlation_id, 'group_name', group_name)
+        group = self._groups.get_group(correlation_id, group_name)
+        if group is None:
+            raise NotFoundException(correlation_id, 'GROUP_NOT_FOUND', f'Group {group_name} was not found') \
+                .with_details('group_name', group_name)
+        return group
+
+    def _job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> CronJobV1:
+        self._group(correlation_id, group_name)
+        rules.check_name_rule(correlation_id, 'job_id', job_id)
+        job = self._jobs.get_job(correlation_id, group_name, job_id)
+        if job is None:
+            raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} in group {group_name} '
+                                    f'was not found').with_details('group_name', group_name).with_details('job_id', job_id)
+        return job
+
+    @staticmethod
+    def _require_object(correlation_id: Optional[str], data) -> dict:
+        if not isinstance(data, dict):
+            raise BadRequestException(correlation_id, 'BAD_JSON', 'The request must be a JSON object')
+        return data
+
+    def _first_run(self, job: CronJobV1):
+        return to_dt(rules.check_schedule(None, job.interval_pattern).first_run(int(round(job.exec_time * 1000)), now_ms()))
+
+    def _save(self, correlation_id: Optional[str], group_name: str, job_id: str, fields: dict) -> CronJobV1:
+        """Updates a job and the scheduler together (the caller holds the runner's lock)."""
+        job = self._jobs.update_job(correlation_id, group_name, job_id, dict(fields, updated=t.now()))
+        if job is None:
+            raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} in group {group_name} '
+                                    f'was not found')
+        self._runner.sync(job)
+        return job
+
+    # --- groups -----------------------------------------------------------------------------
+    def get_version(self, correlation_id: Optional[str]) -> dict:
+        return {'name': 'service-background-cron', 'version': VERSION}
+
+    def register_group(self, correlation_id: Optional[str], group_name: str) -> CronGroupV1:
+        rules.check_name_rule(correlation_id, 'group_name', group_name)
+        group = CronGroupV1(group_name, pyotp.random_base32(), t.now())
+        created = self._groups.create_group(correlation_id, group)
+        if created is None:
+            raise ConflictException(correlation_id, 'GROUP_EXISTS', f'Group {group_name} already exists') \
+                .with_details('group_name', group_name)
+        self._runner.forget_group(group_name)
+        return created
+
+    def remove_group(self, correlation_id: Optional[str], group_name: str) -> CronGroupV1:
+        group = self._group(correlation_id, group_name)
+        self._clear(correlation_id, group_name, None)
+        self._groups.delete_group(correlation_id, group_name)
+        self._runs.delete_runs(correlation_id, group_name)
+        self._runner.forget_group(group_name)
+        return group.public()
+
+    def get_groups(self, correlation_id: Optional[str]) -> List[CronGroupV1]:
+        return [g.public() for g in self._groups.get_groups(correlation_id)]
+
+    def get_group_info(self, correlation_id: Optional[str], group_name: str) -> dict:
+        group = self._group(correlation_id, group_name).public().to_json()
+        jobs = self._jobs.get_jobs(correlation_id, group_name)
+        group.pop('otp_secret', None)
+        group.update(job_count=len(jobs), active_job_count=sum(1 for j in jobs if j.active), node_count=0,
+                     func_count=0)
+        return group
+
+    def get_nodes(self, correlation_id: Optional[str], group_name: str) -> list:
+        self._group(correlation_id, group_name)
+        return []  # worker nodes come with REMOTE@ (issue 6)
+
+    # --- jobs -------------------------------------------------------------------------------
+    def add_job(self, correlation_id: Optional[str], data: dict) -> CronJobV1:
+        data = self._require_object(correlation_id, data)
+        group_name = data.get('group_name')
+        self._group(correlation_id, group_name)
+        job_id = data.get('job_id')
+        generated = job_id in (None, '')
+        job_id = rules.new_job_id() if generated else rules.check_name_rule(correlation_id, 'job_id', job_id)
+        now = t.now()
+        job = CronJobV1(group_name=group_name, job_id=job_id, created=now, updated=now,
+                        **rules.check_fields(correlation_id, data, partial=False))
+        rules.check_runnable(correlation_id, job, self._executors)
+        with self._runner.lock:
+            job.next_run = self._first_run(job)
+            created = self._jobs.create_job(correlation_id, job)
+            while created is None and generated:
+                job.job_id = rules.new_job_id()
+                created = self._jobs.create_job(correlation_id, job)
+            if created is None:
+                raise ConflictException(correlation_id, 'JOB_EXISTS', f'Job {job_id} already exists in group '
+                                        f'{group_name}').with_details('job_id', job_id)
+            self._runner.sync(created)
+        return created
+
+    def edit_job(self, correlation_id: Optional[str], data: dict) -> CronJobV1:
+        data = self._require_object(correlation_id, data)
+        job = self._job(correlation_id, data.get('group_name'), data.get('job_id'))
+        fields = rules.check_fields(correlation_id, data, partial=True)
+        for name, value in fields.items():
+            setattr(job, name, value)
+        rules.check_runnable(correlation_id, job, self._executors)
+        with self._runner.lock:
+            if job.active and ('interval_pattern' in fields or 'exec_time' in fields):
+                fields['next_run'] = self._first_run(job)
+            return self._save(correlation_id, job.group_name, job.job_id, fields)
+
+    def pause_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> CronJobV1:
+        self._job(correlation_id, group_name, job_id)
+        with self._runner.lock:
+            return self._save(correlation_id, group_name, job_id, {'active': False, 'next_run': None})
+
+    def active_job(self, correlation_id: Optional[str], group_name: str, job_id: str,
+                   exec_time=None) -> CronJobV1:
+        job = self._job(correlation_id, group_name, job_id)
+        job.exec_time = rules.check_exec_time(correlation_id, exec_time)
+        with self._runner.lock:
+            return self._save(correlation_id, group_name, job_id,
+                              {'active': True, 'exec_time': job.exec_time, 'next_run': self._first_run(job)})
+
+    def delete_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> CronJobV1:
+        self._job(correlation_id, group_name, job_id)
+        with self._runner.lock:
+            job = self._jobs.delete_job(correlation_id, group_name, job_id)
+            self._runner.forget((group_name, job_id))
+        self._runs.delete_runs(correlation_id, group_name, job_id)
+        if job is None:
+            raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} was not found')
+        return job
+
+    def get_jobs(self, correlation_id: Optional[str], group_name: str) -> List[CronJobV1]:
+        self._group(correlation_id, group_name)
+        return self._jobs.get_jobs(correlation_id, group_name)
+
+    def get_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> CronJobV1:
+        return self._job(correlation_id, group_name, job_id)
+
+    def get_job_runs(self, correlation_id: Optional[str], group_name: str, job_id: str) -> List[CronRunV1]:
+        self._job(correlation_id, group_name, job_id)
+        return self._runs.get_runs(correlation_id, group_name, job_id)
+
+    def _clear(self, correlation_id: Optional[str], group_name: str, name: Optional[str]) -> List[CronJobV1]:
+        with self._runner.lock:
+            jobs = self._jobs.delete_jobs(correlation_id, group_name, name)
+            for job in jobs:
+                self._runner.forget(job.key)
+        for job in jobs:
+            self._runs.delete_runs(correlation_id, group_name, job.job_id)
+        return jobs
+
+    def clear_jobs(self, correlation_id: Optional[str], group_name: str) -> dict:
+        self._group(correlation_id, group_name)
+        return {'deleted': len(self._clear(correlation_id, group_name, None))}
+
+    def delete_jobs_by_name(self, correlation_id: Optional[str], group_name: str, name: str) -> dict:
+        self._group(correlation_id, group_name)
+        name = rules.check_text(correlation_id, 'name', name, 128, required=True)
+        deleted = self._clear(correlation_id, group_name, name)
+        if not deleted:
+            raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'No job named {name} in group {group_name}')
+        return {'deleted': len(deleted)}
+
+    # --- dump and import --------------------------------------------------------------------
+    def dump(self, correlation_id: Optional[str], group_name: Optional[str] = None) -> bytes:
+        groups = [self._group(correlation_id, group_name)] if group_name is not None \
+            else self._groups.get_groups(correlation_id)
+        entries = [{'group': g.to_json(), 'jobs': [j.to_json() for j in self._jobs.get_jobs(correlation_id,
+                                                                                               g.group_name)],
+                    'funcs': []} for g in groups]
+        return build_archive(entries)
+
+    def import_dump(self, correlation_id: Optional[str], data: bytes) -> dict:
+        """Validates every group and job of the archive, then writes them (replacing same names)."""
+        groups, jobs = [], []
+        for entry in read_archive(data):
+            groups.append(self._imported_group(correlation_id, entry['group']))
+            for record in entry.get('jobs') or []:
+                jobs.append(self._imported_job(correlation_id, groups[-1].group_name, record))
+        keys = [j.key for j in jobs]
+        if len(set(keys)) != len(keys):
+            raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'the archive repeats a job_id in a group')
+        for group in groups:
+            self._groups.set_group(correlation_id, group)
+            self._runner.forget_group(group.group_name)
+        with self._runner.lock:
+            for job in jobs:
+                if job.active:
+                    job.next_run = self._first_run(job)
+                self._runner.sync(self._jobs.set_job(correlation_id, job))
+        return {'groups': len(groups), 'jobs': len(jobs)}
+
+    def _imported_group(self, correlation_id: Optional[str], record: dict) -> CronGroupV1:
+        group = CronGroupV1.from_json({k: v for k, v in record.items() if k != 'created'})
+        rules.check_name_rule(correlation_id, 'group_name', group.group_name)
+        if not isinstance(group.otp_secret, str):
+            group.otp_secret = pyotp.random_base32()
+        try:
+            pyotp.TOTP(group.otp_secret).now()
+        except Exception:
+            raise BadRequestException(correlation_id, 'BAD_OTP_SECRET', f'group {group.group_name}: bad otp_secret')
+        group.created = t.to_datetime(record.get('created')) or t.now()
+        return group
+
+    def _imported_job(self, correlation_id: Optional[str], group_name: str, record) -> CronJobV1:
+        record = self._require_object(correlation_id, record)
+        if record.get('group_name', group_name) != group_name:
+            raise BadRequestException(correlation_id, 'BAD_ARCHIVE', f'a job of group {group_name} names group '
+                                      f'{record.get("group_name")!r}')
+        fields = rules.check_fields(correlation_id, record, partial=False)
+        now = t.now()
+        job = CronJobV1(group_name=group_name, job_id=rules.check_name_rule(correlation_id, 'job_id',
+                                                                         record.get('job_id')),
+                        active=record.get('active', True) is not False, created=now, updated=now, **fields)
+        for name in ('created', 'last_run'):
+            setattr(job, name, t.to_datetime(record.get(name)) or getattr(job, name))
+        if isinstance(record.get('last_result'), dict):
+            job.last_result = record['last_result']
+        rules.check_runnable(correlation_id, job, self._executors)
+        return job

@@ -1,0 +1,179 @@
+"""Runs the schedule: the Scheduler hands each due (job, planned time) to a bounded worker pool;
+a worker claims the run through the persistence, executes it, and records the outcome (run
+history, last_result, reply hook). The scheduler thread itself never waits on I/O."""
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import Dict, Hashable, Optional
+
+import pyotp
+import requests
+from pip_services3_components.log import CompositeLogger
+
+from ...common import time as t
+from ...common.json_util import to_json
+from ..data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
+from .executors import CronExecution, CronExecutors, ExecutionResult
+from .schedule import parse_schedule
+from .scheduler import Scheduler, now_ms
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def to_dt(ms: Optional[int]) -> Optional[datetime]:
+    return None if ms is None else _EPOCH + timedelta(milliseconds=ms)
+
+
+def to_ms(value: Optional[datetime]) -> Optional[int]:
+    return None if value is None else t.to_epoch_ms(value)
+
+
+class CronRunner:
+
+    def __init__(self, jobs: ICronJobsPersistence, groups: ICronGroupsPersistence, runs: ICronRunsPersistence,
+                 executors: CronExecutors, logger: CompositeLogger, workers: int = 32, history_size: int = 20,
+                 reply_url: Optional[str] = None, reply_timeout: float = 5.0):
+        self._jobs = jobs
+        self._groups = groups
+        self._runs = runs
+        self._executors = executors
+        self._logger = logger
+        self._workers = workers
+        self._history_size = history_size
+        self._reply_url = reply_url
+        self._reply_timeout = reply_timeout
+        self._scheduler = Scheduler(self._on_due)
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._running = set()
+        self._running_lock = threading.Lock()
+        self._group_cache: Dict[str, tuple] = {}  # group_name -> (group, TOTP or None)
+        self._local = threading.local()
+        # Held by every change of a job's state together with the matching scheduler update, so
+        # the scheduler always ends up with what the persistence has last.
+        self.lock = threading.RLock()
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self._scheduler
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self):
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix='cron-run')
+        with self.lock:
+            for job in self._jobs.get_active_jobs(None):
+                self.resume(job)
+        self._scheduler.start()
+
+    def stop(self):
+        self._scheduler.stop()
+        self._scheduler.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+
+    def resume(self, job: CronJobV1):
+        """Plans a loaded job; a run missed while the service was down is skipped, not replayed."""
+        planned = to_ms(job.next_run)
+        if not job.active or planned is None:
+            return
+        now = now_ms()
+        if planned < now:
+            following = parse_schedule(job.interval_pattern).next_run(planned, now)
+            job = self._jobs.claim_run(None, job.group_name, job.job_id, job.next_run, to_dt(following), None)
+            if job is None:
+                return
+        self.sync(job)
+
+    # --- keeping the scheduler in step (callers hold self.lock) --------------------------------
+    def sync(self, job: CronJobV1):
+        if job.active and job.next_run is not None:
+            self._scheduler.schedule(job.key, to_ms(job.next_run), parse_schedule(job.interval_pattern))
+        else:
+            self._scheduler.unschedule(job.key)
+
+    def forget(self, key: Hashable):
+        self._scheduler.unschedule(key)
+
+    def forget_group(self, group_name: str):
+        self._group_cache.pop(group_name, None)
+
+    def _resync(self, key: Hashable):
+        """A claim was lost: plan the job as the persistence has it now (part 2: another process
+        took the run, or changed the job)."""
+        with self.lock:
+            job = self._jobs.get_job(None, *key)
+            if job is None:
+                self.forget(key)
+            else:
+                self.sync(job)
+
+    # --- running ------------------------------------------------------------------------------
+    def _on_due(self, key: Hashable, planned_ms: int, next_ms: Optional[int]):
+        pool = self._pool
+        if pool is not None:
+            pool.submit(self._run, key, planned_ms, next_ms)
+
+    def _run(self, key: Hashable, planned_ms: int, next_ms: Optional[int]):
+        with self._running_lock:
+            busy = key in self._running
+            if not busy:
+                self._running.add(key)
+        try:
+            planned = to_dt(planned_ms)
+            try:
+                job = self._jobs.claim_run(None, key[0], key[1], planned, to_dt(next_ms), None if busy else planned)
+            except Exception as ex:
+                self._logger.error(None, ex, f'Cannot claim cron job {key[0]}/{key[1]}')
+                return
+            if job is None:
+                self._resync(key)
+            elif busy:
+                self._logger.warn(None, f'Cron job {key[0]}/{key[1]} is still running: run at '
+                                        f'{t.to_iso(planned)} skipped')
+            else:
+                self._execute(job, planned_ms)
+        finally:
+            if not busy:
+                with self._running_lock:
+                    self._running.discard(key)
+
+    def _group(self, group_name: str) -> tuple:
+        cached = self._group_cache.get(group_name)
+        if cached is None:
+            group = self._groups.get_group(None, group_name)
+            totp = pyotp.TOTP(group.otp_secret) if group is not None and group.otp_secret else None
+            cached = self._group_cache[group_name] = (group, totp)
+        return cached
+
+    def _execute(self, job: CronJobV1, planned_ms: int):
+        started = t.now()
+        clock = time.monotonic()
+        try:
+            group, totp = self._group(job.group_name)
+            otp = totp.now() if totp is not None else None
+            result = self._executors.get(job.request_url).execute(CronExecution(job, group, planned_ms, otp))
+        except Exception as ex:  # an executor bug or a prefix whose executor is gone
+            result = ExecutionResult(False, None, f'execution failed: {ex}')
+        run = CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
+                        planned_time=to_dt(planned_ms), started=started,
+                        duration_ms=round((time.monotonic() - clock) * 1000, 3),
+                        status='ok' if result.ok else 'failed', code=result.code, error=result.error,
+                        output=result.output)
+        try:
+            run = self._runs.add_run(None, run, self._history_size)
+            self._jobs.set_last_result(None, job.group_name, job.job_id, run.summary())
+        except Exception as ex:
+            self._logger.error(None, ex, f'Cannot record the run of cron job {job.group_name}/{job.job_id}')
+        if self._reply_url:
+            self._reply(run)
+
+    def _reply(self, run: CronRunV1):
+        session = getattr(self._local, 'session', None) or requests.Session()
+        self._local.session = session
+        try:
+            session.post(self._reply_url, data=to_json(run), headers={'Content-Type': 'application/json'},
+                         timeout=self._reply_timeout)
+        except requests.RequestException as ex:
+            self._logger.warn(None, f'Reply hook {self._reply_url} failed: {ex}')

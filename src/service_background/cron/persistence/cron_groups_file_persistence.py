@@ -1,0 +1,10 @@
+from ...common.file_journal import FileJournal
+from .cron_groups_memory_persistence import CronGroupsMemoryPersistence
+
+
+class CronGroupsFilePersistence(CronGroupsMemoryPersistence):
+    """Memory persistence made durable by a journal; configure ``path`` (default ./data/cron_groups.json)."""
+
+    def __init__(self, path: str = './data/cron_groups.json'):
+        super().__init__()
+        self._journal = FileJournal(path)

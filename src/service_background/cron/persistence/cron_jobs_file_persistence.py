@@ -1,0 +1,10 @@
+from ...common.file_journal import FileJournal
+from .cron_jobs_memory_persistence import CronJobsMemoryPersistence
+
+
+class CronJobsFilePersistence(CronJobsMemoryPersistence):
+    """Memory persistence made durable by a journal; configure ``path`` (default ./data/cron_jobs.json)."""
+
+    def __init__(self, path: str = './data/cron_jobs.json'):
+        super().__init__()
+        self._journal = FileJournal(path)

@@ -1,0 +1,80 @@
+from datetime import datetime
+from typing import List, Optional
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from ...common.mongodb_persistence import MongoDbPersistence
+from ..data.version1 import CronJobV1
+from .i_cron_jobs_persistence import ICronJobsPersistence
+
+
+def _doc_id(group_name: str, job_id: str) -> str:
+    # both parts are [a-zA-Z0-9_]{1,22}, so the slash is unambiguous
+    return f'{group_name}/{job_id}'
+
+
+class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
+
+    def __init__(self):
+        super().__init__('cron_jobs', CronJobV1)
+
+    def _define_indexes(self):
+        self._collection.create_index([('group_name', 1), ('job_id', 1)])
+        self._collection.create_index([('active', 1)])
+
+    def _doc_id(self, item: CronJobV1) -> str:
+        return _doc_id(item.group_name, item.job_id)
+
+    def get_jobs(self, correlation_id: Optional[str], group_name: Optional[str] = None) -> List[CronJobV1]:
+        return self.get_list_by_filter(correlation_id, {} if group_name is None else {'group_name': group_name},
+                                       sort=[('_id', 1)])
+
+    def get_active_jobs(self, correlation_id: Optional[str]) -> List[CronJobV1]:
+        return self.get_list_by_filter(correlation_id, {'active': True})
+
+    def get_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> Optional[CronJobV1]:
+        return self.get_one_by_id(correlation_id, _doc_id(group_name, job_id))
+
+    def create_job(self, correlation_id: Optional[str], job: CronJobV1) -> Optional[CronJobV1]:
+        try:
+            self._collection.insert_one(self._to_doc(job))
+        except DuplicateKeyError:
+            return None
+        return job.clone()
+
+    def set_job(self, correlation_id: Optional[str], job: CronJobV1) -> CronJobV1:
+        self._collection.replace_one({'_id': self._doc_id(job)}, self._to_doc(job), upsert=True)
+        return job.clone()
+
+    def _update(self, filter: dict, fields: dict) -> Optional[CronJobV1]:
+        doc = self._collection.find_one_and_update(filter, {'$set': fields}, return_document=ReturnDocument.AFTER)
+        return self._from_doc(doc)
+
+    def update_job(self, correlation_id: Optional[str], group_name: str, job_id: str,
+                   fields: dict) -> Optional[CronJobV1]:
+        return self._update({'_id': _doc_id(group_name, job_id)}, fields)
+
+    def claim_run(self, correlation_id: Optional[str], group_name: str, job_id: str, planned: datetime,
+                  next_run: Optional[datetime], last_run: Optional[datetime]) -> Optional[CronJobV1]:
+        fields = {'next_run': next_run}
+        if last_run is not None:
+            fields['last_run'] = last_run
+        return self._update({'_id': _doc_id(group_name, job_id), 'active': True, 'next_run': planned}, fields)
+
+    def set_last_result(self, correlation_id: Optional[str], group_name: str, job_id: str,
+                        last_result: dict) -> None:
+        self._collection.update_one({'_id': _doc_id(group_name, job_id)}, {'$set': {'last_result': last_result}})
+
+    def delete_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> Optional[CronJobV1]:
+        return self.delete_by_id(correlation_id, _doc_id(group_name, job_id))
+
+    def delete_jobs(self, correlation_id: Optional[str], group_name: str,
+                    name: Optional[str] = None) -> List[CronJobV1]:
+        filter = {'group_name': group_name}
+        if name is not None:
+            filter['name'] = name
+        jobs = self.get_list_by_filter(correlation_id, filter)
+        if jobs:
+            self._collection.delete_many({'_id': {'$in': [self._doc_id(j) for j in jobs]}})
+        return jobs

@@ -1,0 +1,10 @@
+from ...common.file_journal import FileJournal
+from .cron_runs_memory_persistence import CronRunsMemoryPersistence
+
+
+class CronRunsFilePersistence(CronRunsMemoryPersistence):
+    """Memory persistence made durable by a journal; configure ``path`` (default ./data/cron_runs.json)."""
+
+    def __init__(self, path: str = './data/cron_runs.json'):
+        super().__init__()
+        self._journal = FileJournal(path)

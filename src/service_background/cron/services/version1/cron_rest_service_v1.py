@@ -1,0 +1,82 @@
+"""The seed's REST routes (cron-rest-v1), word for word, plus ``POST /import`` that the seed's
+curl example uses. Bodies are read as JSON whatever their Content-Type; import takes a raw tar.gz."""
+from typing import Any, Optional
+
+import bottle
+from pip_services3_commons.refer import Descriptor, IReferences
+from pip_services3_rpc.services import RestService
+
+from ....common.http_errors import read_json_body
+from ....common.json_util import to_json
+
+
+class CronRestServiceV1(RestService):
+
+    def __init__(self):
+        super().__init__()
+        self._base_route = ''
+        self._controller = None
+        self._dependency_resolver.put('controller',
+                                      Descriptor('service-background-cron', 'controller', 'default', '*', '1.0'))
+
+    def set_references(self, references: IReferences):
+        super().set_references(references)
+        self._controller = self._dependency_resolver.get_one_required('controller')
+
+    @staticmethod
+    def _json(result: Any) -> Optional[str]:
+        bottle.response.content_type = 'application/json'
+        if result is None:
+            bottle.response.status = 204
+            return None
+        bottle.response.status = 200
+        return to_json(result)
+
+    def _cid(self) -> Optional[str]:
+        return bottle.request.query.get('correlation_id') or bottle.request.headers.get('correlation_id')
+
+    def _body_call(self, method: str, *fields: str):
+        """A handler that passes the named body fields to a controller method."""
+        def handler():
+            body = read_json_body()
+            return self._json(getattr(self._controller, method)(self._cid(), *(body.get(f) for f in fields)))
+        return handler
+
+    def _archive(self, group_name: Optional[str] = None) -> bytes:
+        data = self._controller.dump(self._cid(), group_name)
+        bottle.response.status = 200
+        bottle.response.content_type = 'application/gzip'
+        name = f'cron-{group_name or "all"}.tar.gz'
+        bottle.response.headers['Content-Disposition'] = f'attachment; filename="{name}"'
+        return data
+
+    def _import(self) -> str:
+        return self._json(self._controller.import_dump(self._cid(), bottle.request.body.read()))
+
+    def register(self):
+        c = self._controller
+        route = self.register_route
+        route('GET', '/version', None, lambda: self._json(c.get_version(self._cid())))
+        route('POST', '/v1/register/group', None, self._body_call('register_group', 'group_name'))
+        route('POST', '/v1/remove/group', None, self._body_call('remove_group', 'group_name'))
+        route('POST', '/v1/add/job', None, lambda: self._json(c.add_job(self._cid(), read_json_body())))
+        route('POST', '/v1/edit/job', None, lambda: self._json(c.edit_job(self._cid(), read_json_body())))
+        route('POST', '/v1/pause/job', None, self._body_call('pause_job', 'group_name', 'job_id'))
+        route('POST', '/v1/active/job', None, self._body_call('active_job', 'group_name', 'job_id', 'exec_time'))
+        route('POST', '/v1/delete/job', None, self._body_call('delete_job', 'group_name', 'job_id'))
+        route('GET', '/v1/<group_name>/job/list', None, lambda group_name: self._json(c.get_jobs(self._cid(),
+                                                                                                   group_name)))
+        route('GET', '/v1/group/list', None, lambda: self._json(c.get_groups(self._cid())))
+        route('GET', '/<group_name>/v1/group/info', None,
+              lambda group_name: self._json(c.get_group_info(self._cid(), group_name)))
+        nodes = lambda group_name: self._json(c.get_nodes(self._cid(), group_name))  # noqa: E731
+        route('GET', '/v1/<group_name>/node/list', None, nodes)
+        route('GET', '/<group_name>/v1/node/list', None, nodes)  # the seed's curl example spells it so
+        route('DELETE', '/v1/<group_name>/job/clear', None,
+              lambda group_name: self._json(c.clear_jobs(self._cid(), group_name)))
+        route('DELETE', '/v1/<group_name>/job/delete/<job_name>', None,
+              lambda group_name, job_name: self._json(c.delete_jobs_by_name(self._cid(), group_name, job_name)))
+        route('GET', '/v1/dump/all', None, lambda: self._archive())
+        route('GET', '/v1/<group_name>/dump', None, lambda group_name: self._archive(group_name))
+        route('POST', '/v1/import', None, self._import)
+        route('POST', '/import', None, self._import)

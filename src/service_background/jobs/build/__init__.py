@@ -1,0 +1,3 @@
+from .jobs_factory import JobsFactory
+
+__all__ = ['JobsFactory']

@@ -1,0 +1,6 @@
+from .i_jobs_client_v1 import IJobsClientV1
+from .jobs_direct_client_v1 import JobsDirectClientV1
+from .jobs_http_client_v1 import JobsHttpClientV1
+from .jobs_queue_client import JobsQueueClient
+
+__all__ = ['IJobsClientV1', 'JobsDirectClientV1', 'JobsHttpClientV1', 'JobsQueueClient']

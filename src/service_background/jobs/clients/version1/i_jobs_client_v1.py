@@ -1,0 +1,56 @@
+from abc import ABC, abstractmethod
+from typing import Any, List, Optional
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+
+from ...data.version1 import JobV1, NewJobV1
+
+
+class IJobsClientV1(ABC):
+    """Seed 001's commands plus add_jobs, start_jobs_by_type and fail_job; timeouts in ms."""
+
+    @abstractmethod
+    def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1: ...
+
+    @abstractmethod
+    def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]: ...
+
+    @abstractmethod
+    def add_uniq_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1: ...
+
+    @abstractmethod
+    def get_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None,
+                 paging: Optional[PagingParams] = None) -> DataPage: ...
+
+    @abstractmethod
+    def get_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        """Raises NotFoundException for an unknown id."""
+
+    @abstractmethod
+    def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1: ...
+
+    @abstractmethod
+    def start_job_by_type(self, correlation_id: Optional[str], type: str,
+                          timeout: Optional[int] = None) -> Optional[JobV1]: ...
+
+    @abstractmethod
+    def start_jobs_by_type(self, correlation_id: Optional[str], type: str, timeout: Optional[int] = None,
+                           limit: int = 1) -> List[JobV1]: ...
+
+    @abstractmethod
+    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1: ...
+
+    @abstractmethod
+    def abort_job(self, correlation_id: Optional[str], job_id: str) -> JobV1: ...
+
+    @abstractmethod
+    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1: ...
+
+    @abstractmethod
+    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1: ...
+
+    @abstractmethod
+    def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1: ...
+
+    @abstractmethod
+    def delete_jobs(self, correlation_id: Optional[str]) -> None: ...

@@ -1,0 +1,65 @@
+from typing import Any, List, Optional
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+from pip_services3_commons.refer import Descriptor
+from pip_services3_rpc.clients import DirectClient
+
+from ...data.version1 import JobV1, NewJobV1
+from .i_jobs_client_v1 import IJobsClientV1
+
+
+def _plain(new_job: Any) -> Any:
+    return new_job.to_json() if isinstance(new_job, NewJobV1) else new_job
+
+
+class JobsDirectClientV1(DirectClient, IJobsClientV1):
+    """Calls the controller in the same process."""
+
+    def __init__(self):
+        super().__init__()
+        self._dependency_resolver.put('controller', Descriptor('service-background-jobs', 'controller', '*', '*', '1.0'))
+
+    def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
+        return self._controller.add_job(correlation_id, _plain(new_job))
+
+    def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
+        return self._controller.add_jobs(correlation_id, [_plain(j) for j in new_jobs])
+
+    def add_uniq_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
+        return self._controller.add_uniq_job(correlation_id, _plain(new_job))
+
+    def get_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None,
+                 paging: Optional[PagingParams] = None) -> DataPage:
+        return self._controller.get_jobs(correlation_id, filter, paging)
+
+    def get_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return self._controller.get_job_by_id(correlation_id, job_id)
+
+    def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1:
+        return self._controller.start_job_by_id(correlation_id, job_id, timeout)
+
+    def start_job_by_type(self, correlation_id: Optional[str], type: str,
+                          timeout: Optional[int] = None) -> Optional[JobV1]:
+        return self._controller.start_job_by_type(correlation_id, type, timeout)
+
+    def start_jobs_by_type(self, correlation_id: Optional[str], type: str, timeout: Optional[int] = None,
+                           limit: int = 1) -> List[JobV1]:
+        return self._controller.start_jobs_by_type(correlation_id, type, timeout, limit)
+
+    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1:
+        return self._controller.extend_job(correlation_id, job_id, timeout)
+
+    def abort_job(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return self._controller.abort_job(correlation_id, job_id)
+
+    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
+        return self._controller.complete_job(correlation_id, job_id, result)
+
+    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1:
+        return self._controller.fail_job(correlation_id, job_id, error)
+
+    def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return self._controller.delete_job_by_id(correlation_id, job_id)
+
+    def delete_jobs(self, correlation_id: Optional[str]) -> None:
+        self._controller.delete_jobs(correlation_id)

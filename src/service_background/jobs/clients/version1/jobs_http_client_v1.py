@@ -1,0 +1,66 @@
+from typing import Any, List, Optional
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+
+from ....common.commandable_http_client import CommandableHttpClient
+from ...data.version1 import JobV1, NewJobV1
+from .i_jobs_client_v1 import IJobsClientV1
+
+
+class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
+    """Calls POST /v1/jobs/<command>; returns typed JobV1 objects."""
+
+    def __init__(self):
+        super().__init__('v1/jobs')
+
+    def _job(self, name: str, correlation_id: Optional[str], params: dict) -> Optional[JobV1]:
+        return JobV1.from_json(self.call_command(name, correlation_id, params))
+
+    def _jobs(self, name: str, correlation_id: Optional[str], params: dict) -> List[JobV1]:
+        return [JobV1.from_json(d) for d in self.call_command(name, correlation_id, params) or []]
+
+    def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
+        return self._job('add_job', correlation_id, {'new_job': new_job})
+
+    def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
+        return self._jobs('add_jobs', correlation_id, {'new_jobs': new_jobs})
+
+    def add_uniq_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
+        return self._job('add_uniq_job', correlation_id, {'new_job': new_job})
+
+    def get_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None,
+                 paging: Optional[PagingParams] = None) -> DataPage:
+        page = self.call_command('get_jobs', correlation_id, {'filter': filter, 'paging': paging})
+        return DataPage([JobV1.from_json(d) for d in page.get('data', [])], page.get('total'))
+
+    def get_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return self._job('get_job_by_id', correlation_id, {'job_id': job_id})
+
+    def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1:
+        return self._job('start_job_by_id', correlation_id, {'job_id': job_id, 'timeout': timeout})
+
+    def start_job_by_type(self, correlation_id: Optional[str], type: str,
+                          timeout: Optional[int] = None) -> Optional[JobV1]:
+        return self._job('start_job_by_type', correlation_id, {'type': type, 'timeout': timeout})
+
+    def start_jobs_by_type(self, correlation_id: Optional[str], type: str, timeout: Optional[int] = None,
+                           limit: int = 1) -> List[JobV1]:
+        return self._jobs('start_jobs_by_type', correlation_id, {'type': type, 'timeout': timeout, 'limit': limit})
+
+    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1:
+        return self._job('extend_job', correlation_id, {'job_id': job_id, 'timeout': timeout})
+
+    def abort_job(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return self._job('abort_job', correlation_id, {'job_id': job_id})
+
+    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
+        return self._job('complete_job', correlation_id, {'job_id': job_id, 'result': result})
+
+    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1:
+        return self._job('fail_job', correlation_id, {'job_id': job_id, 'error': error})
+
+    def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return self._job('delete_job_by_id', correlation_id, {'job_id': job_id})
+
+    def delete_jobs(self, correlation_id: Optional[str]) -> None:
+        self.call_command('delete_jobs', correlation_id)

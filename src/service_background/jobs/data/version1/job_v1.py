@@ -1,0 +1,49 @@
+from datetime import datetime
+from typing import Any, Optional
+
+from ....common.data import DataObjectV1
+from .job_status_v1 import JobStatusV1
+
+
+class JobV1(DataObjectV1):
+    """One job. Durations (timeout, result_ttl) are in ms; seed 002's ``queue`` is ``type``.
+
+    ``timeout`` is the lease a take uses when it names none; ``remove_at`` is when the cleaner drops a
+    finished job (completed + result_ttl, or + the cleaner's default). ``not_before`` is never null
+    (created + delay), so a due-job query needs no null match."""
+
+    _date_fields = frozenset({'created', 'started', 'locked_until', 'execute_until', 'completed',
+                              'not_before', 'remove_at'})
+
+    def __init__(self, id: Optional[str] = None, type: Optional[str] = None, ref_id: Optional[str] = None,
+                 params: Any = None, priority: int = 1, status: str = JobStatusV1.Queued, result: Any = None,
+                 created: Optional[datetime] = None, started: Optional[datetime] = None,
+                 locked_until: Optional[datetime] = None, execute_until: Optional[datetime] = None,
+                 completed: Optional[datetime] = None, retries: int = 0, max_retries: int = 10,
+                 not_before: Optional[datetime] = None, timeout: Optional[int] = None,
+                 result_ttl: Optional[int] = None, callback_url: Optional[str] = None,
+                 last_error: Optional[str] = None, remove_at: Optional[datetime] = None):
+        self.id = id
+        self.type = type
+        self.ref_id = ref_id
+        self.params = params
+        self.priority = priority
+        self.status = status
+        self.result = result
+        self.created = created
+        self.started = started
+        self.locked_until = locked_until
+        self.execute_until = execute_until
+        self.completed = completed
+        self.retries = retries
+        self.max_retries = max_retries
+        self.not_before = not_before
+        self.timeout = timeout
+        self.result_ttl = result_ttl
+        self.callback_url = callback_url
+        self.last_error = last_error
+        self.remove_at = remove_at
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in JobStatusV1.FINISHED

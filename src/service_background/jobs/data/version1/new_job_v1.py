@@ -1,0 +1,23 @@
+from typing import Any, Optional
+
+from ....common.data import DataObjectV1
+
+
+class NewJobV1(DataObjectV1):
+    """What a producer gives: ttl, delay, timeout and result_ttl are in ms (the REST face converts
+    its seconds headers)."""
+
+    def __init__(self, type: Optional[str] = None, ref_id: Optional[str] = None, params: Any = None,
+                 ttl: Optional[int] = None, priority: Optional[int] = None, delay: Optional[int] = None,
+                 timeout: Optional[int] = None, max_retries: Optional[int] = None,
+                 callback_url: Optional[str] = None, result_ttl: Optional[int] = None):
+        self.type = type
+        self.ref_id = ref_id
+        self.params = params
+        self.ttl = ttl
+        self.priority = priority
+        self.delay = delay
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.callback_url = callback_url
+        self.result_ttl = result_ttl

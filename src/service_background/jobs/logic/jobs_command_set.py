@@ -1,0 +1,58 @@
+from pip_services3_commons.commands import CommandSet
+from pip_services3_commons.convert import TypeCode
+from pip_services3_commons.data import FilterParams, PagingParams
+from pip_services3_commons.validate import ArraySchema, FilterParamsSchema, ObjectSchema, PagingParamsSchema
+
+from ...common.commands import Command
+from ..data.version1 import NewJobV1Schema
+
+
+def _by_id() -> ObjectSchema:
+    return ObjectSchema(True).with_required_property('job_id', TypeCode.String)
+
+
+def _by_id_with_timeout() -> ObjectSchema:
+    return _by_id().with_optional_property('timeout', TypeCode.Long)
+
+
+class JobsCommandSet(CommandSet):
+    """The eleven seed 001 commands (argument names as the seed says; timeouts in ms) plus add_jobs,
+    start_jobs_by_type and fail_job."""
+
+    def __init__(self, controller):
+        super().__init__()
+        c = controller
+        self.add_commands([
+            Command('add_job', ObjectSchema(True).with_required_property('new_job', NewJobV1Schema()),
+                    lambda cid, args: c.add_job(cid, args.get('new_job'))),
+            Command('add_jobs', ObjectSchema(True).with_required_property('new_jobs', ArraySchema(NewJobV1Schema())),
+                    lambda cid, args: c.add_jobs(cid, args.get('new_jobs'))),
+            Command('add_uniq_job', ObjectSchema(True).with_required_property('new_job', NewJobV1Schema()),
+                    lambda cid, args: c.add_uniq_job(cid, args.get('new_job'))),
+            Command('get_jobs',
+                    ObjectSchema(True).with_optional_property('filter', FilterParamsSchema())
+                    .with_optional_property('paging', PagingParamsSchema()),
+                    lambda cid, args: c.get_jobs(cid, FilterParams.from_value(args.get('filter')),
+                                                 PagingParams.from_value(args.get('paging')))),
+            Command('get_job_by_id', _by_id(), lambda cid, args: c.get_job_by_id(cid, args.get('job_id'))),
+            Command('start_job_by_id', _by_id_with_timeout(),
+                    lambda cid, args: c.start_job_by_id(cid, args.get('job_id'), args.get('timeout'))),
+            Command('start_job_by_type',
+                    ObjectSchema(True).with_required_property('type', TypeCode.String)
+                    .with_optional_property('timeout', TypeCode.Long),
+                    lambda cid, args: c.start_job_by_type(cid, args.get('type'), args.get('timeout'))),
+            Command('start_jobs_by_type',
+                    ObjectSchema(True).with_required_property('type', TypeCode.String)
+                    .with_optional_property('timeout', TypeCode.Long).with_optional_property('limit', TypeCode.Integer),
+                    lambda cid, args: c.start_jobs_by_type(cid, args.get('type'), args.get('timeout'),
+                                                           args.get('limit'))),
+            Command('extend_job', _by_id_with_timeout(),
+                    lambda cid, args: c.extend_job(cid, args.get('job_id'), args.get('timeout'))),
+            Command('abort_job', _by_id(), lambda cid, args: c.abort_job(cid, args.get('job_id'))),
+            Command('complete_job', _by_id().with_optional_property('result', None),
+                    lambda cid, args: c.complete_job(cid, args.get('job_id'), args.get('result'))),
+            Command('fail_job', _by_id().with_optional_property('error', TypeCode.String),
+                    lambda cid, args: c.fail_job(cid, args.get('job_id'), args.get('error'))),
+            Command('delete_job_by_id', _by_id(), lambda cid, args: c.delete_job_by_id(cid, args.get('job_id'))),
+            Command('delete_jobs', ObjectSchema(True), lambda cid, args: c.delete_jobs(cid)),
+        ])

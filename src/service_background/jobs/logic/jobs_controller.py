@@ -1,0 +1,319 @@
+from typing import Any, List, Optional
+
+from pip_services3_commons.commands import CommandSet, ICommandable
+from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
+from pip_services3_commons.refer import DependencyResolver, IReferenceable, IReferences
+from pip_services3_commons.run import IOpenable
+from pip_services3_components.log import CompositeLogger
+
+from ...common import time as t
+from ...common.timer import IntervalTimer
+from ...common.validation import optional_non_negative, require_text
+from ...common.wait_signal import WaitSignal
+from ..data.version1 import JobStatusV1, JobV1
+from ..persistence import IJobsPersistence
+from ..persistence import job_transitions as rules
+from .callback_sender import CallbackSender
+from .jobs_command_set import JobsCommandSet
+from .new_job_rules import to_job
+
+MAX_BATCH = 1000
+
+
+class JobsController(IConfigurable, IReferenceable, IOpenable, ICommandable):
+    """One job store behind both faces (commands and seed 002's queue).
+
+    Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
+    options.lease_interval (lease expiry sweep and the long-polls' re-check for writes of other
+    processes, default 1000), options.default_timeout (lease when neither the take nor the job names
+    one, default 300000), options.max_retries (default 10), options.finished_ttl (how long a finished
+    job without result_ttl is kept, default 86400000; 0 = forever), options.max_wait (cap on a
+    long-poll, default 300000), options.callback_retries (5), options.callback_backoff (1000),
+    options.callback_max_backoff (60000), options.callback_timeout (10000)."""
+
+    _default_config = ConfigParams.from_tuples(
+        'dependencies.persistence', 'service-background-jobs:persistence:*:*:1.0',
+        'options.clean_interval', 60000,
+        'options.lease_interval', 1000,
+        'options.default_timeout', 300000,
+        'options.max_retries', 10,
+        'options.finished_ttl', 86400000,
+        'options.max_wait', 300000,
+        'options.callback_retries', 5,
+        'options.callback_backoff', 1000,
+        'options.callback_max_backoff', 60000,
+        'options.callback_timeout', 10000)
+
+    def __init__(self):
+        self._dependency_resolver = DependencyResolver(self._default_config)
+        self._logger = CompositeLogger()
+        self._persistence: Optional[IJobsPersistence] = None
+        self._command_set: Optional[JobsCommandSet] = None
+        self._config = self._default_config
+        self._options = {}
+        self._enqueued = WaitSignal()  # a job became takeable
+        self._finished = WaitSignal()  # a job finished or was deleted
+        self._timers: List[IntervalTimer] = []
+        self._callbacks: Optional[CallbackSender] = None
+        self._opened = False
+
+    def configure(self, config: ConfigParams):
+        self._config = config.set_defaults(self._default_config)
+        self._dependency_resolver.configure(self._config)
+        self._options = {}
+
+    def _option(self, name: str) -> int:
+        value = self._options.get(name)
+        if value is None:
+            value = self._options[name] = self._config.get_as_long('options.' + name)
+        return value
+
+    def set_references(self, references: IReferences):
+        self._logger.set_references(references)
+        self._dependency_resolver.set_references(references)
+        self._persistence = self._dependency_resolver.get_one_required('persistence')
+
+    def get_command_set(self) -> CommandSet:
+        if self._command_set is None:
+            self._command_set = JobsCommandSet(self)
+        return self._command_set
+
+    def is_open(self) -> bool:
+        return self._opened
+
+    def open(self, correlation_id: Optional[str]):
+        self._enqueued.open()
+        self._finished.open()
+        self._callbacks = CallbackSender(self._option('callback_retries'), self._option('callback_backoff'),
+                                         self._option('callback_max_backoff'), self._option('callback_timeout'),
+                                         logger=self._logger)
+        self._callbacks.start()
+        self._timers = [
+            IntervalTimer('jobs-cleaner', lambda: self.clean_jobs(None), self._option('clean_interval'), self._logger),
+            IntervalTimer('jobs-leases', lambda: self.release_expired_leases(None), self._option('lease_interval'),
+                          self._logger)]
+        for timer in self._timers:
+            timer.start()
+        self._opened = True
+
+    def close(self, correlation_id: Optional[str]):
+        self._enqueued.close()
+        self._finished.close()
+        for timer in self._timers:
+            timer.stop()
+        self._timers = []
+        if self._callbacks is not None:
+            self._callbacks.stop()
+        self._opened = False
+
+    # --- adding -------------------------------------------------------------------------------
+    def add_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
+        job = self._persistence.create(correlation_id, to_job(correlation_id, new_job, t.now(), self._option('max_retries')))
+        self._enqueued.notify()
+        return job
+
+    def add_jobs(self, correlation_id: Optional[str], new_jobs: Any) -> List[JobV1]:
+        if not isinstance(new_jobs, list) or not new_jobs or len(new_jobs) > MAX_BATCH:
+            raise BadRequestException(correlation_id, 'BAD_NEW_JOBS', f'new_jobs must be a list of 1..{MAX_BATCH} jobs')
+        now = t.now()
+        jobs = [to_job(correlation_id, new_job, now, self._option('max_retries')) for new_job in new_jobs]
+        result = [self._persistence.create(correlation_id, job) for job in jobs]
+        self._enqueued.notify()
+        return result
+
+    def add_uniq_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
+        job = to_job(correlation_id, new_job, t.now(), self._option('max_retries'))
+        if job.ref_id is None:
+            return self.add_job(correlation_id, new_job)
+        result = self._persistence.create_uniq(correlation_id, job)
+        if result.id == job.id:
+            self._enqueued.notify()
+        return result
+
+    # --- reading ------------------------------------------------------------------------------
+    def get_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams],
+                 paging: Optional[PagingParams]) -> DataPage:
+        return self._persistence.get_page_by_filter(correlation_id, filter, paging)
+
+    def get_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        job_id = require_text(correlation_id, 'job_id', job_id)
+        job = self._persistence.get_one_by_id(correlation_id, job_id)
+        if job is not None and job.remove_at is not None and job.remove_at <= t.now():
+            self._persistence.delete_by_id(correlation_id, job_id)  # past its result TTL: the cleaner is late
+            job = None
+        if job is None:
+            raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} was not found') \
+                .with_details('job_id', job_id)
+        return job
+
+    def wait_job_result(self, correlation_id: Optional[str], job_id: str, wait_ms: float) -> JobV1:
+        """The job once it is finished, or as it is when ``wait_ms`` ran out."""
+        def finished():
+            job = self.get_job_by_id(correlation_id, job_id)
+            return job if job.is_finished else None
+        job = self._finished.wait_for(finished, self._wait_seconds(wait_ms), self._option('lease_interval') / 1000.0)
+        return job or self.get_job_by_id(correlation_id, job_id)
+
+    def _wait_seconds(self, wait_ms: Optional[float]) -> float:
+        return min(wait_ms or 0, self._option('max_wait')) / 1000.0
+
+    # --- taking -------------------------------------------------------------------------------
+    def _timeout(self, correlation_id: Optional[str], timeout: Any) -> Optional[float]:
+        return optional_non_negative(correlation_id, 'timeout', timeout, None) or None
+
+    def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Any = None) -> JobV1:
+        timeout = self._timeout(correlation_id, timeout)
+        now = t.now()
+
+        def start(job: Optional[JobV1]) -> JobV1:
+            job = self._require(correlation_id, job_id, job)
+            if job.status != JobStatusV1.Queued:
+                raise ConflictException(correlation_id, 'JOB_NOT_QUEUED', f'Job {job_id} is {job.status}, not queued')
+            return rules.claim(job, now, timeout or job.timeout or self._option('default_timeout'))
+        return self._persistence.modify(correlation_id, require_text(correlation_id, 'job_id', job_id), start)
+
+    def start_job_by_type(self, correlation_id: Optional[str], type: Optional[str], timeout: Any = None) -> Optional[JobV1]:
+        jobs = self.start_jobs_by_type(correlation_id, require_text(correlation_id, 'type', type), timeout, 1)
+        return jobs[0] if jobs else None
+
+    def start_jobs_by_type(self, correlation_id: Optional[str], type: Optional[str], timeout: Any = None,
+                           limit: Any = 1) -> List[JobV1]:
+        """Takes up to ``limit`` jobs (any type when ``type`` is None); jobs found past execute_until
+        on the way fail as expired instead of being handed out."""
+        timeout = self._timeout(correlation_id, timeout)
+        limit = optional_non_negative(correlation_id, 'limit', limit, 1)
+        if limit != int(limit) or not 1 <= limit <= MAX_BATCH:
+            raise BadRequestException(correlation_id, 'BAD_LIMIT', f'limit must be an integer 1..{MAX_BATCH}')
+        result = []
+        while len(result) < limit:
+            now = t.now()
+            job = self._persistence.take(correlation_id, type, now, timeout, self._option('default_timeout'))
+            if job is None:
+                break
+            if job.execute_until is not None and job.execute_until <= now:
+                self._finish(correlation_id, job.id, JobStatusV1.Failed, None, 'expired before it was started')
+                continue
+            result.append(job)
+        return result
+
+    def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for_ms: Optional[float],
+                 timeout: Any = None) -> Optional[JobV1]:
+        """Seed 002's take: waits up to ``block_for_ms`` for a job to arrive."""
+        if type is not None:
+            type = require_text(correlation_id, 'queue', type)
+        timeout = self._timeout(correlation_id, timeout)
+        jobs = self._enqueued.wait_for(lambda: self.start_jobs_by_type(correlation_id, type, timeout, 1) or None,
+                                       self._wait_seconds(block_for_ms), self._option('lease_interval') / 1000.0)
+        return jobs[0] if jobs else None
+
+    # --- working on a taken job -----------------------------------------------------------------
+    def _require(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1]) -> JobV1:
+        if job is None:
+            raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} was not found') \
+                .with_details('job_id', job_id)
+        return job
+
+    def _require_running(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1]) -> JobV1:
+        job = self._require(correlation_id, job_id, job)
+        if job.status != JobStatusV1.Running:
+            raise ConflictException(correlation_id, 'JOB_NOT_RUNNING', f'Job {job_id} is {job.status}, not running')
+        return job
+
+    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Any = None) -> JobV1:
+        job_id = require_text(correlation_id, 'job_id', job_id)
+        timeout = self._timeout(correlation_id, timeout)
+
+        def extend(job: Optional[JobV1]) -> JobV1:
+            job = self._require_running(correlation_id, job_id, job)
+            job.locked_until = t.add_ms(t.now(), timeout or job.timeout or self._option('default_timeout'))
+            return job
+        return self._persistence.modify(correlation_id, job_id, extend)
+
+    def abort_job(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        """Gives a running job back to the queue at once (a job out of attempts fails instead)."""
+        job_id = require_text(correlation_id, 'job_id', job_id)
+        job = self._persistence.modify(correlation_id, job_id, lambda job: rules.release(
+            self._require_running(correlation_id, job_id, job), t.now(), 'aborted', self._option('finished_ttl')))
+        self._after_release(job)
+        return job
+
+    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
+        return self._finish(correlation_id, job_id, JobStatusV1.Done, result, None)
+
+    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Any = None) -> JobV1:
+        if error is not None and not isinstance(error, str):
+            raise BadRequestException(correlation_id, 'BAD_ERROR', 'error must be a string')
+        return self._finish(correlation_id, job_id, JobStatusV1.Failed, None, error or 'failed')
+
+    def update_job(self, correlation_id: Optional[str], job_id: str, status: Any, result: Any = None) -> JobV1:
+        """Seed 002's PUT: status done or failed, with the result."""
+        if status not in (JobStatusV1.Done, JobStatusV1.Failed):
+            raise BadRequestException(correlation_id, 'BAD_STATUS', 'status must be "done" or "failed"')
+        error = None if status == JobStatusV1.Done else 'failed by the worker'
+        return self._finish(correlation_id, job_id, status, result, error)
+
+    def _finish(self, correlation_id: Optional[str], job_id: str, status: str, result: Any,
+                error: Optional[str]) -> JobV1:
+        job_id = require_text(correlation_id, 'job_id', job_id)
+
+        def finish(job: Optional[JobV1]) -> JobV1:
+            job = self._require(correlation_id, job_id, job)
+            if job.is_finished:
+                raise ConflictException(correlation_id, 'JOB_FINISHED', f'Job {job_id} is already {job.status}')
+            return rules.finish(job, t.now(), status, result, error, self._option('finished_ttl'))
+        job = self._persistence.modify(correlation_id, job_id, finish)
+        self._after_finish(job)
+        return job
+
+    def _after_finish(self, job: JobV1):
+        self._finished.notify()
+        if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
+            self._callbacks.send(job)
+
+    def _after_release(self, job: Optional[JobV1]):
+        if job is None:
+            return
+        if job.is_finished:
+            self._after_finish(job)
+        else:
+            self._enqueued.notify()
+
+    # --- deleting and maintenance ------------------------------------------------------------
+    def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        """Returns the deleted job; one deleted before it finished is returned as ``aborted``."""
+        job_id = require_text(correlation_id, 'job_id', job_id)
+        job = self._require(correlation_id, job_id, self._persistence.delete_by_id(correlation_id, job_id))
+        if not job.is_finished:
+            job.status = JobStatusV1.Aborted
+        self._finished.notify()
+        return job
+
+    def delete_jobs(self, correlation_id: Optional[str]) -> None:
+        self._persistence.delete_all(correlation_id)
+        self._finished.notify()
+
+    def release_expired_leases(self, correlation_id: Optional[str]) -> int:
+        """Puts jobs whose lease ran out back in the queue (or fails them past max_retries)."""
+        count = 0
+        while True:
+            now = t.now()
+            ids = self._persistence.get_expired_lease_ids(correlation_id, now, 100)
+            for job_id in ids:
+                def release(job: Optional[JobV1]) -> Optional[JobV1]:
+                    if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
+                            or job.locked_until > now:
+                        return None  # finished or extended meanwhile
+                    return rules.release(job, now, 'lease expired', self._option('finished_ttl'))
+                job = self._persistence.modify(correlation_id, job_id, release)
+                self._after_release(job)
+                count += job is not None
+            if len(ids) < 100:
+                return count
+
+    def clean_jobs(self, correlation_id: Optional[str]) -> None:
+        deleted = self._persistence.delete_expired(correlation_id, t.now())
+        if deleted:
+            self._finished.notify()
+            self._logger.debug(correlation_id, f'Deleted {deleted} expired or finished jobs')

@@ -1,0 +1,50 @@
+"""Checks a NewJobV1 strictly (ranges the schema cannot say) and turns it into a queued JobV1."""
+import uuid
+from datetime import datetime
+from typing import Any, Optional
+
+from pip_services3_commons.errors import BadRequestException
+
+from ...common import time as t
+from ...common.validation import optional_non_negative, require_text
+from ..data.version1 import JobStatusV1, JobV1, NewJobV1
+
+
+def _integer(correlation_id: Optional[str], name: str, value: Any, low: int, high: Optional[int]) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) \
+            or value < low or (high is not None and value > high):
+        upper = f'..{high}' if high is not None else ' or more'
+        raise BadRequestException(correlation_id, 'BAD_' + name.upper(), f'{name} must be an integer {low}{upper}')
+    return int(value)
+
+
+def to_new_job(correlation_id: Optional[str], value: Any) -> NewJobV1:
+    if isinstance(value, NewJobV1):
+        return value
+    if not isinstance(value, dict):
+        raise BadRequestException(correlation_id, 'BAD_NEW_JOB', 'new_job must be an object')
+    return NewJobV1.from_json(value)
+
+
+def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int) -> JobV1:
+    new_job = to_new_job(correlation_id, new_job)
+    job_type = require_text(correlation_id, 'type', new_job.type)
+    if new_job.ref_id is not None and not isinstance(new_job.ref_id, str):
+        raise BadRequestException(correlation_id, 'BAD_REF_ID', 'ref_id must be a string')
+    priority = _integer(correlation_id, 'priority', new_job.priority, 0, 3)
+    retries = _integer(correlation_id, 'max_retries', new_job.max_retries, 1, None)
+    ttl = optional_non_negative(correlation_id, 'ttl', new_job.ttl, None)
+    delay = optional_non_negative(correlation_id, 'delay', new_job.delay, 0)
+    timeout = optional_non_negative(correlation_id, 'timeout', new_job.timeout, None)
+    result_ttl = optional_non_negative(correlation_id, 'result_ttl', new_job.result_ttl, None)
+    url = new_job.callback_url
+    if url is not None and (not isinstance(url, str) or not url.startswith(('http://', 'https://'))):
+        raise BadRequestException(correlation_id, 'BAD_CALLBACK_URL', 'callback_url must be an http(s) URL')
+    return JobV1(id=str(uuid.uuid4()), type=job_type, ref_id=new_job.ref_id, params=new_job.params,
+                 priority=1 if priority is None else priority, status=JobStatusV1.Queued, created=now,
+                 execute_until=t.add_ms(now, ttl) if ttl else None, retries=0,
+                 max_retries=retries if retries is not None else max_retries,
+                 not_before=t.add_ms(now, delay), timeout=int(timeout) if timeout else None,
+                 result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url)

@@ -1,0 +1,50 @@
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Callable, List, Optional
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+
+from ..data.version1 import JobV1
+
+Change = Callable[[Optional[JobV1]], Optional[JobV1]]
+
+
+class IJobsPersistence(ABC):
+
+    @abstractmethod
+    def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],
+                           paging: Optional[PagingParams]) -> DataPage: ...
+
+    @abstractmethod
+    def get_one_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]: ...
+
+    @abstractmethod
+    def create(self, correlation_id: Optional[str], job: JobV1) -> JobV1: ...
+
+    @abstractmethod
+    def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
+        """Stores ``job`` unless an unfinished job of the same type and ref_id exists: returns that one."""
+
+    @abstractmethod
+    def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
+        """Atomic read-modify-write of one job: ``change`` gets a copy (or None) and returns what to
+        store, or None to store nothing."""
+
+    @abstractmethod
+    def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
+             timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
+        """Atomically claims the first queued, due job of the type (any type when None) by
+        (priority, created); the lease is ``timeout``, else the job's own, else ``default_timeout``."""
+
+    @abstractmethod
+    def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]: ...
+
+    @abstractmethod
+    def delete_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]: ...
+
+    @abstractmethod
+    def delete_all(self, correlation_id: Optional[str]) -> None: ...
+
+    @abstractmethod
+    def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
+        """Removes unfinished jobs past execute_until and finished ones past remove_at."""

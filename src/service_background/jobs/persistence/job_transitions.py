@@ -1,0 +1,47 @@
+"""The state changes of a job, as pure functions on a copy: every persistence and the controller
+apply the same rules, so memory, file and MongoDB cannot drift apart."""
+from datetime import datetime
+from typing import Any, Optional
+
+from ...common import time as t
+from ..data.version1 import JobStatusV1, JobV1
+
+
+def claim(job: JobV1, now: datetime, timeout_ms: float) -> JobV1:
+    job.status = JobStatusV1.Running
+    job.started = now
+    job.locked_until = t.add_ms(now, timeout_ms)
+    job.retries = (job.retries or 0) + 1
+    return job
+
+
+def finish(job: JobV1, now: datetime, status: str, result: Any, error: Optional[str],
+           default_keep_ms: Optional[float]) -> JobV1:
+    """done / failed / aborted: the job is never taken again and is removed after its result TTL
+    (or the cleaner's default; neither → kept until deleted)."""
+    job.status = status
+    if result is not None:
+        job.result = result
+    if error is not None:
+        job.last_error = error
+    job.completed = now
+    job.locked_until = None
+    if job.result_ttl is not None:
+        job.remove_at = t.add_ms(now, job.result_ttl)
+    else:
+        job.remove_at = t.add_ms(now, default_keep_ms) if default_keep_ms else None
+    return job
+
+
+def release(job: JobV1, now: datetime, error: Optional[str], default_keep_ms: Optional[float]) -> JobV1:
+    """Back to the queue after a lost lease or an abort; a job that used its last attempt fails,
+    so a queued job is always under max_retries (the take query then needs no field comparison)."""
+    if (job.retries or 0) >= (job.max_retries or 0):
+        return finish(job, now, JobStatusV1.Failed, None,
+                      f'{error}; gave up after {job.retries} attempts' if error else 'out of retries',
+                      default_keep_ms)
+    job.status = JobStatusV1.Queued
+    job.locked_until = None
+    if error is not None:
+        job.last_error = error
+    return job

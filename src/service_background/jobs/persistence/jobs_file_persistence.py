@@ -1,0 +1,11 @@
+from ...common.file_journal import FileJournal
+from .jobs_memory_persistence import JobsMemoryPersistence
+
+
+class JobsFilePersistence(JobsMemoryPersistence):
+    """Memory persistence made durable by a journal (every write fsynced before it returns);
+    configure ``path`` (default ./data/jobs.json). Indexes are rebuilt on load."""
+
+    def __init__(self, path: str = './data/jobs.json'):
+        super().__init__()
+        self._journal = FileJournal(path)

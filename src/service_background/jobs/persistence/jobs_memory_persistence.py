@@ -1,0 +1,115 @@
+import heapq
+from datetime import datetime
+from typing import Dict, List, Optional, Set, Tuple
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+
+from ...common import time as t
+from ...common.memory_persistence import MemoryPersistence
+from ..data.version1 import JobStatusV1, JobV1
+from . import job_transitions
+from .i_jobs_persistence import Change, IJobsPersistence
+from .job_queue_index import JobQueueIndex
+from .jobs_filter import parse_filter, to_predicate
+
+_UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
+
+
+class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
+    """Jobs in a dict with three indexes kept by the save/delete hooks under the store's lock: the
+    queue heaps (take without a scan), a heap of leases (expiry without a scan) and unfinished jobs
+    by (type, ref_id) for add_uniq_job."""
+
+    def __init__(self):
+        super().__init__(JobV1)
+        self._queue = JobQueueIndex()
+        self._leases: List[Tuple[float, str]] = []
+        self._by_ref: Dict[Tuple[str, str], Set[str]] = {}
+
+    # --- index hooks ------------------------------------------------------------------------
+    def _on_loaded(self):
+        self._queue.clear()
+        self._leases = []
+        self._by_ref = {}
+        now = t.now()
+        for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
+            self._index(None, job, now)
+
+    def _on_saved(self, old: Optional[JobV1], new: JobV1):
+        self._index(old, new, None)
+
+    def _on_deleted(self, old: JobV1):
+        self._queue.remove(old.id)
+        self._unref(old)
+
+    def _index(self, old: Optional[JobV1], new: JobV1, now: Optional[datetime]):
+        if new.status == JobStatusV1.Queued:
+            if old is None or old.status != JobStatusV1.Queued or old.priority != new.priority \
+                    or old.not_before != new.not_before:
+                self._queue.add(new, now or t.now())
+        else:
+            self._queue.remove(new.id)
+        if new.status == JobStatusV1.Running and new.locked_until is not None and (
+                old is None or old.status != JobStatusV1.Running or old.locked_until != new.locked_until):
+            heapq.heappush(self._leases, (new.locked_until.timestamp(), new.id))
+        if new.ref_id is not None and new.status in _UNFINISHED:
+            self._by_ref.setdefault((new.type, new.ref_id), set()).add(new.id)
+        elif old is not None:
+            self._unref(old)
+
+    def _unref(self, job: JobV1):
+        if job.ref_id is None:
+            return
+        ids = self._by_ref.get((job.type, job.ref_id))
+        if ids is not None:
+            ids.discard(job.id)
+            if not ids:
+                del self._by_ref[(job.type, job.ref_id)]
+
+    # --- reads ------------------------------------------------------------------------------
+    def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],
+                           paging: Optional[PagingParams]) -> DataPage:
+        return super().get_page_by_filter(correlation_id, to_predicate(parse_filter(filter)), paging,
+                                          sort=lambda job: (job.created, job.id))
+
+    # --- writes -----------------------------------------------------------------------------
+    def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
+        with self._lock:
+            for id in self._by_ref.get((job.type, job.ref_id), ()):
+                return self._items[id].clone()
+            return self.create(correlation_id, job)
+
+    def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
+        return super().modify(correlation_id, id, change)
+
+    def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
+             timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
+        with self._lock:
+            id = self._queue.pop(type, now)
+            if id is None:
+                return None
+            job = self._items[id].clone()
+            return self._store(job_transitions.claim(job, now, timeout or job.timeout or default_timeout))
+
+    def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]:
+        result = []
+        with self._lock:
+            limit_ts = now.timestamp()
+            while self._leases and self._leases[0][0] <= limit_ts and len(result) < limit:
+                stamp, id = heapq.heappop(self._leases)
+                job = self._items.get(id)
+                # an entry is stale when the job was extended, finished or deleted since
+                if job is not None and job.status == JobStatusV1.Running and job.locked_until is not None \
+                        and job.locked_until.timestamp() == stamp:
+                    result.append(id)
+        return result
+
+    def delete_all(self, correlation_id: Optional[str]) -> None:
+        self.clear(correlation_id)
+
+    def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
+        def expired(job: JobV1) -> bool:
+            if job.status in _UNFINISHED:
+                return job.execute_until is not None and job.execute_until <= now
+            return job.remove_at is not None and job.remove_at <= now
+        return self.delete_by_filter(correlation_id, expired)

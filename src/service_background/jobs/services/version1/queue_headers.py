@@ -1,0 +1,34 @@
+"""Seed 002's X-Accepted-* headers: numbers of seconds (fractions allowed), read strictly."""
+import math
+from typing import Optional
+
+import bottle
+from pip_services3_commons.errors import BadRequestException
+
+
+def seconds_header(name: str) -> Optional[float]:
+    """The header's value in ms, or None when absent; junk or a negative number is a 400."""
+    raw = bottle.request.headers.get(name)
+    if raw is None or raw.strip() == '':
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        raise BadRequestException(None, 'BAD_HEADER', f'{name} must be a number of seconds >= 0, not {raw!r}')
+    return value * 1000.0
+
+
+def priority_header(name: str = 'X-Accepted-Priority') -> Optional[int]:
+    raw = bottle.request.headers.get(name)
+    if raw is None or raw.strip() == '':
+        return None
+    if raw.strip() not in ('0', '1', '2', '3'):
+        raise BadRequestException(None, 'BAD_HEADER', f'{name} must be 0 (highest) to 3, not {raw!r}')
+    return int(raw)
+
+
+def url_header(name: str) -> Optional[str]:
+    raw = bottle.request.headers.get(name)
+    return raw.strip() if raw is not None and raw.strip() else None

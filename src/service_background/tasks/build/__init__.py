@@ -1,0 +1,3 @@
+from .tasks_factory import TasksFactory
+
+__all__ = ['TasksFactory']

@@ -1,0 +1,5 @@
+from .i_tasks_client_v1 import ITasksClientV1
+from .tasks_direct_client_v1 import TasksDirectClientV1
+from .tasks_http_client_v1 import TasksHttpClientV1
+
+__all__ = ['ITasksClientV1', 'TasksDirectClientV1', 'TasksHttpClientV1']

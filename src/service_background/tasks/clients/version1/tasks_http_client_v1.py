@@ -1,0 +1,55 @@
+from typing import Any, List, Optional
+
+from ....common.commandable_http_client import CommandableHttpClient
+from ...data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
+from .i_tasks_client_v1 import ITasksClientV1
+
+
+def _json(value: Any) -> Any:
+    # unset fields stay out of the request, so the service applies its defaults
+    if hasattr(value, 'to_json'):
+        return {k: v for k, v in value.to_json().items() if v is not None}
+    return value
+
+
+class TasksHttpClientV1(CommandableHttpClient, ITasksClientV1):
+    """Calls POST /v1/tasks/<command>; returns typed NamespaceV1 / TaskV1 objects."""
+
+    def __init__(self):
+        super().__init__('v1/tasks')
+
+    def get_namespaces(self, correlation_id: Optional[str]) -> List[NamespaceV1]:
+        return [NamespaceV1.from_json(d) for d in self.call_command('get_namespaces', correlation_id) or []]
+
+    def create_namespace(self, correlation_id: Optional[str], namespace: NamespaceV1) -> NamespaceV1:
+        return NamespaceV1.from_json(self.call_command('create_namespace', correlation_id,
+                                                       {'namespace': _json(namespace)}))
+
+    def get_namespace(self, correlation_id: Optional[str], namespace_id: str) -> Optional[NamespaceV1]:
+        return NamespaceV1.from_json(self.call_command('get_namespace', correlation_id,
+                                                       {'namespace_id': namespace_id}))
+
+    def delete_namespace(self, correlation_id: Optional[str], namespace_id: str) -> NamespaceV1:
+        return NamespaceV1.from_json(self.call_command('delete_namespace', correlation_id,
+                                                       {'namespace_id': namespace_id}))
+
+    def get_tasks(self, correlation_id: Optional[str], namespace_id: str) -> List[TaskV1]:
+        result = self.call_command('get_tasks', correlation_id, {'namespace_id': namespace_id})
+        return [TaskV1.from_json(d) for d in result or []]
+
+    def create_task(self, correlation_id: Optional[str], task: TaskV1) -> TaskV1:
+        return TaskV1.from_json(self.call_command('create_task', correlation_id, {'task': _json(task)}))
+
+    def get_task(self, correlation_id: Optional[str], task_id: str) -> Optional[TaskV1]:
+        return TaskV1.from_json(self.call_command('get_task', correlation_id, {'task_id': task_id}))
+
+    def delete_task(self, correlation_id: Optional[str], task_id: str) -> TaskV1:
+        return TaskV1.from_json(self.call_command('delete_task', correlation_id, {'task_id': task_id}))
+
+    def capture_tasks(self, correlation_id: Optional[str], namespace_id: str, limit: int) -> List[TaskV1]:
+        result = self.call_command('capture_tasks', correlation_id, {'namespace_id': namespace_id, 'limit': limit})
+        return [TaskV1.from_json(d) for d in result or []]
+
+    def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str) -> TasksReleaseV1:
+        return TasksReleaseV1.from_json(self.call_command('release_tasks', correlation_id,
+                                                          {'task_ids': task_ids, 'status': status}))

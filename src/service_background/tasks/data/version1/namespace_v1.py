@@ -1,0 +1,10 @@
+from typing import Optional
+
+from ....common.data import DataObjectV1
+
+
+class NamespaceV1(DataObjectV1):
+    """A named pool of tasks; deregistering it removes its tasks."""
+
+    def __init__(self, id: Optional[str] = None):
+        self.id = id

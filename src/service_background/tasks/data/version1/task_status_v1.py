@@ -1,0 +1,10 @@
+class TaskStatusV1:
+    Idle = 'idle'
+    InProgress = 'in_progress'
+    Done = 'done'
+    Failed = 'failed'
+
+    All = (Idle, InProgress, Done, Failed)
+    Capturable = (Idle, Failed)
+    # what a worker may set when it lets tasks go; in_progress is only ever set by capture
+    Releasable = (Idle, Done, Failed)

@@ -1,0 +1,21 @@
+from typing import List, Optional
+
+from ....common.data import DataObjectV1
+from .task_v1 import TaskV1
+
+
+class TasksReleaseV1(DataObjectV1):
+    """What release_tasks answers: the tasks it changed, and the ids it did not find."""
+
+    def __init__(self, list: Optional[List[TaskV1]] = None, not_found: Optional[List[str]] = None):
+        self.list = list if list is not None else []
+        self.not_found = not_found if not_found is not None else []
+
+    def to_json(self) -> dict:
+        return {'list': [t.to_json() for t in self.list], 'not_found': list(self.not_found)}
+
+    @classmethod
+    def from_json(cls, data: Optional[dict]):
+        if data is None:
+            return None
+        return cls([TaskV1.from_json(t) for t in data.get('list') or []], list(data.get('not_found') or []))

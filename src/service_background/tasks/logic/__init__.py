@@ -1,0 +1,4 @@
+from .tasks_command_set import TasksCommandSet
+from .tasks_controller import TasksController
+
+__all__ = ['TasksController', 'TasksCommandSet']

@@ -1,0 +1,141 @@
+import time
+from typing import Any, List, Optional
+
+from pip_services3_commons.commands import CommandSet, ICommandable
+from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.errors import BadRequestException, NotFoundException
+from pip_services3_commons.refer import DependencyResolver, IReferenceable, IReferences
+from pip_services3_commons.run import IOpenable
+from pip_services3_components.log import CompositeLogger
+
+from ...common.timer import IntervalTimer
+from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
+from ..persistence import ITasksPersistence
+from .tasks_command_set import TasksCommandSet
+from .tasks_validation import new_task, require_id, require_ids, require_limit, require_status
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+class TasksController(IConfigurable, IReferenceable, IOpenable, ICommandable):
+    """Namespaces, their tasks, batch capture and release, and the sweeper that takes back tasks whose
+    worker went silent.
+
+    Configuration: options.sweep_interval (ms between sweeps, default 10000; 0 turns the sweeper off)."""
+
+    _default_config = ConfigParams.from_tuples(
+        'dependencies.persistence', 'service-background-tasks:persistence:*:*:1.0',
+        'options.sweep_interval', 10000)
+
+    def __init__(self):
+        self._dependency_resolver = DependencyResolver(self._default_config)
+        self._logger = CompositeLogger()
+        self._persistence: Optional[ITasksPersistence] = None
+        self._command_set: Optional[TasksCommandSet] = None
+        self._sweep_interval = 10000
+        self._sweeper: Optional[IntervalTimer] = None
+
+    def configure(self, config: ConfigParams):
+        config = config.set_defaults(self._default_config)
+        self._dependency_resolver.configure(config)
+        self._sweep_interval = config.get_as_long('options.sweep_interval')
+
+    def set_references(self, references: IReferences):
+        self._logger.set_references(references)
+        self._dependency_resolver.set_references(references)
+        self._persistence = self._dependency_resolver.get_one_required('persistence')
+
+    def get_command_set(self) -> CommandSet:
+        if self._command_set is None:
+            self._command_set = TasksCommandSet(self)
+        return self._command_set
+
+    def is_open(self) -> bool:
+        return self._sweeper is not None
+
+    def open(self, correlation_id: Optional[str]):
+        self._sweeper = IntervalTimer('tasks-sweeper', lambda: self.sweep(None), self._sweep_interval, self._logger)
+        self._sweeper.start()
+
+    def close(self, correlation_id: Optional[str]):
+        if self._sweeper is not None:
+            self._sweeper.stop()
+        self._sweeper = None
+
+    # --- namespaces -------------------------------------------------------------------------
+    def get_namespaces(self, correlation_id: Optional[str]) -> List[NamespaceV1]:
+        return self._persistence.get_namespaces(correlation_id)
+
+    def create_namespace(self, correlation_id: Optional[str], namespace: Any) -> NamespaceV1:
+        if isinstance(namespace, NamespaceV1):
+            namespace = namespace.to_json()
+        if not isinstance(namespace, dict):
+            raise BadRequestException(correlation_id, 'BAD_NAMESPACE', 'namespace must be a JSON object')
+        id = require_id(correlation_id, 'id', namespace.get('id'))
+        return self._persistence.create_namespace(correlation_id, NamespaceV1(id))
+
+    def get_namespace(self, correlation_id: Optional[str], namespace_id: str) -> Optional[NamespaceV1]:
+        return self._persistence.get_namespace(correlation_id, require_id(correlation_id, 'namespace_id',
+                                                                          namespace_id))
+
+    def delete_namespace(self, correlation_id: Optional[str], namespace_id: str) -> NamespaceV1:
+        namespace_id = require_id(correlation_id, 'namespace_id', namespace_id)
+        deleted = self._persistence.delete_namespace(correlation_id, namespace_id)
+        if deleted is None:
+            raise self._namespace_not_found(correlation_id, namespace_id)
+        return deleted
+
+    def _require_namespace(self, correlation_id: Optional[str], namespace_id: Any) -> str:
+        namespace_id = require_id(correlation_id, 'namespace_id', namespace_id)
+        if self._persistence.get_namespace(correlation_id, namespace_id) is None:
+            raise self._namespace_not_found(correlation_id, namespace_id)
+        return namespace_id
+
+    @staticmethod
+    def _namespace_not_found(correlation_id: Optional[str], namespace_id: str) -> NotFoundException:
+        return NotFoundException(correlation_id, 'NAMESPACE_NOT_FOUND', f'Namespace {namespace_id} was not found') \
+            .with_details('namespace_id', namespace_id)
+
+    # --- tasks ------------------------------------------------------------------------------
+    def get_tasks(self, correlation_id: Optional[str], namespace_id: str) -> List[TaskV1]:
+        return self._persistence.get_tasks(correlation_id, self._require_namespace(correlation_id, namespace_id))
+
+    def create_task(self, correlation_id: Optional[str], task: Any) -> TaskV1:
+        task = new_task(correlation_id, task, _now())
+        self._require_namespace(correlation_id, task.namespace_id)
+        created = self._persistence.create_task(correlation_id, task)
+        # The namespace may have gone between the check and the insert (MongoDB has no lock over
+        # both): look again, so a task never outlives its namespace.
+        if self._persistence.get_namespace(correlation_id, task.namespace_id) is None:
+            self._persistence.delete_task(correlation_id, task.id)
+            raise self._namespace_not_found(correlation_id, task.namespace_id)
+        return created
+
+    def get_task(self, correlation_id: Optional[str], task_id: str) -> Optional[TaskV1]:
+        return self._persistence.get_task(correlation_id, require_id(correlation_id, 'task_id', task_id))
+
+    def delete_task(self, correlation_id: Optional[str], task_id: str) -> TaskV1:
+        task_id = require_id(correlation_id, 'task_id', task_id)
+        deleted = self._persistence.delete_task(correlation_id, task_id)
+        if deleted is None:
+            raise NotFoundException(correlation_id, 'TASK_NOT_FOUND', f'Task {task_id} was not found') \
+                .with_details('task_id', task_id)
+        return deleted
+
+    def capture_tasks(self, correlation_id: Optional[str], namespace_id: str, limit: Any) -> List[TaskV1]:
+        limit = require_limit(correlation_id, limit)
+        namespace_id = self._require_namespace(correlation_id, namespace_id)
+        return self._persistence.capture_tasks(correlation_id, namespace_id, limit, _now())
+
+    def release_tasks(self, correlation_id: Optional[str], task_ids: Any, status: Any) -> TasksReleaseV1:
+        status = require_status(correlation_id, status, TaskStatusV1.Releasable)
+        task_ids = require_ids(correlation_id, 'task_ids', task_ids)
+        return self._persistence.release_tasks(correlation_id, list(dict.fromkeys(task_ids)), status, _now())
+
+    def sweep(self, correlation_id: Optional[str]) -> int:
+        changed = self._persistence.sweep(correlation_id, _now())
+        if changed:
+            self._logger.debug(correlation_id, f'Returned {changed} timed-out tasks')
+        return changed

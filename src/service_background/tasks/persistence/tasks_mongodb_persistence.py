@@ -1,0 +1,124 @@
+from typing import List, Optional
+
+from pip_services3_commons.config import ConfigParams
+from pip_services3_commons.errors import ConflictException
+from pip_services3_commons.refer import IReferences
+from pymongo.errors import DuplicateKeyError
+
+from ...common.mongodb_persistence import MongoDbPersistence
+from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
+from .i_tasks_persistence import ITasksPersistence
+
+_READY = {'status': {'$in': list(TaskStatusV1.Capturable)}, 'retries_left': {'$gt': 0}}
+_OLDEST_FIRST = [('updated_at', 1), ('_id', 1)]
+
+
+class TasksMongoDbPersistence(MongoDbPersistence, ITasksPersistence):
+    """Tasks in ``collection`` (default "tasks"), namespaces in ``namespaces_collection`` (default
+    "tasks_namespaces"). Every state change is one find_one_and_update or update_many, so each task
+    changes atomically and a capture cannot hand one task to two callers."""
+
+    def __init__(self):
+        super().__init__('tasks', TaskV1)
+        self._namespaces = MongoDbPersistence('tasks_namespaces', NamespaceV1)
+
+    def configure(self, config: ConfigParams):
+        super().configure(config)
+        ns_config = ConfigParams(config)
+        ns_config.set_as_object('collection', config.get_as_string_with_default('namespaces_collection',
+                                                                                 'tasks_namespaces'))
+        self._namespaces.configure(ns_config)
+
+    def set_references(self, references: IReferences):
+        super().set_references(references)
+        self._namespaces.set_references(references)
+
+    def open(self, correlation_id: Optional[str]):
+        self._namespaces.open(correlation_id)
+        super().open(correlation_id)
+
+    def close(self, correlation_id: Optional[str]):
+        super().close(correlation_id)
+        self._namespaces.close(correlation_id)
+
+    def clear(self, correlation_id: Optional[str]):
+        super().clear(correlation_id)
+        self._namespaces.clear(correlation_id)
+
+    def _define_indexes(self):
+        self._collection.create_index([('namespace_id', 1), ('status', 1), ('updated_at', 1)])
+        self._collection.create_index([('namespace_id', 1), ('updated_at', 1)])
+        self._collection.create_index([('status', 1), ('timeout', 1), ('updated_at', 1)])
+
+    # --- namespaces -------------------------------------------------------------------------
+    def get_namespaces(self, correlation_id: Optional[str]) -> List[NamespaceV1]:
+        return self._namespaces.get_list_by_filter(correlation_id, {}, sort=[('_id', 1)])
+
+    def get_namespace(self, correlation_id: Optional[str], id: str) -> Optional[NamespaceV1]:
+        return self._namespaces.get_one_by_id(correlation_id, id)
+
+    def create_namespace(self, correlation_id: Optional[str], namespace: NamespaceV1) -> NamespaceV1:
+        try:
+            return self._namespaces.create(correlation_id, namespace)
+        except DuplicateKeyError:
+            raise ConflictException(correlation_id, 'NAMESPACE_EXISTS',
+                                    f'Namespace {namespace.id} already exists').with_details('id', namespace.id)
+
+    def delete_namespace(self, correlation_id: Optional[str], id: str) -> Optional[NamespaceV1]:
+        deleted = self._namespaces.delete_by_id(correlation_id, id)
+        self.delete_by_filter(correlation_id, {'namespace_id': id})
+        return deleted
+
+    # --- tasks ------------------------------------------------------------------------------
+    def get_tasks(self, correlation_id: Optional[str], namespace_id: str) -> List[TaskV1]:
+        return self.get_list_by_filter(correlation_id, {'namespace_id': namespace_id}, sort=_OLDEST_FIRST)
+
+    def get_task(self, correlation_id: Optional[str], id: str) -> Optional[TaskV1]:
+        return self.get_one_by_id(correlation_id, id)
+
+    def create_task(self, correlation_id: Optional[str], task: TaskV1) -> TaskV1:
+        try:
+            return self.create(correlation_id, task)
+        except DuplicateKeyError:
+            raise ConflictException(correlation_id, 'TASK_EXISTS',
+                                    f'Task {task.id} already exists').with_details('id', task.id)
+
+    def delete_task(self, correlation_id: Optional[str], id: str) -> Optional[TaskV1]:
+        return self.delete_by_id(correlation_id, id)
+
+    def capture_tasks(self, correlation_id: Optional[str], namespace_id: str, limit: int,
+                      now: int) -> List[TaskV1]:
+        query = dict(_READY, namespace_id=namespace_id)
+        update = {'$set': {'status': TaskStatusV1.InProgress, 'updated_at': now}, '$inc': {'retries_left': -1}}
+        captured = []
+        while len(captured) < limit:
+            task = self.find_one_and_update(correlation_id, query, update, sort=_OLDEST_FIRST)
+            if task is None:
+                break
+            captured.append(task)
+        return captured
+
+    def release_tasks(self, correlation_id: Optional[str], ids: List[str], status: str,
+                      now: int) -> TasksReleaseV1:
+        result = TasksReleaseV1()
+        update = {'$set': {'status': status, 'updated_at': now}}
+        for id in ids:
+            task = self.find_one_and_update(correlation_id, {'_id': id}, update)
+            if task is None:
+                result.not_found.append(id)
+            else:
+                result.list.append(task)
+        return result
+
+    def sweep(self, correlation_id: Optional[str], now: int) -> int:
+        # updated_at + timeout < now, asked per distinct timeout: plain comparisons every server serves
+        changed = 0
+        for timeout in self._collection.distinct('timeout', {'status': TaskStatusV1.InProgress}):
+            if not isinstance(timeout, (int, float)):
+                continue
+            expired = {'status': TaskStatusV1.InProgress, 'timeout': timeout, 'updated_at': {'$lt': now - timeout}}
+            for retries, status in (({'$gt': 0}, TaskStatusV1.Idle), ({'$lte': 0}, TaskStatusV1.Failed)):
+                result = self._collection.update_many(dict(expired, retries_left=retries),
+                                                      {'$set': {'status': status, 'updated_at': now}})
+                changed += result.modified_count
+        return changed

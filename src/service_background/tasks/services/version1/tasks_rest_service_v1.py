@@ -1,0 +1,67 @@
+from typing import Any, Optional
+
+import bottle
+from pip_services3_commons.refer import Descriptor, IReferences
+from pip_services3_rpc.services import RestService
+
+from ....common.http_errors import read_json_body
+from ....common.json_util import to_json
+
+
+class TasksRestServiceV1(RestService):
+    """The seed's REST face (tasks-rest-v1): /v1/namespace... and /v1/task... routes.
+
+    204 for a namespace or task that is not there on read, as the seed says; POST answers 201 with the
+    created object, DELETE 200 with the deleted one, release 200 with {list, not_found}."""
+
+    def __init__(self):
+        super().__init__()
+        self._base_route = 'v1'
+        self._controller = None
+        self._dependency_resolver.put('controller',
+                                      Descriptor('service-background-tasks', 'controller', 'default', '*', '1.0'))
+
+    def set_references(self, references: IReferences):
+        super().set_references(references)
+        self._controller = self._dependency_resolver.get_one_required('controller')
+
+    @staticmethod
+    def _send(result: Any, status: int = 200) -> Optional[str]:
+        bottle.response.content_type = 'application/json'
+        if result is None:
+            bottle.response.status = 204
+            return None
+        bottle.response.status = status
+        return to_json(result)
+
+    def register(self):
+        c = self._controller
+        cid = self._get_correlation_id
+        # bottle hands query values over latin-1-decoded; getunicode gives back the UTF-8 text
+        query = lambda name: bottle.request.query.getunicode(name)  # noqa: E731
+
+        self.register_route('GET', '/namespace', None,
+                            lambda: self._send({'list': c.get_namespaces(cid())}))
+        self.register_route('POST', '/namespace', None,
+                            lambda: self._send(c.create_namespace(cid(), read_json_body()), 201))
+        self.register_route('GET', '/namespace/<id:path>', None,
+                            lambda id: self._send(c.get_namespace(cid(), id)))
+        self.register_route('DELETE', '/namespace/<id:path>', None,
+                            lambda id: self._send(c.delete_namespace(cid(), id)))
+
+        self.register_route('GET', '/task', None,
+                            lambda: self._send({'list': c.get_tasks(cid(), query('namespace_id'))}))
+        self.register_route('POST', '/task', None,
+                            lambda: self._send(c.create_task(cid(), read_json_body()), 201))
+        # capture and release before <id>, so they are never read as task ids
+        self.register_route('GET', '/task/capture', None,
+                            lambda: self._send({'list': c.capture_tasks(cid(), query('namespace_id'),
+                                                                        query('limit'))}))
+        self.register_route('PUT', '/task/release', None, self._release)
+        self.register_route('GET', '/task/<id:path>', None, lambda id: self._send(c.get_task(cid(), id)))
+        self.register_route('DELETE', '/task/<id:path>', None, lambda id: self._send(c.delete_task(cid(), id)))
+
+    def _release(self) -> Optional[str]:
+        body = read_json_body()
+        return self._send(self._controller.release_tasks(self._get_correlation_id(), body.get('task_ids'),
+                                                         body.get('status')))

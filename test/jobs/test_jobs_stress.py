@@ -1,0 +1,71 @@
+"""8 workers through start_job_by_type / complete_job while a producer adds: every job is completed
+exactly once on every persistence (5,000 jobs per worker; 500 on the MongoDB-wire server).
+
+The producer keeps at most BACKLOG jobs outstanding: nx-27017 sorts a take's matches in Python
+(O(queued) per take, unlike MongoDB's index walk), and a short queue keeps the run short."""
+import threading
+import time
+
+from pip_services3_commons.data import FilterParams, PagingParams
+
+from service_background.jobs.data.version1 import NewJobV1
+from service_background.jobs.persistence import JobsMongoDbPersistence
+
+from .wiring import wire
+
+WORKERS = 8
+BACKLOG = 1000
+
+
+def test_every_job_completed_exactly_once(persistence):
+    per_worker = 500 if isinstance(persistence, JobsMongoDbPersistence) else 5000
+    total = WORKERS * per_worker
+    controller, client = wire(persistence, lease_interval=60000)
+    added, completed, errors = [], [], []
+    lock = threading.Lock()
+    producing = threading.Event()
+    producing.set()
+
+    def produce():
+        try:
+            for start in range(0, total, 500):
+                while len(added) - len(completed) > BACKLOG:
+                    time.sleep(0.005)
+                jobs = client.add_jobs(None, [NewJobV1(type='stress', params=i)
+                                              for i in range(start, min(total, start + 500))])
+                added.extend(j.id for j in jobs)
+        except Exception as ex:
+            errors.append(ex)
+        finally:
+            producing.clear()
+
+    def work():
+        try:
+            while True:
+                was_producing = producing.is_set()
+                job = client.start_job_by_type(None, 'stress', 600000)
+                if job is None:
+                    if not was_producing:
+                        break
+                    time.sleep(0.005)  # the producer is behind; let it run
+                    continue
+                done = client.complete_job(None, job.id, job.params)
+                with lock:
+                    completed.append(done.id)
+        except Exception as ex:  # a double take shows up here as a 409
+            errors.append(ex)
+
+    threads = [threading.Thread(target=produce)] + [threading.Thread(target=work) for _ in range(WORKERS)]
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert errors == []
+        assert len(added) == total and len(completed) == total
+        assert len(set(completed)) == total and set(completed) == set(added)
+        left = client.get_jobs(None, FilterParams.from_tuples('type', 'stress', 'status', 'queued'),
+                               PagingParams(0, 1, True))
+        assert left.total == 0
+    finally:
+        controller.close(None)
