@@ -42,6 +42,8 @@ class LuaRuntime:
              chunk_fallback: bool = False) -> LuaResult:
         """Runs the chunk `source`, then calls the global `function_name` with `args` (None: the chunk
         alone is the call). Never raises for anything the Lua code does; see LuaResult."""
+        if not isinstance(source, str):
+            return LuaResult(ok=False, error='the Lua source must be a string')
         timeout = self.timeout_s if timeout_s is None or timeout_s <= 0 else float(timeout_s)
         with _runaway_lock:
             if _runaway_count >= self.max_runaway:
