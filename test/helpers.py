@@ -63,3 +63,54 @@ def wait_http(url: str, timeout: float = 20.0):
             if time.time() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def persistence_fixture(classes: dict, name: str):
+    """A pytest fixture giving a domain's persistence on memory, files and the MongoDB-wire server in turn:
+    the one persistence fixture each domain runs its persistence tests through."""
+    import pytest
+
+    @pytest.fixture(params=['memory', 'file', 'mongodb'])
+    def persistence(request, tmp_path):
+        mongo_uri = request.getfixturevalue('mongo_uri') if request.param == 'mongodb' else None
+        p = make_persistence(request.param, classes, tmp_path, mongo_uri, name)
+        yield p
+        p.close(None)
+    return persistence
+
+
+def open_file_persistence(persistence_class, path, **options):
+    """A file persistence at ``path`` with ``options.<key>`` settings, opened."""
+    params = ['path', str(path)]
+    for key, value in options.items():
+        params += [f'options.{key}', value]
+    persistence = persistence_class()
+    persistence.configure(ConfigParams.from_tuples(*params))
+    persistence.open(None)
+    return persistence
+
+
+def open_http_client(client_class, base_url: str):
+    """A commandable HTTP client of any domain, pointed at a running container."""
+    client = client_class()
+    port = int(base_url.rsplit(':', 1)[1])
+    client.configure(ConfigParams.from_tuples('connection.protocol', 'http', 'connection.host', '127.0.0.1',
+                                              'connection.port', port))
+    client.open(None)
+    return client
+
+
+def wire(*pairs):
+    """References built from (descriptor, component) pairs, set on every component and opened in order,
+    as the container does. Returns the components."""
+    from pip_services3_commons.refer import IReferenceable, References
+    from pip_services3_commons.run import IOpenable
+    references = References.from_tuples(*pairs)
+    components = list(pairs[1::2])
+    for component in components:
+        if isinstance(component, IReferenceable):
+            component.set_references(references)
+    for component in components:
+        if isinstance(component, IOpenable) and not component.is_open():
+            component.open(None)
+    return components

@@ -5,26 +5,22 @@ import time
 import pytest
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException, NotFoundException
-from pip_services3_commons.refer import Descriptor, References
+from pip_services3_commons.refer import Descriptor
 
 from service_background.retries.clients.version1 import RetriesDirectClientV1
 from service_background.retries.logic import RetriesController
 from service_background.retries.persistence import RetriesMemoryPersistence
 
+from ..helpers import wire
+
 
 def _wire(persistence, interval=0):
     controller = RetriesController()
     controller.configure(ConfigParams.from_tuples('options.interval', interval))
-    client = RetriesDirectClientV1()
-    refs = References.from_tuples(
+    persistence, controller, client = wire(
         Descriptor('service-background-retries', 'persistence', 'memory', 'default', '1.0'), persistence,
         Descriptor('service-background-retries', 'controller', 'default', 'default', '1.0'), controller,
-        Descriptor('service-background-retries', 'client', 'direct', 'default', '1.0'), client)
-    controller.set_references(refs)
-    client.set_references(refs)
-    persistence.open(None)
-    controller.open(None)
-    client.open(None)
+        Descriptor('service-background-retries', 'client', 'direct', 'default', '1.0'), RetriesDirectClientV1())
     return controller, client
 
 

@@ -2,20 +2,15 @@
 import json
 import os
 
-from pip_services3_commons.config import ConfigParams
 
 from service_background.common import time as t
 from service_background.retries.persistence import RetriesFilePersistence
 
+from ..helpers import open_file_persistence
+
 
 def _open(path, **options):
-    p = RetriesFilePersistence()
-    params = ['path', str(path)]
-    for k, v in options.items():
-        params += [f'options.{k}', v]
-    p.configure(ConfigParams.from_tuples(*params))
-    p.open(None)
-    return p
+    return open_file_persistence(RetriesFilePersistence, path, **options)
 
 
 def test_reload_gives_typed_objects(tmp_path):

@@ -1,20 +1,17 @@
 """The real container on a loopback port: every command through RetriesHttpClientV1 and raw HTTP."""
 import pytest
 import requests
-from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, NotFoundException
 
 from service_background.retries.clients.version1 import RetriesHttpClientV1
 
+from ..helpers import open_http_client
+
 
 @pytest.fixture
 def client(memory_service):
-    c = RetriesHttpClientV1()
-    port = int(memory_service.rsplit(':', 1)[1])
-    c.configure(ConfigParams.from_tuples('connection.protocol', 'http', 'connection.host', '127.0.0.1',
-                                         'connection.port', port))
-    c.open(None)
+    c = open_http_client(RetriesHttpClientV1, memory_service)
     yield c
     c.close(None)
 

@@ -2,24 +2,16 @@
 import threading
 from datetime import timedelta
 
-import pytest
 from pip_services3_commons.data import FilterParams, PagingParams
 
 from service_background.common import time as t
 from service_background.retries.persistence import (RetriesFilePersistence, RetriesMemoryPersistence,
                                                     RetriesMongoDbPersistence)
 
-from ..helpers import make_persistence
+from ..helpers import persistence_fixture
 
-CLASSES = {'memory': RetriesMemoryPersistence, 'file': RetriesFilePersistence, 'mongodb': RetriesMongoDbPersistence}
-
-
-@pytest.fixture(params=['memory', 'file', 'mongodb'])
-def persistence(request, tmp_path):
-    mongo_uri = request.getfixturevalue('mongo_uri') if request.param == 'mongodb' else None
-    p = make_persistence(request.param, CLASSES, tmp_path, mongo_uri, 'retries')
-    yield p
-    p.close(None)
+persistence = persistence_fixture({'memory': RetriesMemoryPersistence, 'file': RetriesFilePersistence,
+                                   'mongodb': RetriesMongoDbPersistence}, 'retries')
 
 
 def _add(p, group, id, ttl_ms=60000, now=None):

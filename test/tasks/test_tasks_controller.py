@@ -5,27 +5,23 @@ import time
 import pytest
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
-from pip_services3_commons.refer import Descriptor, References
+from pip_services3_commons.refer import Descriptor
 
 from service_background.tasks.clients.version1 import TasksDirectClientV1
 from service_background.tasks.data.version1 import NamespaceV1, TaskV1
 from service_background.tasks.logic import TasksController
 from service_background.tasks.persistence import TasksMemoryPersistence
 
+from ..helpers import wire
+
 
 def _wire(persistence, sweep_interval=0):
     controller = TasksController()
     controller.configure(ConfigParams.from_tuples('options.sweep_interval', sweep_interval))
-    client = TasksDirectClientV1()
-    refs = References.from_tuples(
+    persistence, controller, client = wire(
         Descriptor('service-background-tasks', 'persistence', 'memory', 'default', '1.0'), persistence,
         Descriptor('service-background-tasks', 'controller', 'default', 'default', '1.0'), controller,
-        Descriptor('service-background-tasks', 'client', 'direct', 'default', '1.0'), client)
-    controller.set_references(refs)
-    client.set_references(refs)
-    persistence.open(None)
-    controller.open(None)
-    client.open(None)
+        Descriptor('service-background-tasks', 'client', 'direct', 'default', '1.0'), TasksDirectClientV1())
     return controller, client
 
 

@@ -6,15 +6,11 @@ from pip_services3_commons.config import ConfigParams
 from service_background.tasks.data.version1 import NamespaceV1, TaskV1
 from service_background.tasks.persistence import TasksFilePersistence
 
+from ..helpers import open_file_persistence
+
 
 def _open(path, **options):
-    p = TasksFilePersistence()
-    params = ['path', str(path)]
-    for k, v in options.items():
-        params += [f'options.{k}', v]
-    p.configure(ConfigParams.from_tuples(*params))
-    p.open(None)
-    return p
+    return open_file_persistence(TasksFilePersistence, path, **options)
 
 
 def test_reopen_keeps_everything_and_the_ready_order(tmp_path):

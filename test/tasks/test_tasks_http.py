@@ -2,22 +2,16 @@
 file configuration across a container restart."""
 import pytest
 import requests
-from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
 
 from service_background.tasks.clients.version1 import TasksHttpClientV1
 from service_background.tasks.data.version1 import NamespaceV1, TaskV1
 
-from ..helpers import running_container, unique_name
+from ..helpers import open_http_client, running_container, unique_name
 
 
 def _client(base_url):
-    c = TasksHttpClientV1()
-    port = int(base_url.rsplit(':', 1)[1])
-    c.configure(ConfigParams.from_tuples('connection.protocol', 'http', 'connection.host', '127.0.0.1',
-                                         'connection.port', port))
-    c.open(None)
-    return c
+    return open_http_client(TasksHttpClientV1, base_url)
 
 
 @pytest.fixture
