@@ -8,7 +8,7 @@ dropped on load.
 """
 import json
 import os
-from typing import Any, Hashable, Iterable, List, Optional
+from typing import Any, Hashable, List
 
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import FileException

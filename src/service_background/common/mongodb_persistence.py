@@ -1,7 +1,7 @@
 """MongoDB persistence base on plain pymongo, fixing what pip-services3-mongodb gets wrong (SPEC.md):
 client ids are kept, ``id`` maps to ``_id``, dates stay BSON dates, a URI without a database works,
 and no connection option that pymongo 4 rejects is passed."""
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pymongo
 from pip_services3_commons.config import ConfigParams, IConfigurable

@@ -1,14 +1,12 @@
 from typing import List, Optional
 
-from pip_services3_commons.commands import CommandSet, ICommandable
-from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.commands import CommandSet
+from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import NotFoundException
-from pip_services3_commons.refer import Descriptor, DependencyResolver, IReferenceable, IReferences
-from pip_services3_commons.run import IOpenable
-from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
+from ...common.controller_base import ControllerBase
 from ...common.timer import IntervalTimer
 from ...common.validation import optional_non_negative, require_text, require_text_list
 from ..data.version1 import RetryV1
@@ -16,7 +14,7 @@ from ..persistence import IRetriesPersistence
 from .retries_command_set import RetriesCommandSet
 
 
-class RetriesController(IConfigurable, IReferenceable, IOpenable, ICommandable):
+class RetriesController(ControllerBase):
     """Counts attempts per (group, id) and forgets them when they expire.
 
     Configuration: options.interval (ms between cleanups, default 60000; 0 turns the cleaner off),
@@ -28,42 +26,20 @@ class RetriesController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         'options.default_ttl', 3600000)
 
     def __init__(self):
-        self._dependency_resolver = DependencyResolver(self._default_config)
-        self._logger = CompositeLogger()
+        super().__init__()
         self._persistence: Optional[IRetriesPersistence] = None
-        self._command_set: Optional[RetriesCommandSet] = None
         self._interval = 60000
         self._default_ttl = 3600000
-        self._cleaner: Optional[IntervalTimer] = None
 
-    def configure(self, config: ConfigParams):
-        config = config.set_defaults(self._default_config)
-        self._dependency_resolver.configure(config)
+    def _configure_options(self, config: ConfigParams):
         self._interval = config.get_as_long('options.interval')
         self._default_ttl = config.get_as_long('options.default_ttl')
 
-    def set_references(self, references: IReferences):
-        self._logger.set_references(references)
-        self._dependency_resolver.set_references(references)
-        self._persistence = self._dependency_resolver.get_one_required('persistence')
+    def _create_command_set(self) -> CommandSet:
+        return RetriesCommandSet(self)
 
-    def get_command_set(self) -> CommandSet:
-        if self._command_set is None:
-            self._command_set = RetriesCommandSet(self)
-        return self._command_set
-
-    def is_open(self) -> bool:
-        return self._cleaner is not None
-
-    def open(self, correlation_id: Optional[str]):
-        self._cleaner = IntervalTimer('retries-cleaner', lambda: self.delete_expired(None),
-                                      self._interval, self._logger)
-        self._cleaner.start()
-
-    def close(self, correlation_id: Optional[str]):
-        if self._cleaner is not None:
-            self._cleaner.stop()
-        self._cleaner = None
+    def _create_timers(self) -> List[IntervalTimer]:
+        return [IntervalTimer('retries-cleaner', lambda: self.delete_expired(None), self._interval, self._logger)]
 
     # --- operations -------------------------------------------------------------------------
     def get_group_names(self, correlation_id: Optional[str]) -> List[str]:

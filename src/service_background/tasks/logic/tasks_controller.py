@@ -1,13 +1,11 @@
 import time
 from typing import Any, List, Optional
 
-from pip_services3_commons.commands import CommandSet, ICommandable
-from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.commands import CommandSet
+from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException, NotFoundException
-from pip_services3_commons.refer import DependencyResolver, IReferenceable, IReferences
-from pip_services3_commons.run import IOpenable
-from pip_services3_components.log import CompositeLogger
 
+from ...common.controller_base import ControllerBase
 from ...common.timer import IntervalTimer
 from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
 from ..persistence import ITasksPersistence
@@ -19,7 +17,7 @@ def _now() -> int:
     return int(time.time())
 
 
-class TasksController(IConfigurable, IReferenceable, IOpenable, ICommandable):
+class TasksController(ControllerBase):
     """Namespaces, their tasks, batch capture and release, and the sweeper that takes back tasks whose
     worker went silent.
 
@@ -30,39 +28,18 @@ class TasksController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         'options.sweep_interval', 10000)
 
     def __init__(self):
-        self._dependency_resolver = DependencyResolver(self._default_config)
-        self._logger = CompositeLogger()
+        super().__init__()
         self._persistence: Optional[ITasksPersistence] = None
-        self._command_set: Optional[TasksCommandSet] = None
         self._sweep_interval = 10000
-        self._sweeper: Optional[IntervalTimer] = None
 
-    def configure(self, config: ConfigParams):
-        config = config.set_defaults(self._default_config)
-        self._dependency_resolver.configure(config)
+    def _configure_options(self, config: ConfigParams):
         self._sweep_interval = config.get_as_long('options.sweep_interval')
 
-    def set_references(self, references: IReferences):
-        self._logger.set_references(references)
-        self._dependency_resolver.set_references(references)
-        self._persistence = self._dependency_resolver.get_one_required('persistence')
+    def _create_command_set(self) -> CommandSet:
+        return TasksCommandSet(self)
 
-    def get_command_set(self) -> CommandSet:
-        if self._command_set is None:
-            self._command_set = TasksCommandSet(self)
-        return self._command_set
-
-    def is_open(self) -> bool:
-        return self._sweeper is not None
-
-    def open(self, correlation_id: Optional[str]):
-        self._sweeper = IntervalTimer('tasks-sweeper', lambda: self.sweep(None), self._sweep_interval, self._logger)
-        self._sweeper.start()
-
-    def close(self, correlation_id: Optional[str]):
-        if self._sweeper is not None:
-            self._sweeper.stop()
-        self._sweeper = None
+    def _create_timers(self) -> List[IntervalTimer]:
+        return [IntervalTimer('tasks-sweeper', lambda: self.sweep(None), self._sweep_interval, self._logger)]
 
     # --- namespaces -------------------------------------------------------------------------
     def get_namespaces(self, correlation_id: Optional[str]) -> List[NamespaceV1]:
