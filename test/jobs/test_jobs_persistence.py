@@ -1,6 +1,5 @@
 """One persistence fixture for jobs (conftest.py): memory, file and MongoDB behave the same."""
 import threading
-import time
 import uuid
 from datetime import timedelta
 

@@ -110,7 +110,8 @@ class JobsController(IConfigurable, IReferenceable, IOpenable, ICommandable):
 
     # --- adding -------------------------------------------------------------------------------
     def add_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
-        job = self._persistence.create(correlation_id, to_job(correlation_id, new_job, t.now(), self._option('max_retries')))
+        job = to_job(correlation_id, new_job, t.now(), self._option('max_retries'))
+        job = self._persistence.create(correlation_id, job)
         self._enqueued.notify()
         return job
 
@@ -174,7 +175,8 @@ class JobsController(IConfigurable, IReferenceable, IOpenable, ICommandable):
             return rules.claim(job, now, timeout or job.timeout or self._option('default_timeout'))
         return self._persistence.modify(correlation_id, require_text(correlation_id, 'job_id', job_id), start)
 
-    def start_job_by_type(self, correlation_id: Optional[str], type: Optional[str], timeout: Any = None) -> Optional[JobV1]:
+    def start_job_by_type(self, correlation_id: Optional[str], type: Optional[str],
+                          timeout: Any = None) -> Optional[JobV1]:
         jobs = self.start_jobs_by_type(correlation_id, require_text(correlation_id, 'type', type), timeout, 1)
         return jobs[0] if jobs else None
 

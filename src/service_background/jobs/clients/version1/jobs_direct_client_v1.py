@@ -17,7 +17,8 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
 
     def __init__(self):
         super().__init__()
-        self._dependency_resolver.put('controller', Descriptor('service-background-jobs', 'controller', '*', '*', '1.0'))
+        self._dependency_resolver.put('controller',
+                                      Descriptor('service-background-jobs', 'controller', '*', '*', '1.0'))
 
     def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
         return self._controller.add_job(correlation_id, _plain(new_job))
