@@ -108,3 +108,11 @@ def test_concurrent_add_attempt_counts_every_call(persistence):
     for th in pool:
         th.join()
     assert persistence.get_one_by_ids(None, 'race', 'one').attempt_count == calls
+
+
+def test_delete_expired_is_exact_to_the_millisecond(persistence):
+    now = t.now()
+    _add(persistence, 'ms', 'past', ttl_ms=0, now=t.add_ms(now, -300))
+    _add(persistence, 'ms', 'future', ttl_ms=300, now=now)
+    assert persistence.delete_expired(None, now) == 1
+    assert persistence.get_one_by_ids(None, 'ms', 'future') is not None

@@ -1,6 +1,10 @@
 """MongoDB persistence base on plain pymongo, fixing what pip-services3-mongodb gets wrong (SPEC.md):
 client ids are kept, ``id`` maps to ``_id``, dates stay BSON dates, a URI without a database works,
-and no connection option that pymongo 4 rejects is passed."""
+and no connection option that pymongo 4 rejects is passed.
+
+Every date field is stored twice: as a BSON date (what users see) and as epoch ms in ``<field>_ms``,
+which range queries and sorts should use: nx-27017 compares dates in ranges to the whole second."""
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 import pymongo
@@ -12,9 +16,15 @@ from pip_services3_commons.run import ICleanable, IOpenable
 from pip_services3_components.log import CompositeLogger
 from pymongo import ReturnDocument
 
+from . import time as t
 from .memory_persistence import MAX_PAGE_SIZE
 
 DEFAULT_DATABASE = 'service_background'
+
+
+def date_ms(value: Optional[datetime]) -> Optional[int]:
+    """The ``<field>_ms`` value stored beside a date."""
+    return t.to_epoch_ms(value) if value is not None else None
 
 
 class MongoDbPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
@@ -79,6 +89,8 @@ class MongoDbPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
     def _to_doc(self, item: Any) -> Dict[str, Any]:
         doc = dict(item.__dict__)
         doc['_id'] = self._doc_id(item)
+        for name in self._data_class._date_fields:
+            doc[name + '_ms'] = date_ms(doc.get(name))
         return doc
 
     def _from_doc(self, doc: Optional[dict]) -> Optional[Any]:

@@ -1,14 +1,12 @@
 from typing import Any, List, Optional
 
-from pip_services3_commons.commands import CommandSet, ICommandable
-from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.commands import CommandSet
+from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
-from pip_services3_commons.refer import DependencyResolver, IReferenceable, IReferences
-from pip_services3_commons.run import IOpenable
-from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
+from ...common.controller_base import ControllerBase
 from ...common.timer import IntervalTimer
 from ...common.validation import optional_non_negative, require_text
 from ...common.wait_signal import WaitSignal
@@ -22,7 +20,7 @@ from .new_job_rules import to_job
 MAX_BATCH = 1000
 
 
-class JobsController(IConfigurable, IReferenceable, IOpenable, ICommandable):
+class JobsController(ControllerBase):
     """One job store behind both faces (commands and seed 002's queue).
 
     Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
@@ -47,21 +45,16 @@ class JobsController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         'options.callback_timeout', 10000)
 
     def __init__(self):
-        self._dependency_resolver = DependencyResolver(self._default_config)
-        self._logger = CompositeLogger()
+        super().__init__()
         self._persistence: Optional[IJobsPersistence] = None
-        self._command_set: Optional[JobsCommandSet] = None
         self._config = self._default_config
         self._options = {}
         self._enqueued = WaitSignal()  # a job became takeable
         self._finished = WaitSignal()  # a job finished or was deleted
-        self._timers: List[IntervalTimer] = []
         self._callbacks: Optional[CallbackSender] = None
-        self._opened = False
 
-    def configure(self, config: ConfigParams):
-        self._config = config.set_defaults(self._default_config)
-        self._dependency_resolver.configure(self._config)
+    def _configure_options(self, config: ConfigParams):
+        self._config = config
         self._options = {}
 
     def _option(self, name: str) -> int:
@@ -70,43 +63,32 @@ class JobsController(IConfigurable, IReferenceable, IOpenable, ICommandable):
             value = self._options[name] = self._config.get_as_long('options.' + name)
         return value
 
-    def set_references(self, references: IReferences):
-        self._logger.set_references(references)
-        self._dependency_resolver.set_references(references)
-        self._persistence = self._dependency_resolver.get_one_required('persistence')
+    def _create_command_set(self) -> CommandSet:
+        return JobsCommandSet(self)
 
-    def get_command_set(self) -> CommandSet:
-        if self._command_set is None:
-            self._command_set = JobsCommandSet(self)
-        return self._command_set
-
-    def is_open(self) -> bool:
-        return self._opened
+    def _create_timers(self) -> List[IntervalTimer]:
+        return [
+            IntervalTimer('jobs-cleaner', lambda: self.clean_jobs(None), self._option('clean_interval'), self._logger),
+            IntervalTimer('jobs-leases', lambda: self.release_expired_leases(None), self._option('lease_interval'),
+                          self._logger)]
 
     def open(self, correlation_id: Optional[str]):
+        if self.is_open():
+            return
         self._enqueued.open()
         self._finished.open()
         self._callbacks = CallbackSender(self._option('callback_retries'), self._option('callback_backoff'),
                                          self._option('callback_max_backoff'), self._option('callback_timeout'),
                                          logger=self._logger)
         self._callbacks.start()
-        self._timers = [
-            IntervalTimer('jobs-cleaner', lambda: self.clean_jobs(None), self._option('clean_interval'), self._logger),
-            IntervalTimer('jobs-leases', lambda: self.release_expired_leases(None), self._option('lease_interval'),
-                          self._logger)]
-        for timer in self._timers:
-            timer.start()
-        self._opened = True
+        super().open(correlation_id)
 
     def close(self, correlation_id: Optional[str]):
         self._enqueued.close()
         self._finished.close()
-        for timer in self._timers:
-            timer.stop()
-        self._timers = []
+        super().close(correlation_id)
         if self._callbacks is not None:
             self._callbacks.stop()
-        self._opened = False
 
     # --- adding -------------------------------------------------------------------------------
     def add_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:

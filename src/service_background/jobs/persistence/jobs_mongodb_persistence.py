@@ -6,7 +6,7 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import ConflictException
 
 from ...common import time as t
-from ...common.mongodb_persistence import MongoDbPersistence
+from ...common.mongodb_persistence import MongoDbPersistence, date_ms
 from ..data.version1 import JobStatusV1, JobV1
 from .i_jobs_persistence import Change, IJobsPersistence
 from .jobs_filter import parse_filter, to_query
@@ -15,17 +15,14 @@ _UNFINISHED = [JobStatusV1.Queued, JobStatusV1.Running]
 _TAKE_ORDER = [('priority', 1), ('created_ms', 1)]
 
 
-def _ms(value: Optional[datetime]) -> Optional[int]:
-    return t.to_epoch_ms(value) if value is not None else None
+_ms = date_ms
 _MODIFY_ATTEMPTS = 20
 
 
 class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     """Queries stay within what the MongoDB-wire test servers serve: equality, $in, ranges, sorts and
     find_one_and_update; no null matches in a take (``not_before`` is never null).
-
-    Every date is stored twice: as a BSON date (what users see) and as epoch ms in ``<field>_ms``,
-    which every query and sort uses: nx-27017 compares dates in range queries to the whole second."""
+    Every query and sort on a date uses its ``<field>_ms`` twin (see the base class)."""
 
     def __init__(self):
         super().__init__('jobs', JobV1)
@@ -39,12 +36,6 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._collection.create_index([('execute_until_ms', 1)])
         self._collection.create_index([('remove_at_ms', 1)])
         self._collection.create_index([('created_ms', 1)])
-
-    def _to_doc(self, item: JobV1) -> dict:
-        doc = super()._to_doc(item)
-        for name in JobV1._date_fields:
-            doc[name + '_ms'] = _ms(doc.get(name))
-        return doc
 
     def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],
                            paging: Optional[PagingParams]) -> DataPage:

@@ -5,7 +5,7 @@ from typing import List, Optional
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pymongo.errors import DuplicateKeyError
 
-from ...common.mongodb_persistence import MongoDbPersistence
+from ...common.mongodb_persistence import MongoDbPersistence, date_ms
 from ..data.version1 import RetryV1
 from .i_retries_persistence import IRetriesPersistence
 from .retries_filter import parse_filter
@@ -23,7 +23,7 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
 
     def _define_indexes(self):
         self._collection.create_index([('group', 1), ('id', 1)])
-        self._collection.create_index([('expiration_time', 1)])
+        self._collection.create_index([('expiration_time_ms', 1)])
 
     def _doc_id(self, item: RetryV1) -> str:
         return _doc_id(item.group, item.id)
@@ -33,8 +33,9 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
 
     def get_page_by_filter(self, correlation_id: Optional[str], filter: FilterParams,
                            paging: PagingParams) -> DataPage:
-        return super().get_page_by_filter(correlation_id, parse_filter(filter), paging,
-                                          sort=[('group', 1), ('id', 1)])
+        query = {(k + '_ms' if isinstance(v, datetime) else k): (date_ms(v) if isinstance(v, datetime) else v)
+                 for k, v in parse_filter(filter).items()}
+        return super().get_page_by_filter(correlation_id, query, paging, sort=[('group', 1), ('id', 1)])
 
     def get_one_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]:
         return self.get_one_by_id(correlation_id, _doc_id(group, id))
@@ -47,8 +48,8 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
     def add_attempt(self, correlation_id: Optional[str], group: str, id: str, now: datetime,
                     expiration_time: datetime) -> RetryV1:
         update = {'$inc': {'attempt_count': 1},
-                  '$set': {'id': id, 'group': group, 'last_attempt_time': now,
-                           'expiration_time': expiration_time}}
+                  '$set': {'id': id, 'group': group, 'last_attempt_time': now, 'last_attempt_time_ms': date_ms(now),
+                           'expiration_time': expiration_time, 'expiration_time_ms': date_ms(expiration_time)}}
         try:
             return self.find_one_and_update(correlation_id, {'_id': _doc_id(group, id)}, update, upsert=True)
         except DuplicateKeyError:
@@ -59,4 +60,4 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
         return self.delete_by_id(correlation_id, _doc_id(group, id))
 
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
-        return self.delete_by_filter(correlation_id, {'expiration_time': {'$lte': now}})
+        return self.delete_by_filter(correlation_id, {'expiration_time_ms': {'$lte': date_ms(now)}})
