@@ -1,21 +1,18 @@
 """The commandable face (seed 001) on the real container: every command via JobsHttpClientV1 and raw HTTP."""
 import pytest
 import requests
-from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
 
 from service_background.jobs.clients.version1 import JobsHttpClientV1
 from service_background.jobs.data.version1 import NewJobV1
 
+from ..helpers import open_http_client
+
 
 @pytest.fixture
 def client(memory_service):
-    c = JobsHttpClientV1()
-    port = int(memory_service.rsplit(':', 1)[1])
-    c.configure(ConfigParams.from_tuples('connection.protocol', 'http', 'connection.host', '127.0.0.1',
-                                         'connection.port', port))
-    c.open(None)
+    c = open_http_client(JobsHttpClientV1, memory_service)
     yield c
     c.close(None)
 
