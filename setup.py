@@ -26,5 +26,6 @@ setup(
     extras_require={
         'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3'],
     },
-    entry_points={'console_scripts': ['service-background=service_background.container.main:main']},
+    entry_points={'console_scripts': ['service-background=service_background.container.main:main',
+                                    'service-background-node=service_background.cron.node.cli:main']},
 )

@@ -40,7 +40,8 @@ def running_container(**params) -> Iterator[str]:
     environment, serving on a free loopback port. Yields the base URL."""
     from service_background.container import BackgroundProcess
     port = free_port()
-    values = {'HTTP_HOST': '127.0.0.1', 'HTTP_PORT': str(port), 'LOG_LEVEL': 'error'}
+    values = {'HTTP_HOST': '127.0.0.1', 'HTTP_PORT': str(port), 'HTTP_FUNC_LISTEN': str(free_port()),
+              'LOG_LEVEL': 'error'}
     values.update({k: str(v) for k, v in params.items() if v is not None})
     container = BackgroundProcess()
     container.read_config_from_file(None, CONFIG_PATH, ConfigParams.from_value(values))

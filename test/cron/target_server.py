@@ -3,14 +3,15 @@ seconds, ``/status/<code>`` answers with that status."""
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import List
+from typing import List, Optional
 from urllib.parse import parse_qs, urlsplit
 
 
 class Call:
 
-    def __init__(self, path: str, query: dict, at: float, body: bytes = b''):
+    def __init__(self, path: str, query: dict, at: float, body: bytes = b'', headers: Optional[dict] = None):
         self.body = body
+        self.headers = headers or {}
         self.path = path
         self.query = query
         self.at = at
@@ -28,7 +29,8 @@ class TargetServer:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 length = int(self.headers.get('Content-Length') or 0)
-                target._record(Call(parts.path, query, time.time(), self.rfile.read(length) if length else b''))
+                target._record(Call(parts.path, query, time.time(), self.rfile.read(length) if length else b'',
+                                    dict(self.headers.items())))
                 status = 200
                 if parts.path.startswith('/slow/'):
                     time.sleep(float(parts.path.split('/')[2]))

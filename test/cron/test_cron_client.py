@@ -51,7 +51,7 @@ def test_every_command_through_the_http_client(client, target):
     assert client.delete_job(None, name, job.job_id).job_id == job.job_id
     with pytest.raises(NotFoundException):
         client.get_job(None, name, job.job_id)
-    assert client.import_dump(None, archive) == {'groups': 1, 'jobs': 1}
+    assert client.import_dump(None, archive) == {'groups': 1, 'jobs': 1, 'funcs': 0}
     assert client.get_job(None, name, job.job_id).memo == 'changed'
     assert client.delete_jobs_by_name(None, name, 'cli') == {'deleted': 1}
     client.add_job(None, {'group_name': name, 'name': 'x', 'request_url': 'HTTP@http://127.0.0.1:9/',

@@ -56,7 +56,7 @@ def test_dump_clear_import_round_trip(cron_url, target, group):
     requests.post(f'{cron_url}/v1/remove/group', json={'group_name': name}, timeout=10).raise_for_status()
     # the seed's curl: --data-binary to /import, no content type
     r = requests.post(f'{cron_url}/import', data=r.content, timeout=10)
-    assert r.status_code == 200 and r.json() == {'groups': 1, 'jobs': 2}
+    assert r.status_code == 200 and r.json() == {'groups': 1, 'jobs': 2, 'funcs': 0}
     assert _jobs(cron_url, name) == before
     restored = {j['job_id']: j for j in requests.get(f'{cron_url}/v1/{name}/job/list', timeout=10).json()}
     assert restored['keep_me']['next_run'] is not None and restored[paused['job_id']]['next_run'] is None

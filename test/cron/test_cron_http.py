@@ -167,8 +167,10 @@ def test_delete_routes(cron_url, target, group):
     ({'request_url': 'FTP@ftp://x'}, 'BAD_REQUEST_URL'),
     ({'request_url': 'no prefix'}, 'BAD_REQUEST_URL'),
     ({'request_url': 'HTTP@not a url'}, 'BAD_REQUEST_URL'),
-    ({'request_url': 'LUA@'}, 'BAD_REQUEST_URL'),
-    ({'request_url': 'REMOTE@node1'}, 'BAD_REQUEST_URL'),
+    ({'request_url': 'LUA@'}, 'BAD_EXEC_COMMAND'),  # no Lua source
+    ({'request_url': 'LUA@', 'exec_command': 'function Hello( end'}, 'BAD_EXEC_COMMAND'),
+    ({'request_url': 'REMOTE@node1'}, 'BAD_EXEC_COMMAND'),  # no command
+    ({'request_url': 'REMOTE@bad node', 'exec_command': 'echo'}, 'BAD_REQUEST_URL'),
     ({'interval_pattern': '* * * * *'}, 'BAD_INTERVAL_PATTERN'),
     ({'interval_pattern': '@every 0s'}, 'BAD_INTERVAL_PATTERN'),
     ({'interval_pattern': '@sometimes'}, 'BAD_INTERVAL_PATTERN'),

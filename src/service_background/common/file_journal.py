@@ -5,9 +5,13 @@ can tear it and each write costs O(n). Here a write appends one fsynced line (O(
 rewritten (temp file, fsync, rename) only when the journal has grown past the store's size, so the
 cost stays O(1) amortized. A torn last line (kill -9 mid-append) was never acknowledged and is
 dropped on load.
+
+Appends happen under the persistence's lock; the fsync happens in ``sync`` after the lock is left
+(see DurableLock), so writers queued behind one fsync are covered by the next: group commit.
 """
 import json
 import os
+import threading
 from typing import Any, Hashable, List
 
 from pip_services3_commons.config import ConfigParams
@@ -24,6 +28,9 @@ class FileJournal:
         self._min_compact = 10000
         self._file = None
         self._entries = 0
+        self._written = 0  # lines appended since open
+        self._synced = 0   # lines known durable
+        self._sync_lock = threading.Lock()
 
     def configure(self, config: ConfigParams):
         self._path = config.get_as_string_with_default('path', self._path)
@@ -80,9 +87,23 @@ class FileJournal:
             self._file = open(self.journal_path, 'ab')
         self._file.write(json.dumps(entry, default=_default, separators=(',', ':')).encode('utf-8') + b'\n')
         self._file.flush()
-        if self._fsync:
-            os.fsync(self._file.fileno())
         self._entries += 1
+        self._written += 1
+
+    @property
+    def written(self) -> int:
+        return self._written
+
+    def sync(self, upto: int):
+        """Makes every line up to number ``upto`` durable; called with the persistence's lock NOT held."""
+        if not self._fsync or upto <= self._synced:
+            return
+        with self._sync_lock:
+            if upto <= self._synced or self._file is None:
+                return
+            target = self._written
+            os.fsync(self._file.fileno())
+            self._synced = max(self._synced, target)
 
     def append_put(self, key: Hashable, item: Any):
         self._append({'key': key, 'item': item.to_json()})
@@ -105,10 +126,12 @@ class FileJournal:
         os.replace(tmp, self._path)
         self._fsync_folder()
         # Replaying the old journal over the new snapshot is harmless, so a crash here loses nothing.
-        if self._file is not None:
-            self._file.close()
-        self._file = open(self.journal_path, 'wb')
-        self._entries = 0
+        with self._sync_lock:
+            if self._file is not None:
+                self._file.close()
+            self._file = open(self.journal_path, 'wb')
+            self._entries = 0
+            self._synced = self._written  # the snapshot holds every line written so far
 
     def _fsync_folder(self):
         fd = os.open(os.path.dirname(os.path.abspath(self._path)), os.O_RDONLY)
@@ -118,6 +141,8 @@ class FileJournal:
             os.close(fd)
 
     def close(self):
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self.sync(self._written)
+        with self._sync_lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None

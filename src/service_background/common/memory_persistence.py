@@ -2,7 +2,6 @@
 wrong (SPEC.md): it stores and returns copies of typed objects, sorts when asked, pages with a cap,
 and offers ``modify`` for read-modify-write under one lock. With a ``FileJournal`` attached, every
 write is made durable before the call returns."""
-import threading
 from typing import Any, Callable, Dict, Hashable, List, Optional
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
@@ -10,6 +9,8 @@ from pip_services3_commons.data import DataPage, IdGenerator, PagingParams
 from pip_services3_commons.refer import IReferenceable, IReferences
 from pip_services3_commons.run import ICleanable, IOpenable
 from pip_services3_components.log import CompositeLogger
+
+from .durable_lock import DurableLock
 
 MAX_PAGE_SIZE = 100
 
@@ -21,7 +22,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
     def __init__(self, data_class: type):
         self._data_class = data_class
         self._items: Dict[Hashable, Any] = {}
-        self._lock = threading.RLock()
+        self._lock = DurableLock()
         self._logger = CompositeLogger()
         self._journal = None  # a FileJournal makes this a file persistence
         self._opened = False
@@ -38,6 +39,8 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         return self._opened
 
     def open(self, correlation_id: Optional[str]):
+        if self._journal is not None:
+            self._lock.add_journal(self._journal)
         with self._lock:
             if self._journal is not None:
                 self._items = {}

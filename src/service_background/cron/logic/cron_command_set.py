@@ -54,4 +54,17 @@ class CronCommandSet(CommandSet):
                     lambda cid, args: {'data': base64.b64encode(c.dump(cid, args.get('group_name'))).decode()}),
             Command('import_dump', ObjectSchema(True).with_required_property('data', TypeCode.String),
                     lambda cid, args: c.import_dump(cid, _decode(cid, args.get('data')))),
+            Command('add_func', body, lambda cid, args: c.add_func(cid, args.get_as_object())),
+            Command('get_funcs', group, lambda cid, args: c.get_funcs(cid, args.get('group_name'))),
+            Command('remove_func', ObjectSchema(True).with_required_property('group_name', TypeCode.String)
+                    .with_required_property('name', TypeCode.String),
+                    lambda cid, args: c.remove_func(cid, args.get('group_name'), args.get('name'))),
+            Command('issue_node_token', ObjectSchema(True).with_required_property('group_name', TypeCode.String)
+                    .with_required_property('node_id', TypeCode.String),
+                    lambda cid, args: c.issue_node_token(cid, args.get('group_name'), args.get('node_id'))),
+            # what bin/node.py calls (each authenticated by otp_code or token in the body)
+            Command('register_node', body, lambda cid, args: c.register_node(cid, args.get_as_object())),
+            Command('node_heartbeat', body, lambda cid, args: c.node_heartbeat(cid, args.get_as_object())),
+            Command('poll_node', body, lambda cid, args: c.poll_node(cid, args.get_as_object())),
+            Command('report_node', body, lambda cid, args: c.report_node(cid, args.get_as_object())),
         ])

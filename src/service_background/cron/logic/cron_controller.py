@@ -9,13 +9,19 @@ from pip_services3_commons.run import IOpenable
 from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
-from ..data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from ..data.version1 import CronFuncV1, CronGroupV1, CronJobV1, CronRunV1
+from ..lua_runtime import LuaRequestContext, LuaRuntime
 from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 from . import job_rules as rules
 from .cron_command_set import CronCommandSet
 from .cron_dump import build_archive, read_archive
+from .cron_funcs import CronFuncs
+from .cron_import import imported_group, imported_job
+from .cron_nodes import CronNodeHub
 from .cron_runner import CronRunner, to_dt
 from .executors import CronExecutors, HttpExecutor, ICronExecutor
+from .lua_executor import LuaExecutor
+from .remote_executor import RemoteExecutor
 from .scheduler import now_ms
 
 VERSION = '1.0.0'
@@ -26,13 +32,20 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
 
     Configuration: options.workers (executions at once, default 32), options.history_size (runs kept
     per job, default 20), options.reply_url (POSTed every run's outcome; none by default),
-    options.reply_timeout (ms, default 5000). Executors: HTTP@ built in; any component
-    ``service-background-cron:executor:*:*:1.0`` (an ICronExecutor) is added for its prefix."""
+    options.reply_timeout (ms, default 5000); Lua: options.lua_memory_mb (64), options.func_timeout (s, 30),
+    options.redis_allowed (true), options.redis_allowed_hosts (comma list, empty = any); nodes:
+    options.node_take_window (ms a queued execution waits for its node, 60000), options.node_report_grace
+    (ms past the job timeout a node has to report, 10000). Executors: HTTP@ and LUA@ built in, REMOTE@ when
+    the nodes and dispatches persistences are there; any component ``service-background-cron:executor:*:*:1.0``
+    (an ICronExecutor) is added for its prefix. Functions need the funcs persistence."""
 
     _default_config = ConfigParams.from_tuples(
         'dependencies.groups', 'service-background-cron:persistence-groups:*:*:1.0',
         'dependencies.jobs', 'service-background-cron:persistence-jobs:*:*:1.0',
         'dependencies.runs', 'service-background-cron:persistence-runs:*:*:1.0',
+        'dependencies.nodes', 'service-background-cron:persistence-nodes:*:*:1.0',
+        'dependencies.dispatches', 'service-background-cron:persistence-dispatches:*:*:1.0',
+        'dependencies.funcs', 'service-background-cron:persistence-funcs:*:*:1.0',
         'options.workers', 32,
         'options.history_size', 20,
         'options.reply_timeout', 5000)
@@ -48,6 +61,9 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         self._command_set: Optional[CronCommandSet] = None
         self._runner: Optional[CronRunner] = None
         self._options = ConfigParams()
+        self._lua: Optional[LuaRuntime] = None
+        self._hub: Optional[CronNodeHub] = None
+        self._funcs: Optional[CronFuncs] = None
 
     def configure(self, config: ConfigParams):
         config = config.set_defaults(self._default_config)
@@ -60,6 +76,22 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         self._groups = self._dependency_resolver.get_one_required('groups')
         self._jobs = self._dependency_resolver.get_one_required('jobs')
         self._runs = self._dependency_resolver.get_one_required('runs')
+        options = self._options
+        hosts = [h.strip() for h in (options.get_as_string_with_default('redis_allowed_hosts', '') or '').split(',')]
+        self._lua = LuaRuntime(max_memory_mb=max(1, options.get_as_integer_with_default('lua_memory_mb', 64)),
+                               redis_allowed=options.get_as_boolean_with_default('redis_allowed', True),
+                               redis_allowed_hosts={h for h in hosts if h} or None)
+        self._executors.register(LuaExecutor(self._lua))
+        nodes = self._dependency_resolver.get_one_optional('nodes')
+        dispatches = self._dependency_resolver.get_one_optional('dispatches')
+        if nodes is not None and dispatches is not None:
+            self._hub = CronNodeHub(nodes, dispatches, lambda name: self._groups.get_group(None, name), self._logger,
+                                    take_window_ms=options.get_as_float_with_default('node_take_window', 60000),
+                                    report_grace_ms=options.get_as_float_with_default('node_report_grace', 10000))
+            self._executors.register(RemoteExecutor(self._hub))
+        funcs = self._dependency_resolver.get_one_optional('funcs')
+        if funcs is not None:
+            self._funcs = CronFuncs(funcs, self._lua, options.get_as_float_with_default('func_timeout', 30))
         for executor in references.get_optional(Descriptor('service-background-cron', 'executor', '*', '*', '1.0')):
             if isinstance(executor, ICronExecutor):
                 self._executors.register(executor)
@@ -91,8 +123,13 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
                             reply_timeout=options.get_as_float_with_default('reply_timeout', 5000) / 1000.0)
         runner.start()
         self._runner = runner
+        if self._hub is not None:
+            self._hub.recorder = runner.record_run
+            self._hub.start()
 
     def close(self, correlation_id: Optional[str]):
+        if self._hub is not None:
+            self._hub.stop()
         if self._runner is not None:
             self._runner.stop()
         self._runner = None
@@ -152,6 +189,10 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         self._clear(correlation_id, group_name, None)
         self._groups.delete_group(correlation_id, group_name)
         self._runs.delete_runs(correlation_id, group_name)
+        if self._hub is not None:
+            self._hub.forget_group(correlation_id, group_name)
+        if self._funcs is not None:
+            self._funcs.forget_group(correlation_id, group_name)
         self._runner.forget_group(group_name)
         return group.public()
 
@@ -162,13 +203,60 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         group = self._group(correlation_id, group_name).public().to_json()
         jobs = self._jobs.get_jobs(correlation_id, group_name)
         group.pop('otp_secret', None)
-        group.update(job_count=len(jobs), active_job_count=sum(1 for j in jobs if j.active), node_count=0,
-                     func_count=0)
+        group.update(job_count=len(jobs), active_job_count=sum(1 for j in jobs if j.active),
+                     node_count=len(self.get_nodes(correlation_id, group_name)),
+                     func_count=len(self.get_funcs(correlation_id, group_name)) if self._funcs else 0)
         return group
+
+    # --- worker nodes (REMOTE@) -------------------------------------------------------------
+    def _nodes(self, correlation_id: Optional[str]) -> CronNodeHub:
+        if self._hub is None:
+            raise BadRequestException(correlation_id, 'NODES_DISABLED', 'worker nodes are not configured')
+        return self._hub
 
     def get_nodes(self, correlation_id: Optional[str], group_name: str) -> list:
         self._group(correlation_id, group_name)
-        return []  # worker nodes come with REMOTE@ (issue 6)
+        return self._hub.live_nodes(correlation_id, group_name) if self._hub is not None else []
+
+    def issue_node_token(self, correlation_id: Optional[str], group_name: str, node_id: str) -> dict:
+        return self._nodes(correlation_id).issue_token(correlation_id, self._group(correlation_id, group_name),
+                                                       node_id)
+
+    def register_node(self, correlation_id: Optional[str], data: dict) -> dict:
+        return self._nodes(correlation_id).register(correlation_id, self._require_object(correlation_id, data))
+
+    def node_heartbeat(self, correlation_id: Optional[str], data: dict) -> dict:
+        return self._nodes(correlation_id).heartbeat(correlation_id, self._require_object(correlation_id, data))
+
+    def poll_node(self, correlation_id: Optional[str], data: dict) -> Optional[dict]:
+        return self._nodes(correlation_id).poll(correlation_id, self._require_object(correlation_id, data))
+
+    def report_node(self, correlation_id: Optional[str], data: dict) -> dict:
+        return self._nodes(correlation_id).report(correlation_id, self._require_object(correlation_id, data))
+
+    # --- functions --------------------------------------------------------------------------
+    def _func_logic(self, correlation_id: Optional[str]) -> CronFuncs:
+        if self._funcs is None:
+            raise BadRequestException(correlation_id, 'FUNCS_DISABLED', 'functions are not configured')
+        return self._funcs
+
+    def add_func(self, correlation_id: Optional[str], data: dict) -> CronFuncV1:
+        data = self._require_object(correlation_id, data)
+        group = self._group(correlation_id, data.get('group_name'))
+        return self._func_logic(correlation_id).add(correlation_id, group.group_name, data)
+
+    def get_funcs(self, correlation_id: Optional[str], group_name: str) -> List[CronFuncV1]:
+        self._group(correlation_id, group_name)
+        return self._func_logic(correlation_id).get_funcs(correlation_id, group_name)
+
+    def remove_func(self, correlation_id: Optional[str], group_name: str, name: str) -> CronFuncV1:
+        self._group(correlation_id, group_name)
+        return self._func_logic(correlation_id).remove(correlation_id, group_name, name)
+
+    def call_func(self, group_name: str, name: str, context: LuaRequestContext, otp_code: Optional[str]):
+        """(body, content type) of a call of a published function (the func endpoint's only route)."""
+        return self._func_logic(None).call(group_name, name, lambda g: self._runner.group(g)[0]
+                                           if self._runner else self._groups.get_group(None, g), context, otp_code)
 
     # --- jobs -------------------------------------------------------------------------------
     def add_job(self, correlation_id: Optional[str], data: dict) -> CronJobV1:
@@ -267,19 +355,25 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
             else self._groups.get_groups(correlation_id)
         entries = [{'group': g.to_json(), 'jobs': [j.to_json() for j in self._jobs.get_jobs(correlation_id,
                                                                                                g.group_name)],
-                    'funcs': []} for g in groups]
+                    'funcs': self._funcs.dump(correlation_id, g.group_name) if self._funcs else []} for g in groups]
         return build_archive(entries)
 
     def import_dump(self, correlation_id: Optional[str], data: bytes) -> dict:
         """Validates every group and job of the archive, then writes them (replacing same names)."""
-        groups, jobs = [], []
+        groups, jobs, funcs = [], [], []
         for entry in read_archive(data):
-            groups.append(self._imported_group(correlation_id, entry['group']))
+            groups.append(imported_group(correlation_id, entry['group']))
             for record in entry.get('jobs') or []:
-                jobs.append(self._imported_job(correlation_id, groups[-1].group_name, record))
-        keys = [j.key for j in jobs]
-        if len(set(keys)) != len(keys):
-            raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'the archive repeats a job_id in a group')
+                jobs.append(imported_job(correlation_id, groups[-1].group_name, record, self._executors))
+            records = entry.get('funcs') or []
+            if not isinstance(records, list) or (records and self._funcs is None):
+                raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'funcs must be a list (and functions '
+                                          'configured)')
+            funcs.extend(self._funcs.imported(correlation_id, groups[-1].group_name, r) for r in records)
+        keys, func_keys = [j.key for j in jobs], [f.key for f in funcs]
+        if len(set(keys)) != len(keys) or len(set(func_keys)) != len(func_keys):
+            raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'the archive repeats a job_id or a func '
+                                      'name in a group')
         for group in groups:
             self._groups.set_group(correlation_id, group)
             self._runner.forget_group(group.group_name)
@@ -288,33 +382,6 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
                 if job.active:
                     job.next_run = self._first_run(job)
                 self._runner.sync(self._jobs.set_job(correlation_id, job))
-        return {'groups': len(groups), 'jobs': len(jobs)}
-
-    def _imported_group(self, correlation_id: Optional[str], record: dict) -> CronGroupV1:
-        group = CronGroupV1.from_json({k: v for k, v in record.items() if k != 'created'})
-        rules.check_name_rule(correlation_id, 'group_name', group.group_name)
-        if not isinstance(group.otp_secret, str):
-            group.otp_secret = pyotp.random_base32()
-        try:
-            pyotp.TOTP(group.otp_secret).now()
-        except Exception:
-            raise BadRequestException(correlation_id, 'BAD_OTP_SECRET', f'group {group.group_name}: bad otp_secret')
-        group.created = t.to_datetime(record.get('created')) or t.now()
-        return group
-
-    def _imported_job(self, correlation_id: Optional[str], group_name: str, record) -> CronJobV1:
-        record = self._require_object(correlation_id, record)
-        if record.get('group_name', group_name) != group_name:
-            raise BadRequestException(correlation_id, 'BAD_ARCHIVE', f'a job of group {group_name} names group '
-                                      f'{record.get("group_name")!r}')
-        fields = rules.check_fields(correlation_id, record, partial=False)
-        now = t.now()
-        job = CronJobV1(group_name=group_name, job_id=rules.check_name_rule(correlation_id, 'job_id',
-                                                                         record.get('job_id')),
-                        active=record.get('active', True) is not False, created=now, updated=now, **fields)
-        for name in ('created', 'last_run'):
-            setattr(job, name, t.to_datetime(record.get(name)) or getattr(job, name))
-        if isinstance(record.get('last_result'), dict):
-            job.last_result = record['last_result']
-        rules.check_runnable(correlation_id, job, self._executors)
-        return job
+        for func in funcs:
+            self._funcs.save(correlation_id, func)
+        return {'groups': len(groups), 'jobs': len(jobs), 'funcs': len(funcs)}

@@ -13,13 +13,18 @@ from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
 from ...common.json_util import to_json
-from ..data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from ...common.timer import IntervalTimer
+from ..data.version1 import CronJobV1, CronRunV1
 from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 from .executors import CronExecution, CronExecutors, ExecutionResult
 from .schedule import parse_schedule
 from .scheduler import Scheduler, now_ms
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+GROUP_CACHE_S = 2.0        # another process may remove and re-register a group (new secret)
+SHARED_MISSED_GRACE_MS = 2000  # a shared store: a run this late is still another process's to fire
+WATCH_INTERVAL_MS = 1000   # a shared store: edits made by other processes are seen within ~1 s
+WATCH_OVERLAP_MS = 3000    # re-read this far back: writes land after their `updated` stamp
 
 
 def to_dt(ms: Optional[int]) -> Optional[datetime]:
@@ -48,7 +53,11 @@ class CronRunner:
         self._pool: Optional[ThreadPoolExecutor] = None
         self._running = set()
         self._running_lock = threading.Lock()
-        self._group_cache: Dict[str, tuple] = {}  # group_name -> (group, TOTP or None)
+        self._group_cache: Dict[str, tuple] = {}  # group_name -> (expires, group, TOTP or None)
+        self._shared = bool(getattr(jobs, 'shared', False))
+        self._watcher: Optional[IntervalTimer] = None
+        self._watch_since: Optional[datetime] = None
+        self._watch_seen: Dict[Hashable, datetime] = {}
         self._local = threading.local()
         # Held by every change of a job's state together with the matching scheduler update, so
         # the scheduler always ends up with what the persistence has last.
@@ -61,12 +70,19 @@ class CronRunner:
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self):
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix='cron-run')
+        self._watch_since = t.now()
         with self.lock:
             for job in self._jobs.get_active_jobs(None):
                 self.resume(job)
         self._scheduler.start()
+        if self._shared:
+            self._watcher = IntervalTimer('cron-watch', self._watch, WATCH_INTERVAL_MS, self._logger)
+            self._watcher.start()
 
     def stop(self):
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
         self._scheduler.stop()
         self._scheduler.clear()
         if self._pool is not None:
@@ -79,7 +95,7 @@ class CronRunner:
         if not job.active or planned is None:
             return
         now = now_ms()
-        if planned < now:
+        if planned < now - (SHARED_MISSED_GRACE_MS if self._shared else 0):
             following = parse_schedule(job.interval_pattern).next_run(planned, now)
             job = self._jobs.claim_run(None, job.group_name, job.job_id, job.next_run, to_dt(following), None)
             if job is None:
@@ -98,6 +114,21 @@ class CronRunner:
 
     def forget_group(self, group_name: str):
         self._group_cache.pop(group_name, None)
+
+    def _watch(self):
+        """Plans what other processes changed: each job whose ``updated`` moved since the last look.
+        Deleted jobs need no watching: their next due fails its claim and is forgotten then."""
+        since, now = self._watch_since, t.now()
+        jobs = self._jobs.get_changed_jobs(None, t.add_ms(since, -WATCH_OVERLAP_MS))
+        with self.lock:
+            for job in jobs:
+                if self._watch_seen.get(job.key) != job.updated:
+                    self._watch_seen[job.key] = job.updated
+                    self.sync(job)
+        self._watch_since = now
+        horizon = t.add_ms(since, -2 * WATCH_OVERLAP_MS)
+        for key in [k for k, v in self._watch_seen.items() if v is None or v < horizon]:
+            self._watch_seen.pop(key, None)
 
     def _resync(self, key: Hashable):
         """A claim was lost: plan the job as the persistence has it now (part 2: another process
@@ -139,33 +170,40 @@ class CronRunner:
                 with self._running_lock:
                     self._running.discard(key)
 
-    def _group(self, group_name: str) -> tuple:
+    def group(self, group_name: str) -> tuple:
+        """(group, its TOTP or None), cached for a moment."""
         cached = self._group_cache.get(group_name)
-        if cached is None:
+        clock = time.monotonic()
+        if cached is None or cached[0] < clock:
             group = self._groups.get_group(None, group_name)
             totp = pyotp.TOTP(group.otp_secret) if group is not None and group.otp_secret else None
-            cached = self._group_cache[group_name] = (group, totp)
-        return cached
+            cached = self._group_cache[group_name] = (clock + GROUP_CACHE_S, group, totp)
+        return cached[1], cached[2]
 
     def _execute(self, job: CronJobV1, planned_ms: int):
         started = t.now()
         clock = time.monotonic()
         try:
-            group, totp = self._group(job.group_name)
+            group, totp = self.group(job.group_name)
             otp = totp.now() if totp is not None else None
             result = self._executors.get(job.request_url).execute(CronExecution(job, group, planned_ms, otp))
         except Exception as ex:  # an executor bug or a prefix whose executor is gone
             result = ExecutionResult(False, None, f'execution failed: {ex}')
-        run = CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
-                        planned_time=to_dt(planned_ms), started=started,
-                        duration_ms=round((time.monotonic() - clock) * 1000, 3),
-                        status='ok' if result.ok else 'failed', code=result.code, error=result.error,
-                        output=result.output)
+        if result.recorded:
+            return
+        self.record_run(CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
+                                  planned_time=to_dt(planned_ms), started=started,
+                                  duration_ms=round((time.monotonic() - clock) * 1000, 3),
+                                  status='ok' if result.ok else 'failed', code=result.code, error=result.error,
+                                  output=result.output))
+
+    def record_run(self, run: CronRunV1):
+        """Keeps a run's outcome: history, the job's last_result, the reply hook."""
         try:
             run = self._runs.add_run(None, run, self._history_size)
-            self._jobs.set_last_result(None, job.group_name, job.job_id, run.summary())
+            self._jobs.set_last_result(None, run.group_name, run.job_id, run.summary())
         except Exception as ex:
-            self._logger.error(None, ex, f'Cannot record the run of cron job {job.group_name}/{job.job_id}')
+            self._logger.error(None, ex, f'Cannot record the run of cron job {run.group_name}/{run.job_id}')
         if self._reply_url:
             self._reply(run)
 

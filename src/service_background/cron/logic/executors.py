@@ -1,8 +1,9 @@
-"""How a job runs, chosen by the prefix of its request_url. This part ships ``HTTP@``; ``LUA@`` and
-``REMOTE@`` (issue 6) plug in as components with the descriptor
+"""How a job runs, chosen by the prefix of its request_url. ``HTTP@`` is here; ``LUA@`` and ``REMOTE@``
+(lua_executor.py, remote_executor.py) are built into the controller, since they need its Lua runtime
+and node hub. More plug in as components with the descriptor
 ``service-background-cron:executor:<kind>:*:1.0`` that implement ICronExecutor: the controller
-registers every one it finds in its references. Until one is there, a job with its prefix is
-rejected with 400 (not supported yet), never stored to fail later."""
+registers every one it finds in its references. A job whose prefix has no executor is rejected with
+400, never stored to fail later."""
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -30,11 +31,13 @@ class CronExecution:
 class ExecutionResult:
 
     def __init__(self, ok: bool, code: Optional[int] = None, error: Optional[str] = None,
-                 output: Optional[str] = None):
+                 output: Optional[str] = None, recorded: bool = False):
         self.ok = ok
         self.code = code
         self.error = error
         self.output = output
+        # the executor recorded the outcome itself (REMOTE@: each node's report is a run of its own)
+        self.recorded = recorded
 
 
 class ICronExecutor(ABC):
@@ -119,8 +122,10 @@ class HttpExecutor(ICronExecutor):
         params = {'job_id': job.job_id, 'job_name': job.name}
         if execution.otp_code:
             params['otp_code'] = execution.otp_code
+        # the planned time (unix seconds) lets a target tell runs apart, e.g. to drop a duplicate
+        headers = {'X-Cron-Plan-Time': f'{execution.planned_ms / 1000:.3f}'}
         try:
-            with self._session().get(self.url_of(job), params=params, timeout=(timeout, timeout),
+            with self._session().get(self.url_of(job), params=params, headers=headers, timeout=(timeout, timeout),
                                      stream=True, allow_redirects=True) as response:
                 body = b''
                 for chunk in response.iter_content(4096):

@@ -22,6 +22,9 @@ class CronJobsMemoryPersistence(MemoryPersistence, ICronJobsPersistence):
     def get_active_jobs(self, correlation_id: Optional[str]) -> List[CronJobV1]:
         return self.get_list_by_filter(correlation_id, lambda j: j.active)
 
+    def get_changed_jobs(self, correlation_id: Optional[str], since: datetime) -> List[CronJobV1]:
+        return self.get_list_by_filter(correlation_id, lambda j: j.updated is not None and j.updated > since)
+
     def get_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> Optional[CronJobV1]:
         return self._get_one_by_key(correlation_id, (group_name, job_id))
 

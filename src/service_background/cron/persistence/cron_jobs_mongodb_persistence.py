@@ -4,6 +4,7 @@ from typing import List, Optional
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from ...common import time as t
 from ...common.mongodb_persistence import MongoDbPersistence
 from ..data.version1 import CronJobV1
 from .i_cron_jobs_persistence import ICronJobsPersistence
@@ -14,7 +15,16 @@ def _doc_id(group_name: str, job_id: str) -> str:
     return f'{group_name}/{job_id}'
 
 
+def _with_updated_ms(fields: dict) -> dict:
+    """Mirrors ``updated`` as a number for the change feed: nx-27017 stores a date written by
+    ``$set`` as a string that no longer compares with dates (only inserted dates do)."""
+    if fields.get('updated') is None:
+        return fields
+    return dict(fields, updated_ms=t.to_epoch_ms(fields['updated']))
+
+
 class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
+    shared = True
 
     def __init__(self):
         super().__init__('cron_jobs', CronJobV1)
@@ -22,6 +32,10 @@ class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
     def _define_indexes(self):
         self._collection.create_index([('group_name', 1), ('job_id', 1)])
         self._collection.create_index([('active', 1)])
+        self._collection.create_index([('updated_ms', 1)])
+
+    def _to_doc(self, item: CronJobV1) -> dict:
+        return _with_updated_ms(super()._to_doc(item))
 
     def _doc_id(self, item: CronJobV1) -> str:
         return _doc_id(item.group_name, item.job_id)
@@ -32,6 +46,9 @@ class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
 
     def get_active_jobs(self, correlation_id: Optional[str]) -> List[CronJobV1]:
         return self.get_list_by_filter(correlation_id, {'active': True})
+
+    def get_changed_jobs(self, correlation_id: Optional[str], since: datetime) -> List[CronJobV1]:
+        return self.get_list_by_filter(correlation_id, {'updated_ms': {'$gt': t.to_epoch_ms(since)}})
 
     def get_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> Optional[CronJobV1]:
         return self.get_one_by_id(correlation_id, _doc_id(group_name, job_id))
@@ -53,7 +70,7 @@ class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
 
     def update_job(self, correlation_id: Optional[str], group_name: str, job_id: str,
                    fields: dict) -> Optional[CronJobV1]:
-        return self._update({'_id': _doc_id(group_name, job_id)}, fields)
+        return self._update({'_id': _doc_id(group_name, job_id)}, _with_updated_ms(fields))
 
     def claim_run(self, correlation_id: Optional[str], group_name: str, job_id: str, planned: datetime,
                   next_run: Optional[datetime], last_run: Optional[datetime]) -> Optional[CronJobV1]:

@@ -6,6 +6,9 @@ from ..data.version1 import CronJobV1
 
 
 class ICronJobsPersistence(ABC):
+    # True when several processes may share the store (MongoDB): the runner then watches it for
+    # changes made elsewhere and re-reads group secrets instead of caching them for good.
+    shared = False
 
     @abstractmethod
     def get_jobs(self, correlation_id: Optional[str], group_name: Optional[str] = None) -> List[CronJobV1]:
@@ -14,6 +17,11 @@ class ICronJobsPersistence(ABC):
     @abstractmethod
     def get_active_jobs(self, correlation_id: Optional[str]) -> List[CronJobV1]:
         """Jobs not paused: what the scheduler loads when it starts."""
+
+    @abstractmethod
+    def get_changed_jobs(self, correlation_id: Optional[str], since: datetime) -> List[CronJobV1]:
+        """Jobs whose ``updated`` is after ``since`` (edits, pauses, adds, imports; claims do not
+        touch ``updated``): how a process sees what other processes sharing the store changed."""
 
     @abstractmethod
     def get_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> Optional[CronJobV1]: ...

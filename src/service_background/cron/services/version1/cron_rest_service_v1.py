@@ -42,6 +42,10 @@ class CronRestServiceV1(RestService):
             return self._json(getattr(self._controller, method)(self._cid(), *(body.get(f) for f in fields)))
         return handler
 
+    def _object_call(self, method: str):
+        """A handler that passes the whole body to a controller method."""
+        return lambda: self._json(getattr(self._controller, method)(self._cid(), read_json_body()))
+
     def _archive(self, group_name: Optional[str] = None) -> bytes:
         data = self._controller.dump(self._cid(), group_name)
         bottle.response.status = 200
@@ -80,3 +84,14 @@ class CronRestServiceV1(RestService):
         route('GET', '/v1/<group_name>/dump', None, lambda group_name: self._archive(group_name))
         route('POST', '/v1/import', None, self._import)
         route('POST', '/import', None, self._import)
+        route('POST', '/v1/add/func', None, lambda: self._json(c.add_func(self._cid(), read_json_body())))
+        route('GET', '/v1/<group_name>/func/list', None,
+              lambda group_name: self._json(c.get_funcs(self._cid(), group_name)))
+        route('POST', '/v1/remove/func', None, self._body_call('remove_func', 'group_name', 'name'))
+        route('DELETE', '/v1/<group_name>/func/delete/<name>', None,
+              lambda group_name, name: self._json(c.remove_func(self._cid(), group_name, name)))
+        # worker nodes (bin/node.py): each call carries otp_code or token
+        route('POST', '/v1/node/token', None, self._body_call('issue_node_token', 'group_name', 'node_id'))
+        for path, method in (('register', 'register_node'), ('heartbeat', 'node_heartbeat'),
+                             ('poll', 'poll_node'), ('report', 'report_node')):
+            route('POST', '/v1/node/' + path, None, self._object_call(method))

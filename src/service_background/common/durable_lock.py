@@ -1,0 +1,32 @@
+"""The lock of a memory/file persistence. It is re-entrant; when a thread leaves its outermost hold,
+the journal lines written so far are made durable (fsync) before the thread goes on, outside the
+lock. The write is durable before the caller's reply, and fsyncs of concurrent writers are shared."""
+import threading
+from typing import List
+
+
+class DurableLock:
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._journals: List = []
+        self._local = threading.local()
+
+    def add_journal(self, journal):
+        if journal not in self._journals:
+            self._journals.append(journal)
+
+    def __enter__(self):
+        self._lock.acquire()
+        self._local.depth = getattr(self._local, 'depth', 0) + 1
+        return self
+
+    def __exit__(self, *exc_info):
+        self._local.depth -= 1
+        if self._local.depth > 0 or not self._journals:
+            self._lock.release()
+            return
+        marks = [(journal, journal.written) for journal in self._journals]
+        self._lock.release()
+        for journal, upto in marks:
+            journal.sync(upto)

@@ -1,0 +1,45 @@
+"""Checks of the records of an imported dump: every one is validated before anything is written."""
+from typing import Optional
+
+import pyotp
+from pip_services3_commons.errors import BadRequestException
+
+from ...common import time as t
+from ..data.version1 import CronGroupV1, CronJobV1
+from . import job_rules as rules
+from .executors import CronExecutors
+
+
+def imported_group(correlation_id: Optional[str], record: dict) -> CronGroupV1:
+    """A group record of a dump, checked (a missing secret gets a new one)."""
+    group = CronGroupV1.from_json({k: v for k, v in record.items() if k != 'created'})
+    rules.check_name_rule(correlation_id, 'group_name', group.group_name)
+    if not isinstance(group.otp_secret, str):
+        group.otp_secret = pyotp.random_base32()
+    try:
+        pyotp.TOTP(group.otp_secret).now()
+    except Exception:
+        raise BadRequestException(correlation_id, 'BAD_OTP_SECRET', f'group {group.group_name}: bad otp_secret')
+    group.created = t.to_datetime(record.get('created')) or t.now()
+    return group
+
+
+
+def imported_job(correlation_id: Optional[str], group_name: str, record, executors: CronExecutors) -> CronJobV1:
+    """A job record of a dump, checked like an added job."""
+    if not isinstance(record, dict):
+        raise BadRequestException(correlation_id, 'BAD_ARCHIVE', f'a job of group {group_name} is not an object')
+    if record.get('group_name', group_name) != group_name:
+        raise BadRequestException(correlation_id, 'BAD_ARCHIVE', f'a job of group {group_name} names group '
+                                  f'{record.get("group_name")!r}')
+    fields = rules.check_fields(correlation_id, record, partial=False)
+    now = t.now()
+    job = CronJobV1(group_name=group_name, job_id=rules.check_name_rule(correlation_id, 'job_id',
+                                                                     record.get('job_id')),
+                    active=record.get('active', True) is not False, created=now, updated=now, **fields)
+    for name in ('created', 'last_run'):
+        setattr(job, name, t.to_datetime(record.get(name)) or getattr(job, name))
+    if isinstance(record.get('last_result'), dict):
+        job.last_result = record['last_result']
+    rules.check_runnable(correlation_id, job, executors)
+    return job

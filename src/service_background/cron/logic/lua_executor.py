@@ -1,0 +1,39 @@
+"""LUA@: exec_command is Lua source; the global function named like the job is called with
+(job_id, group, plan_time, exec_time), unix seconds with milliseconds, in the sandboxed runtime
+(docs/cron_lua.md), held to the job's timeout."""
+from ...common.json_util import to_json
+from ..data.version1 import CronJobV1
+from ..lua_runtime import LuaRuntime
+from .executors import MAX_OUTPUT, CronExecution, ExecutionResult, ICronExecutor
+from .scheduler import now_ms
+
+
+class LuaExecutor(ICronExecutor):
+
+    def __init__(self, runtime: LuaRuntime):
+        self._runtime = runtime
+
+    @property
+    def prefix(self) -> str:
+        return 'LUA@'
+
+    def validate(self, job: CronJobV1) -> None:
+        source = job.exec_command or ''
+        if not source.strip():
+            raise ValueError('exec_command: a LUA@ job needs its Lua source here')
+        error = self._runtime.check_syntax(source)
+        if error is not None:
+            raise ValueError(f'exec_command: {error}')
+
+    def execute(self, execution: CronExecution) -> ExecutionResult:
+        job = execution.job
+        timeout = float(job.timeout)
+        args = [job.job_id, job.group_name, execution.planned_ms / 1000.0, now_ms() / 1000.0]
+        result = self._runtime.call(job.exec_command, job.name, args, timeout_s=timeout)
+        output = result.output or ''
+        if result.ok and result.value is not None:
+            output += '=> ' + to_json(result.value)  # the function's return value, as JSON
+        output = output[-MAX_OUTPUT:] if output else None
+        if result.timed_out:
+            return ExecutionResult(False, None, f'timeout after {timeout:g}s', output)
+        return ExecutionResult(result.ok, None, result.error, output)

@@ -1,0 +1,10 @@
+from ...common.file_journal import FileJournal
+from .cron_funcs_memory_persistence import CronFuncsMemoryPersistence
+
+
+class CronFuncsFilePersistence(CronFuncsMemoryPersistence):
+    """Memory persistence made durable by a journal; configure ``path`` (default ./data/cron_funcs.json)."""
+
+    def __init__(self, path: str = './data/cron_funcs.json'):
+        super().__init__()
+        self._journal = FileJournal(path)

@@ -1,0 +1,30 @@
+from typing import Optional
+
+from pip_services3_commons.config import ConfigParams
+from pip_services3_commons.errors import ConnectionException
+
+from ....common.http_endpoint import HttpEndpoint
+
+
+class CronFuncEndpoint(HttpEndpoint):
+    """The second HTTP server, for published functions (HTTP_FUNC_LISTEN, default 8081). Unless
+    ``options.required`` is true, a busy port is logged as an error and the rest of the service runs
+    on without functions: several containers on one machine (tests, other domains) would otherwise
+    all fail on the fixed default port."""
+
+    def __init__(self):
+        super().__init__()
+        self._required = False
+
+    def configure(self, config: ConfigParams):
+        super().configure(config)
+        self._required = config.get_as_boolean_with_default('options.required', False)
+
+    def open(self, correlation_id: Optional[str]):
+        try:
+            super().open(correlation_id)
+        except ConnectionException as ex:
+            if self._required:
+                raise
+            self._logger.error(correlation_id, ex, 'Published cron functions are NOT served: cannot open their '
+                                                   'HTTP endpoint (set HTTP_FUNC_LISTEN to a free port)')

@@ -1,0 +1,47 @@
+import bottle
+from pip_services3_commons.config import ConfigParams
+from pip_services3_commons.refer import Descriptor, IReferences
+from pip_services3_rpc.services import RestService
+
+from ...lua_runtime import LuaRequestContext
+
+
+class CronFuncServiceV1(RestService):
+    """Serves published Lua functions at ``/<group_name>/<name>`` for any method, on an endpoint of
+    its own: ``service-background-cron:endpoint:http-func:*:1.0`` (port HTTP_FUNC_LISTEN), not the
+    API's. ``otp_code`` comes from the query or the ``X-Otp-Code`` header."""
+
+    _default_config = ConfigParams.from_tuples(
+        'base_route', None,
+        'dependencies.endpoint', 'service-background-cron:endpoint:http-func:*:1.0',
+        'dependencies.swagger', '*:swagger-service:*:*:1.0')
+
+    def __init__(self):
+        super().__init__()
+        self._base_route = ''
+        self._controller = None
+        self._dependency_resolver.put('endpoint',
+                                      Descriptor('service-background-cron', 'endpoint', 'http-func', '*', '1.0'))
+        self._dependency_resolver.put('controller',
+                                      Descriptor('service-background-cron', 'controller', 'default', '*', '1.0'))
+
+    def set_references(self, references: IReferences):
+        super().set_references(references)
+        self._controller = self._dependency_resolver.get_one_required('controller')
+
+    def _call(self, group_name: str, name: str):
+        request = bottle.request
+        query = {}
+        for key in request.query.keys():
+            values = request.query.getall(key)
+            query[key] = values[0] if len(values) == 1 else values
+        context = LuaRequestContext(method=request.method, headers=dict(request.headers.items()),
+                                    body=request.body.read(), query=query)
+        otp_code = request.query.get('otp_code') or request.headers.get('X-Otp-Code')
+        body, content_type = self._controller.call_func(group_name, name, context, otp_code)
+        bottle.response.status = 200
+        bottle.response.content_type = content_type
+        return body
+
+    def register(self):
+        self.register_route('ANY', '/<group_name>/<name>', None, self._call)
