@@ -1,8 +1,39 @@
 import pytest
 import requests
 
-from ..helpers import running_container, unique_name
+from service_background.common import time as t
+from service_background.cron.data.version1 import CronJobV1
+from service_background.cron.persistence import (
+    CronDispatchesFilePersistence, CronDispatchesMemoryPersistence, CronDispatchesMongoDbPersistence,
+    CronFuncsFilePersistence, CronFuncsMemoryPersistence, CronFuncsMongoDbPersistence,
+    CronGroupsFilePersistence, CronGroupsMemoryPersistence, CronGroupsMongoDbPersistence,
+    CronJobsFilePersistence, CronJobsMemoryPersistence, CronJobsMongoDbPersistence,
+    CronNodesFilePersistence, CronNodesMemoryPersistence, CronNodesMongoDbPersistence,
+    CronRunsFilePersistence, CronRunsMemoryPersistence, CronRunsMongoDbPersistence)
+
+from ..helpers import persistence_fixture, running_container, unique_name
 from .target_server import TargetServer
+
+# the cron persistence fixtures: each store on memory, file and MongoDB
+groups = persistence_fixture({'memory': CronGroupsMemoryPersistence, 'file': CronGroupsFilePersistence,
+                              'mongodb': CronGroupsMongoDbPersistence}, 'cron_groups')
+jobs = persistence_fixture({'memory': CronJobsMemoryPersistence, 'file': CronJobsFilePersistence,
+                            'mongodb': CronJobsMongoDbPersistence}, 'cron_jobs')
+runs = persistence_fixture({'memory': CronRunsMemoryPersistence, 'file': CronRunsFilePersistence,
+                            'mongodb': CronRunsMongoDbPersistence}, 'cron_runs')
+nodes = persistence_fixture({'memory': CronNodesMemoryPersistence, 'file': CronNodesFilePersistence,
+                             'mongodb': CronNodesMongoDbPersistence}, 'cron_nodes')
+dispatches = persistence_fixture({'memory': CronDispatchesMemoryPersistence, 'file': CronDispatchesFilePersistence,
+                                  'mongodb': CronDispatchesMongoDbPersistence}, 'cron_dispatches')
+funcs = persistence_fixture({'memory': CronFuncsMemoryPersistence, 'file': CronFuncsFilePersistence,
+                             'mongodb': CronFuncsMongoDbPersistence}, 'cron_funcs')
+
+
+def make_job(group='g', job_id='j1', name='hello', next_run=None, active=True):
+    return CronJobV1(group_name=group, job_id=job_id, name=name, request_url='HTTP@http://127.0.0.1:1/',
+                     interval_pattern='@every 5s', timeout=3, active=active, next_run=next_run,
+                     created=t.now(), last_result={'status': 'ok', 'code': 200})
+
 
 
 @pytest.fixture(scope='module')

@@ -8,7 +8,6 @@ import pytest
 import redis
 import requests
 
-from ..cron_lua.conftest import redis_port  # noqa: F401 - the real redis-server fixture
 from ..helpers import free_port, running_container, unique_name
 
 SEED_BODY = '''function HelloWorld()

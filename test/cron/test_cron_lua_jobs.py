@@ -6,7 +6,6 @@ from datetime import datetime
 import redis
 import requests
 
-from ..cron_lua.conftest import redis_port  # noqa: F401 - the real redis-server fixture
 from .conftest import add_job
 from .test_cron_nodes import _runs
 

@@ -2,54 +2,10 @@
 import threading
 from datetime import timedelta
 
-import pytest
-
 from service_background.common import time as t
-from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
-from service_background.cron.persistence import (CronGroupsFilePersistence, CronGroupsMemoryPersistence,
-                                                 CronGroupsMongoDbPersistence, CronJobsFilePersistence,
-                                                 CronJobsMemoryPersistence, CronJobsMongoDbPersistence,
-                                                 CronRunsFilePersistence, CronRunsMemoryPersistence,
-                                                 CronRunsMongoDbPersistence)
+from service_background.cron.data.version1 import CronGroupV1, CronRunV1
 
-from ..helpers import make_persistence
-
-GROUPS = {'memory': CronGroupsMemoryPersistence, 'file': CronGroupsFilePersistence,
-          'mongodb': CronGroupsMongoDbPersistence}
-JOBS = {'memory': CronJobsMemoryPersistence, 'file': CronJobsFilePersistence, 'mongodb': CronJobsMongoDbPersistence}
-RUNS = {'memory': CronRunsMemoryPersistence, 'file': CronRunsFilePersistence, 'mongodb': CronRunsMongoDbPersistence}
-
-
-def _open(request, tmp_path, classes, name):
-    mongo_uri = request.getfixturevalue('mongo_uri') if request.param == 'mongodb' else None
-    return make_persistence(request.param, classes, tmp_path, mongo_uri, name)
-
-
-@pytest.fixture(params=['memory', 'file', 'mongodb'])
-def groups(request, tmp_path):
-    p = _open(request, tmp_path, GROUPS, 'cron_groups')
-    yield p
-    p.close(None)
-
-
-@pytest.fixture(params=['memory', 'file', 'mongodb'])
-def jobs(request, tmp_path):
-    p = _open(request, tmp_path, JOBS, 'cron_jobs')
-    yield p
-    p.close(None)
-
-
-@pytest.fixture(params=['memory', 'file', 'mongodb'])
-def runs(request, tmp_path):
-    p = _open(request, tmp_path, RUNS, 'cron_runs')
-    yield p
-    p.close(None)
-
-
-def _job(group='g', job_id='j1', name='hello', next_run=None, active=True):
-    return CronJobV1(group_name=group, job_id=job_id, name=name, request_url='HTTP@http://127.0.0.1:1/',
-                     interval_pattern='@every 5s', timeout=3, active=active, next_run=next_run,
-                     created=t.now(), last_result={'status': 'ok', 'code': 200})
+from .conftest import make_job as _job
 
 
 def test_groups_create_get_list_delete(groups):

@@ -1,36 +1,9 @@
 """Part 2 stores (nodes, dispatches, funcs) and the jobs change feed, on memory, file and MongoDB."""
 import threading
 
-import pytest
-
 from service_background.common import time as t
 from service_background.cron.data.version1 import CronDispatchV1, CronFuncV1, CronNodeV1
-from service_background.cron.persistence import (CronDispatchesFilePersistence, CronDispatchesMemoryPersistence,
-                                                 CronDispatchesMongoDbPersistence, CronFuncsFilePersistence,
-                                                 CronFuncsMemoryPersistence, CronFuncsMongoDbPersistence,
-                                                 CronNodesFilePersistence, CronNodesMemoryPersistence,
-                                                 CronNodesMongoDbPersistence)
-from .test_cron_persistence import _job, _open, jobs  # noqa: F401 - the jobs fixture
-
-NODES = {'memory': CronNodesMemoryPersistence, 'file': CronNodesFilePersistence,
-         'mongodb': CronNodesMongoDbPersistence}
-DISPATCHES = {'memory': CronDispatchesMemoryPersistence, 'file': CronDispatchesFilePersistence,
-              'mongodb': CronDispatchesMongoDbPersistence}
-FUNCS = {'memory': CronFuncsMemoryPersistence, 'file': CronFuncsFilePersistence, 'mongodb': CronFuncsMongoDbPersistence}
-
-
-def _fixture(classes, name):
-    @pytest.fixture(params=['memory', 'file', 'mongodb'])
-    def opened(request, tmp_path):
-        p = _open(request, tmp_path, classes, name)
-        yield p
-        p.close(None)
-    return opened
-
-
-nodes = _fixture(NODES, 'cron_nodes')
-dispatches = _fixture(DISPATCHES, 'cron_dispatches')
-funcs = _fixture(FUNCS, 'cron_funcs')
+from .conftest import make_job as _job
 
 
 def test_nodes(nodes):

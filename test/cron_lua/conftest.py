@@ -1,48 +1,8 @@
-import os
-import shutil
-import subprocess
-import tempfile
-import time
-
 import pytest
-import redis
 
-from ..helpers import free_port
 from service_background.cron.lua_runtime import LuaRuntime
 
 
 @pytest.fixture
 def runtime():
     return LuaRuntime(timeout_s=5, max_memory_mb=16)
-
-
-@pytest.fixture(scope='session')
-def redis_port():
-    """A real redis-server on a free loopback port, without persistence, stopped after the session."""
-    binary = os.environ.get('REDIS_SERVER_BIN') or shutil.which('redis-server') or '/usr/bin/redis-server'
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix='cron_lua_redis_')
-    process = subprocess.Popen([binary, '--port', str(port), '--bind', '127.0.0.1', '--save', '',
-                                '--appendonly', 'no', '--dir', workdir],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = redis.Redis(host='127.0.0.1', port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f'redis-server did not start on port {port}')
-                time.sleep(0.05)
-        client.close()
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
