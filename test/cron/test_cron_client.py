@@ -1,20 +1,15 @@
 """The commandable face: every command through CronHttpClientV1 against the real container."""
 import pytest
-from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
 
 from service_background.cron.clients.version1 import CronHttpClientV1
 
-from ..helpers import unique_name
+from ..helpers import open_http_client, unique_name
 
 
 @pytest.fixture
 def client(cron_url):
-    c = CronHttpClientV1()
-    port = int(cron_url.rsplit(':', 1)[1])
-    c.configure(ConfigParams.from_tuples('connection.protocol', 'http', 'connection.host', '127.0.0.1',
-                                         'connection.port', port))
-    c.open(None)
+    c = open_http_client(CronHttpClientV1, cron_url)
     yield c
     c.close(None)
 

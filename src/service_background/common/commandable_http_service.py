@@ -3,12 +3,11 @@ as JSON whatever its Content-Type, answering 400 for a non-JSON body or an unkno
 serializing typed results with their datetimes."""
 from typing import Any, Optional
 
-import bottle
 from pip_services3_commons.errors import BadRequestException
 from pip_services3_rpc.services import CommandableHttpService as _LibraryService
 
 from .http_errors import read_json_body
-from .json_util import to_json
+from .http_response import send_json
 
 
 class CommandableHttpService(_LibraryService):
@@ -17,12 +16,7 @@ class CommandableHttpService(_LibraryService):
         return read_json_body()
 
     def send_result(self, result: Any) -> Optional[str]:
-        bottle.response.content_type = 'application/json'
-        if result is None:
-            bottle.response.status = 204
-            return None
-        bottle.response.status = 200
-        return to_json(result)
+        return send_json(result)
 
     def register(self):
         super().register()

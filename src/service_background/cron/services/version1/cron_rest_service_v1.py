@@ -1,13 +1,13 @@
 """The seed's REST routes (cron-rest-v1), word for word, plus ``POST /import`` that the seed's
 curl example uses. Bodies are read as JSON whatever their Content-Type; import takes a raw tar.gz."""
-from typing import Any, Optional
+from typing import Optional
 
 import bottle
 from pip_services3_commons.refer import Descriptor, IReferences
 from pip_services3_rpc.services import RestService
 
 from ....common.http_errors import read_json_body
-from ....common.json_util import to_json
+from ....common.http_response import send_json
 
 
 class CronRestServiceV1(RestService):
@@ -23,17 +23,10 @@ class CronRestServiceV1(RestService):
         super().set_references(references)
         self._controller = self._dependency_resolver.get_one_required('controller')
 
-    @staticmethod
-    def _json(result: Any) -> Optional[str]:
-        bottle.response.content_type = 'application/json'
-        if result is None:
-            bottle.response.status = 204
-            return None
-        bottle.response.status = 200
-        return to_json(result)
+    _json = staticmethod(send_json)
 
     def _cid(self) -> Optional[str]:
-        return bottle.request.query.get('correlation_id') or bottle.request.headers.get('correlation_id')
+        return self._get_correlation_id()
 
     def _body_call(self, method: str, *fields: str):
         """A handler that passes the named body fields to a controller method."""

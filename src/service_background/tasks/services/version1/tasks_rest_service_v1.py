@@ -1,11 +1,11 @@
-from typing import Any, Optional
+from typing import Optional
 
 import bottle
 from pip_services3_commons.refer import Descriptor, IReferences
 from pip_services3_rpc.services import RestService
 
 from ....common.http_errors import read_json_body
-from ....common.json_util import to_json
+from ....common.http_response import send_json
 
 
 class TasksRestServiceV1(RestService):
@@ -25,14 +25,7 @@ class TasksRestServiceV1(RestService):
         super().set_references(references)
         self._controller = self._dependency_resolver.get_one_required('controller')
 
-    @staticmethod
-    def _send(result: Any, status: int = 200) -> Optional[str]:
-        bottle.response.content_type = 'application/json'
-        if result is None:
-            bottle.response.status = 204
-            return None
-        bottle.response.status = status
-        return to_json(result)
+    _send = staticmethod(send_json)
 
     def register(self):
         c = self._controller
