@@ -32,6 +32,15 @@ def test_enqueue_get_take_finish_delete(memory_service):
         assert r.status_code == 404 and r.json()['code'] == 'JOB_NOT_FOUND'
 
 
+def test_queue_in_the_query_string_keeps_non_ascii_names(memory_service):
+    url = memory_service
+    r = requests.post(f'{url}/jobs', json={'queue': 'очередь', 'params': 1}, timeout=10)
+    assert r.status_code == 202
+    assert requests.post(f'{url}/want_job', params={'queue': 'other'}, timeout=10).status_code == 204
+    r = requests.post(f'{url}/want_job', params={'queue': 'очередь'}, timeout=10)
+    assert r.status_code == 200 and r.json()['queue'] == 'очередь'
+
+
 def test_enqueue_headers(memory_service):
     url = memory_service
     headers = {'X-Accepted-Priority': '0', 'X-Accepted-Result-TTL': '0.3', 'X-Accepted-Job-Timeout': '0.2',

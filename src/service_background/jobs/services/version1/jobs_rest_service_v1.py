@@ -42,9 +42,8 @@ class JobsRestServiceV1(RestService):
         self.register_route('POST', '/want_job', None, self._want)
         self.register_route('POST', '/want_job/', None, self._want)
 
-    @staticmethod
-    def _correlation_id() -> Optional[str]:
-        return bottle.request.query.get('correlation_id') or None
+    def _correlation_id(self) -> Optional[str]:
+        return self._get_correlation_id()
 
     def _enqueue(self) -> str:
         body = read_json_body()
@@ -71,7 +70,7 @@ class JobsRestServiceV1(RestService):
         body = read_json_body(required_object=False)
         if body is not None and not isinstance(body, dict):
             raise BadRequestException(None, 'BAD_JSON', 'Request body must be a JSON object')
-        queue = (body or {}).get('queue') or bottle.request.query.get('queue') or None
+        queue = (body or {}).get('queue') or bottle.request.query.getunicode('queue') or None
         job = self._controller.want_job(self._correlation_id(), queue, seconds_header('X-Accepted-Block-For'),
                                         seconds_header('X-Accepted-Timeout'))
         if job is None:
