@@ -72,6 +72,8 @@ def test_any_method_with_body_and_query(service, group):
         r = requests.request(method, f'{func_url}/{name}/Echo?a=1&a=2&b=x', data='payload', timeout=10)
         assert r.status_code == 200 and r.text == f'{method} payload 2x\n', r.text
         assert r.headers['Content-Type'].startswith('text/plain')
+    r = requests.get(f'{func_url}/{name}/Echo', params={'a': ['1', 'ä'], 'b': 'ü'}, timeout=10)
+    assert r.status_code == 200 and r.content.decode('utf-8') == 'GET  äü\n', r.text
 
 
 def test_errors_are_500_timeouts_504_unknown_404(service, group):

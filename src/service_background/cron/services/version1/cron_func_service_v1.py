@@ -32,12 +32,13 @@ class CronFuncServiceV1(RestService):
     def _call(self, group_name: str, name: str):
         request = bottle.request
         query = {}
-        for key in request.query.keys():
-            values = request.query.getall(key)
+        decoded = request.query.decode()  # bottle hands values over latin-1-decoded; this gives UTF-8 text
+        for key in decoded.keys():
+            values = decoded.getall(key)
             query[key] = values[0] if len(values) == 1 else values
         context = LuaRequestContext(method=request.method, headers=dict(request.headers.items()),
                                     body=request.body.read(), query=query)
-        otp_code = request.query.get('otp_code') or request.headers.get('X-Otp-Code')
+        otp_code = decoded.get('otp_code') or request.headers.get('X-Otp-Code')
         body, content_type = self._controller.call_func(group_name, name, context, otp_code)
         bottle.response.status = 200
         bottle.response.content_type = content_type
