@@ -128,17 +128,20 @@ class MongoDbPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         return DataPage(items, total)
 
     # --- writes ---------------------------------------------------------------------------------
-    def create(self, correlation_id: Optional[str], item: Any) -> Any:
+    def _with_id(self, item: Any) -> Any:
+        """A typed copy; an ``id`` is generated only for classes that have one (others key by _doc_id)."""
         item = self._data_class.from_json(item) if isinstance(item, dict) else item.clone()
-        if getattr(item, 'id', None) is None:
+        if 'id' in self._data_class.field_names() and getattr(item, 'id', None) is None:
             item.id = IdGenerator.next_long()
+        return item
+
+    def create(self, correlation_id: Optional[str], item: Any) -> Any:
+        item = self._with_id(item)
         self._collection.insert_one(self._to_doc(item))
         return item
 
     def set(self, correlation_id: Optional[str], item: Any) -> Any:
-        item = self._data_class.from_json(item) if isinstance(item, dict) else item.clone()
-        if getattr(item, 'id', None) is None:
-            item.id = IdGenerator.next_long()
+        item = self._with_id(item)
         self._collection.replace_one({'_id': self._doc_id(item)}, self._to_doc(item), upsert=True)
         return item
 

@@ -27,8 +27,7 @@ class CronFuncsMongoDbPersistence(MongoDbPersistence, ICronFuncsPersistence):
         return self.get_list_by_filter(correlation_id, {'group_name': group_name}, sort=[('name', 1)])
 
     def set_func(self, correlation_id: Optional[str], func: CronFuncV1) -> CronFuncV1:
-        self._collection.replace_one({'_id': self._doc_id(func)}, self._to_doc(func), upsert=True)
-        return func.clone()
+        return self.set(correlation_id, func)
 
     def delete_func(self, correlation_id: Optional[str], group_name: str, name: str) -> Optional[CronFuncV1]:
         return self.delete_by_id(correlation_id, _doc_id(group_name, name))

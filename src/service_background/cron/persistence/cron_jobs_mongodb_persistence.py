@@ -61,8 +61,7 @@ class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
         return job.clone()
 
     def set_job(self, correlation_id: Optional[str], job: CronJobV1) -> CronJobV1:
-        self._collection.replace_one({'_id': self._doc_id(job)}, self._to_doc(job), upsert=True)
-        return job.clone()
+        return self.set(correlation_id, job)
 
     def _update(self, filter: dict, fields: dict) -> Optional[CronJobV1]:
         doc = self._collection.find_one_and_update(filter, {'$set': fields}, return_document=ReturnDocument.AFTER)

@@ -29,8 +29,7 @@ class CronNodesMongoDbPersistence(MongoDbPersistence, ICronNodesPersistence):
         return self.get_list_by_filter(correlation_id, {'group_name': group_name}, sort=[('node_id', 1)])
 
     def set_node(self, correlation_id: Optional[str], node: CronNodeV1) -> CronNodeV1:
-        self._collection.replace_one({'_id': self._doc_id(node)}, self._to_doc(node), upsert=True)
-        return node.clone()
+        return self.set(correlation_id, node)
 
     def update_node(self, correlation_id: Optional[str], group_name: str, node_id: str,
                     fields: dict) -> Optional[CronNodeV1]:
