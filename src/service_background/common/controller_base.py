@@ -36,6 +36,10 @@ class ControllerBase(IConfigurable, IReferenceable, IOpenable, ICommandable):
         self._dependency_resolver.set_references(references)
         self._persistence = self._dependency_resolver.get_one_required('persistence')
 
+    def is_blocking(self) -> bool:
+        """Whether calls may block on I/O (files, MongoDB): the services then run them off the event loop."""
+        return getattr(self._persistence, 'blocking', True)
+
     def get_command_set(self) -> CommandSet:
         if self._command_set is None:
             self._command_set = self._create_command_set()

@@ -27,6 +27,11 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         self._journal = None  # a FileJournal makes this a file persistence
         self._opened = False
 
+    @property
+    def blocking(self) -> bool:
+        """A file persistence waits for fsync; a memory one never blocks."""
+        return self._journal is not None
+
     # --- lifecycle -------------------------------------------------------------------------
     def configure(self, config: ConfigParams):
         if self._journal is not None:

@@ -28,6 +28,7 @@ def date_ms(value: Optional[datetime]) -> Optional[int]:
 
 
 class MongoDbPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
+    blocking = True  # every call is a network round trip
 
     def __init__(self, collection_name: str, data_class: type):
         self._collection_name = collection_name

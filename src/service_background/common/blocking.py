@@ -1,0 +1,32 @@
+"""Runs synchronous work from the event loop: inline when it never blocks (memory stores), else in one
+bounded thread pool shared by every service of the process (fsync group commit, pymongo)."""
+import asyncio
+import contextvars
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Optional
+
+_pool: Optional[ThreadPoolExecutor] = None
+_pool_size = int(os.environ.get('BLOCKING_THREADS', '64') or 64)
+
+
+def configure_pool(size: int):
+    """Sets the pool's size; takes effect if the pool was not created yet."""
+    global _pool_size
+    _pool_size = max(1, int(size))
+
+
+def pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix='blocking')
+    return _pool
+
+
+async def run_sync(blocking: bool, function: Callable, *args: Any) -> Any:
+    """``function(*args)``: inline when ``blocking`` is false, else in the pool with the caller's context
+    (so the request context reaches the handler)."""
+    if not blocking:
+        return function(*args)
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(pool(), context.run, function, *args)
