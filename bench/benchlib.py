@@ -1,0 +1,184 @@
+"""Helpers shared by the benches: free loopback ports, starting our service and the peers, installing what a
+bench compares with, and reading a server process's CPU time. Everything listens on 127.0.0.1 only."""
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+# the checkout whose bin/run.py the benches start: this one, or SERVICE_ROOT (e.g. a `git archive` of a commit)
+SERVICE_ROOT = os.path.abspath(os.environ.get('SERVICE_ROOT') or ROOT)
+BENCH = os.path.join(ROOT, 'bench')
+PYTHON = sys.executable
+_apt_updated = False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, process: subprocess.Popen = None, timeout: float = 30, what: str = 'server'):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=0.5):
+                return
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f'{what} exited with {process.returncode} before listening on {port}')
+            if time.time() > deadline:
+                raise RuntimeError(f'{what} did not listen on {port} within {timeout} s')
+            time.sleep(0.05)
+
+
+def wait_http(url: str, process: subprocess.Popen = None, timeout: float = 40, what: str = 'server'):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                r.read()
+                return
+        except Exception:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f'{what} exited with {process.returncode} before answering {url}')
+            if time.time() > deadline:
+                raise RuntimeError(f'{what} did not answer {url} within {timeout} s')
+            time.sleep(0.1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its live children, in seconds (from /proc)."""
+    tick = os.sysconf('SC_CLK_TCK')
+    total = 0.0
+    for p in [pid] + _children(pid):
+        try:
+            with open(f'/proc/{p}/stat') as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15)
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            pass
+    return total
+
+
+def _children(pid: int) -> list:
+    try:
+        import psutil
+        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    except Exception:
+        return []
+
+
+def stop(process: subprocess.Popen, timeout: float = 20):
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def server_pid(process: subprocess.Popen) -> int:
+    return process.pid
+
+
+@contextlib.contextmanager
+def our_service(store: str = 'memory', env: dict = None, log: str = None):
+    """Starts bin/run.py (store memory, file or a MongoDB URI) on free loopback ports; yields (url, Popen)."""
+    port, func_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory(prefix='bench-data-') as folder:
+        environ = {k: v for k, v in os.environ.items()
+                   if k not in ('MEMORY_ENABLED', 'MONGO_ENABLED', 'MONGO_SERVICE_URI', 'DATA_DIR')}
+        environ.update(HTTP_HOST='127.0.0.1', HTTP_PORT=str(port), HTTP_FUNC_LISTEN=str(func_port), LOG_LEVEL='error')
+        if store == 'memory':
+            environ['MEMORY_ENABLED'] = 'true'
+        elif store == 'file':
+            environ['DATA_DIR'] = folder
+        elif store.startswith('mongodb://'):
+            environ.update(MONGO_ENABLED='true', MONGO_SERVICE_URI=store)
+        else:
+            raise ValueError(store)
+        environ.update(env or {})
+        out = open(log, 'ab') if log else subprocess.DEVNULL
+        process = subprocess.Popen([PYTHON, os.path.join(SERVICE_ROOT, 'bin', 'run.py')], cwd=SERVICE_ROOT, env=environ,
+                                   stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+                                   start_new_session=True)
+        url = f'http://127.0.0.1:{port}'
+        try:
+            wait_http(url + '/heartbeat', process, what='the service')
+            yield url, process
+        finally:
+            stop(process)
+
+
+@contextlib.contextmanager
+def asgi_app(module: str, server: str = 'uvicorn'):
+    """Serves bench/<module>.py's `app` on one process: uvicorn (httptools + uvloop, no access log) or granian
+    (asgi, uvloop, no access log). Yields (url, Popen)."""
+    port = free_port()
+    if server == 'uvicorn':
+        command = [PYTHON, '-m', 'uvicorn', f'{module}:app', '--host', '127.0.0.1', '--port', str(port),
+                   '--loop', 'uvloop', '--http', 'httptools', '--no-access-log', '--log-level', 'warning',
+                   '--workers', '1']
+    elif server == 'granian':
+        ensure_pip('granian')
+        command = [os.path.join(os.path.dirname(PYTHON), 'granian'), '--interface', 'asgi', '--host', '127.0.0.1',
+                   '--port', str(port), '--workers', '1', '--loop', 'uvloop', '--no-access-log',
+                   '--log-level', 'warning', f'{module}:app']
+    else:
+        raise ValueError(server)
+    process = subprocess.Popen(command, cwd=BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    url = f'http://127.0.0.1:{port}'
+    try:
+        wait_port(port, process, what=f'{module} on {server}')
+        yield url, process
+    finally:
+        stop(process)
+
+
+def ensure_apt(binary: str, package: str = None) -> str:
+    """The path of `binary`, installing Debian's `package` with apt-get (update once first) when missing."""
+    global _apt_updated
+    path = shutil.which(binary) or (os.path.exists(f'/usr/sbin/{binary}') and f'/usr/sbin/{binary}')
+    if path:
+        return path
+    print(f'# installing {package or binary} with apt-get', file=sys.stderr)
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    if not _apt_updated:
+        subprocess.run(['apt-get', 'update'], check=True, stdout=subprocess.DEVNULL, env=env)
+        _apt_updated = True
+    subprocess.run(['apt-get', 'install', '-y', package or binary], check=True, stdout=subprocess.DEVNULL, env=env)
+    path = shutil.which(binary) or (os.path.exists(f'/usr/sbin/{binary}') and f'/usr/sbin/{binary}')
+    if not path:
+        raise RuntimeError(f'{binary} is still missing after apt-get install {package or binary}')
+    return path
+
+
+def ensure_pip(module: str, package: str = None):
+    """Imports `module`, installing `package` into this venv with pip when it is missing."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        print(f'# installing {package or module} with pip', file=sys.stderr)
+        subprocess.run([PYTHON, '-m', 'pip', 'install', '-q', package or module], check=True)
+        importlib.invalidate_caches()
+        return importlib.import_module(module)
+
+
+def ratio(a, b) -> str:
+    if not a or not b:
+        return '   n/a'
+    return f'{a / b:5.2f}x'
