@@ -1,121 +1,454 @@
 #!/usr/bin/env python
-"""Jobs/s through the real container (bin/run.py in its own process) over HTTP: 1 producer + 4
-workers, each on its own kept-alive session. Modes: single (add_job / start_job_by_type /
-complete_job), batch (add_jobs and start_jobs_by_type of --batch, complete_job each) and queue
-(seed 002: POST /jobs, POST /want_job, PUT /jobs/<id>).
-Run: .venv/bin/python bench/jobs_throughput.py [--jobs N] [--batch B] [--persistence memory|file]
+"""Jobs/s end to end, 1 producer + 4 worker PROCESSES (multiprocessing), add / take / complete, against our
+service (bin/run.py in its own process, over HTTP) and the peers the issue compares it with, each started on a
+free loopback port and run one after the other on this machine:
+
+  ours        modes single (add_job / start_job_by_type / complete_job), batch (add_jobs of --batch,
+              start_jobs_by_type limit --batch, complete_jobs {job_ids, results}; complete_job per job while the
+              service answers complete_jobs with 400 UNKNOWN_COMMAND) and queue (seed 002: POST /jobs,
+              POST /want_job, PUT /jobs/<id>). A worker that finds nothing sleeps 2 ms (want_job blocks 0.2 s).
+  ceiling     bench/ceiling_app.py (raw ASGI on uvicorn, msgspec, a dict and a deque) behind the same routes and
+              the same client code: single and batch (memory only).
+  redis       reliable queue: LPUSH / BLMOVE (0.1 s) / LREM; batch: one LPUSH of --batch values, a pipeline of
+              --batch LMOVE (BLMOVE when the pipeline found nothing), a pipeline of LREM. --store file:
+              appendonly yes, appendfsync always. (apt-get install redis-server when missing; redis-py via pip.)
+  beanstalkd  put / reserve-with-timeout 1 / delete with a tiny client in this file; batch: the same commands
+              pipelined --batch at a time. --store file: -b <dir> -f0 (fsync every write). (apt-get when missing.)
+
+Every job is {type, params} (plus an id for redis and beanstalkd, which have none of their own). Prints, per run,
+jobs/s and the server process's CPU (utime + stime from /proc) per job; then the ratios the issue's proof asks:
+single ops ours vs ceiling (>= 0.8x, <= 2x CPU), batch ops ours vs redis and beanstalkd single (>= 1.0x,
+<= 0.05 ms CPU/job), file batch ours vs redis appendfsync-always single (>= 1.0x). Every run stops by itself
+after --jobs jobs or --max-seconds (then it says incomplete).
+
+Run: .venv/bin/python bench/jobs_throughput.py [--peer ours|ceiling|redis|beanstalkd|all|a,b]
+        [--store memory|file|both] (--persistence is the same) [--modes single,batch,queue] [--jobs 10000]
+        [--batch 100] [--max-seconds 300] [--quick] [--proof]
+--proof is --peer all --store both --modes single,batch (every figure of the issue's jobs proof);
+--quick is --jobs 300 --max-seconds 60, to check the bench works. SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
 """
 import argparse
 import contextlib
+import http.client
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import uuid
 
-import requests
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+try:
+    import msgspec
+    dumps, loads = msgspec.json.encode, msgspec.json.decode
+except ImportError:  # pragma: no cover
+    import json
+    dumps, loads = (lambda o: json.dumps(o).encode()), json.loads
 
 WORKERS = 4
+QUEUE = 'bench'
+PEERS = ('ours', 'ceiling', 'redis', 'beanstalkd')
 
 
-def producer(url: str, mode: str, jobs: int, batch: int):
-    session = requests.Session()
+# ---------------------------------------------------------------------------------------------- HTTP client
+
+class Http:
+    """One kept-alive HTTP/1.1 connection (http.client: the lightest Python client, so the server shows)."""
+
+    def __init__(self, url: str):
+        host, port = url.split('//', 1)[1].split(':')
+        self._conn = http.client.HTTPConnection(host, int(port), timeout=30)
+
+    def call(self, method: str, path: str, body=None, headers=None):
+        data = dumps(body) if body is not None else None
+        h = {'Content-Type': 'application/json'}
+        h.update(headers or {})
+        self._conn.request(method, path, data, h)
+        r = self._conn.getresponse()
+        payload = r.read()
+        return r.status, (loads(payload) if payload else None)
+
+
+def http_producer(url: str, mode: str, jobs: int, batch: int, deadline: float) -> int:
+    c, added = Http(url), 0
     if mode == 'batch':
         for start in range(0, jobs, batch):
-            new_jobs = [{'type': 'bench', 'params': i} for i in range(start, min(jobs, start + batch))]
-            session.post(f'{url}/v1/jobs/add_jobs', json={'new_jobs': new_jobs}).raise_for_status()
-    elif mode == 'queue':
-        for i in range(jobs):
-            session.post(f'{url}/jobs', json={'queue': 'bench', 'params': i}).raise_for_status()
+            if time.time() > deadline:
+                break
+            new_jobs = [{'type': QUEUE, 'params': i} for i in range(start, min(jobs, start + batch))]
+            status, body = c.call('POST', '/v1/jobs/add_jobs', {'new_jobs': new_jobs})
+            assert status == 200, (status, body)
+            added += len(body)
     else:
         for i in range(jobs):
-            session.post(f'{url}/v1/jobs/add_job', json={'new_job': {'type': 'bench', 'params': i}}).raise_for_status()
+            if time.time() > deadline:
+                break
+            if mode == 'queue':
+                status, body = c.call('POST', '/jobs', {'queue': QUEUE, 'params': i})
+            else:
+                status, body = c.call('POST', '/v1/jobs/add_job', {'new_job': {'type': QUEUE, 'params': i}})
+            assert status in (200, 201, 202), (status, body)
+            added += 1
+    return added
 
 
-def worker(url: str, mode: str, batch: int, done: list, finished: threading.Event):
-    session = requests.Session()
-    count = 0
-    while True:
+def http_worker(url: str, mode: str, batch: int, finished, deadline: float) -> int:
+    c, count, batch_complete, last = Http(url), 0, True, time.time()
+    while time.time() < deadline:
         if mode == 'queue':
-            r = session.post(f'{url}/want_job', json={'queue': 'bench'}, headers={'X-Accepted-Block-For': '0.2'})
-            taken = [r.json()] if r.status_code == 200 else []
+            status, body = c.call('POST', '/want_job', {'queue': QUEUE}, {'X-Accepted-Block-For': '0.2'})
+            taken = [body] if status == 200 else []
         elif mode == 'batch':
-            r = session.post(f'{url}/v1/jobs/start_jobs_by_type', json={'type': 'bench', 'limit': batch})
-            taken = r.json()
+            status, body = c.call('POST', '/v1/jobs/start_jobs_by_type', {'type': QUEUE, 'limit': batch})
+            assert status == 200, (status, body)
+            taken = body or []
         else:
-            r = session.post(f'{url}/v1/jobs/start_job_by_type', json={'type': 'bench'})
-            taken = [r.json()] if r.status_code == 200 else []
+            status, body = c.call('POST', '/v1/jobs/start_job_by_type', {'type': QUEUE})
+            assert status in (200, 204), (status, body)
+            taken = [body] if status == 200 else []
         if not taken:
             if finished.is_set():
                 break
             time.sleep(0.002)
             continue
+        if mode == 'batch' and batch_complete:
+            status, body = c.call('POST', '/v1/jobs/complete_jobs',
+                                  {'job_ids': [j['id'] for j in taken], 'results': [j['params'] for j in taken]})
+            if status == 400 and (body or {}).get('code') == 'UNKNOWN_COMMAND':
+                batch_complete = False  # the service has no complete_jobs yet: one complete_job per job
+            else:
+                assert status == 200, (status, body)
+                count += len(taken)
+                last = time.time()
+                continue
         for job in taken:
             if mode == 'queue':
-                session.put(f'{url}/jobs/{job["id"]}', json={'status': 'done', 'result': job['params']})
+                status, body = c.call('PUT', f'/jobs/{job["id"]}', {'status': 'done', 'result': job['params']})
             else:
-                session.post(f'{url}/v1/jobs/complete_job', json={'job_id': job['id'], 'result': job['params']})
+                status, body = c.call('POST', '/v1/jobs/complete_job', {'job_id': job['id'], 'result': job['params']})
+            assert status in (200, 204), (status, body)
             count += 1
-    done.append(count)
+        last = time.time()
+    return count, last
 
 
-def run(url: str, mode: str, jobs: int, batch: int) -> float:
-    done, finished = [], threading.Event()
-    workers = [threading.Thread(target=worker, args=(url, mode, batch, done, finished)) for _ in range(WORKERS)]
-    start = time.perf_counter()
-    for w in workers:
-        w.start()
-    producer(url, mode, jobs, batch)
-    finished.set()
-    for w in workers:
-        w.join()
-    elapsed = time.perf_counter() - start
-    assert sum(done) == jobs, (sum(done), jobs)
-    return jobs / elapsed
+# ---------------------------------------------------------------------------------------------- redis
+
+def redis_client(port: int):
+    import redis
+    return redis.Redis(host='127.0.0.1', port=port)
+
+
+def redis_producer(port: int, mode: str, jobs: int, batch: int, deadline: float) -> int:
+    r, added = redis_client(port), 0
+    step = batch if mode == 'batch' else 1
+    for start in range(0, jobs, step):
+        if time.time() > deadline:
+            break
+        values = [dumps({'id': uuid.uuid4().hex, 'type': QUEUE, 'params': i})
+                  for i in range(start, min(jobs, start + step))]
+        r.lpush(QUEUE, *values)
+        added += len(values)
+    return added
+
+
+def redis_worker(port: int, mode: str, batch: int, finished, deadline: float) -> int:
+    r, count, processing, last = redis_client(port), 0, QUEUE + ':processing', time.time()
+    while time.time() < deadline:
+        if mode == 'batch':
+            pipe = r.pipeline(transaction=False)
+            for _ in range(batch):
+                pipe.lmove(QUEUE, processing, 'RIGHT', 'LEFT')
+            taken = [v for v in pipe.execute() if v is not None]
+            if not taken:
+                v = r.blmove(QUEUE, processing, 0.1, 'RIGHT', 'LEFT')
+                taken = [v] if v is not None else []
+        else:
+            v = r.blmove(QUEUE, processing, 0.1, 'RIGHT', 'LEFT')
+            taken = [v] if v is not None else []
+        if not taken:
+            if finished.is_set():
+                break
+            continue
+        jobs = [loads(v) for v in taken]  # the work: read the job
+        assert all(j['type'] == QUEUE for j in jobs)
+        if len(taken) == 1:
+            r.lrem(processing, 1, taken[0])
+        else:
+            pipe = r.pipeline(transaction=False)
+            for v in taken:
+                pipe.lrem(processing, 1, v)
+            pipe.execute()
+        count += len(taken)
+        last = time.time()
+    return count, last
 
 
 @contextlib.contextmanager
-def service(**env):
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    environ = dict(os.environ, HTTP_HOST='127.0.0.1', HTTP_PORT=str(port), LOG_LEVEL='error', **env)
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, 'bin', 'run.py')], cwd=ROOT, env=environ,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f'http://127.0.0.1:{port}'
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                requests.get(url + '/heartbeat', timeout=1)
+def redis_server(store: str):
+    binary = benchlib.ensure_apt('redis-server')
+    benchlib.ensure_pip('redis')
+    port = benchlib.free_port()
+    with tempfile.TemporaryDirectory(prefix='bench-redis-') as folder:
+        command = [binary, '--bind', '127.0.0.1', '--port', str(port), '--dir', folder, '--save', '',
+                   '--daemonize', 'no', '--loglevel', 'warning']
+        command += ['--appendonly', 'yes', '--appendfsync', 'always'] if store == 'file' else ['--appendonly', 'no']
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            benchlib.wait_port(port, process, what='redis-server')
+            yield port, process
+        finally:
+            benchlib.stop(process)
+
+
+# ---------------------------------------------------------------------------------------------- beanstalkd
+
+class Beanstalk:
+    """The few beanstalkd commands the bench uses, each also pipelined (send n, read n replies)."""
+
+    def __init__(self, port: int):
+        self._sock = socket.create_connection(('127.0.0.1', port))
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._file = self._sock.makefile('rb')
+
+    def puts(self, bodies: list) -> list:
+        self._sock.sendall(b''.join(b'put 1024 0 120 %d\r\n%s\r\n' % (len(b), b) for b in bodies))
+        ids = []
+        for _ in bodies:
+            line = self._file.readline()
+            assert line.startswith(b'INSERTED'), line
+            ids.append(int(line.split()[1]))
+        return ids
+
+    def reserves(self, n: int, timeout: int) -> list:
+        self._sock.sendall(b'reserve-with-timeout %d\r\n' % timeout * n)
+        jobs = []
+        for _ in range(n):
+            line = self._file.readline()
+            if line.startswith(b'RESERVED'):
+                _, job_id, size = line.split()
+                jobs.append((int(job_id), self._file.read(int(size) + 2)[:-2]))
+            else:
+                assert line.startswith((b'TIMED_OUT', b'DEADLINE_SOON')), line
+        return jobs
+
+    def deletes(self, ids: list):
+        self._sock.sendall(b''.join(b'delete %d\r\n' % i for i in ids))
+        for _ in ids:
+            line = self._file.readline()
+            assert line.startswith(b'DELETED'), line
+
+
+def beanstalk_producer(port: int, mode: str, jobs: int, batch: int, deadline: float) -> int:
+    b, added = Beanstalk(port), 0
+    step = batch if mode == 'batch' else 1
+    for start in range(0, jobs, step):
+        if time.time() > deadline:
+            break
+        added += len(b.puts([dumps({'id': uuid.uuid4().hex, 'type': QUEUE, 'params': i})
+                             for i in range(start, min(jobs, start + step))]))
+    return added
+
+
+def beanstalk_worker(port: int, mode: str, batch: int, finished, deadline: float) -> int:
+    b, count, last = Beanstalk(port), 0, time.time()
+    while time.time() < deadline:
+        taken = b.reserves(batch, 0) if mode == 'batch' else []
+        if not taken:
+            taken = b.reserves(1, 1)
+        if not taken:
+            if finished.is_set():
                 break
-            except requests.RequestException:
-                if time.time() > deadline or process.poll() is not None:
-                    raise RuntimeError('the service did not start')
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+            continue
+        assert all(loads(body)['type'] == QUEUE for _, body in taken)
+        b.deletes([job_id for job_id, _ in taken])
+        count += len(taken)
+        last = time.time()
+    return count, last
+
+
+@contextlib.contextmanager
+def beanstalkd_server(store: str):
+    binary = benchlib.ensure_apt('beanstalkd')
+    port = benchlib.free_port()
+    with tempfile.TemporaryDirectory(prefix='bench-beanstalkd-') as folder:
+        command = [binary, '-l', '127.0.0.1', '-p', str(port)] + (['-b', folder, '-f0'] if store == 'file' else [])
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            benchlib.wait_port(port, process, what='beanstalkd')
+            yield port, process
+        finally:
+            benchlib.stop(process)
+
+
+# ---------------------------------------------------------------------------------------------- runs
+
+CLIENTS = {'ours': (http_producer, http_worker), 'ceiling': (http_producer, http_worker),
+           'redis': (redis_producer, redis_worker), 'beanstalkd': (beanstalk_producer, beanstalk_worker)}
+
+
+def _role(target, args, barrier, results, name):
+    try:
+        barrier.wait(timeout=60)
+        count = target(*args)  # a worker returns (count, time of its last completion)
+        count, end = count if isinstance(count, tuple) else (count, time.time())
+        results.put((name, count, end, None))
+    except BaseException as ex:  # noqa: BLE001 -- reported by the parent
+        results.put((name, 0, time.time(), repr(ex)))
+
+
+def run(peer: str, address, pid: int, mode: str, jobs: int, batch: int, max_seconds: float) -> dict:
+    """One producer and WORKERS workers, each its own process; returns jobs/s and the server's CPU per job."""
+    producer, worker = CLIENTS[peer]
+    ctx = multiprocessing.get_context('fork')
+    barrier, finished, results = ctx.Barrier(WORKERS + 2), ctx.Event(), ctx.Queue()
+    deadline = time.time() + max_seconds + 5  # counted from here; the barrier takes well under 5 s
+
+    def producer_then_finish(*a):
+        try:
+            return producer(*a)
+        finally:
+            finished.set()
+
+    processes = [ctx.Process(target=_role, args=(worker, (address, mode, batch, finished, deadline), barrier,
+                                                 results, f'worker{i}'), daemon=True) for i in range(WORKERS)]
+    processes.append(ctx.Process(target=_role, args=(producer_then_finish, (address, mode, jobs, batch, deadline),
+                                                     barrier, results, 'producer'), daemon=True))
+    for p in processes:
+        p.start()
+    cpu0 = benchlib.cpu_seconds(pid)
+    barrier.wait(timeout=60)
+    start = time.time()
+    outcome = [results.get(timeout=max_seconds + 60) for _ in processes]
+    cpu = benchlib.cpu_seconds(pid) - cpu0
+    for p in processes:
+        p.join(timeout=10)
+        if p.is_alive():
+            p.kill()
+    errors = [f'{name}: {error}' for name, _, _, error in outcome if error]
+    added = sum(count for name, count, _, _ in outcome if name == 'producer')
+    done = sum(count for name, count, _, _ in outcome if name != 'producer')
+    elapsed = max(end for _, _, end, _ in outcome) - start  # from the start to the last completion
+    return {'peer': peer, 'mode': mode, 'jobs': jobs, 'added': added, 'done': done, 'elapsed': elapsed,
+            'rate': done / elapsed if elapsed > 0 else 0, 'cpu_ms': cpu * 1000 / done if done else None,
+            'errors': errors, 'complete': done == jobs and added == jobs and not errors}
+
+
+@contextlib.contextmanager
+def server(peer: str, store: str):
+    if peer == 'ours':
+        with benchlib.our_service(store, env={'JOBS_CLEAN_INTERVAL': '1000', 'JOBS_FINISHED_TTL': '1'}) as (url, p):
+            yield url, p.pid
+    elif peer == 'ceiling':
+        with benchlib.asgi_app('ceiling_app', 'uvicorn') as (url, p):
+            yield url, p.pid
+    elif peer == 'redis':
+        with redis_server(store) as (port, p):
+            yield port, p.pid
+    else:
+        with beanstalkd_server(store) as (port, p):
+            yield port, p.pid
+
+
+STORE_NAMES = {('ours', 'memory'): 'memory', ('ours', 'file'): 'file, fsync', ('ceiling', 'memory'): 'memory',
+               ('redis', 'memory'): 'no persistence', ('redis', 'file'): 'AOF appendfsync always',
+               ('beanstalkd', 'memory'): 'no binlog', ('beanstalkd', 'file'): 'binlog -f0'}
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--jobs', type=int, default=5000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--peer', default='ours', help='ours, ceiling, redis, beanstalkd, all, or a comma list')
+    parser.add_argument('--store', '--persistence', dest='store', default='memory', help='memory, file or both')
+    parser.add_argument('--modes', '--mode', dest='modes', default=None,
+                        help='comma list of single, batch, queue (default: all three for ours, single,batch for peers)')
+    parser.add_argument('--jobs', type=int, default=10000)
     parser.add_argument('--batch', type=int, default=100)
-    parser.add_argument('--persistence', choices=['memory', 'file'], default='memory')
+    parser.add_argument('--max-seconds', type=float, default=300, help='bound of each run (default 300)')
+    parser.add_argument('--quick', action='store_true', help='--jobs 300 --max-seconds 60')
+    parser.add_argument('--proof', action='store_true', help='--peer all --store both --modes single,batch')
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        env = {'MEMORY_ENABLED': 'true'} if args.persistence == 'memory' else {'DATA_DIR': folder}
-        with service(JOBS_CLEAN_INTERVAL='1000', JOBS_FINISHED_TTL='1', **env) as url:
-            for mode in ('single', 'batch', 'queue'):
-                rate = run(url, mode, args.jobs, args.batch)
-                print(f'{mode:>6} ({args.persistence}, 1 producer + {WORKERS} workers, {args.jobs} jobs'
-                      f'{f", batch {args.batch}" if mode == "batch" else ""}): {rate:8,.0f} jobs/s')
+    if args.proof:
+        args.peer, args.store, args.modes = 'all', 'both', 'single,batch'
+    if args.quick:
+        args.jobs, args.max_seconds = min(args.jobs, 300), min(args.max_seconds, 60)
+    peers = PEERS if args.peer == 'all' else [p for p in args.peer.split(',') if p]
+    stores = ['memory', 'file'] if args.store == 'both' else [args.store]
+    for p in peers:
+        if p not in PEERS:
+            parser.error(f'unknown peer {p}')
+    for s in stores:
+        if s not in ('memory', 'file'):
+            parser.error(f'unknown store {s}')
+    print(f'1 producer + {WORKERS} worker processes, {args.jobs} jobs a run, batch {args.batch}, '
+          f'{os.cpu_count()} cores, one run after the other', flush=True)
+    results = {}
+    for store in stores:
+        for peer in peers:
+            if peer == 'ceiling' and store == 'file':
+                continue  # the ceiling app keeps nothing on disk
+            modes = args.modes.split(',') if args.modes else (
+                ['single', 'batch', 'queue'] if peer == 'ours' else ['single', 'batch'])
+            modes = [m for m in modes if m != 'queue' or peer == 'ours']
+            if not modes:
+                continue
+            with server(peer, store) as (address, pid):
+                for mode in modes:
+                    r = run(peer, address, pid, mode, args.jobs, args.batch, args.max_seconds)
+                    results[(peer, store, mode)] = r
+                    note = '' if r['complete'] else (f'  INCOMPLETE: {r["done"]} done of {r["added"]} added '
+                                                     f'in {r["elapsed"]:.0f} s {"; ".join(r["errors"])}')
+                    cpu = f'{r["cpu_ms"]:7.3f} ms' if r['cpu_ms'] is not None else '    n/a'
+                    label = f'{mode}' + (f' of {args.batch}' if mode == 'batch' else '')
+                    print(f'{peer:>10} {STORE_NAMES[(peer, store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
+                          f'server CPU {cpu}/job{note}', flush=True)
+    summary(results)
+
+
+def summary(results: dict):
+    def get(peer, store, mode):
+        return results.get((peer, store, mode))
+
+    lines = []
+
+    def compare(text, a, b, target=None, cpu_target=None):
+        if not a or not b:
+            return
+        rate = a['rate'] / b['rate'] if b['rate'] else 0
+        verdict = f'  target >= {target}x: {"met" if rate >= target else "NOT met"}' if target else ''
+        cpu = ''
+        if a['cpu_ms'] and b['cpu_ms']:
+            cpu = f'; CPU/job {a["cpu_ms"]:.3f} vs {b["cpu_ms"]:.3f} ms ({a["cpu_ms"] / b["cpu_ms"]:.2f}x)'
+            if cpu_target:
+                cpu += f' target <= {cpu_target}x: {"met" if a["cpu_ms"] <= cpu_target * b["cpu_ms"] else "NOT met"}'
+        lines.append(f'  {text:<58} {rate:5.2f}x{verdict}{cpu}')
+
+    compare('single ops, memory: ours / ceiling', get('ours', 'memory', 'single'), get('ceiling', 'memory', 'single'),
+            0.8, 2)
+    compare('batch ops, memory: ours / ceiling batch', get('ours', 'memory', 'batch'), get('ceiling', 'memory', 'batch'))
+    for peer in ('redis', 'beanstalkd'):
+        compare(f'batch ops, memory: ours batch / {peer} single', get('ours', 'memory', 'batch'),
+                get(peer, 'memory', 'single'), 1.0)
+        compare(f'single ops, memory: ours / {peer} single', get('ours', 'memory', 'single'),
+                get(peer, 'memory', 'single'))
+    compare('file: ours batch / redis appendfsync-always single', get('ours', 'file', 'batch'),
+            get('redis', 'file', 'single'), 1.0)
+    compare('file: ours batch / beanstalkd binlog -f0 single', get('ours', 'file', 'batch'),
+            get('beanstalkd', 'file', 'single'))
+    compare('file: ours single / redis appendfsync-always single', get('ours', 'file', 'single'),
+            get('redis', 'file', 'single'))
+    batch = get('ours', 'memory', 'batch')
+    if batch and batch['cpu_ms'] is not None:
+        lines.append(f'  {"batch ops, memory: ours server CPU per job":<58} {batch["cpu_ms"]:.3f} ms  target <= 0.05 ms: '
+                     f'{"met" if batch["cpu_ms"] <= 0.05 else "NOT met"}')
+    if lines:
+        print('\nratios (jobs/s):')
+        print('\n'.join(lines))
 
 
 if __name__ == '__main__':
