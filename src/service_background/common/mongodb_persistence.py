@@ -88,7 +88,7 @@ class MongoDbPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         return item.id
 
     def _to_doc(self, item: Any) -> Dict[str, Any]:
-        doc = dict(item.__dict__)
+        doc = item.to_dict()
         doc['_id'] = self._doc_id(item)
         for name in self._data_class._date_fields:
             doc[name + '_ms'] = date_ms(doc.get(name))

@@ -1,9 +1,14 @@
 """Per-type priority heaps of queued jobs, so a take costs O(log n) instead of a scan.
 
-Entries are never removed in place: each queued job has one live token, and an entry whose token
-is no longer live (the job was started, deleted, finished or re-queued) is dropped when it reaches
-the top. Delayed jobs wait in one heap ordered by ``not_before`` and move to their type's heap when
-due."""
+Entries are never removed in place: each queued job has one live key, and an entry whose key is no
+longer the job's live one (the job was started, deleted, finished or re-queued) is dropped when it
+reaches the top. Delayed jobs wait in one heap ordered by ``not_before`` and move to their type's heap
+when due.
+
+To keep a queued job cheap (RSS per job), a ready entry is a 2-tuple ``(key, id)`` whose one int
+``key`` packs (priority, created µs, sequence): ``(priority << 100) + (created_us << 40) + seq`` orders
+exactly as the tuple (priority, created, seq) did, negative priorities included. The live-key map
+holds that same int object (no second number per job)."""
 import heapq
 import itertools
 from datetime import datetime
@@ -11,46 +16,54 @@ from typing import Dict, List, Optional, Tuple
 
 from ..data.version1 import JobV1
 
+_US_LIMIT = (1 << 60) - 1
+_SEQ_LIMIT = 1 << 40
+
+
+def _created_us(created: Optional[datetime]) -> int:
+    if created is None:
+        return 0
+    return min(max(int(created.timestamp() * 1_000_000), 0), _US_LIMIT)
+
 
 class JobQueueIndex:
 
     def __init__(self):
-        self._ready: Dict[str, List[Tuple[int, float, int, str]]] = {}
-        self._delayed: List[Tuple[float, int, str, str, int]] = []
-        self._tokens: Dict[str, int] = {}
+        self._ready: Dict[str, List[Tuple[int, str]]] = {}
+        self._delayed: List[Tuple[float, int, str, str]] = []
+        self._keys: Dict[str, int] = {}
         self._seq = itertools.count()
 
     def clear(self):
         self.__init__()
 
     def __len__(self) -> int:
-        return len(self._tokens)
+        return len(self._keys)
 
     def add(self, job: JobV1, now: datetime):
-        token = next(self._seq)
-        self._tokens[job.id] = token
-        created = job.created.timestamp() if job.created else 0.0
+        key = (job.priority << 100) + (_created_us(job.created) << 40) + (next(self._seq) % _SEQ_LIMIT)
+        self._keys[job.id] = key
         if job.not_before is not None and job.not_before > now:
-            heapq.heappush(self._delayed, (job.not_before.timestamp(), token, job.id, job.type, job.priority, created))
+            heapq.heappush(self._delayed, (job.not_before.timestamp(), key, job.id, job.type))
         else:
-            heapq.heappush(self._ready.setdefault(job.type, []), (job.priority, created, token, job.id))
+            heapq.heappush(self._ready.setdefault(job.type, []), (key, job.id))
 
     def remove(self, job_id: str):
-        self._tokens.pop(job_id, None)
+        self._keys.pop(job_id, None)
 
     def _promote_due(self, now: datetime):
         limit = now.timestamp()
         delayed = self._delayed
         while delayed and delayed[0][0] <= limit:
-            _, token, job_id, job_type, priority, created = heapq.heappop(delayed)
-            if self._tokens.get(job_id) == token:
-                heapq.heappush(self._ready.setdefault(job_type, []), (priority, created, token, job_id))
+            _, key, job_id, job_type = heapq.heappop(delayed)
+            if self._keys.get(job_id) is key:
+                heapq.heappush(self._ready.setdefault(job_type, []), (key, job_id))
 
-    def _top(self, job_type: str) -> Optional[Tuple[int, float, int, str]]:
+    def _top(self, job_type: str) -> Optional[Tuple[int, str]]:
         heap = self._ready.get(job_type)
         while heap:
             entry = heap[0]
-            if self._tokens.get(entry[3]) == entry[2]:
+            if self._keys.get(entry[1]) is entry[0]:
                 return entry
             heapq.heappop(heap)
         if heap is not None:
@@ -68,5 +81,5 @@ class JobQueueIndex:
         if best_type is None:
             return None
         entry = heapq.heappop(self._ready[best_type])
-        del self._tokens[entry[3]]
-        return entry[3]
+        del self._keys[entry[1]]
+        return entry[1]

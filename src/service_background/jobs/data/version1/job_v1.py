@@ -12,6 +12,10 @@ class JobV1(DataObjectV1):
     finished job (completed + result_ttl, or + the cleaner's default). ``not_before`` is never null
     (created + delay), so a due-job query needs no null match."""
 
+    __slots__ = ('id', 'type', 'ref_id', 'params', 'priority', 'status', 'result', 'created', 'started',
+                 'locked_until', 'execute_until', 'completed', 'retries', 'max_retries', 'not_before', 'timeout',
+                 'result_ttl', 'callback_url', 'last_error', 'remove_at')
+
     _date_fields = frozenset({'created', 'started', 'locked_until', 'execute_until', 'completed',
                               'not_before', 'remove_at'})
 
