@@ -1,0 +1,105 @@
+"""asyncio client of the jobs domain: the methods of JobsHttpClientV1 (POST /v1/jobs/<command>,
+durations in ms, typed JobV1 results) as coroutines, plus seed 002's long-poll take ``want_job``.
+
+A job the service returns with a ``lease_token`` (fenced leases) keeps it as ``job.lease_token``;
+pass it back through the ``lease_token`` arguments (sent only when given)."""
+from typing import Any, List, Optional
+
+from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+
+from ....common.async_commandable_http_client import AsyncCommandableHttpClient, _json, with_lease_token
+from ...data.version1 import JobV1, NewJobV1
+
+
+def _job(data: Any) -> Optional[JobV1]:
+    return with_lease_token(JobV1.from_json(data), data)
+
+
+def _fenced(params: dict, lease_token: Optional[str]) -> dict:
+    if lease_token is not None:
+        params['lease_token'] = lease_token
+    return params
+
+
+class JobsAsyncClientV1(AsyncCommandableHttpClient):
+
+    def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 60.0,
+                 max_connections: int = 100):
+        super().__init__('v1/jobs', url, token, timeout, max_connections)
+
+    async def _one(self, name: str, correlation_id: Optional[str], params: dict) -> Optional[JobV1]:
+        return _job(await self.call_command(name, correlation_id, params))
+
+    async def _many(self, name: str, correlation_id: Optional[str], params: dict) -> List[JobV1]:
+        return [_job(d) for d in await self.call_command(name, correlation_id, params) or []]
+
+    async def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
+        return await self._one('add_job', correlation_id, {'new_job': new_job})
+
+    async def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
+        return await self._many('add_jobs', correlation_id, {'new_jobs': new_jobs})
+
+    async def add_uniq_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
+        return await self._one('add_uniq_job', correlation_id, {'new_job': new_job})
+
+    async def get_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None,
+                       paging: Optional[PagingParams] = None) -> DataPage:
+        page = await self.call_command('get_jobs', correlation_id, {'filter': filter, 'paging': paging})
+        return DataPage([_job(d) for d in page.get('data', [])], page.get('total'))
+
+    async def get_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return await self._one('get_job_by_id', correlation_id, {'job_id': job_id})
+
+    async def start_job_by_id(self, correlation_id: Optional[str], job_id: str,
+                              timeout: Optional[int] = None) -> JobV1:
+        return await self._one('start_job_by_id', correlation_id, {'job_id': job_id, 'timeout': timeout})
+
+    async def start_job_by_type(self, correlation_id: Optional[str], type: str,
+                                timeout: Optional[int] = None) -> Optional[JobV1]:
+        return await self._one('start_job_by_type', correlation_id, {'type': type, 'timeout': timeout})
+
+    async def start_jobs_by_type(self, correlation_id: Optional[str], type: str, timeout: Optional[int] = None,
+                                 limit: int = 1) -> List[JobV1]:
+        return await self._many('start_jobs_by_type', correlation_id,
+                                {'type': type, 'timeout': timeout, 'limit': limit})
+
+    async def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for: Optional[float] = None,
+                       timeout: Optional[float] = None) -> Optional[JobV1]:
+        """Seed 002's ``POST /want_job``: a job of ``type`` (any type when None), waiting up to
+        ``block_for`` ms for one to arrive; the lease is ``timeout`` ms (the job's own timeout when
+        None). None: no job within the wait."""
+        headers = {}
+        if block_for is not None:
+            headers['X-Accepted-Block-For'] = _seconds(block_for)
+        if timeout is not None:
+            headers['X-Accepted-Timeout'] = _seconds(timeout)
+        response = await self.request('POST', '/want_job', correlation_id, {'queue': type} if type else {},
+                                      headers=headers, wait=(block_for or 0) / 1000.0)
+        return None if response is None else _job(_json(response))
+
+    async def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None,
+                         lease_token: Optional[str] = None) -> JobV1:
+        return await self._one('extend_job', correlation_id,
+                               _fenced({'job_id': job_id, 'timeout': timeout}, lease_token))
+
+    async def abort_job(self, correlation_id: Optional[str], job_id: str, lease_token: Optional[str] = None) -> JobV1:
+        return await self._one('abort_job', correlation_id, _fenced({'job_id': job_id}, lease_token))
+
+    async def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None,
+                           lease_token: Optional[str] = None) -> JobV1:
+        return await self._one('complete_job', correlation_id,
+                               _fenced({'job_id': job_id, 'result': result}, lease_token))
+
+    async def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
+                       lease_token: Optional[str] = None) -> JobV1:
+        return await self._one('fail_job', correlation_id, _fenced({'job_id': job_id, 'error': error}, lease_token))
+
+    async def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+        return await self._one('delete_job_by_id', correlation_id, {'job_id': job_id})
+
+    async def delete_jobs(self, correlation_id: Optional[str]) -> None:
+        await self.call_command('delete_jobs', correlation_id)
+
+
+def _seconds(ms: float) -> str:
+    return repr(round(ms / 1000.0, 3))

@@ -1,0 +1,345 @@
+"""What JobsWorker and TasksWorker share: the Pip.Services component face, handlers, slots, the
+asyncio run loop (uvloop when installed), signals and the graceful shutdown."""
+import asyncio
+import logging
+import signal
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+from pip_services3_commons.config import ConfigParams, IConfigurable
+from pip_services3_commons.refer import IReferenceable, IReferences
+from pip_services3_commons.run import IOpenable
+from pip_services3_rpc.connect import HttpConnectionResolver
+
+from .support import DaemonThreadPool, Handler, ServiceState, error_status, load_callable
+
+log = logging.getLogger('service-background-worker')
+
+REPORT_GRACE = 5.0  # s after the grace period for the last reports and give-backs
+
+
+class HandlerTimeout(TimeoutError):
+    """A handler ran past its time limit."""
+
+
+class Slots:
+    """How many more items may run at once; fetchers wait for a free one."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.free = size
+        self._changed = asyncio.Event()
+
+    async def wait(self):
+        while self.free <= 0:
+            self._changed.clear()
+            await self._changed.wait()
+
+    def take(self, n: int):
+        self.free -= n
+
+    def give(self, n: int = 1):
+        if n:
+            self.free += n
+            self._changed.set()
+
+
+class Item:
+    """One job or task being handled."""
+    __slots__ = ('key', 'obj', 'handler', 'task', 'phase', 'lease_lost', 'thread_future', 'extender')
+
+    def __init__(self, key: str, obj: Any, handler: Handler):
+        self.key = key
+        self.obj = obj
+        self.handler = handler
+        self.task: Optional[asyncio.Task] = None
+        self.phase = 'handler'  # then 'report'
+        self.lease_lost = False
+        self.thread_future: Optional[asyncio.Future] = None
+        self.extender: Optional[asyncio.Task] = None
+
+
+class BaseWorker(IConfigurable, IReferenceable, IOpenable):
+
+    def __init__(self, url: Optional[str] = None, token: Optional[str] = None, concurrency: int = 8,
+                 grace: float = 30.0, time_limit: Optional[float] = None):
+        self._url = url.rstrip('/') if url else None
+        self._token = token
+        self._concurrency = max(1, int(concurrency))
+        self._grace = max(0.0, float(grace))
+        self._time_limit = time_limit if time_limit and time_limit > 0 else None
+        self._handlers: Dict[str, Handler] = {}
+        self._resolver = HttpConnectionResolver()
+        self._thread: Optional[threading.Thread] = None
+        self._ready = threading.Event()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._stop_requested = False
+        self._stop_now = False
+        self._stop_event: Optional[asyncio.Event] = None
+        self._now_event: Optional[asyncio.Event] = None
+        self._stopping = False
+        self._deadline = 0.0
+        self._running: Dict[str, Item] = {}
+        self._slots: Optional[Slots] = None
+        self._pool: Optional[DaemonThreadPool] = None
+        self.client = None
+        self.state: Optional[ServiceState] = None
+        self.exit_code = 0
+        self.stats: Dict[str, int] = {}
+
+    # --- handlers -------------------------------------------------------------------------------
+    def handle(self, name: str, fn: Optional[Callable] = None, time_limit: Optional[float] = None):
+        """Registers ``fn`` for ``name`` (a job type or a namespace); usable as a decorator."""
+        if fn is None:
+            return lambda f: (self.handle(name, f, time_limit), f)[1]
+        self._handlers[name] = Handler(fn, time_limit)
+        return fn
+
+    # --- component face -------------------------------------------------------------------------
+    def configure(self, config: ConfigParams):
+        """connection.uri (or protocol/host/port, or discovery), credential.token,
+        options.concurrency, options.grace / options.time_limit (seconds), handlers.<name>: module:fn."""
+        self._resolver.configure(config)
+        uri = config.get_as_nullable_string('connection.uri')
+        if uri:
+            self._url = uri.rstrip('/')
+        self._token = config.get_as_string_with_default('credential.token', self._token)
+        self._concurrency = max(1, config.get_as_integer_with_default('options.concurrency', self._concurrency))
+        self._grace = config.get_as_float_with_default('options.grace', self._grace)
+        limit = config.get_as_float_with_default('options.time_limit', self._time_limit or 0)
+        self._time_limit = limit if limit > 0 else None
+        for name, spec in config.get_section('handlers').items():
+            self.handle(name, load_callable(spec))
+
+    def set_references(self, references: IReferences):
+        self._resolver.set_references(references)
+
+    def is_open(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def open(self, correlation_id: Optional[str]):
+        """Starts working on a thread of its own (for a container); close() stops it gracefully."""
+        if self.is_open():
+            return
+        self._ready.clear()
+        self._stop_requested = self._stop_now = False
+        self._thread = threading.Thread(target=self._thread_main, name=f'{type(self).__name__}', daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _thread_main(self):
+        try:
+            self.exit_code = self.run(install_signals=False)
+        except Exception:  # noqa: BLE001 - logged; the component is then closed
+            log.exception('%s failed', type(self).__name__)
+            self.exit_code = 1
+        finally:
+            self._ready.set()
+
+    def close(self, correlation_id: Optional[str]):
+        thread = self._thread
+        if thread is not None:
+            self.stop()
+            thread.join(self._grace + REPORT_GRACE + 10)
+            self._thread = None
+
+    # --- running --------------------------------------------------------------------------------
+    def run(self, install_signals: bool = True) -> int:
+        """Works until stopped (SIGTERM/SIGINT when ``install_signals``); returns the exit code."""
+        return run_workers([self], install_signals)
+
+    def stop(self, now: bool = False):
+        """Stops fetching and ends the run after the grace period (at once with ``now``); any thread."""
+        self._stop_requested = True
+        self._stop_now = self._stop_now or now
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._on_stop)
+            except RuntimeError:
+                pass
+
+    def _on_stop(self):
+        if self._stop_event is not None:
+            self._stop_event.set()
+        if self._stop_now and self._now_event is not None:
+            self._now_event.set()
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            connection = self._resolver.resolve(None)
+            if connection is None:
+                raise ValueError('the service URL is not configured')
+            self._url = connection.get_as_string('uri').rstrip('/')
+        return self._url
+
+    def _make_client(self):
+        raise NotImplementedError
+
+    def _fetchers(self) -> List:
+        raise NotImplementedError
+
+    async def _process(self, item: Item):
+        raise NotImplementedError
+
+    async def _give_back(self, items: List[Item]):
+        raise NotImplementedError
+
+    async def run_async(self) -> int:
+        """The worker on the running loop, until stop(); returns the exit code."""
+        if not self._handlers:
+            raise ValueError(f'{type(self).__name__} has no handlers')
+        self._loop = asyncio.get_running_loop()
+        self._stop_event, self._now_event = asyncio.Event(), asyncio.Event()
+        self._stopping = False
+        self._running = {}
+        self.exit_code = 0
+        self._slots = Slots(self._concurrency)
+        sync = any(not h.is_async for h in self._handlers.values())
+        self._pool = DaemonThreadPool(self._concurrency, type(self).__name__) if sync else None
+        self.state = ServiceState(self.url)
+        self.client = self._make_client()
+        if self._stop_requested:
+            self._on_stop()
+        try:
+            async with self.client:
+                self._ready.set()
+                log.info('%s working on %s for %s with %d slots', type(self).__name__, self.url,
+                         ', '.join(self._handlers), self._concurrency)
+                fetchers = [asyncio.create_task(f) for f in self._fetchers()]
+                await self._stop_event.wait()
+                await self._shutdown(fetchers)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+        log.info('%s stopped: %s', type(self).__name__, self.stats)
+        return self.exit_code
+
+    def _fatal(self, ex: BaseException) -> bool:
+        """A refused credential ends the worker with exit code 2 (retrying cannot fix it)."""
+        if error_status(ex) in (401, 403):
+            log.error('the service refused the worker: %s', ex)
+            self.exit_code = 2
+            self.stop(now=True)
+            return True
+        return False
+
+    async def _shutdown(self, fetchers: List[asyncio.Task]):
+        self._stopping = True
+        for fetcher in fetchers:
+            fetcher.cancel()
+        await asyncio.gather(*fetchers, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        self._deadline = loop.time() + (0.0 if self._stop_now else self._grace)
+        if self._running:
+            log.info('stopping: %d running, waiting up to %.1f s', len(self._running), self._grace)
+        now_waiter = asyncio.ensure_future(self._now_event.wait())
+        try:
+            while self._running and loop.time() < self._deadline and not self._now_event.is_set():
+                tasks = {item.task for item in self._running.values()}
+                await asyncio.wait(tasks | {now_waiter}, timeout=self._deadline - loop.time(),
+                                   return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            now_waiter.cancel()
+        left = [item for item in self._running.values() if item.phase == 'handler']
+        for item in left:
+            item.task.cancel()
+        await asyncio.gather(*(item.task for item in left), return_exceptions=True)
+        if left:
+            log.warning('stopping: giving back %d unfinished', len(left))
+            self._deadline = loop.time()
+            try:
+                await asyncio.wait_for(self._give_back(left), REPORT_GRACE)
+            except (asyncio.TimeoutError, Exception) as ex:  # noqa: BLE001
+                log.error('could not give back every unfinished item: %s', ex)
+        reporting = [item.task for item in self._running.values()]
+        if reporting:
+            await asyncio.wait(reporting, timeout=REPORT_GRACE)
+
+    # --- items ----------------------------------------------------------------------------------
+    def _count(self, name: str, n: int = 1):
+        self.stats[name] = self.stats.get(name, 0) + n
+
+    def _start_item(self, key: str, obj: Any, handler: Handler):
+        """Runs one fetched item; its slot is already taken and is given back when it ends."""
+        item = Item(key, obj, handler)
+        self._running[key] = item
+        item.task = asyncio.create_task(self._run_item(item))
+
+    async def _run_item(self, item: Item):
+        try:
+            await self._process(item)
+        except asyncio.CancelledError:
+            pass  # shutdown: the item is given back
+        except Exception:  # noqa: BLE001 - a worker bug must not end the worker
+            log.exception('%s: unexpected error', item.key)
+        finally:
+            if self._running.get(item.key) is item:
+                del self._running[item.key]
+            future = item.thread_future
+            if future is not None and not future.done():
+                future.add_done_callback(lambda _: self._slots.give())  # the thread is still busy
+            else:
+                self._slots.give()
+
+    def _limit(self, item: Item, cap: Optional[float] = None) -> Optional[float]:
+        limits = [x for x in (item.handler.time_limit or self._time_limit, cap) if x]
+        return min(limits) if limits else None
+
+    async def _call(self, item: Item, limit: Optional[float]) -> Any:
+        """The handler's result; HandlerTimeout past ``limit`` seconds (an async handler is
+        cancelled; a sync one cannot be, its thread keeps the slot until it returns)."""
+        handler = item.handler
+        try:
+            async with asyncio.timeout(limit) as scope:
+                if handler.is_async:
+                    return await handler.fn(item.obj)
+                item.thread_future = self._pool.submit(handler.fn, item.obj)
+                return await asyncio.shield(item.thread_future)
+        except TimeoutError:
+            if scope.expired():
+                raise HandlerTimeout(f'handler exceeded its time limit of {limit:g} s') from None
+            raise
+
+
+def run_workers(workers: List[BaseWorker], install_signals: bool = True, use_uvloop: bool = True) -> int:
+    """Runs workers on one event loop until stopped; the first SIGTERM/SIGINT stops them gracefully,
+    a second one at once. Returns the highest exit code."""
+    async def one(worker: BaseWorker) -> int:
+        code = await worker.run_async()
+        if code:
+            for other in workers:
+                other.stop(now=True)
+        return code
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        installed = []
+        if install_signals and threading.current_thread() is threading.main_thread():
+            signals_seen = []
+
+            def on_signal(signum):
+                signals_seen.append(signum)
+                log.info('%s received: %s', signal.Signals(signum).name,
+                         'stopping gracefully' if len(signals_seen) == 1 else 'stopping now')
+                for worker in workers:
+                    worker.stop(now=len(signals_seen) > 1)
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, on_signal, signum)
+                installed.append(signum)
+        try:
+            return max(await asyncio.gather(*(one(w) for w in workers)))
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+    loop_factory = None
+    if use_uvloop:
+        try:
+            import uvloop
+            loop_factory = uvloop.new_event_loop
+        except ImportError:
+            pass
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(main())

@@ -1,0 +1,135 @@
+"""TasksWorker: runs registered functions for the tasks of their namespace.
+
+    worker = TasksWorker(url='http://127.0.0.1:8080', concurrency=8)
+    worker.handle('Infra', run_backup)     # def run_backup(task): ..., or async def
+    worker.run()
+
+Captures batches (``GET /v1/task/capture?namespace_id=&limit=<free slots>``) and releases each
+task (``PUT /v1/task/release``) ``done`` when its handler returns, ``failed`` when it raises or runs
+past its time limit (the task's ``timeout`` at most: after it the service's sweeper hands the task
+out again). Releases that come due together go in one call per status. The tasks API has no
+long-poll: an empty capture waits ``poll_interval`` seconds before the next."""
+import asyncio
+from typing import Dict, List, Optional
+
+from pip_services3_commons.config import ConfigParams
+
+from ..tasks.clients.version1.tasks_async_client_v1 import TasksAsyncClientV1
+from .base_worker import BaseWorker, HandlerTimeout, Item, REPORT_GRACE, log
+from .support import format_error, is_transient
+
+MAX_RELEASE = 1000
+
+
+class TasksWorker(BaseWorker):
+
+    def __init__(self, url: Optional[str] = None, token: Optional[str] = None, concurrency: int = 8,
+                 poll_interval: float = 1.0, grace: float = 30.0, time_limit: Optional[float] = None):
+        super().__init__(url, token, concurrency, grace, time_limit)
+        self._poll_interval = max(0.05, float(poll_interval))
+        self._pending: Dict[str, list] = {}
+        self._flusher: Optional[asyncio.Task] = None
+
+    def configure(self, config: ConfigParams):
+        """Also options.poll_interval (seconds)."""
+        super().configure(config)
+        self._poll_interval = max(0.05, config.get_as_float_with_default('options.poll_interval',
+                                                                         self._poll_interval))
+
+    def _make_client(self) -> TasksAsyncClientV1:
+        self._pending, self._flusher = {}, None
+        return TasksAsyncClientV1(self.url, self._token, max_connections=self._concurrency + len(self._handlers) + 4)
+
+    def _fetchers(self) -> List:
+        return [self._capture_loop(namespace) for namespace in self._handlers]
+
+    async def _capture_loop(self, namespace: str):
+        handler = self._handlers[namespace]
+        while True:
+            await self._slots.wait()
+            await asyncio.sleep(0)
+            n = min(self._slots.free, 1000)
+            self._slots.take(n)
+            tasks = []
+            try:
+                tasks = await self.client.capture(None, namespace, n)
+                self.state.ok()
+            except asyncio.CancelledError:
+                raise
+            except Exception as ex:  # noqa: BLE001 - the service is away or refuses: back off
+                if self._fatal(ex):
+                    return
+                await asyncio.sleep(self.state.failed(ex))
+                continue
+            finally:
+                self._slots.give(n - len(tasks))
+            self._count('captured', len(tasks))
+            for task in tasks:
+                self._start_item(task.id, task, handler)
+            if not tasks:
+                await asyncio.sleep(self._poll_interval)
+
+    async def _process(self, item: Item):
+        task = item.obj
+        try:
+            await self._call(item, self._limit(item, task.timeout if task.timeout else None))
+            status = 'done'
+        except asyncio.CancelledError:
+            raise
+        except HandlerTimeout as ex:
+            self._count('timed_out')
+            status = 'failed'
+            log.warning('task %s (%s) failed: TimeoutError: %s', task.id, task.namespace_id, ex)
+        except BaseException as ex:  # noqa: B902 - every handler failure is the task's outcome
+            status = 'failed'
+            log.warning('task %s (%s) failed: %s', task.id, task.namespace_id, format_error(ex))
+        item.phase = 'report'
+        await self._release(task, status)
+
+    # --- releasing in batches -------------------------------------------------------------------
+    def _release(self, task, status: str) -> 'asyncio.Future':
+        future = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(status, []).append((task, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        return future
+
+    async def _flush(self):
+        while any(self._pending.values()):
+            for status in list(self._pending):
+                batch, self._pending[status] = self._pending[status][:MAX_RELEASE], \
+                    self._pending[status][MAX_RELEASE:]
+                if not batch:
+                    continue
+                ok = await self._send_release([task for task, _ in batch], status)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(ok)
+
+    async def _send_release(self, tasks: list, status: str) -> bool:
+        loop = asyncio.get_running_loop()
+        ids = [task.id for task in tasks]
+        tokens = {task.id: task.lease_token for task in tasks if getattr(task, 'lease_token', None)}
+        while True:
+            try:
+                result = await self.client.release(None, ids, status, tokens or None)
+                self.state.ok()
+                self._count(status, len(result.list))
+                if result.not_found:
+                    self._count('not_found', len(result.not_found))
+                    log.warning('released %s, but these tasks were gone: %s', status, result.not_found)
+                return True
+            except Exception as ex:  # noqa: BLE001
+                if not is_transient(ex):
+                    self._count('rejected', len(ids))
+                    log.warning('release %s of %s not accepted: %s', status, ids, ex)
+                    return False
+                delay = self.state.failed(ex)
+                if self._stopping and loop.time() + delay > self._deadline + REPORT_GRACE:
+                    log.error('gave up releasing %s as %s at shutdown: %s', ids, status, ex)
+                    return False
+                await asyncio.sleep(delay)
+
+    async def _give_back(self, items: List[Item]):
+        if await self._send_release([item.obj for item in items], 'idle'):
+            self._count('given_back', len(items))
