@@ -11,7 +11,7 @@ _pool_size = int(os.environ.get('BLOCKING_THREADS', '64') or 64)
 
 
 def configure_pool(size: int):
-    """Sets the pool's size; takes effect if the pool was not created yet."""
+    """Sets the shared pool's size (options.threads of the API endpoint) before it is first used."""
     global _pool_size
     _pool_size = max(1, int(size))
 
@@ -23,10 +23,10 @@ def pool() -> ThreadPoolExecutor:
     return _pool
 
 
-async def run_sync(blocking: bool, function: Callable, *args: Any) -> Any:
-    """``function(*args)``: inline when ``blocking`` is false, else in the pool with the caller's context
-    (so the request context reaches the handler)."""
+async def run_sync(blocking: bool, function: Callable, *args: Any, executor: Optional[ThreadPoolExecutor] = None) -> Any:
+    """``function(*args)``: inline when ``blocking`` is false, else in ``executor`` (the shared pool by
+    default) with the caller's context, so the request context reaches the handler."""
     if not blocking:
         return function(*args)
     context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(pool(), context.run, function, *args)
+    return await asyncio.get_running_loop().run_in_executor(executor or pool(), context.run, function, *args)

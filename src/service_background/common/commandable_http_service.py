@@ -1,27 +1,50 @@
-"""Base of our commandable HTTP services: pip-services3-rpc's CommandableHttpService, reading the body
-as JSON whatever its Content-Type, answering 400 for a non-JSON body or an unknown command, and
-serializing typed results with their datetimes."""
-from typing import Any, Optional
+"""Base of our commandable HTTP services: POST <base_route>/<command> for every command of the
+controller's command set, reading the body as JSON whatever its Content-Type, answering 400 for a
+non-JSON body or an unknown command, and an OpenAPI document at <base_route>/swagger."""
+from typing import Callable
 
+from pip_services3_commons.commands import ICommand, ICommandable
+from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException
-from pip_services3_rpc.services import CommandableHttpService as _LibraryService
+from pip_services3_commons.run import Parameters
+from pip_services3_rpc.services.CommandableSwaggerDocument import CommandableSwaggerDocument
 
 from .http_errors import read_json_body
+from .http_request import current_request
 from .http_response import send_json
+from .rest_service import RestService
 
 
-class CommandableHttpService(_LibraryService):
+class CommandableHttpService(RestService):
 
-    def _get_data(self) -> dict:
-        return read_json_body()
+    def __init__(self, base_route: str):
+        super().__init__()
+        self._base_route = base_route
+        self._swagger_auto = True
+        self._dependency_resolver.put('controller', 'none')
 
-    def send_result(self, result: Any) -> Optional[str]:
-        return send_json(result)
+    def configure(self, config: ConfigParams):
+        super().configure(config)
+        self._swagger_auto = config.get_as_boolean_with_default('swagger.auto', self._swagger_auto)
+
+    def _command_handler(self, command: ICommand) -> Callable:
+        def handler():
+            args = Parameters(read_json_body())
+            return send_json(command.execute(current_request().correlation_id, args))
+        return handler
 
     def register(self):
-        super().register()
+        controller = self._dependency_resolver.get_one_required('controller')
+        if not isinstance(controller, ICommandable):
+            raise Exception('Controller has to implement ICommandable interface')
+        commands = controller.get_command_set().get_commands()
+        for command in commands:
+            self.register_route('POST', '/' + command.get_name(), None, self._command_handler(command))
 
         def unknown_command(name):
             raise BadRequestException(self._get_correlation_id(), 'UNKNOWN_COMMAND',
                                       f'Unknown command {name} at /{self._base_route}')
-        self.register_route('POST', '/<name>', None, unknown_command)
+        self.register_route('POST', '/<name>', None, unknown_command, blocking=False)
+        if self._swagger_auto:
+            document = CommandableSwaggerDocument(self._base_route, self._config.get_section('swagger'), commands)
+            self._register_open_api_spec(document.to_string())

@@ -1,13 +1,22 @@
-"""Our HTTP endpoint, a stand-in for pip-services3-rpc's HttpEndpoint (same descriptor kind, same
-methods RestService calls). The library's serves on cheroot with a fixed pool of 10 threads and 10
-keep-alive connections, so ten blocked long-polls stall every request; here both are configurable
-(options.threads, options.keep_alive_limit), and every error, bottle's own included, is an
-ErrorDescription."""
+"""The HTTP endpoint every service registers its routes on: pip-services3-rpc's HttpEndpoint contract
+(same descriptor kind, register/register_route/register_interceptor) served as ASGI by uvicorn
+(httptools + uvloop) on a thread of its own, so open()/close() stay synchronous for the container.
+
+Async handlers are awaited; sync ones run inline when their service says it never blocks (memory
+stores), else in the bounded pool of ``blocking.py``. A long-poll is an awaiting task: it costs no
+thread. Limits: options.max_body (HTTP_MAX_BODY, 16 MiB) answered 413 before the body is read,
+options.max_header_bytes (431), options.header_timeout (408, slow clients), options.keep_alive_timeout;
+options.threads sizes the shared blocking pool, or this endpoint's own with options.own_pool.
+Every error is an ErrorDescription."""
+import asyncio
+import inspect
+import socket
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, Optional
 
-import bottle
-from cheroot import wsgi
+import uvicorn
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.errors import ConfigException, ConnectionException
 from pip_services3_commons.refer import IReferenceable, IReferences
@@ -16,7 +25,10 @@ from pip_services3_commons.validate import Schema
 from pip_services3_components.log import CompositeLogger
 from pip_services3_rpc.connect import HttpConnectionResolver
 
-from .http_errors import error_body, read_json_body, status_error
+from . import blocking
+from .http_app import AsgiApp
+from .http_protocol import limited_protocol
+from .http_router import Router
 
 
 class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
@@ -24,31 +36,33 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         'connection.protocol', 'http',
         'connection.host', '0.0.0.0',
         'connection.port', 8080,
-        'options.threads', 200,
-        'options.keep_alive_limit', 1000,
-        'options.request_max_size', 16 * 1024 * 1024,
-        'options.connect_timeout', 60)
+        'options.max_body', 16 * 1024 * 1024,
+        'options.max_header_bytes', 64 * 1024,
+        'options.header_timeout', 10,
+        'options.keep_alive_timeout', 60,
+        'options.backlog', 4096,
+        'options.threads', 64,
+        'options.own_pool', False,
+        'options.shutdown_timeout', 3)
 
     def __init__(self):
         self._resolver = HttpConnectionResolver()
         self._logger = CompositeLogger()
         self._registrations: List = []
-        self._app: Optional[bottle.Bottle] = None
-        self._server: Optional[wsgi.Server] = None
+        self._config = self._default_config
+        self._router: Optional[Router] = None
+        self._server: Optional[uvicorn.Server] = None
+        self._socket: Optional[socket.socket] = None
         self._thread: Optional[threading.Thread] = None
-        self._threads = 200
-        self._keep_alive_limit = 1000
-        self._request_max_size = 16 * 1024 * 1024
-        self._timeout = 60
+        self._interceptors: List = []
+        self._executor: Optional[ThreadPoolExecutor] = None  # None: the process's shared pool
         self._uri = None
 
     def configure(self, config: ConfigParams):
-        config = config.set_defaults(self._default_config)
-        self._resolver.configure(config)
-        self._threads = config.get_as_integer('options.threads')
-        self._keep_alive_limit = config.get_as_integer('options.keep_alive_limit')
-        self._request_max_size = config.get_as_long('options.request_max_size')
-        self._timeout = config.get_as_integer('options.connect_timeout')
+        self._config = config.set_defaults(self._default_config)
+        self._resolver.configure(self._config)
+        if not self._config.get_as_boolean('options.own_pool'):
+            blocking.configure_pool(self._config.get_as_integer('options.threads'))
 
     def set_references(self, references: IReferences):
         self._logger.set_references(references)
@@ -59,7 +73,16 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
 
     @property
     def port(self) -> Optional[int]:
-        return self._server.bind_addr[1] if self._server is not None else None
+        return self._socket.getsockname()[1] if self._socket is not None else None
+
+    def _bind(self, host: str, port: int) -> socket.socket:
+        family = socket.AF_INET6 if ':' in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(self._config.get_as_integer('options.backlog'))
+        sock.set_inheritable(True)
+        return sock
 
     def open(self, correlation_id: Optional[str]):
         if self.is_open():
@@ -68,38 +91,64 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         if connection is None:
             raise ConfigException(correlation_id, 'NO_CONNECTION', 'Connection for HTTP endpoint is not defined')
         host = connection.get_as_string('host')
-        port = connection.get_as_integer('port')
         self._uri = connection.get_as_string('uri')
-
-        bottle.BaseRequest.MEMFILE_MAX = self._request_max_size
-        self._app = bottle.Bottle(catchall=True, autojson=False)
-        self._app.add_hook('after_request', self._no_cache)
-        for status in (400, 404, 405, 413, 500):
-            self._app.error(status)(self._bottle_error)
-        for registration in self._registrations:
-            registration.register()
-
-        server = wsgi.Server((host, port), self._app, numthreads=self._threads, max=self._threads,
-                             timeout=self._timeout, request_queue_size=128)
-        server.keep_alive_conn_limit = self._keep_alive_limit
         try:
-            server.prepare()  # binds now, so a busy port fails open() instead of a thread
-        except Exception as ex:
+            self._socket = self._bind(host, connection.get_as_integer('port'))
+        except OSError as ex:
             raise ConnectionException(correlation_id, 'CANNOT_CONNECT', 'Opening HTTP endpoint failed') \
                 .wrap(ex).with_details('url', self._uri)
-        self._server = server
-        self._thread = threading.Thread(target=server.serve, name='http-endpoint', daemon=True)
+
+        self._router = Router()
+        self._interceptors = []
+        for registration in self._registrations:
+            registration.register()
+        if self._config.get_as_boolean('options.own_pool'):
+            self._executor = ThreadPoolExecutor(self._config.get_as_integer('options.threads'),
+                                                thread_name_prefix='endpoint-pool')
+        app = AsgiApp(self._router, self._interceptors, self._logger,
+                      self._config.get_as_long('options.max_body'), self._executor)
+        options = self._config
+        config = uvicorn.Config(
+            app, loop='uvloop', lifespan='off', access_log=False, log_level='warning', server_header=False,
+            http=limited_protocol(options.get_as_float('options.header_timeout'),
+                                  options.get_as_integer('options.max_header_bytes')),
+            timeout_keep_alive=options.get_as_integer('options.keep_alive_timeout'),
+            timeout_graceful_shutdown=options.get_as_integer('options.shutdown_timeout'))
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._serve, name='http-endpoint', daemon=True)
         self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not self._server.started:
+            self.close(correlation_id)
+            raise ConnectionException(correlation_id, 'CANNOT_CONNECT', 'HTTP endpoint did not start') \
+                .with_details('url', self._uri)
         self._logger.info(correlation_id, f'Opened HTTP endpoint at {host}:{self.port}')
 
+    def _serve(self):
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as ex:  # noqa: B902 - a dying server thread must say why
+            self._logger.error(None, ex, 'HTTP endpoint stopped')
+
     def close(self, correlation_id: Optional[str]):
-        if self._server is not None:
-            try:
-                self._server.stop()
-            except Exception as ex:
-                self._logger.warn(correlation_id, f'Failed while closing HTTP endpoint: {ex}')
-            self._server = None
-            self._app = None
+        server, thread = self._server, self._thread
+        self._server = None
+        if server is not None:
+            server.should_exit = True
+            if thread is not None:
+                thread.join(self._config.get_as_integer('options.shutdown_timeout') + 5)
+                if thread.is_alive():
+                    server.force_exit = True
+                    thread.join(5)
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._router = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     # --- the interface RestService uses -----------------------------------------------------
     def register(self, registration):
@@ -109,55 +158,40 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         if registration in self._registrations:
             self._registrations.remove(registration)
 
-    def register_route(self, method: str, route: str, schema: Optional[Schema], handler: Callable):
+    def register_route(self, method: str, route: str, schema: Optional[Schema], handler: Callable,
+                       blocking: bool = True):
+        """``handler`` gets the path values as keyword arguments and returns an HttpResponse (or
+        str/bytes/None); an ``async def`` is awaited, a sync one runs inline unless ``blocking``."""
         route = route if route.startswith('/') else '/' + route
-
-        def wrapper(*args, **kwargs):
-            try:
-                if isinstance(schema, Schema):
-                    params = dict(bottle.request.query)
-                    params.update(kwargs)
-                    params['body'] = read_json_body(required_object=False)
-                    schema.validate_and_throw_exception(params.get('correlation_id'), params, False)
-                return handler(*args, **kwargs)
-            except bottle.HTTPResponse:
-                raise
-            except Exception as ex:
-                if not hasattr(ex, 'status') or (getattr(ex, 'status', 500) or 500) >= 500:
-                    self._logger.error(self.get_correlation_id(), ex, f'{method} {route} failed')
-                return error_body(ex)
-
-        self._app.route(route, method.upper(), wrapper)
+        is_async = inspect.iscoroutinefunction(handler)
+        self._router.add(method, route, _Handler(handler, schema, is_async, blocking))
 
     def register_route_with_auth(self, method: str, route: str, schema: Schema, authorize: Callable,
-                                 action: Callable):
-        def authorized(*args, **kwargs):
+                                 action: Callable, blocking: bool = True):
+        def authorized(**kwargs):
             authorize()
-            return action(*args, **kwargs)
-
-        self.register_route(method, route, schema, authorized if authorize else action)
+            return action(**kwargs)
+        self.register_route(method, route, schema, authorized if authorize else action, blocking)
 
     def register_interceptor(self, route: str, action: Callable):
-        def intercept():
-            if not route or bottle.request.path.startswith(route):
-                return action()
-        self._app.add_hook('before_request', intercept)
+        """``action()`` runs before every handler under ``route``; a non-None result is the response."""
+        self._interceptors.append((route or '', action))
+
+    def routes(self) -> list:
+        """(method, path) of every registered route, for tests and the OpenAPI document."""
+        return [(r.method, r.path) for r in self._router.routes()] if self._router else []
 
     @staticmethod
     def get_correlation_id() -> Optional[str]:
-        return bottle.request.query.get('correlation_id') or bottle.request.headers.get('correlation_id')
+        from .http_request import current_request
+        return current_request().correlation_id
 
-    # --- hooks ------------------------------------------------------------------------------
-    @staticmethod
-    def _no_cache():
-        bottle.response.headers['Cache-Control'] = 'no-cache, no-store, must-revalidate'
 
-    @staticmethod
-    def _bottle_error(error: bottle.HTTPError) -> str:
-        bottle.response.content_type = 'application/json'
-        codes = {400: 'BAD_REQUEST', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'TOO_LARGE'}
-        status = error.status_code
-        message = error.body if isinstance(error.body, str) and error.body else error.status_line
-        if status == 404:
-            message = f'No route {bottle.request.method} {bottle.request.path}'
-        return status_error(status, codes.get(status, 'INTERNAL'), message)
+class _Handler:
+    __slots__ = ('function', 'schema', 'is_async', 'blocking')
+
+    def __init__(self, function: Callable, schema: Optional[Schema], is_async: bool, blocking: bool):
+        self.function = function
+        self.schema = schema
+        self.is_async = is_async
+        self.blocking = blocking

@@ -1,10 +1,12 @@
 """Errors on the wire: every failure is a Pip.Services ErrorDescription without a stack trace."""
-import json
 from typing import Any, Optional
 
-import bottle
 from pip_services3_commons.errors import (ApplicationException, BadRequestException, ErrorCategory,
                                           ErrorDescription, ErrorDescriptionFactory)
+
+from .http_request import current_request
+from .http_response import JSON, HttpResponse
+from .json_util import decode_json, to_json_bytes
 
 
 def describe(error: Any) -> ErrorDescription:
@@ -22,34 +24,38 @@ def describe(error: Any) -> ErrorDescription:
     return description
 
 
-def error_body(error: Any) -> str:
+def _as_dict(description: ErrorDescription) -> dict:
+    data = description.to_json() if hasattr(description, 'to_json') else description.__dict__
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def error_response(error: Any) -> HttpResponse:
     description = describe(error)
-    bottle.response.status = description.status or 500
-    bottle.response.content_type = 'application/json'
-    return json.dumps({k: v for k, v in description.to_json().items() if v is not None}
-                      if hasattr(description, 'to_json') else
-                      {k: v for k, v in description.__dict__.items() if v is not None})
+    return HttpResponse(description.status or 500, to_json_bytes(_as_dict(description)), JSON)
 
 
-def status_error(status: int, code: str, message: str) -> str:
-    """An ErrorDescription for failures bottle raises itself (unknown route, bad method...)."""
+def status_error(status: int, code: str, message: str, headers: Optional[dict] = None) -> HttpResponse:
+    """An ErrorDescription for failures the endpoint finds itself (unknown route, bad method, too large)."""
     description = ErrorDescription()
     description.category = ErrorCategory.BadRequest if status < 500 else ErrorCategory.Unknown
     description.status = status
     description.code = code
     description.message = message
-    return json.dumps({k: v for k, v in description.__dict__.items() if v is not None})
+    return HttpResponse(status, to_json_bytes(_as_dict(description)), JSON, headers)
 
 
-def read_json_body(required_object: bool = True) -> Optional[Any]:
-    """The request body as JSON whatever its Content-Type (the seeds' curl examples send none)."""
-    raw = bottle.request.body.read()
+def parse_json_body(raw: bytes, required_object: bool = True) -> Optional[Any]:
     if not raw or not raw.strip():
         return {} if required_object else None
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as ex:
+        data = decode_json(raw)
+    except ValueError as ex:
         raise BadRequestException(None, 'BAD_JSON', f'Request body is not valid JSON: {ex}')
     if required_object and not isinstance(data, dict):
         raise BadRequestException(None, 'BAD_JSON', 'Request body must be a JSON object')
     return data
+
+
+def read_json_body(required_object: bool = True) -> Optional[Any]:
+    """The request body as JSON whatever its Content-Type (the seeds' curl examples send none)."""
+    return parse_json_body(current_request().body, required_object)

@@ -3,7 +3,6 @@ import os
 from typing import Iterable, Optional
 
 from pip_services3_container import ProcessContainer
-from pip_services3_rpc.build import DefaultRpcFactory
 
 from ..common.build import CommonFactory
 from ..retries.build import RetriesFactory
@@ -29,7 +28,6 @@ class BackgroundProcess(ProcessContainer):
     def __init__(self):
         super().__init__('service-background', 'Background work microservices')
         self._config_path = os.environ.get('CONFIG_PATH', './config/config.yml')
-        self._factories.add(DefaultRpcFactory())
         self._factories.add(CommonFactory())
         self._factories.add(RetriesFactory())
         self._factories.add(JobsFactory())

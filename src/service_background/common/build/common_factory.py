@@ -2,12 +2,18 @@ from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
 from ..http_endpoint import HttpEndpoint
+from ..status_services import HeartbeatRestService, StatusRestService
 
 
 class CommonFactory(Factory):
-    """Components every domain shares: the HTTP endpoint with a configurable thread pool."""
+    """Components every domain shares: the ASGI HTTP endpoint, and heartbeat and status on it (under
+    pip-services' own descriptors, in place of pip-services3-rpc's bottle-bound ones)."""
     HttpEndpointDescriptor = Descriptor('service-background', 'endpoint', 'http', '*', '1.0')
+    HeartbeatServiceDescriptor = Descriptor('pip-services', 'heartbeat-service', 'http', '*', '1.0')
+    StatusServiceDescriptor = Descriptor('pip-services', 'status-service', 'http', '*', '1.0')
 
     def __init__(self):
         super().__init__()
         self.register_as_type(self.HttpEndpointDescriptor, HttpEndpoint)
+        self.register_as_type(self.HeartbeatServiceDescriptor, HeartbeatRestService)
+        self.register_as_type(self.StatusServiceDescriptor, StatusRestService)

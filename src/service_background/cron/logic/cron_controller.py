@@ -104,6 +104,11 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
     def runner(self) -> Optional[CronRunner]:
         return self._runner
 
+    @staticmethod
+    def is_blocking() -> bool:
+        """Cron calls run Lua, build archives and long-poll for nodes: never on the event loop."""
+        return True
+
     def get_command_set(self) -> CommandSet:
         if self._command_set is None:
             self._command_set = CronCommandSet(self)

@@ -17,7 +17,8 @@ class CronFuncEndpoint(HttpEndpoint):
         self._required = False
 
     def configure(self, config: ConfigParams):
-        super().configure(config)
+        # Lua calls may run for seconds: a pool of their own, so they never starve the API's
+        super().configure(config.set_defaults(ConfigParams.from_tuples('options.own_pool', True)))
         self._required = config.get_as_boolean_with_default('options.required', False)
 
     def open(self, correlation_id: Optional[str]):

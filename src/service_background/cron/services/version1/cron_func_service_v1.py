@@ -1,7 +1,9 @@
-import bottle
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor, IReferences
-from pip_services3_rpc.services import RestService
+
+from ....common.http_request import current_request
+from ....common.http_response import send_raw
+from ....common.rest_service import RestService
 
 from ...lua_runtime import LuaRequestContext
 
@@ -30,19 +32,14 @@ class CronFuncServiceV1(RestService):
         self._controller = self._dependency_resolver.get_one_required('controller')
 
     def _call(self, group_name: str, name: str):
-        request = bottle.request
-        query = {}
-        decoded = request.query.decode()  # bottle hands values over latin-1-decoded; this gives UTF-8 text
-        for key in decoded.keys():
-            values = decoded.getall(key)
-            query[key] = values[0] if len(values) == 1 else values
-        context = LuaRequestContext(method=request.method, headers=dict(request.headers.items()),
-                                    body=request.body.read(), query=query)
-        otp_code = decoded.get('otp_code') or request.headers.get('X-Otp-Code')
+        request = current_request()
+        query = {key: values[0] if len(values) == 1 else values for key, values in request.query_lists.items()}
+        context = LuaRequestContext(method=request.method, headers=request.titled_headers(), body=request.body,
+                                    query=query)
+        otp_code = request.query('otp_code') or request.header('X-Otp-Code')
         body, content_type = self._controller.call_func(group_name, name, context, otp_code)
-        bottle.response.status = 200
-        bottle.response.content_type = content_type
-        return body
+        return send_raw(body, content_type)
 
     def register(self):
-        self.register_route('ANY', '/<group_name>/<name>', None, self._call)
+        # Lua runs for up to CRON_FUNC_TIMEOUT seconds: always in the blocking pool, never on the loop
+        self.register_route('ANY', '/<group_name>/<name>', None, self._call, blocking=True)

@@ -2,12 +2,12 @@
 curl example uses. Bodies are read as JSON whatever their Content-Type; import takes a raw tar.gz."""
 from typing import Optional
 
-import bottle
 from pip_services3_commons.refer import Descriptor, IReferences
-from pip_services3_rpc.services import RestService
 
 from ....common.http_errors import read_json_body
-from ....common.http_response import send_json
+from ....common.http_request import current_request
+from ....common.http_response import send_json, send_raw
+from ....common.rest_service import RestService
 
 
 class CronRestServiceV1(RestService):
@@ -39,16 +39,13 @@ class CronRestServiceV1(RestService):
         """A handler that passes the whole body to a controller method."""
         return lambda: self._json(getattr(self._controller, method)(self._cid(), read_json_body()))
 
-    def _archive(self, group_name: Optional[str] = None) -> bytes:
+    def _archive(self, group_name: Optional[str] = None):
         data = self._controller.dump(self._cid(), group_name)
-        bottle.response.status = 200
-        bottle.response.content_type = 'application/gzip'
         name = f'cron-{group_name or "all"}.tar.gz'
-        bottle.response.headers['Content-Disposition'] = f'attachment; filename="{name}"'
-        return data
+        return send_raw(data, 'application/gzip', headers={'Content-Disposition': f'attachment; filename="{name}"'})
 
-    def _import(self) -> str:
-        return self._json(self._controller.import_dump(self._cid(), bottle.request.body.read()))
+    def _import(self):
+        return self._json(self._controller.import_dump(self._cid(), current_request().body))
 
     def register(self):
         c = self._controller

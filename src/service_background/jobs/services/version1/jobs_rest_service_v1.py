@@ -1,28 +1,28 @@
-from typing import Any, Optional
+from typing import Optional
 
-import bottle
 from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.refer import Descriptor, IReferences
-from pip_services3_rpc.services import RestService
 
+from ....common.blocking import run_sync
 from ....common.http_errors import read_json_body
-from ....common.json_util import to_json
+from ....common.http_request import current_request
+from ....common.http_response import HttpResponse, send_json
+from ....common.rest_service import RestService
 from ...data.version1 import JobV1
 from .queue_headers import priority_header, seconds_header, url_header
 
 
-def _job_body(job: JobV1) -> str:
+def _job_body(job: JobV1, status: int = 200, headers: Optional[dict] = None) -> HttpResponse:
     """Seed 002 shows a job with ``queue``: the JobV1 fields plus that alias of ``type``."""
     data = job.to_json()
     data['queue'] = job.type
-    bottle.response.content_type = 'application/json'
-    return to_json(data)
+    return send_json(data, status, headers)
 
 
 class JobsRestServiceV1(RestService):
     """Seed 002's queue face over the same controller: POST /jobs, GET/PUT/DELETE /jobs/<id>,
-    POST /want_job. Long-polls wait inside the controller on a condition, one endpoint thread each
-    (the endpoint's pool is options.threads, 200 by default)."""
+    POST /want_job. Long-polls (want_job, X-Accepted-Wait-Result) are awaited on the event loop:
+    a waiting client holds no thread."""
 
     def __init__(self):
         super().__init__()
@@ -42,10 +42,7 @@ class JobsRestServiceV1(RestService):
         self.register_route('POST', '/want_job', None, self._want)
         self.register_route('POST', '/want_job/', None, self._want)
 
-    def _correlation_id(self) -> Optional[str]:
-        return self._get_correlation_id()
-
-    def _enqueue(self) -> str:
+    def _enqueue(self) -> HttpResponse:
         body = read_json_body()
         queue = body.get('queue', body.get('type'))
         if not isinstance(queue, str) or not queue.strip():
@@ -55,33 +52,36 @@ class JobsRestServiceV1(RestService):
                    'priority': priority_header(), 'result_ttl': seconds_header('X-Accepted-Result-TTL'),
                    'callback_url': url_header('X-Accepted-Callback-URL'),
                    'timeout': seconds_header('X-Accepted-Job-Timeout'), 'delay': seconds_header('X-Accepted-Delay')}
-        job = self._controller.add_job(self._correlation_id(), new_job)
-        bottle.response.status = 202
-        bottle.response.headers['Location'] = f'/jobs/{job.id}'
-        return _job_body(job)
+        job = self._controller.add_job(self._get_correlation_id(), new_job)
+        return _job_body(job, 202, {'Location': f'/jobs/{job.id}'})
 
-    def _get(self, job_id: str) -> str:
+    async def _get(self, job_id: str) -> HttpResponse:
         wait = seconds_header('X-Accepted-Wait-Result')
         if wait:
-            return _job_body(self._controller.wait_job_result(self._correlation_id(), job_id, wait))
-        return _job_body(self._controller.get_job_by_id(self._correlation_id(), job_id))
+            return _job_body(await self._await('wait_job_result', self._get_correlation_id(), job_id, wait))
+        return _job_body(await run_sync(self._blocking, self._controller.get_job_by_id,
+                                        self._get_correlation_id(), job_id))
 
-    def _want(self) -> Any:
+    async def _want(self) -> HttpResponse:
         body = read_json_body(required_object=False)
         if body is not None and not isinstance(body, dict):
             raise BadRequestException(None, 'BAD_JSON', 'Request body must be a JSON object')
-        queue = (body or {}).get('queue') or bottle.request.query.getunicode('queue') or None
-        job = self._controller.want_job(self._correlation_id(), queue, seconds_header('X-Accepted-Block-For'),
-                                        seconds_header('X-Accepted-Timeout'))
-        if job is None:
-            bottle.response.status = 204
-            return ''
-        return _job_body(job)
+        queue = (body or {}).get('queue') or current_request().query('queue') or None
+        job = await self._await('want_job', self._get_correlation_id(), queue,
+                                seconds_header('X-Accepted-Block-For'), seconds_header('X-Accepted-Timeout'))
+        return _job_body(job) if job is not None else HttpResponse(204, b'', None)
 
-    def _update(self, job_id: str) -> str:
+    async def _await(self, name: str, *args):
+        # TEMPORARY until the controller's async long-polls land: the sync wait in the pool
+        method = getattr(self._controller, name + '_async', None)
+        if method is not None:
+            return await method(*args)
+        return await run_sync(True, getattr(self._controller, name), *args)
+
+    def _update(self, job_id: str) -> HttpResponse:
         body = read_json_body()
-        job = self._controller.update_job(self._correlation_id(), job_id, body.get('status'), body.get('result'))
-        return _job_body(job)
+        return _job_body(self._controller.update_job(self._get_correlation_id(), job_id, body.get('status'),
+                                                     body.get('result')))
 
-    def _delete(self, job_id: str) -> str:
-        return _job_body(self._controller.delete_job_by_id(self._correlation_id(), job_id))
+    def _delete(self, job_id: str) -> HttpResponse:
+        return _job_body(self._controller.delete_job_by_id(self._get_correlation_id(), job_id))

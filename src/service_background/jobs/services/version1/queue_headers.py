@@ -2,13 +2,14 @@
 import math
 from typing import Optional
 
-import bottle
 from pip_services3_commons.errors import BadRequestException
+
+from ....common.http_request import current_request
 
 
 def seconds_header(name: str) -> Optional[float]:
     """The header's value in ms, or None when absent; junk or a negative number is a 400."""
-    raw = bottle.request.headers.get(name)
+    raw = current_request().header(name)
     if raw is None or raw.strip() == '':
         return None
     try:
@@ -21,7 +22,7 @@ def seconds_header(name: str) -> Optional[float]:
 
 
 def priority_header(name: str = 'X-Accepted-Priority') -> Optional[int]:
-    raw = bottle.request.headers.get(name)
+    raw = current_request().header(name)
     if raw is None or raw.strip() == '':
         return None
     if raw.strip() not in ('0', '1', '2', '3'):
@@ -30,5 +31,5 @@ def priority_header(name: str = 'X-Accepted-Priority') -> Optional[int]:
 
 
 def url_header(name: str) -> Optional[str]:
-    raw = bottle.request.headers.get(name)
+    raw = current_request().header(name)
     return raw.strip() if raw is not None and raw.strip() else None

@@ -1,11 +1,9 @@
-from typing import Optional
-
-import bottle
 from pip_services3_commons.refer import Descriptor, IReferences
-from pip_services3_rpc.services import RestService
 
 from ....common.http_errors import read_json_body
+from ....common.http_request import current_request
 from ....common.http_response import send_json
+from ....common.rest_service import RestService
 
 
 class TasksRestServiceV1(RestService):
@@ -30,8 +28,7 @@ class TasksRestServiceV1(RestService):
     def register(self):
         c = self._controller
         cid = self._get_correlation_id
-        # bottle hands query values over latin-1-decoded; getunicode gives back the UTF-8 text
-        query = lambda name: bottle.request.query.getunicode(name)  # noqa: E731
+        query = lambda name: current_request().query(name)  # noqa: E731
 
         self.register_route('GET', '/namespace', None,
                             lambda: self._send({'list': c.get_namespaces(cid())}))
@@ -54,7 +51,7 @@ class TasksRestServiceV1(RestService):
         self.register_route('GET', '/task/<id:path>', None, lambda id: self._send(c.get_task(cid(), id)))
         self.register_route('DELETE', '/task/<id:path>', None, lambda id: self._send(c.delete_task(cid(), id)))
 
-    def _release(self) -> Optional[str]:
+    def _release(self):
         body = read_json_body()
         return self._send(self._controller.release_tasks(self._get_correlation_id(), body.get('task_ids'),
                                                          body.get('status')))

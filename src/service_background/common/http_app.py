@@ -1,0 +1,140 @@
+"""The ASGI application behind HttpEndpoint: route lookup, bounded body read, the request context,
+interceptors, the handler (awaited, inline or in the blocking pool) and one encoded reply."""
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, List, Optional, Tuple
+
+from pip_services3_commons.errors import ApplicationException
+
+from . import blocking
+from .http_errors import error_response, parse_json_body, status_error
+from .http_request import HttpRequest, set_current_request
+from .http_response import HttpResponse
+from .http_router import Router
+
+_NO_CACHE = (b'cache-control', b'no-cache, no-store, must-revalidate')
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Disconnected(Exception):
+    pass
+
+
+class AsgiApp:
+
+    def __init__(self, router: Router, interceptors: List[Tuple[str, Callable]], logger, max_body: int,
+                 executor: Optional[ThreadPoolExecutor] = None):
+        self._router = router
+        self._executor = executor
+        self._interceptors = interceptors
+        self._logger = logger
+        self._max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        method = scope['method']
+        path = scope['path']
+        route, params, known = self._router.match(method, path)
+        if route is None:
+            response = status_error(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed on {path}') \
+                if known else status_error(404, 'NOT_FOUND', f'No route {method} {path}')
+            await self._send(send, response)
+            return
+        try:
+            body = await self._read_body(scope, receive)
+        except _TooLarge:
+            await self._send(send, status_error(413, 'TOO_LARGE', f'Request body exceeds {self._max_body} bytes',
+                                                {'connection': 'close'}))
+            return
+        except _Disconnected:
+            return
+        request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
+                              scope.get('client'))
+        set_current_request(request)
+        response = await self._handle(route.handler, request, params)
+        await self._send(send, response)
+
+    async def _read_body(self, scope, receive) -> bytes:
+        for name, value in scope['headers']:
+            if name == b'content-length':
+                try:
+                    length = int(value)
+                except ValueError:
+                    length = 0
+                if length > self._max_body:
+                    raise _TooLarge()
+                if length == 0:
+                    return b''
+                break
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message['type'] == 'http.disconnect':
+                raise _Disconnected()
+            chunk = message.get('body', b'')
+            if chunk:
+                size += len(chunk)
+                if size > self._max_body:
+                    raise _TooLarge()
+                chunks.append(chunk)
+            if not message.get('more_body', False):
+                break
+        return chunks[0] if len(chunks) == 1 else b''.join(chunks)
+
+    async def _handle(self, handler, request: HttpRequest, params: dict) -> HttpResponse:
+        try:
+            for prefix, action in self._interceptors:
+                if request.path.startswith(prefix):
+                    result = action()
+                    if asyncio.iscoroutine(result):
+                        result = await result
+                    if result is not None:
+                        return self._to_response(result)
+            if handler.schema is not None:
+                self._validate(handler.schema, request)
+            if handler.is_async:
+                result = await handler.function(**params)
+            else:
+                result = await blocking.run_sync(handler.blocking, _call, handler.function, params,
+                                                executor=self._executor)
+            return self._to_response(result)
+        except Exception as ex:
+            if not isinstance(ex, ApplicationException) or (getattr(ex, 'status', 500) or 500) >= 500:
+                self._logger.error(request.correlation_id, ex, f'{request.method} {request.path} failed')
+            return error_response(ex)
+
+    @staticmethod
+    def _validate(schema, request: HttpRequest):
+        params = {name: values[0] for name, values in request.query_lists.items()}
+        params.update(request.params)
+        params['body'] = parse_json_body(request.body, required_object=False)
+        schema.validate_and_throw_exception(params.get('correlation_id'), params, False)
+
+    @staticmethod
+    def _to_response(result: Any) -> HttpResponse:
+        if isinstance(result, HttpResponse):
+            return result
+        if result is None:
+            return HttpResponse(204, b'', None)
+        if isinstance(result, str):
+            result = result.encode('utf-8')
+        return HttpResponse(200, result, 'application/json')
+
+    @staticmethod
+    async def _send(send, response: HttpResponse):
+        headers = [_NO_CACHE, (b'content-length', str(len(response.body)).encode())]
+        if response.content_type:
+            headers.append((b'content-type', response.content_type.encode('latin-1')))
+        if response.headers:
+            headers.extend((k.lower().encode('latin-1'), str(v).encode('latin-1'))
+                           for k, v in response.headers.items())
+        await send({'type': 'http.response.start', 'status': response.status, 'headers': headers})
+        await send({'type': 'http.response.body', 'body': response.body})
+
+
+def _call(function: Callable, params: dict) -> Any:
+    return function(**params)

@@ -1,0 +1,64 @@
+"""The request being served, as the handlers see it. The endpoint sets it in a context variable for
+the request's task; a handler run in the blocking pool gets a copy of that context."""
+import contextvars
+from typing import Dict, List, Optional
+from urllib.parse import parse_qs
+
+
+class HttpRequest:
+    __slots__ = ('method', 'path', 'body', 'params', 'client', '_raw_query', '_raw_headers', '_query', '_headers')
+
+    def __init__(self, method: str, path: str, raw_query: bytes, raw_headers: list, body: bytes,
+                 params: Dict[str, str], client: Optional[tuple] = None):
+        self.method = method
+        self.path = path
+        self.body = body
+        self.params = params
+        self.client = client
+        self._raw_query = raw_query
+        self._raw_headers = raw_headers
+        self._query: Optional[Dict[str, List[str]]] = None
+        self._headers: Optional[Dict[str, str]] = None
+
+    @property
+    def query_lists(self) -> Dict[str, List[str]]:
+        """Every query value, percent-decoded as UTF-8 (parsed on first use)."""
+        if self._query is None:
+            raw = self._raw_query.decode('latin-1') if self._raw_query else ''
+            self._query = parse_qs(raw, keep_blank_values=True, encoding='utf-8', errors='replace') if raw else {}
+        return self._query
+
+    def query(self, name: str) -> Optional[str]:
+        values = self.query_lists.get(name)
+        return values[0] if values else None
+
+    @property
+    def headers(self) -> Dict[str, str]:
+        """Headers by lower-case name (a repeated header keeps its last value)."""
+        if self._headers is None:
+            self._headers = {name.decode('latin-1').lower(): value.decode('latin-1')
+                             for name, value in self._raw_headers}
+        return self._headers
+
+    def titled_headers(self) -> Dict[str, str]:
+        """Headers as ``X-Test``: the server lower-cases names, scripts expect the usual spelling."""
+        return {'-'.join(part.capitalize() for part in name.split('-')): value
+                for name, value in self.headers.items()}
+
+    def header(self, name: str) -> Optional[str]:
+        return self.headers.get(name.lower())
+
+    @property
+    def correlation_id(self) -> Optional[str]:
+        return self.query('correlation_id') or self.header('correlation_id') or None
+
+
+_current: contextvars.ContextVar = contextvars.ContextVar('http_request')
+
+
+def current_request() -> HttpRequest:
+    return _current.get()
+
+
+def set_current_request(request: HttpRequest) -> contextvars.Token:
+    return _current.set(request)
