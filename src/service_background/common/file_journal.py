@@ -31,6 +31,8 @@ class FileJournal:
         self._written = 0  # lines appended since open
         self._synced = 0   # lines known durable
         self._sync_lock = threading.Lock()
+        self._batch_depth = 0
+        self._pending: List[bytes] = []  # lines of the open batch, written in one write() at its end
 
     def configure(self, config: ConfigParams):
         self._path = config.get_as_string_with_default('path', self._path)
@@ -83,12 +85,34 @@ class FileJournal:
 
     # --- writes -------------------------------------------------------------------------------
     def _append(self, entry: dict):
+        line = json.dumps(entry, default=_default, separators=(',', ':')).encode('utf-8') + b'\n'
+        if self._batch_depth:
+            self._pending.append(line)
+            return
+        self._write(line, 1)
+
+    def _write(self, data: bytes, lines: int):
         if self._file is None:
             self._file = open(self.journal_path, 'ab')
-        self._file.write(json.dumps(entry, default=_default, separators=(',', ':')).encode('utf-8') + b'\n')
+        self._file.write(data)
         self._file.flush()
-        self._entries += 1
-        self._written += 1
+        self._entries += lines
+        self._written += lines
+
+    def begin_batch(self):
+        """Appends until the matching ``end_batch`` are collected and written as one group (one
+        write() call; the persistence's lock exit then fsyncs once). Called under the persistence's lock."""
+        self._batch_depth += 1
+
+    def end_batch(self):
+        self._batch_depth -= 1
+        if self._batch_depth == 0 and self._pending:
+            pending, self._pending = self._pending, []
+            self._write(b''.join(pending), len(pending))
+
+    @property
+    def in_batch(self) -> bool:
+        return self._batch_depth > 0
 
     @property
     def written(self) -> int:
@@ -112,6 +136,8 @@ class FileJournal:
         self._append({'key': key})
 
     def maybe_compact(self, items: dict):
+        if self._batch_depth:
+            return  # the batch's end checks
         if self._entries >= max(self._min_compact, len(items)):
             self.compact(items)
 
@@ -130,6 +156,7 @@ class FileJournal:
             if self._file is not None:
                 self._file.close()
             self._file = open(self.journal_path, 'wb')
+            self._pending = []  # lines of an open batch: the snapshot holds their items already
             self._entries = 0
             self._synced = self._written  # the snapshot holds every line written so far
 

@@ -2,7 +2,8 @@
 wrong (SPEC.md): it stores and returns copies of typed objects, sorts when asked, pages with a cap,
 and offers ``modify`` for read-modify-write under one lock. With a ``FileJournal`` attached, every
 write is made durable before the call returns."""
-from typing import Any, Callable, Dict, Hashable, List, Optional
+import contextlib
+from typing import Any, Callable, Dict, Hashable, Iterable, Iterator, List, Optional
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.data import DataPage, IdGenerator, PagingParams
@@ -138,6 +139,33 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         if self._journal is not None:
             self._journal.maybe_compact(self._items)
         return old
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Holds the lock over several writes: their journal lines go out as one group in one write(),
+        and leaving the outermost hold fsyncs once (DurableLock), so a batch call costs one write."""
+        with self._lock:
+            if self._journal is None:
+                yield
+                return
+            self._journal.begin_batch()
+            try:
+                yield
+            finally:
+                self._journal.end_batch()
+                if not self._journal.in_batch:
+                    self._journal.maybe_compact(self._items)
+
+    def create_many(self, correlation_id: Optional[str], items: Iterable[Any]) -> List[Any]:
+        """``create`` of each item as one batch (one journal group, one fsync)."""
+        with self.batch():
+            return [self.create(correlation_id, item) for item in items]
+
+    def modify_many(self, correlation_id: Optional[str], keys: Iterable[Hashable],
+                    change: Callable[[Optional[Any]], Optional[Any]]) -> List[Optional[Any]]:
+        """``modify`` of each key with the same ``change`` as one batch; None where nothing was stored."""
+        with self.batch():
+            return [self.modify(correlation_id, key, change) for key in keys]
 
     def create(self, correlation_id: Optional[str], item: Any) -> Any:
         item = self._data_class.from_json(item) if isinstance(item, dict) else item.clone()

@@ -17,7 +17,8 @@ def _by_id_with_timeout() -> ObjectSchema:
 
 class JobsCommandSet(CommandSet):
     """The eleven seed 001 commands (argument names as the seed says; timeouts in ms) plus add_jobs,
-    start_jobs_by_type and fail_job."""
+    start_jobs_by_type, complete_jobs (a list as long as job_ids: the completed job, or null where the
+    id is unknown or already finished) and fail_job."""
 
     def __init__(self, controller):
         super().__init__()
@@ -51,6 +52,10 @@ class JobsCommandSet(CommandSet):
             Command('abort_job', _by_id(), lambda cid, args: c.abort_job(cid, args.get('job_id'))),
             Command('complete_job', _by_id().with_optional_property('result', None),
                     lambda cid, args: c.complete_job(cid, args.get('job_id'), args.get('result'))),
+            Command('complete_jobs',
+                    ObjectSchema(True).with_required_property('job_ids', ArraySchema(TypeCode.String))
+                    .with_optional_property('results', ArraySchema(None)),
+                    lambda cid, args: c.complete_jobs(cid, args.get('job_ids'), args.get('results'))),
             Command('fail_job', _by_id().with_optional_property('error', TypeCode.String),
                     lambda cid, args: c.fail_job(cid, args.get('job_id'), args.get('error'))),
             Command('delete_job_by_id', _by_id(), lambda cid, args: c.delete_job_by_id(cid, args.get('job_id'))),

@@ -1,4 +1,8 @@
-from typing import Any, List, Optional
+import asyncio
+import contextvars
+import threading
+import time
+from typing import Any, Dict, List, Optional
 
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.config import ConfigParams
@@ -6,6 +10,8 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
 
 from ...common import time as t
+from ...common.async_signal import ANY, AsyncWaiters
+from ...common.blocking import pool, run_sync
 from ...common.controller_base import ControllerBase
 from ...common.timer import IntervalTimer
 from ...common.validation import optional_non_negative, require_text
@@ -28,7 +34,8 @@ class JobsController(ControllerBase):
     processes, default 1000), options.default_timeout (lease when neither the take nor the job names
     one, default 300000), options.max_retries (default 10), options.finished_ttl (how long a finished
     job without result_ttl is kept, default 86400000; 0 = forever), options.max_wait (cap on a
-    long-poll, default 300000), options.callback_retries (5), options.callback_backoff (1000),
+    long-poll, default 300000), options.signal_interval (how often one poller per process reads the
+    MongoDB queue signal while async waiters wait, default 25), options.callback_retries (5), options.callback_backoff (1000),
     options.callback_max_backoff (60000), options.callback_timeout (10000)."""
 
     _default_config = ConfigParams.from_tuples(
@@ -39,6 +46,7 @@ class JobsController(ControllerBase):
         'options.max_retries', 10,
         'options.finished_ttl', 86400000,
         'options.max_wait', 300000,
+        'options.signal_interval', 25,
         'options.callback_retries', 5,
         'options.callback_backoff', 1000,
         'options.callback_max_backoff', 60000,
@@ -51,6 +59,12 @@ class JobsController(ControllerBase):
         self._options = {}
         self._enqueued = WaitSignal()  # a job became takeable
         self._finished = WaitSignal()  # a job finished or was deleted
+        # async long-polls: waiters of a queue type (ANY: of every type) and of a job's result
+        self._job_waiters = AsyncWaiters()
+        self._result_waiters = AsyncWaiters()
+        self._poller: Optional[threading.Thread] = None
+        self._poller_lock = threading.Lock()
+        self._signals_seen: Dict[str, int] = {}
         self._callbacks: Optional[CallbackSender] = None
 
     def _configure_options(self, config: ConfigParams):
@@ -77,6 +91,11 @@ class JobsController(ControllerBase):
             return
         self._enqueued.open()
         self._finished.open()
+        self._job_waiters.open()
+        self._result_waiters.open()
+        if self._has_signals():
+            # the baseline, before any waiter: a job added by another process after it is never missed
+            self._signals_seen = dict(self._persistence.read_queue_signals())
         self._callbacks = CallbackSender(self._option('callback_retries'), self._option('callback_backoff'),
                                          self._option('callback_max_backoff'), self._option('callback_timeout'),
                                          logger=self._logger)
@@ -86,6 +105,8 @@ class JobsController(ControllerBase):
     def close(self, correlation_id: Optional[str]):
         self._enqueued.close()
         self._finished.close()
+        self._job_waiters.close()
+        self._result_waiters.close()
         super().close(correlation_id)
         if self._callbacks is not None:
             self._callbacks.stop()
@@ -94,7 +115,7 @@ class JobsController(ControllerBase):
     def add_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
         job = to_job(correlation_id, new_job, t.now(), self._option('max_retries'))
         job = self._persistence.create(correlation_id, job)
-        self._enqueued.notify()
+        self._notify_enqueued([job])
         return job
 
     def add_jobs(self, correlation_id: Optional[str], new_jobs: Any) -> List[JobV1]:
@@ -102,8 +123,8 @@ class JobsController(ControllerBase):
             raise BadRequestException(correlation_id, 'BAD_NEW_JOBS', f'new_jobs must be a list of 1..{MAX_BATCH} jobs')
         now = t.now()
         jobs = [to_job(correlation_id, new_job, now, self._option('max_retries')) for new_job in new_jobs]
-        result = [self._persistence.create(correlation_id, job) for job in jobs]
-        self._enqueued.notify()
+        result = self._persistence.create_many(correlation_id, jobs)  # one write (one fsync) per call
+        self._notify_enqueued(result)
         return result
 
     def add_uniq_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
@@ -112,7 +133,7 @@ class JobsController(ControllerBase):
             return self.add_job(correlation_id, new_job)
         result = self._persistence.create_uniq(correlation_id, job)
         if result.id == job.id:
-            self._enqueued.notify()
+            self._notify_enqueued([result])
         return result
 
     # --- reading ------------------------------------------------------------------------------
@@ -171,15 +192,16 @@ class JobsController(ControllerBase):
         if limit != int(limit) or not 1 <= limit <= MAX_BATCH:
             raise BadRequestException(correlation_id, 'BAD_LIMIT', f'limit must be an integer 1..{MAX_BATCH}')
         result = []
-        while len(result) < limit:
-            now = t.now()
-            job = self._persistence.take(correlation_id, type, now, timeout, self._option('default_timeout'))
-            if job is None:
-                break
-            if job.execute_until is not None and job.execute_until <= now:
-                self._finish(correlation_id, job.id, JobStatusV1.Failed, None, 'expired before it was started')
-                continue
-            result.append(job)
+        with self._persistence.batch():  # file: one journal group and one fsync for the whole take
+            while len(result) < limit:
+                now = t.now()
+                job = self._persistence.take(correlation_id, type, now, timeout, self._option('default_timeout'))
+                if job is None:
+                    break
+                if job.execute_until is not None and job.execute_until <= now:
+                    self._finish(correlation_id, job.id, JobStatusV1.Failed, None, 'expired before it was started')
+                    continue
+                result.append(job)
         return result
 
     def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for_ms: Optional[float],
@@ -191,6 +213,149 @@ class JobsController(ControllerBase):
         jobs = self._enqueued.wait_for(lambda: self.start_jobs_by_type(correlation_id, type, timeout, 1) or None,
                                        self._wait_seconds(block_for_ms), self._option('lease_interval') / 1000.0)
         return jobs[0] if jobs else None
+
+    # --- async long-polls (the ASGI services await these) ------------------------------------------
+    async def want_job_async(self, correlation_id: Optional[str], type: Optional[str],
+                             block_for_ms: Optional[float], timeout: Any = None) -> Optional[JobV1]:
+        """``want_job`` without a thread: waits on the queue's waiters (``type`` None: any queue) up to
+        ``block_for_ms`` (capped by options.max_wait), re-checking every lease_interval for jobs that
+        became due. Persistence calls run inline on memory and in the blocking pool otherwise."""
+        if type is not None:
+            type = require_text(correlation_id, 'queue', type)
+        timeout = self._timeout(correlation_id, timeout)
+        deadline = time.monotonic() + self._wait_seconds(block_for_ms)
+        recheck = self._option('lease_interval') / 1000.0
+        waiters = self._job_waiters
+        key = ANY if type is None else type
+        while True:
+            waiter = waiters.register(key)  # before the take: a job stored after it wakes us
+            try:
+                jobs = await self._take_async(correlation_id, type, timeout)
+                if jobs:
+                    return jobs[0]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or waiters.closed:
+                    return None
+                self._ensure_poller()
+                await waiter.wait(min(remaining, recheck) if recheck > 0 else remaining)
+            finally:
+                waiters.discard(waiter)  # an unused wake goes to the next waiter
+
+    async def _take_async(self, correlation_id: Optional[str], type: Optional[str],
+                          timeout: Optional[float]) -> List[JobV1]:
+        if not self.is_blocking():
+            return self.start_jobs_by_type(correlation_id, type, timeout, 1)
+        context = contextvars.copy_context()
+        future = asyncio.get_running_loop().run_in_executor(
+            pool(), context.run, self.start_jobs_by_type, correlation_id, type, timeout, 1)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # the caller is gone (client disconnected): a job taken meanwhile goes back to the queue
+            future.add_done_callback(lambda f: self._give_back(correlation_id, f))
+            raise
+
+    def _give_back(self, correlation_id: Optional[str], future):
+        if future.cancelled() or future.exception() is not None or not future.result():
+            return
+        for job in future.result():
+            def unclaim(current: Optional[JobV1], job=job) -> Optional[JobV1]:
+                if current is None or current.status != JobStatusV1.Running or current.retries != job.retries:
+                    return None
+                current.status = JobStatusV1.Queued
+                current.retries = max(0, (current.retries or 0) - 1)
+                current.started = None
+                current.locked_until = None
+                return current
+
+            def run(job=job, unclaim=unclaim):
+                try:
+                    self._notify_enqueued([self._persistence.modify(correlation_id, job.id, unclaim)])
+                except Exception as ex:
+                    self._logger.error(correlation_id, ex, f'Could not give job {job.id} back')
+            pool().submit(run)
+
+    async def wait_job_result_async(self, correlation_id: Optional[str], job_id: str, wait_ms: float) -> JobV1:
+        """``wait_job_result`` without a thread: the job once it is finished, or as it is when
+        ``wait_ms`` (capped by options.max_wait) ran out; NotFoundException for an unknown id."""
+        job_id = require_text(correlation_id, 'job_id', job_id)
+        deadline = time.monotonic() + self._wait_seconds(wait_ms)
+        recheck = self._option('lease_interval') / 1000.0
+        waiters = self._result_waiters
+        while True:
+            waiter = waiters.register(job_id)
+            try:
+                job = await run_sync(self.is_blocking(), self.get_job_by_id, correlation_id, job_id)
+                remaining = deadline - time.monotonic()
+                if job.is_finished or remaining <= 0 or waiters.closed:
+                    return job
+                await waiter.wait(min(remaining, recheck) if recheck > 0 else remaining)
+            finally:
+                waiters.discard(waiter)
+
+    # --- notifications --------------------------------------------------------------------------
+    def _notify_enqueued(self, jobs: List[Optional[JobV1]]):
+        """Wakes sync waiters, and per queue as many async waiters as jobs became takeable."""
+        self._enqueued.notify()
+        now = t.now()
+        counts: Dict[str, int] = {}
+        for job in jobs:
+            if job is not None and job.status == JobStatusV1.Queued and (
+                    job.not_before is None or job.not_before <= now):
+                counts[job.type] = counts.get(job.type, 0) + 1
+        for name, count in counts.items():
+            self._job_waiters.notify(name, count)
+
+    def _notify_finished(self, job_id: Optional[str] = None):
+        self._finished.notify()
+        if job_id is None:
+            self._result_waiters.notify_everyone()
+        else:
+            self._result_waiters.notify_all(job_id)
+
+    def _has_signals(self) -> bool:
+        return hasattr(self._persistence, 'read_queue_signals')
+
+    def _ensure_poller(self):
+        """Starts the process's one signal poller (MongoDB) unless it runs."""
+        if not self._has_signals():
+            return
+        with self._poller_lock:
+            if self._poller is None and self.is_open():
+                self._poller = threading.Thread(target=self._poll_signals, name='jobs-signal-poller', daemon=True)
+                self._poller.start()
+
+    def _poll_signals(self):
+        interval = max(1, self._option('signal_interval')) / 1000.0
+        idle_since = None
+        while True:
+            with self._poller_lock:
+                if not self.is_open():
+                    self._poller = None
+                    return
+                if len(self._job_waiters):
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > 2.0:
+                    self._poller = None  # no waiters for a while: stop (the next waiter restarts it)
+                    return
+            try:
+                self._poll_once()
+            except Exception as ex:
+                self._logger.warn(None, f'Jobs signal poll failed: {ex}')
+                time.sleep(min(1.0, interval * 10))
+            time.sleep(interval)
+
+    def _poll_once(self):
+        counts = self._persistence.read_queue_signals()
+        for name, value in counts.items():
+            delta = value - self._signals_seen.get(name, 0)
+            self._signals_seen[name] = value
+            if delta > 0:
+                foreign = self._persistence.foreign_signals(name, delta)
+                if foreign > 0:
+                    self._job_waiters.notify(name, foreign)
 
     # --- working on a taken job -----------------------------------------------------------------
     def _require(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1]) -> JobV1:
@@ -226,6 +391,39 @@ class JobsController(ControllerBase):
     def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
         return self._finish(correlation_id, job_id, JobStatusV1.Done, result, None)
 
+    def complete_jobs(self, correlation_id: Optional[str], job_ids: Any, results: Any = None) -> List[Optional[JobV1]]:
+        """Completes many jobs in one write (file: one journal group, one fsync; MongoDB: one
+        bulk_write), as River's batch completer. ``results``, when given, is a list as long as
+        ``job_ids`` (``results[i]`` is the result of ``job_ids[i]``).
+
+        Returns a list as long as ``job_ids``: the completed job at each position, or None where the
+        id was not completed because no such job exists or it is already finished (done, failed,
+        aborted; an id repeated in the call is completed once, later copies give None). As
+        complete_job, a queued or running job can be completed. Nothing raises per id, so one stale
+        id never fails the batch."""
+        if not isinstance(job_ids, list) or not job_ids or len(job_ids) > MAX_BATCH:
+            raise BadRequestException(correlation_id, 'BAD_JOB_IDS', f'job_ids must be a list of 1..{MAX_BATCH} ids')
+        for job_id in job_ids:
+            require_text(correlation_id, 'job_id', job_id)
+        if results is not None and (not isinstance(results, list) or len(results) != len(job_ids)):
+            raise BadRequestException(correlation_id, 'BAD_RESULTS', 'results must be a list as long as job_ids')
+        now = t.now()
+        keep_ms = self._option('finished_ttl')
+        by_id: Dict[str, Any] = {}
+        if results is not None:
+            for job_id, result in zip(job_ids, results):
+                by_id.setdefault(job_id, result)
+
+        def finish(job: Optional[JobV1]) -> Optional[JobV1]:
+            if job is None or job.is_finished:
+                return None
+            return rules.finish(job, now, JobStatusV1.Done, by_id.get(job.id), None, keep_ms)
+        jobs = self._persistence.modify_many(correlation_id, job_ids, finish)
+        for job in jobs:
+            if job is not None:
+                self._after_finish(job)
+        return jobs
+
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Any = None) -> JobV1:
         if error is not None and not isinstance(error, str):
             raise BadRequestException(correlation_id, 'BAD_ERROR', 'error must be a string')
@@ -252,7 +450,7 @@ class JobsController(ControllerBase):
         return job
 
     def _after_finish(self, job: JobV1):
-        self._finished.notify()
+        self._notify_finished(job.id)
         if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
             self._callbacks.send(job)
 
@@ -262,7 +460,7 @@ class JobsController(ControllerBase):
         if job.is_finished:
             self._after_finish(job)
         else:
-            self._enqueued.notify()
+            self._notify_enqueued([job])
 
     # --- deleting and maintenance ------------------------------------------------------------
     def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
@@ -271,12 +469,12 @@ class JobsController(ControllerBase):
         job = self._require(correlation_id, job_id, self._persistence.delete_by_id(correlation_id, job_id))
         if not job.is_finished:
             job.status = JobStatusV1.Aborted
-        self._finished.notify()
+        self._notify_finished(job_id)
         return job
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self._persistence.delete_all(correlation_id)
-        self._finished.notify()
+        self._notify_finished()
 
     def release_expired_leases(self, correlation_id: Optional[str]) -> int:
         """Puts jobs whose lease ran out back in the queue (or fails them past max_retries)."""
@@ -284,13 +482,16 @@ class JobsController(ControllerBase):
         while True:
             now = t.now()
             ids = self._persistence.get_expired_lease_ids(correlation_id, now, 100)
-            for job_id in ids:
-                def release(job: Optional[JobV1]) -> Optional[JobV1]:
-                    if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
-                            or job.locked_until > now:
-                        return None  # finished or extended meanwhile
-                    return rules.release(job, now, 'lease expired', self._option('finished_ttl'))
-                job = self._persistence.modify(correlation_id, job_id, release)
+            released = []
+            with self._persistence.batch():  # file: one journal group and one fsync per 100 leases
+                for job_id in ids:
+                    def release(job: Optional[JobV1]) -> Optional[JobV1]:
+                        if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
+                                or job.locked_until > now:
+                            return None  # finished or extended meanwhile
+                        return rules.release(job, now, 'lease expired', self._option('finished_ttl'))
+                    released.append(self._persistence.modify(correlation_id, job_id, release))
+            for job in released:
                 self._after_release(job)
                 count += job is not None
             if len(ids) < 100:
@@ -299,5 +500,5 @@ class JobsController(ControllerBase):
     def clean_jobs(self, correlation_id: Optional[str]) -> None:
         deleted = self._persistence.delete_expired(correlation_id, t.now())
         if deleted:
-            self._finished.notify()
+            self._notify_finished()
             self._logger.debug(correlation_id, f'Deleted {deleted} expired or finished jobs')

@@ -1,6 +1,7 @@
+import contextlib
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Callable, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
@@ -48,3 +49,16 @@ class IJobsPersistence(ABC):
     @abstractmethod
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
         """Removes unfinished jobs past execute_until and finished ones past remove_at."""
+
+    # --- batches: each persistence makes them one write where it can --------------------------
+    def create_many(self, correlation_id: Optional[str], jobs: List[JobV1]) -> List[JobV1]:
+        return [self.create(correlation_id, job) for job in jobs]
+
+    def modify_many(self, correlation_id: Optional[str], ids: List[str], change: Change) -> List[Optional[JobV1]]:
+        """``modify`` of each id with the same ``change``; None where nothing was stored."""
+        return [self.modify(correlation_id, id, change) for id in ids]
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes made inside are grouped where the store can (file: one journal group, one fsync)."""
+        yield

@@ -1,6 +1,9 @@
 import threading
 from datetime import datetime
-from typing import List, Optional
+from typing import Dict, List, Optional
+
+from pymongo import ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import ConflictException
@@ -27,6 +30,74 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     def __init__(self):
         super().__init__('jobs', JobV1)
         self._uniq_lock = threading.Lock()
+        self._signals = None
+        self._signal_lock = threading.Lock()
+        self._own_signals: Dict[str, int] = {}
+
+    def open(self, correlation_id: Optional[str]):
+        super().open(correlation_id)
+        self._signals = self._collection.database[self._collection_name + '_signals']
+
+    def close(self, correlation_id: Optional[str]):
+        super().close(correlation_id)
+        self._signals = None
+
+    # --- the cross-process queue signal -----------------------------------------------------------
+    # One small document per job type, {_id: type, n: jobs made takeable so far}, bumped by one write
+    # per add / add_jobs / release call. One poller per process (the controller's, only while it has
+    # waiters) reads them all with one find and wakes the waiters of the types whose count grew; the
+    # increments this process made itself (its waiters were woken at once) are subtracted.
+    def _bump_signals(self, jobs: List[JobV1]):
+        now_ms = _ms(t.now())
+        counts: Dict[str, int] = {}
+        for job in jobs:
+            if job is not None and job.status == JobStatusV1.Queued and (
+                    job.not_before is None or _ms(job.not_before) <= now_ms):
+                counts[job.type] = counts.get(job.type, 0) + 1
+        if not counts or self._signals is None:
+            return
+        with self._signal_lock:  # counted before the write lands: a poll can never take it for foreign
+            for name, n in counts.items():
+                self._own_signals[name] = self._own_signals.get(name, 0) + n
+        ops = [UpdateOne({'_id': name}, {'$inc': {'n': n}}, upsert=True) for name, n in counts.items()]
+        try:
+            try:
+                self._signals.bulk_write(ops, ordered=False)
+            except BulkWriteError as ex:
+                # two first upserts of a type raced: the document exists now, so increment the rest
+                failed = {e['index'] for e in ex.details.get('writeErrors', [])}
+                if failed:
+                    self._signals.bulk_write([ops[i] for i in sorted(failed)], ordered=False)
+        except Exception as ex:
+            with self._signal_lock:
+                for name, n in counts.items():
+                    self._own_signals[name] = max(0, self._own_signals.get(name, 0) - n)
+            self._logger.warn(None, f'Could not bump the jobs queue signal: {ex}')
+
+    def read_queue_signals(self) -> Dict[str, int]:
+        """Every type's signal counter (one cheap query: a document per type)."""
+        return {doc['_id']: doc.get('n', 0) for doc in self._signals.find({}, {'n': 1})}
+
+    def foreign_signals(self, type: str, delta: int) -> int:
+        """How many of ``delta`` new increments of ``type`` came from other processes."""
+        with self._signal_lock:
+            own = self._own_signals.get(type, 0)
+            mine = min(own, delta)
+            if own - mine:
+                self._own_signals[type] = own - mine
+            else:
+                self._own_signals.pop(type, None)
+        return delta - mine
+
+    def create(self, correlation_id: Optional[str], item) -> JobV1:
+        job = super().create(correlation_id, item)
+        self._bump_signals([job])
+        return job
+
+    def create_many(self, correlation_id: Optional[str], items: List[JobV1]) -> List[JobV1]:
+        jobs = super().create_many(correlation_id, items)
+        self._bump_signals(jobs)
+        return jobs
 
     def _define_indexes(self):
         self._collection.create_index([('type', 1), ('status', 1), ('priority', 1), ('created_ms', 1)])
@@ -61,11 +132,60 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                 return None
             if current is None:
                 return self.create(correlation_id, new)
-            guard = {'_id': id, 'status': current.status, 'retries': current.retries,
-                     'locked_until_ms': {'$eq': _ms(current.locked_until)}}
-            if self._collection.replace_one(guard, self._to_doc(new)).matched_count:
+            if self._collection.replace_one(self._guard(current), self._to_doc(new)).matched_count:
+                if new.status == JobStatusV1.Queued and current.status != JobStatusV1.Queued:
+                    self._bump_signals([new])
                 return new
         raise ConflictException(correlation_id, 'JOB_BUSY', f'Job {id} kept changing; try again')
+
+    @staticmethod
+    def _guard(current: JobV1) -> dict:
+        return {'_id': current.id, 'status': current.status, 'retries': current.retries,
+                'locked_until_ms': {'$eq': _ms(current.locked_until)}}
+
+    @staticmethod
+    def _same_state(doc: dict, job: JobV1) -> bool:
+        return (doc.get('status'), doc.get('retries'), doc.get('locked_until_ms'), doc.get('completed_ms')) == \
+            (job.status, job.retries, _ms(job.locked_until), _ms(job.completed))
+
+    def modify_many(self, correlation_id: Optional[str], ids: List[str], change: Change) -> List[Optional[JobV1]]:
+        """One find of every id and one bulk_write of guarded replaces; an id whose guard missed (it
+        changed meanwhile) or that is new goes through ``modify`` on its own."""
+        docs = {doc['_id']: doc for doc in self._collection.find({'_id': {'$in': list(set(ids))}})}
+        result: List[Optional[JobV1]] = [None] * len(ids)
+        planned = []  # (index, current, new)
+        retry = []
+        seen = set()
+        for index, id in enumerate(ids):
+            if id in seen or id not in docs:
+                retry.append(index)  # duplicates see the first one's write; unknown ids: change(None)
+                continue
+            seen.add(id)
+            current = self._from_doc(docs[id])
+            new = change(current.clone())
+            if new is not None:
+                planned.append((index, current, new))
+        if planned:
+            ops = [ReplaceOne(self._guard(current), self._to_doc(new)) for _, current, new in planned]
+            matched = self._collection.bulk_write(ops, ordered=False).matched_count
+            if matched == len(planned):
+                for index, _, new in planned:
+                    result[index] = new
+            else:
+                # some guard missed: find which of ours landed (the stored doc is ours) and redo the rest
+                stored = {doc['_id']: doc for doc in
+                          self._collection.find({'_id': {'$in': [new.id for _, _, new in planned]}})}
+                for index, _, new in planned:
+                    doc = stored.get(new.id)
+                    if doc is not None and self._same_state(doc, new):
+                        result[index] = new
+                    else:
+                        retry.append(index)
+            self._bump_signals([new for index, current, new in planned if result[index] is not None
+                                and new.status == JobStatusV1.Queued and current.status != JobStatusV1.Queued])
+        for index in sorted(retry):
+            result[index] = self.modify(correlation_id, ids[index], change)
+        return result
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:

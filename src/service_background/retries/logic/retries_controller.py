@@ -60,7 +60,7 @@ class RetriesController(ControllerBase):
         ttl = optional_non_negative(correlation_id, 'ttl', ttl, self._default_ttl)
         now = t.now()
         expiration_time = t.add_ms(now, ttl)
-        return [self._persistence.add_attempt(correlation_id, group, id, now, expiration_time) for id in ids]
+        return self._persistence.add_attempts(correlation_id, group, ids, now, expiration_time)  # one write
 
     def get_retry_by_id(self, correlation_id: Optional[str], group: str, id: str) -> RetryV1:
         group = require_text(correlation_id, 'group', group)

@@ -27,6 +27,12 @@ class IRetriesPersistence(ABC):
                     expiration_time: datetime) -> RetryV1:
         """Atomically creates the record with attempt_count 1 or adds one attempt to it."""
 
+    def add_attempts(self, correlation_id: Optional[str], group: str, ids: List[str], now: datetime,
+                     expiration_time: datetime) -> List[RetryV1]:
+        """``add_attempt`` for each id, as one write where the store can (file: one journal group and
+        one fsync; MongoDB: one bulk_write). An id listed twice counts two attempts, as two calls would."""
+        return [self.add_attempt(correlation_id, group, id, now, expiration_time) for id in ids]
+
     @abstractmethod
     def delete_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]: ...
 

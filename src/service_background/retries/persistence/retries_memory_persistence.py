@@ -46,6 +46,11 @@ class RetriesMemoryPersistence(MemoryPersistence, IRetriesPersistence):
             return item
         return self.modify(correlation_id, (group, id), change)
 
+    def add_attempts(self, correlation_id: Optional[str], group: str, ids: List[str], now: datetime,
+                     expiration_time: datetime) -> List[RetryV1]:
+        with self.batch():
+            return [self.add_attempt(correlation_id, group, id, now, expiration_time) for id in ids]
+
     def delete_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]:
         return self.delete_by_key(correlation_id, (group, id))
 

@@ -3,7 +3,8 @@ from datetime import datetime
 from typing import List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ...common.mongodb_persistence import MongoDbPersistence, date_ms
 from ..data.version1 import RetryV1
@@ -55,6 +56,31 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
         except DuplicateKeyError:
             # two upserts raced to insert: the record exists now, so increment it
             return self.find_one_and_update(correlation_id, {'_id': _doc_id(group, id)}, update)
+
+    def add_attempts(self, correlation_id: Optional[str], group: str, ids: List[str], now: datetime,
+                     expiration_time: datetime) -> List[RetryV1]:
+        """One bulk_write of upserting increments and one find to read them back. An id listed twice
+        falls back to one call per id (each copy must see its own count)."""
+        if len(set(ids)) != len(ids) or len(ids) < 2:
+            return super().add_attempts(correlation_id, group, ids, now, expiration_time)
+        ops = [UpdateOne({'_id': _doc_id(group, id)}, self._attempt_update(group, id, now, expiration_time),
+                         upsert=True) for id in ids]
+        try:
+            self._collection.bulk_write(ops, ordered=False)
+        except BulkWriteError as ex:
+            # upserts that raced another writer's insert: the records exist now, so increment them
+            failed = sorted({e['index'] for e in ex.details.get('writeErrors', [])})
+            for index in failed:
+                self._collection.update_one(ops[index]._filter, ops[index]._doc)
+        by_id = {item.id: item for item in
+                 self.get_list_by_filter(correlation_id, {'_id': {'$in': [_doc_id(group, i) for i in ids]}})}
+        return [by_id[i] for i in ids]
+
+    @staticmethod
+    def _attempt_update(group: str, id: str, now: datetime, expiration_time: datetime) -> dict:
+        return {'$inc': {'attempt_count': 1},
+                '$set': {'id': id, 'group': group, 'last_attempt_time': now, 'last_attempt_time_ms': date_ms(now),
+                         'expiration_time': expiration_time, 'expiration_time_ms': date_ms(expiration_time)}}
 
     def delete_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]:
         return self.delete_by_id(correlation_id, _doc_id(group, id))

@@ -47,6 +47,12 @@ class IJobsClientV1(ABC):
     def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1: ...
 
     @abstractmethod
+    def complete_jobs(self, correlation_id: Optional[str], job_ids: List[str],
+                      results: Optional[List[Any]] = None) -> List[Optional[JobV1]]:
+        """Completes many jobs in one write; a list as long as job_ids: the completed job, or None where
+        the id is unknown or the job already finished."""
+
+    @abstractmethod
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1: ...
 
     @abstractmethod

@@ -56,6 +56,10 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
     def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
         return self._controller.complete_job(correlation_id, job_id, result)
 
+    def complete_jobs(self, correlation_id: Optional[str], job_ids: List[str],
+                      results: Optional[List[Any]] = None) -> List[Optional[JobV1]]:
+        return self._controller.complete_jobs(correlation_id, job_ids, results)
+
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1:
         return self._controller.fail_job(correlation_id, job_id, error)
 

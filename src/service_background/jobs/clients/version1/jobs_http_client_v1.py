@@ -56,6 +56,13 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
     def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
         return self._job('complete_job', correlation_id, {'job_id': job_id, 'result': result})
 
+    def complete_jobs(self, correlation_id: Optional[str], job_ids: List[str],
+                      results: Optional[List[Any]] = None) -> List[Optional[JobV1]]:
+        params = {'job_ids': job_ids}
+        if results is not None:
+            params['results'] = results
+        return [JobV1.from_json(d) for d in self.call_command('complete_jobs', correlation_id, params) or []]
+
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1:
         return self._job('fail_job', correlation_id, {'job_id': job_id, 'error': error})
 
