@@ -127,9 +127,25 @@ def _json(response: httpx.Response) -> Any:
     return json.loads(response.content) if response.content else None
 
 
+_FENCED_CLASSES: Dict[type, type] = {}
+
+
 def with_lease_token(obj: Any, data: Any) -> Any:
     """Keeps a ``lease_token`` the service may send (fenced leases) on the typed object, which
-    otherwise drops unknown fields; an object without one gets no attribute."""
-    if obj is not None and isinstance(data, dict) and data.get('lease_token') is not None:
+    drops fields its class does not declare; an object without one gets no attribute. A slotted
+    class is given a subclass with a ``lease_token`` slot (isinstance still holds)."""
+    if obj is None or not isinstance(data, dict) or data.get('lease_token') is None:
+        return obj
+    if getattr(obj, 'lease_token', None) is not None:
+        return obj  # the class declares the field
+    try:
+        obj.lease_token = data['lease_token']
+    except AttributeError:
+        cls = type(obj)
+        fenced = _FENCED_CLASSES.get(cls)
+        if fenced is None:
+            fenced = _FENCED_CLASSES[cls] = type(cls.__name__, (cls,), {'__slots__': ('lease_token',),
+                                                                         '__module__': cls.__module__})
+        obj = fenced.from_json(data)
         obj.lease_token = data['lease_token']
     return obj

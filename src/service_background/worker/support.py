@@ -4,6 +4,7 @@ import asyncio
 import importlib
 import inspect
 import logging
+import os
 import queue
 import random
 import threading
@@ -56,16 +57,23 @@ def parse_specs(values: Iterable[str]) -> Dict[str, str]:
 
 
 def format_error(ex: BaseException, max_length: int = MAX_ERROR_LENGTH) -> str:
-    """``Type: message`` then the head of the traceback (the worker's own frame left out), cut to
-    ``max_length`` characters."""
+    """``Type: message`` then the head of the traceback from the handler's frame on (the worker's
+    and asyncio's frames that called it are left out), cut to ``max_length`` characters."""
     text = f'{type(ex).__name__}: {ex}'
     tb = ex.__traceback__
-    if tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next  # the worker frame that called the handler
+    while tb is not None and tb.tb_next is not None and _is_ours(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
     if tb is not None:
         lines = ''.join(traceback.format_tb(tb)).splitlines()
         text += '\nTraceback (most recent call last):\n' + '\n'.join(lines[:TRACEBACK_LINES])
     return text if len(text) <= max_length else text[:max_length - 3] + '...'
+
+
+_OURS = (os.path.dirname(os.path.abspath(__file__)) + os.sep, os.path.dirname(asyncio.__file__) + os.sep)
+
+
+def _is_ours(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_OURS)
 
 
 def error_status(ex: BaseException) -> Optional[int]:
