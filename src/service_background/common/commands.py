@@ -7,6 +7,8 @@ from pip_services3_commons.errors import ApplicationException, BadRequestExcepti
 from pip_services3_commons.run import Parameters
 from pip_services3_commons.validate import Schema
 
+from .fast_schema import compile_schema
+
 
 class Command(ICommand):
 
@@ -14,6 +16,7 @@ class Command(ICommand):
         self._name = name
         self._schema = schema
         self._function = function
+        self._surely_valid = compile_schema(schema)
 
     def get_name(self) -> str:
         return self._name
@@ -22,7 +25,7 @@ class Command(ICommand):
         return self._schema.validate(args) if self._schema is not None else []
 
     def execute(self, correlation_id: Optional[str], args: Parameters) -> Any:
-        if self._schema is not None:
+        if self._schema is not None and (self._surely_valid is None or not self._surely_valid(args)):
             self._schema.validate_and_throw_exception(correlation_id, args)
         try:
             return self._function(correlation_id, args)

@@ -45,6 +45,8 @@ def to_datetime(value: Any) -> Optional[datetime]:
 def to_iso(value: Optional[datetime]) -> Optional[str]:
     if value is None:
         return None
+    if value.__class__ is datetime and value.tzinfo is timezone.utc:  # the common case, without strftime
+        return value.isoformat(timespec='milliseconds')[:-6] + 'Z'
     value = to_datetime(value)
     return value.strftime('%Y-%m-%dT%H:%M:%S.') + f'{value.microsecond // 1000:03d}Z'
 
