@@ -14,7 +14,7 @@ Every phase is bounded in time; the waiters are closed at the end. RLIMIT_NOFILE
 and the service it starts.
 
 Run: .venv/bin/python bench/long_polls.py [--waiters 10000] [--jobs 1000] [--idle-seconds 10]
-        [--heartbeats 300] [--wake-timeout 60] [--mongo] [--quick]
+        [--heartbeats 300] [--wake-timeout 60] [--mongo] [--quick] [--url URL --pid PID]
 --quick is --waiters 100 --jobs 50 --idle-seconds 2 --heartbeats 50 (today's cheroot server holds
 HTTP_THREADS=200 waiters at most). SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
 """
@@ -114,7 +114,7 @@ class Waiters:
             while not self.stopping:
                 head = await reader.readuntil(b'\r\n\r\n')
                 status = int(head[9:12])
-                length, close = 0, False
+                length, close, chunked = 0, False, False
                 for line in head.split(b'\r\n')[1:]:
                     name, _, value = line.partition(b':')
                     name = name.strip().lower()
@@ -122,9 +122,18 @@ class Waiters:
                         length = int(value)
                     elif name == b'connection' and value.strip().lower() == b'close':
                         close = True
-                    elif name == b'transfer-encoding':
-                        raise RuntimeError('chunked replies are not read by this bench')
-                payload = await reader.readexactly(length) if length else b''
+                    elif name == b'transfer-encoding' and b'chunked' in value.lower():
+                        chunked = True
+                if chunked:
+                    parts = []
+                    while True:
+                        size = int((await reader.readuntil(b'\r\n')).split(b';')[0], 16)
+                        parts.append(await reader.readexactly(size + 2))
+                        if size == 0:
+                            break
+                    payload = b''.join(p[:-2] for p in parts)
+                else:
+                    payload = await reader.readexactly(length) if length else b''
                 now = time.time()
                 if status == 200:
                     job = loads(payload)
@@ -310,6 +319,8 @@ def main():
     parser.add_argument('--open-timeout', type=float, default=120, help='bound of opening the waiters (s)')
     parser.add_argument('--settle', type=float, default=2, help='s after opening and after the last wake')
     parser.add_argument('--mongo', action='store_true', help='two services on the MongoDB-wire test server')
+    parser.add_argument('--url', help='a service already running (then --pid is its process, for CPU)')
+    parser.add_argument('--pid', type=int, default=0)
     parser.add_argument('--quick', action='store_true')
     args = parser.parse_args()
     if args.quick:
@@ -325,16 +336,19 @@ def main():
     except ImportError:
         pass
     with contextlib.ExitStack() as stack:
-        if args.mongo:
+        if args.url:
+            wait_url, add_url, pid = args.url.rstrip('/'), args.url.rstrip('/'), args.pid
+        elif args.mongo:
             uri, _ = stack.enter_context(mongo_server())
             wait_url, process = stack.enter_context(benchlib.our_service(uri))
             add_url, _ = stack.enter_context(benchlib.our_service(uri))
+            pid = process.pid
         else:
             wait_url, process = stack.enter_context(benchlib.our_service('memory'))
-            add_url = wait_url
+            add_url, pid = wait_url, process.pid
         deadline = args.open_timeout + args.idle_seconds + args.heartbeats * 0.05 + args.wake_timeout + 180
         try:
-            asyncio.run(asyncio.wait_for(bench(args, wait_url, add_url, process.pid), deadline))
+            asyncio.run(asyncio.wait_for(bench(args, wait_url, add_url, pid), deadline))
         except asyncio.TimeoutError:
             print(f'the bench did not finish within {deadline:.0f} s', flush=True)
             sys.exit(1)
