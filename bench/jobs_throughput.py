@@ -133,7 +133,7 @@ def http_worker(url: str, mode: str, batch: int, finished, deadline: float) -> i
             assert status in (200, 204), (status, body)
             count += 1
         last = time.time()
-    return count, last
+    return count, last, (None if batch_complete or mode != 'batch' else 'no complete_jobs: complete_job per job')
 
 
 # ---------------------------------------------------------------------------------------------- redis
@@ -296,11 +296,11 @@ CLIENTS = {'ours': (http_producer, http_worker), 'ceiling': (http_producer, http
 def _role(target, args, barrier, results, name):
     try:
         barrier.wait(timeout=60)
-        count = target(*args)  # a worker returns (count, time of its last completion)
-        count, end = count if isinstance(count, tuple) else (count, time.time())
-        results.put((name, count, end, None))
+        count = target(*args)  # a worker returns (count, time of its last completion[, a note])
+        count, end, note = (count + (None,))[:3] if isinstance(count, tuple) else (count, time.time(), None)
+        results.put((name, count, end, None, note))
     except BaseException as ex:  # noqa: BLE001 -- reported by the parent
-        results.put((name, 0, time.time(), repr(ex)))
+        results.put((name, 0, time.time(), repr(ex), None))
 
 
 def run(peer: str, address, pid: int, mode: str, jobs: int, batch: int, max_seconds: float) -> dict:
@@ -331,13 +331,14 @@ def run(peer: str, address, pid: int, mode: str, jobs: int, batch: int, max_seco
         p.join(timeout=10)
         if p.is_alive():
             p.kill()
-    errors = [f'{name}: {error}' for name, _, _, error in outcome if error]
-    added = sum(count for name, count, _, _ in outcome if name == 'producer')
-    done = sum(count for name, count, _, _ in outcome if name != 'producer')
-    elapsed = max(end for _, _, end, _ in outcome) - start  # from the start to the last completion
+    errors = [f'{name}: {error}' for name, _, _, error, _ in outcome if error]
+    notes = sorted({note for *_, note in outcome if note})
+    added = sum(count for name, count, *_ in outcome if name == 'producer')
+    done = sum(count for name, count, *_ in outcome if name != 'producer')
+    elapsed = max(end for _, _, end, *_ in outcome) - start  # from the start to the last completion
     return {'peer': peer, 'mode': mode, 'jobs': jobs, 'added': added, 'done': done, 'elapsed': elapsed,
             'rate': done / elapsed if elapsed > 0 else 0, 'cpu_ms': cpu * 1000 / done if done else None,
-            'errors': errors, 'complete': done == jobs and added == jobs and not errors}
+            'errors': errors, 'notes': notes, 'complete': done == jobs and added == jobs and not errors}
 
 
 @contextlib.contextmanager
@@ -403,6 +404,7 @@ def main():
                     results[(peer, store, mode)] = r
                     note = '' if r['complete'] else (f'  INCOMPLETE: {r["done"]} done of {r["added"]} added '
                                                      f'in {r["elapsed"]:.0f} s {"; ".join(r["errors"])}')
+                    note += ''.join(f'  ({n})' for n in r['notes'])
                     cpu = f'{r["cpu_ms"]:7.3f} ms' if r['cpu_ms'] is not None else '    n/a'
                     label = f'{mode}' + (f' of {args.batch}' if mode == 'batch' else '')
                     print(f'{peer:>10} {STORE_NAMES[(peer, store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
