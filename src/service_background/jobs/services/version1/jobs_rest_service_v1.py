@@ -58,7 +58,7 @@ class JobsRestServiceV1(RestService):
     async def _get(self, job_id: str) -> HttpResponse:
         wait = seconds_header('X-Accepted-Wait-Result')
         if wait:
-            return _job_body(await self._await('wait_job_result', self._get_correlation_id(), job_id, wait))
+            return _job_body(await self._controller.wait_job_result_async(self._get_correlation_id(), job_id, wait))
         return _job_body(await run_sync(self._blocking, self._controller.get_job_by_id,
                                         self._get_correlation_id(), job_id))
 
@@ -67,16 +67,10 @@ class JobsRestServiceV1(RestService):
         if body is not None and not isinstance(body, dict):
             raise BadRequestException(None, 'BAD_JSON', 'Request body must be a JSON object')
         queue = (body or {}).get('queue') or current_request().query('queue') or None
-        job = await self._await('want_job', self._get_correlation_id(), queue,
-                                seconds_header('X-Accepted-Block-For'), seconds_header('X-Accepted-Timeout'))
+        job = await self._controller.want_job_async(self._get_correlation_id(), queue,
+                                                    seconds_header('X-Accepted-Block-For'),
+                                                    seconds_header('X-Accepted-Timeout'))
         return _job_body(job) if job is not None else HttpResponse(204, b'', None)
-
-    async def _await(self, name: str, *args):
-        # TEMPORARY until the controller's async long-polls land: the sync wait in the pool
-        method = getattr(self._controller, name + '_async', None)
-        if method is not None:
-            return await method(*args)
-        return await run_sync(True, getattr(self._controller, name), *args)
 
     def _update(self, job_id: str) -> HttpResponse:
         body = read_json_body()
