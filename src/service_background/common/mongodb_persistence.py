@@ -141,6 +141,13 @@ class MongoDbPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         self._collection.insert_one(self._to_doc(item))
         return item
 
+    def create_many(self, correlation_id: Optional[str], items: List[Any]) -> List[Any]:
+        """Stores every item with one insert_many (ordered: a failure stops at that item)."""
+        items = [self._with_id(item) for item in items]
+        if items:
+            self._collection.insert_many([self._to_doc(item) for item in items], ordered=True)
+        return items
+
     def set(self, correlation_id: Optional[str], item: Any) -> Any:
         item = self._with_id(item)
         self._collection.replace_one({'_id': self._doc_id(item)}, self._to_doc(item), upsert=True)
