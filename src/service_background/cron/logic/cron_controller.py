@@ -236,6 +236,9 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
     def poll_node(self, correlation_id: Optional[str], data: dict) -> Optional[dict]:
         return self._nodes(correlation_id).poll(correlation_id, self._require_object(correlation_id, data))
 
+    async def poll_node_async(self, correlation_id: Optional[str], data: dict) -> Optional[dict]:
+        return await self._nodes(correlation_id).poll_async(correlation_id, self._require_object(correlation_id, data))
+
     def report_node(self, correlation_id: Optional[str], data: dict) -> dict:
         return self._nodes(correlation_id).report(correlation_id, self._require_object(correlation_id, data))
 

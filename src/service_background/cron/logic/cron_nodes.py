@@ -2,6 +2,7 @@
 (CronDispatchV1 records) that nodes long-poll, their reports, and a sweeper that closes what no
 node took or reported in time. Every report or expiry is recorded as a run of the job (one run per
 node), by whichever process receives it, so a restart between dispatch and report loses nothing."""
+import asyncio
 import hashlib
 import hmac
 import re
@@ -15,6 +16,8 @@ from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
 from ...common.timer import IntervalTimer
+from ...common.async_signal import AsyncWaiters
+from ...common.blocking import run_sync
 from ...common.wait_signal import WaitSignal
 from ..data.version1 import CronDispatchV1, CronGroupV1, CronNodeV1, CronRunV1
 from ..data.version1.cron_dispatch_v1 import DONE, EXPIRED, FAILED, OPEN_STATUSES, QUEUED, RUNNING
@@ -60,17 +63,20 @@ class CronNodeHub:
         self._report_grace_ms = report_grace_ms
         self._keep_closed_ms = keep_closed_ms
         self._max_poll_s = max_poll_s
-        self._signal = WaitSignal()
+        self._signal = WaitSignal()  # executor threads waiting for dispatches to close
+        self._pollers = AsyncWaiters()  # node long-polls, keyed by (group, node id)
         self._sweeper = IntervalTimer('cron-node-sweeper', self.sweep, sweep_interval_ms, logger)
         self.recorder: Optional[Callable[[CronRunV1], None]] = None
 
     def start(self):
         self._signal.open()
+        self._pollers.open()
         self._sweeper.start()
 
     def stop(self):
         self._sweeper.stop()
-        self._signal.close()  # ends the long-polls
+        self._signal.close()
+        self._pollers.close()  # ends the long-polls
 
     # --- nodes --------------------------------------------------------------------------------
     @staticmethod
@@ -150,6 +156,27 @@ class CronNodeHub:
         dispatch = self._signal.wait_for(take, wait, 0.5)  # 0.5 s: dispatches made by other processes
         return dispatch.for_node() if dispatch is not None else None
 
+    async def poll_async(self, correlation_id: Optional[str], data: dict) -> Optional[dict]:
+        """``poll`` as an awaiting task: a waiting node holds no thread. Woken by a dispatch for it;
+        re-checks every 0.5 s for dispatches made by other processes."""
+        group, _ = await run_sync(True, self._authenticate, correlation_id, data)
+        wait = data.get('wait', 0)
+        wait = min(float(wait), self._max_poll_s) if isinstance(wait, (int, float)) and wait > 0 else 0.0
+        key = (group.group_name, data['node_id'])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            waiter = self._pollers.register(key)
+            try:
+                dispatch = await run_sync(True, self._dispatches.take_next, correlation_id, group.group_name,
+                                          data['node_id'], t.now(), self._report_grace_ms)
+                remaining = deadline - loop.time()
+                if dispatch is not None or remaining <= 0 or self._pollers.closed:
+                    return dispatch.for_node() if dispatch is not None else None
+                await waiter.wait(min(remaining, 0.5))
+            finally:
+                self._pollers.discard(waiter)
+
     def report(self, correlation_id: Optional[str], data: dict) -> dict:
         group, _ = self._authenticate(correlation_id, data)
         dispatch = self._dispatches.get_dispatch(correlation_id, str(data.get('id') or ''))
@@ -193,6 +220,8 @@ class CronNodeHub:
                     created=now, take_until=t.add_ms(now, self._take_window_ms), status=QUEUED)).id)
         if ids:
             self._signal.notify()
+            for node_id in node_ids:
+                self._pollers.notify((job.group_name, node_id), 1)
         return ids, failures
 
     def wait_closed(self, ids: Sequence[str], timeout_s: float):

@@ -83,5 +83,10 @@ class CronRestServiceV1(RestService):
         # worker nodes (bin/node.py): each call carries otp_code or token
         route('POST', '/v1/node/token', None, self._body_call('issue_node_token', 'group_name', 'node_id'))
         for path, method in (('register', 'register_node'), ('heartbeat', 'node_heartbeat'),
-                             ('poll', 'poll_node'), ('report', 'report_node')):
+                             ('report', 'report_node')):
             route('POST', '/v1/node/' + path, None, self._object_call(method))
+        route('POST', '/v1/node/poll', None, self._poll)
+
+    async def _poll(self):
+        """A node's long-poll, awaited: it holds no thread while it waits."""
+        return self._json(await self._controller.poll_node_async(self._cid(), read_json_body()))
