@@ -85,7 +85,7 @@ def test_wakes_as_many_waiters_as_jobs_arrived(memory_persistence):
             assert sum(w.done() for w in waiters) == 2  # only two woken; the rest still wait
             results = await asyncio.gather(*waiters)
             assert len({j.id for j in results if j is not None}) == 2
-            assert len(controller._job_waiters) == 0 and controller._job_waiters.keys() == []
+            assert len(controller._long_polls.job_waiters) == 0 and controller._long_polls.job_waiters.keys() == []
         run(main())
     finally:
         controller.close(None)
@@ -269,3 +269,30 @@ def test_mongodb_own_adds_wake_once(mongo_uri):
     finally:
         controller.close(None)
         store.close(None)
+
+
+def test_an_idle_waiter_queries_nothing_and_a_delayed_job_wakes_it_when_due(persistence):
+    controller, _ = wire(persistence, lease_interval=100)
+    takes = []
+    real_take = persistence.take
+
+    def counting_take(*args, **kwargs):
+        takes.append(1)
+        return real_take(*args, **kwargs)
+    persistence.take = counting_take
+    try:
+        async def main():
+            waiting = asyncio.ensure_future(controller.want_job_async(None, 'later', 10000))
+            await asyncio.sleep(0.1)
+            before = len(takes)
+            await asyncio.sleep(1.0)  # ten lease ticks: the waiter is not re-trying on a timer
+            assert len(takes) == before
+            added = await in_thread(controller.add_job, None, {'type': 'later', 'delay': 400})
+            start = time.monotonic()
+            job = await waiting
+            assert job.id == added.id
+            assert time.monotonic() - start < 3.0  # woken by the lease tick once due, not by the 10 s deadline
+        run(main())
+    finally:
+        persistence.take = real_take
+        controller.close(None)

@@ -1,7 +1,3 @@
-import asyncio
-import contextvars
-import threading
-import time
 from typing import Any, Dict, List, Optional
 
 from pip_services3_commons.commands import CommandSet
@@ -10,8 +6,6 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
 
 from ...common import time as t
-from ...common.async_signal import ANY, AsyncWaiters
-from ...common.blocking import pool, run_sync
 from ...common.controller_base import ControllerBase
 from ...common.timer import IntervalTimer
 from ...common.validation import optional_non_negative, require_text
@@ -21,6 +15,7 @@ from ..persistence import IJobsPersistence
 from ..persistence import job_transitions as rules
 from .callback_sender import CallbackSender
 from .jobs_command_set import JobsCommandSet
+from .jobs_long_polls import JobsLongPolls
 from .new_job_rules import to_job
 
 MAX_BATCH = 1000
@@ -30,8 +25,8 @@ class JobsController(ControllerBase):
     """One job store behind both faces (commands and seed 002's queue).
 
     Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
-    options.lease_interval (lease expiry sweep and the long-polls' re-check for writes of other
-    processes, default 1000), options.default_timeout (lease when neither the take nor the job names
+    options.lease_interval (lease expiry sweep, waking long-polls of delayed jobs that fell due, and
+    the result long-polls' re-check for finishes by other processes, default 1000), options.default_timeout (lease when neither the take nor the job names
     one, default 300000), options.max_retries (default 10), options.finished_ttl (how long a finished
     job without result_ttl is kept, default 86400000; 0 = forever), options.max_wait (cap on a
     long-poll, default 300000), options.signal_interval (how often one poller per process reads the
@@ -59,12 +54,7 @@ class JobsController(ControllerBase):
         self._options = {}
         self._enqueued = WaitSignal()  # a job became takeable
         self._finished = WaitSignal()  # a job finished or was deleted
-        # async long-polls: waiters of a queue type (ANY: of every type) and of a job's result
-        self._job_waiters = AsyncWaiters()
-        self._result_waiters = AsyncWaiters()
-        self._poller: Optional[threading.Thread] = None
-        self._poller_lock = threading.Lock()
-        self._signals_seen: Dict[str, int] = {}
+        self._long_polls = JobsLongPolls(self, self._logger)  # async waiters of queues and results
         self._callbacks: Optional[CallbackSender] = None
 
     def _configure_options(self, config: ConfigParams):
@@ -83,19 +73,18 @@ class JobsController(ControllerBase):
     def _create_timers(self) -> List[IntervalTimer]:
         return [
             IntervalTimer('jobs-cleaner', lambda: self.clean_jobs(None), self._option('clean_interval'), self._logger),
-            IntervalTimer('jobs-leases', lambda: self.release_expired_leases(None), self._option('lease_interval'),
-                          self._logger)]
+            IntervalTimer('jobs-leases', self._on_lease_tick, self._option('lease_interval'), self._logger)]
+
+    def _on_lease_tick(self):
+        self.release_expired_leases(None)
+        self._long_polls.notify_due(None)
 
     def open(self, correlation_id: Optional[str]):
         if self.is_open():
             return
         self._enqueued.open()
         self._finished.open()
-        self._job_waiters.open()
-        self._result_waiters.open()
-        if self._has_signals():
-            # the baseline, before any waiter: a job added by another process after it is never missed
-            self._signals_seen = dict(self._persistence.read_queue_signals())
+        self._long_polls.open(self._persistence, self._option('signal_interval'))
         self._callbacks = CallbackSender(self._option('callback_retries'), self._option('callback_backoff'),
                                          self._option('callback_max_backoff'), self._option('callback_timeout'),
                                          logger=self._logger)
@@ -105,8 +94,7 @@ class JobsController(ControllerBase):
     def close(self, correlation_id: Optional[str]):
         self._enqueued.close()
         self._finished.close()
-        self._job_waiters.close()
-        self._result_waiters.close()
+        self._long_polls.close()
         super().close(correlation_id)
         if self._callbacks is not None:
             self._callbacks.stop()
@@ -218,144 +206,29 @@ class JobsController(ControllerBase):
     async def want_job_async(self, correlation_id: Optional[str], type: Optional[str],
                              block_for_ms: Optional[float], timeout: Any = None) -> Optional[JobV1]:
         """``want_job`` without a thread: waits on the queue's waiters (``type`` None: any queue) up to
-        ``block_for_ms`` (capped by options.max_wait), re-checking every lease_interval for jobs that
-        became due. Persistence calls run inline on memory and in the blocking pool otherwise."""
+        ``block_for_ms`` (capped by options.max_wait). Takes run inline on memory, in the pool otherwise."""
         if type is not None:
             type = require_text(correlation_id, 'queue', type)
         timeout = self._timeout(correlation_id, timeout)
-        deadline = time.monotonic() + self._wait_seconds(block_for_ms)
-        recheck = self._option('lease_interval') / 1000.0
-        waiters = self._job_waiters
-        key = ANY if type is None else type
-        while True:
-            waiter = waiters.register(key)  # before the take: a job stored after it wakes us
-            try:
-                jobs = await self._take_async(correlation_id, type, timeout)
-                if jobs:
-                    return jobs[0]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or waiters.closed:
-                    return None
-                self._ensure_poller()
-                await waiter.wait(min(remaining, recheck) if recheck > 0 else remaining)
-            finally:
-                waiters.discard(waiter)  # an unused wake goes to the next waiter
-
-    async def _take_async(self, correlation_id: Optional[str], type: Optional[str],
-                          timeout: Optional[float]) -> List[JobV1]:
-        if not self.is_blocking():
-            return self.start_jobs_by_type(correlation_id, type, timeout, 1)
-        context = contextvars.copy_context()
-        future = asyncio.get_running_loop().run_in_executor(
-            pool(), context.run, self.start_jobs_by_type, correlation_id, type, timeout, 1)
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            # the caller is gone (client disconnected): a job taken meanwhile goes back to the queue
-            future.add_done_callback(lambda f: self._give_back(correlation_id, f))
-            raise
-
-    def _give_back(self, correlation_id: Optional[str], future):
-        if future.cancelled() or future.exception() is not None or not future.result():
-            return
-        for job in future.result():
-            def unclaim(current: Optional[JobV1], job=job) -> Optional[JobV1]:
-                if current is None or current.status != JobStatusV1.Running or current.retries != job.retries:
-                    return None
-                current.status = JobStatusV1.Queued
-                current.retries = max(0, (current.retries or 0) - 1)
-                current.started = None
-                current.locked_until = None
-                return current
-
-            def run(job=job, unclaim=unclaim):
-                try:
-                    self._notify_enqueued([self._persistence.modify(correlation_id, job.id, unclaim)])
-                except Exception as ex:
-                    self._logger.error(correlation_id, ex, f'Could not give job {job.id} back')
-            pool().submit(run)
+        return await self._long_polls.want(correlation_id, type, self._wait_seconds(block_for_ms),
+                                           lambda: self.start_jobs_by_type(correlation_id, type, timeout, 1))
 
     async def wait_job_result_async(self, correlation_id: Optional[str], job_id: str, wait_ms: float) -> JobV1:
-        """``wait_job_result`` without a thread: the job once it is finished, or as it is when
-        ``wait_ms`` (capped by options.max_wait) ran out; NotFoundException for an unknown id."""
+        """``wait_job_result`` without a thread: the job once it is finished, or as it is when ``wait_ms``
+        (capped by options.max_wait) ran out; NotFoundException for an unknown id."""
         job_id = require_text(correlation_id, 'job_id', job_id)
-        deadline = time.monotonic() + self._wait_seconds(wait_ms)
-        recheck = self._option('lease_interval') / 1000.0
-        waiters = self._result_waiters
-        while True:
-            waiter = waiters.register(job_id)
-            try:
-                job = await run_sync(self.is_blocking(), self.get_job_by_id, correlation_id, job_id)
-                remaining = deadline - time.monotonic()
-                if job.is_finished or remaining <= 0 or waiters.closed:
-                    return job
-                await waiter.wait(min(remaining, recheck) if recheck > 0 else remaining)
-            finally:
-                waiters.discard(waiter)
+        return await self._long_polls.wait_result(job_id, self._wait_seconds(wait_ms),
+                                                  lambda: self.get_job_by_id(correlation_id, job_id),
+                                                  self._option('lease_interval') / 1000.0)
 
     # --- notifications --------------------------------------------------------------------------
     def _notify_enqueued(self, jobs: List[Optional[JobV1]]):
-        """Wakes sync waiters, and per queue as many async waiters as jobs became takeable."""
         self._enqueued.notify()
-        now = t.now()
-        counts: Dict[str, int] = {}
-        for job in jobs:
-            if job is not None and job.status == JobStatusV1.Queued and (
-                    job.not_before is None or job.not_before <= now):
-                counts[job.type] = counts.get(job.type, 0) + 1
-        for name, count in counts.items():
-            self._job_waiters.notify(name, count)
+        self._long_polls.notify_enqueued(jobs)
 
     def _notify_finished(self, job_id: Optional[str] = None):
         self._finished.notify()
-        if job_id is None:
-            self._result_waiters.notify_everyone()
-        else:
-            self._result_waiters.notify_all(job_id)
-
-    def _has_signals(self) -> bool:
-        return hasattr(self._persistence, 'read_queue_signals')
-
-    def _ensure_poller(self):
-        """Starts the process's one signal poller (MongoDB) unless it runs."""
-        if not self._has_signals():
-            return
-        with self._poller_lock:
-            if self._poller is None and self.is_open():
-                self._poller = threading.Thread(target=self._poll_signals, name='jobs-signal-poller', daemon=True)
-                self._poller.start()
-
-    def _poll_signals(self):
-        interval = max(1, self._option('signal_interval')) / 1000.0
-        idle_since = None
-        while True:
-            with self._poller_lock:
-                if not self.is_open():
-                    self._poller = None
-                    return
-                if len(self._job_waiters):
-                    idle_since = None
-                elif idle_since is None:
-                    idle_since = time.monotonic()
-                elif time.monotonic() - idle_since > 2.0:
-                    self._poller = None  # no waiters for a while: stop (the next waiter restarts it)
-                    return
-            try:
-                self._poll_once()
-            except Exception as ex:
-                self._logger.warn(None, f'Jobs signal poll failed: {ex}')
-                time.sleep(min(1.0, interval * 10))
-            time.sleep(interval)
-
-    def _poll_once(self):
-        counts = self._persistence.read_queue_signals()
-        for name, value in counts.items():
-            delta = value - self._signals_seen.get(name, 0)
-            self._signals_seen[name] = value
-            if delta > 0:
-                foreign = self._persistence.foreign_signals(name, delta)
-                if foreign > 0:
-                    self._job_waiters.notify(name, foreign)
+        self._long_polls.notify_finished(job_id)
 
     # --- working on a taken job -----------------------------------------------------------------
     def _require(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1]) -> JobV1:

@@ -1,7 +1,7 @@
 import contextlib
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
@@ -36,6 +36,10 @@ class IJobsPersistence(ABC):
              timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
         """Atomically claims the first queued, due job of the type (any type when None) by
         (priority, created); the lease is ``timeout``, else the job's own, else ``default_timeout``."""
+
+    @abstractmethod
+    def pop_due_counts(self, correlation_id: Optional[str], now: datetime) -> Dict[str, int]:
+        """How many delayed jobs of each type fell due since the previous call."""
 
     @abstractmethod
     def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]: ...

@@ -33,6 +33,7 @@ class JobQueueIndex:
         self._delayed: List[Tuple[float, int, str, str]] = []
         self._keys: Dict[str, int] = {}
         self._seq = itertools.count()
+        self._due_counts: Dict[str, int] = {}  # promoted since the last pop_due_counts, per type
 
     def clear(self):
         self.__init__()
@@ -58,6 +59,13 @@ class JobQueueIndex:
             _, key, job_id, job_type = heapq.heappop(delayed)
             if self._keys.get(job_id) is key:
                 heapq.heappush(self._ready.setdefault(job_type, []), (key, job_id))
+                self._due_counts[job_type] = self._due_counts.get(job_type, 0) + 1
+
+    def pop_due_counts(self, now: datetime) -> Dict[str, int]:
+        """How many delayed jobs of each type fell due since the last call (to wake their waiters)."""
+        self._promote_due(now)
+        counts, self._due_counts = self._due_counts, {}
+        return counts
 
     def _top(self, job_type: str) -> Optional[Tuple[int, str]]:
         heap = self._ready.get(job_type)

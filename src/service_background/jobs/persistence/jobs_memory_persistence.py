@@ -91,6 +91,10 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             job = self._items[id].clone()
             return self._store(job_transitions.claim(job, now, timeout or job.timeout or default_timeout))
 
+    def pop_due_counts(self, correlation_id: Optional[str], now: datetime) -> Dict[str, int]:
+        with self._lock:
+            return self._queue.pop_due_counts(now)
+
     def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]:
         result = []
         with self._lock:

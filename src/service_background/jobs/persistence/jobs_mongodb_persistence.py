@@ -33,6 +33,7 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._signals = None
         self._signal_lock = threading.Lock()
         self._own_signals: Dict[str, int] = {}
+        self._due_checked_ms: Optional[int] = None
 
     def open(self, correlation_id: Optional[str]):
         super().open(correlation_id)
@@ -88,6 +89,19 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
             else:
                 self._own_signals.pop(type, None)
         return delta - mine
+
+    def pop_due_counts(self, correlation_id: Optional[str], now: datetime) -> Dict[str, int]:
+        """Queued jobs per type whose not_before fell in (last call, now]: one query per tick for the
+        whole process, so delayed jobs wake their waiters without a query per waiter."""
+        now_ms = _ms(now)
+        since, self._due_checked_ms = self._due_checked_ms, now_ms
+        if since is None:
+            return {}
+        counts: Dict[str, int] = {}
+        query = {'status': JobStatusV1.Queued, 'not_before_ms': {'$gt': since, '$lte': now_ms}}
+        for doc in self._collection.find(query, {'type': 1}).limit(10000):
+            counts[doc['type']] = counts.get(doc['type'], 0) + 1
+        return counts
 
     def create(self, correlation_id: Optional[str], item) -> JobV1:
         job = super().create(correlation_id, item)
