@@ -28,12 +28,35 @@ class Slots:
     def __init__(self, size: int):
         self.size = size
         self.free = size
+        self.reporting = 0  # items whose handler is done: their slot frees within one call
         self._changed = asyncio.Event()
 
-    async def wait(self):
+    async def wait(self, settle: float = 0.05):
+        """Until a slot is free; while other items are only reporting their outcome, up to ``settle``
+        seconds more for those slots too, so one take fetches them all (a busy queue then costs one
+        take per batch, not one per job)."""
         while self.free <= 0:
             self._changed.clear()
             await self._changed.wait()
+        deadline = None
+        while self.reporting > 0 and self.free < self.size:
+            loop = asyncio.get_running_loop()
+            deadline = deadline or loop.time() + settle
+            if loop.time() >= deadline:
+                return
+            self._changed.clear()
+            # asyncio.wait, not wait_for: 3.11's wait_for can swallow a cancellation (gh-86296)
+            waiter = asyncio.ensure_future(self._changed.wait())
+            try:
+                done, _ = await asyncio.wait({waiter}, timeout=deadline - loop.time())
+            finally:
+                waiter.cancel()
+            if not done:
+                return
+
+    def reported(self, n: int = 1):
+        self.reporting -= n
+        self._changed.set()
 
     def take(self, n: int):
         self.free -= n
@@ -46,7 +69,7 @@ class Slots:
 
 class Item:
     """One job or task being handled."""
-    __slots__ = ('key', 'obj', 'handler', 'task', 'phase', 'lease_lost', 'thread_future', 'extender')
+    __slots__ = ('key', 'obj', 'handler', 'task', 'phase', 'lease_lost', 'thread_future', 'extender', 'extending')
 
     def __init__(self, key: str, obj: Any, handler: Handler):
         self.key = key
@@ -57,6 +80,7 @@ class Item:
         self.lease_lost = False
         self.thread_future: Optional[asyncio.Future] = None
         self.extender: Optional[asyncio.Task] = None
+        self.extending = False
 
 
 class BaseWorker(IConfigurable, IReferenceable, IOpenable):
@@ -80,6 +104,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self._stopping = False
         self._deadline = 0.0
         self._running: Dict[str, Item] = {}
+        self._orphans: set = set()
         self._slots: Optional[Slots] = None
         self._pool: Optional[DaemonThreadPool] = None
         self.client = None
@@ -194,6 +219,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self._stop_event, self._now_event = asyncio.Event(), asyncio.Event()
         self._stopping = False
         self._running = {}
+        self._orphans = set()
         self.exit_code = 0
         self._slots = Slots(self._concurrency)
         sync = any(not h.is_async for h in self._handlers.values())
@@ -202,15 +228,17 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self.client = self._make_client()
         if self._stop_requested:
             self._on_stop()
+        await self.client.open_async(None)
         try:
-            async with self.client:
-                self._ready.set()
-                log.info('%s working on %s for %s with %d slots', type(self).__name__, self.url,
-                         ', '.join(self._handlers), self._concurrency)
-                fetchers = [asyncio.create_task(f) for f in self._fetchers()]
-                await self._stop_event.wait()
-                await self._shutdown(fetchers)
+            self._ready.set()
+            log.info('%s working on %s for %s with %d slots', type(self).__name__, self.url,
+                     ', '.join(self._handlers), self._concurrency)
+            fetchers = [asyncio.create_task(f) for f in self._fetchers()]
+            await self._stop_event.wait()
+            await self._shutdown(fetchers)
         finally:
+            closing = asyncio.ensure_future(self.client.close_async(None))
+            await asyncio.wait({closing}, timeout=3)
             if self._pool is not None:
                 self._pool.shutdown()
         log.info('%s stopped: %s', type(self).__name__, self.stats)
@@ -256,6 +284,14 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         reporting = [item.task for item in self._running.values()]
         if reporting:
             await asyncio.wait(reporting, timeout=REPORT_GRACE)
+        # fetch calls in flight at the stop: wait for their answers (a long-poll ends within block_for)
+        # and give back what they bring, so no job waits for its lease to run out
+        await self._wait_orphans(max(self._deadline - loop.time(), self._orphan_wait()) + REPORT_GRACE)
+        if self._orphans:
+            log.warning('stopping: %d calls still unanswered', len(self._orphans))
+
+    def _orphan_wait(self) -> float:
+        return 0.0
 
     # --- items ----------------------------------------------------------------------------------
     def _count(self, name: str, n: int = 1):
@@ -275,6 +311,8 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         except Exception:  # noqa: BLE001 - a worker bug must not end the worker
             log.exception('%s: unexpected error', item.key)
         finally:
+            if item.phase == 'report':
+                self._slots.reported()
             if self._running.get(item.key) is item:
                 del self._running[item.key]
             future = item.thread_future
@@ -282,6 +320,37 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
                 future.add_done_callback(lambda _: self._slots.give())  # the thread is still busy
             else:
                 self._slots.give()
+
+    async def _call_service(self, coro, give_back: Callable) -> Any:
+        """A fetch call that a stop must not cancel mid-request (an httpx request cancelled in flight can
+        hang its connection, and the server may hand the answer's jobs to nobody): the caller's
+        cancellation leaves the call running; what it returns then goes to ``give_back``."""
+        call = asyncio.ensure_future(coro)
+        try:
+            return await asyncio.shield(call)
+        except asyncio.CancelledError:
+            self._orphans.add(call)
+            call.add_done_callback(lambda c: self._orphan_done(c, give_back))
+            raise
+
+    def _orphan_done(self, call: asyncio.Future, give_back: Callable):
+        self._orphans.discard(call)
+        if call.cancelled() or call.exception() is not None or not call.result():
+            return
+        result = call.result()
+        returning = asyncio.ensure_future(give_back(result if isinstance(result, list) else [result]))
+        self._orphans.add(returning)
+        returning.add_done_callback(self._orphans.discard)
+
+    async def _wait_orphans(self, timeout: float):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._orphans and loop.time() < deadline:
+            await asyncio.wait(set(self._orphans), timeout=deadline - loop.time())
+
+    def _to_report(self, item: Item):
+        item.phase = 'report'
+        self._slots.reporting += 1
 
     def _limit(self, item: Item, cap: Optional[float] = None) -> Optional[float]:
         limits = [x for x in (item.handler.time_limit or self._time_limit, cap) if x]

@@ -49,8 +49,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='handlers run at once, per worker kind (WORKER_CONCURRENCY; 8)')
     parser.add_argument('--lease', type=_positive, default=float(_env('WORKER_LEASE', '0')),
                         help="seconds of lease asked per take; 0: the job's timeout (WORKER_LEASE; 0)")
-    parser.add_argument('--block-for', type=_positive, default=float(_env('WORKER_BLOCK_FOR', '20')),
-                        help='seconds one long-poll for jobs waits (WORKER_BLOCK_FOR; 20)')
+    parser.add_argument('--block-for', type=_positive, default=float(_env('WORKER_BLOCK_FOR', '5')),
+                        help='seconds one long-poll for jobs waits; a stop waits for the one in flight '
+                             '(WORKER_BLOCK_FOR; 5)')
     parser.add_argument('--poll-interval', type=_positive, default=float(_env('WORKER_POLL_INTERVAL', '1')),
                         help='seconds between task captures that found nothing (WORKER_POLL_INTERVAL; 1)')
     parser.add_argument('--grace', type=_positive, default=float(_env('WORKER_GRACE', '30')),

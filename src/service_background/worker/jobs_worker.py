@@ -26,7 +26,7 @@ LEASE_LOST = (404, 409, 410)
 class JobsWorker(BaseWorker):
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, concurrency: int = 8,
-                 lease: Optional[float] = None, block_for: float = 20.0, grace: float = 30.0,
+                 lease: Optional[float] = None, block_for: float = 5.0, grace: float = 30.0,
                  time_limit: Optional[float] = None, requeue_errors: bool = True):
         """``lease``: seconds asked on each take (None: the job's own ``timeout``, else the service's
         default); ``block_for``: seconds of one long-poll; ``grace``: seconds running handlers get
@@ -58,23 +58,24 @@ class JobsWorker(BaseWorker):
         lease_ms = int(self._lease * 1000) if self._lease else None
         block_ms = self._block_for * 1000
         idle = False  # the last long-poll found nothing: go on long-polling only
-        while True:
+        while not self._stopping:
             await self._slots.wait()
-            await asyncio.sleep(0)  # let completions that are due free their slots first: bigger batches
             jobs = []
             try:
                 n = min(self._slots.free, 1000)
                 if n > 1 and not idle:
                     self._slots.take(n)
                     try:
-                        jobs = await self.client.start_jobs_by_type(None, job_type, lease_ms, n)
+                        jobs = await self._call_service(
+                            self.client.start_jobs_by_type(None, job_type, lease_ms, n), self._give_back_jobs)
                     finally:
                         self._slots.give(n - len(jobs))
                 if not jobs:
                     self._slots.take(1)
                     job = None
                     try:
-                        job = await self.client.want_job(None, job_type, block_ms, lease_ms)
+                        job = await self._call_service(self.client.want_job(None, job_type, block_ms, lease_ms),
+                                                       self._give_back_jobs)
                     finally:
                         if job is None:
                             self._slots.give(1)
@@ -126,9 +127,9 @@ class JobsWorker(BaseWorker):
         finally:
             if timer is not None:
                 timer.cancel()
-            if item.extender is not None:
-                item.extender.cancel()
-        item.phase = 'report'
+            if item.extender is not None and not item.extending:
+                item.extender.cancel()  # asleep; one in a call ends after it (a call is never cancelled)
+        self._to_report(item)
         if item.lease_lost:
             self._count('lease_lost')
             log.warning('job %s: lease was lost, outcome (%s) not reported', job.id, action)
@@ -150,19 +151,22 @@ class JobsWorker(BaseWorker):
 
     async def _extend_loop(self, item: Item, lease_ms: float, token: Optional[str]):
         interval = lease_ms / 2000.0
-        while True:
+        while item.phase == 'handler':
+            item.extending = True
             try:
                 await self.client.extend_job(None, item.key, int(lease_ms), lease_token=token)
                 self._count('extended')
                 wait = interval
-            except asyncio.CancelledError:
-                raise
             except Exception as ex:  # noqa: BLE001
                 if error_status(ex) in LEASE_LOST:
                     item.lease_lost = True
                     log.warning('job %s: lease lost (%s); no longer extended', item.key, ex)
                     return
                 wait = min(interval / 2, self.state.failed(ex))  # try again well before it runs out
+            finally:
+                item.extending = False
+            if item.phase != 'handler':
+                return
             await asyncio.sleep(wait)
 
     async def _report(self, job, action: str, value: Any, token: Optional[str]) -> bool:
@@ -194,10 +198,16 @@ class JobsWorker(BaseWorker):
                 await asyncio.sleep(delay)
 
     async def _give_back(self, items: List[Item]):
-        async def abort(item: Item):
+        await self._give_back_jobs([item.obj for item in items])
+
+    async def _give_back_jobs(self, jobs: list):
+        async def abort(job):
             try:
-                await self.client.abort_job(None, item.key, lease_token=getattr(item.obj, 'lease_token', None))
+                await self.client.abort_job(None, job.id, lease_token=getattr(job, 'lease_token', None))
                 self._count('given_back')
             except Exception as ex:  # noqa: BLE001
-                log.warning('job %s: could not give it back: %s', item.key, ex)
-        await asyncio.gather(*(abort(item) for item in items))
+                log.warning('job %s: could not give it back: %s', job.id, ex)
+        await asyncio.gather(*(abort(job) for job in jobs))
+
+    def _orphan_wait(self) -> float:
+        return self._block_for + 1.0

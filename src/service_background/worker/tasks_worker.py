@@ -45,14 +45,13 @@ class TasksWorker(BaseWorker):
 
     async def _capture_loop(self, namespace: str):
         handler = self._handlers[namespace]
-        while True:
+        while not self._stopping:
             await self._slots.wait()
-            await asyncio.sleep(0)
             n = min(self._slots.free, 1000)
             self._slots.take(n)
             tasks = []
             try:
-                tasks = await self.client.capture(None, namespace, n)
+                tasks = await self._call_service(self.client.capture(None, namespace, n), self._give_back_tasks)
                 self.state.ok()
             except asyncio.CancelledError:
                 raise
@@ -83,7 +82,7 @@ class TasksWorker(BaseWorker):
         except BaseException as ex:  # noqa: B902 - every handler failure is the task's outcome
             status = 'failed'
             log.warning('task %s (%s) failed: %s', task.id, task.namespace_id, format_error(ex))
-        item.phase = 'report'
+        self._to_report(item)
         await self._release(task, status)
 
     # --- releasing in batches -------------------------------------------------------------------
@@ -131,5 +130,8 @@ class TasksWorker(BaseWorker):
                 await asyncio.sleep(delay)
 
     async def _give_back(self, items: List[Item]):
-        if await self._send_release([item.obj for item in items], 'idle'):
-            self._count('given_back', len(items))
+        await self._give_back_tasks([item.obj for item in items])
+
+    async def _give_back_tasks(self, tasks: list):
+        if await self._send_release(tasks, 'idle'):
+            self._count('given_back', len(tasks))
