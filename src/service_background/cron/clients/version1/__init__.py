@@ -3,3 +3,7 @@ from .cron_http_client_v1 import CronHttpClientV1
 from .i_cron_client_v1 import ICronClientV1
 
 __all__ = ['ICronClientV1', 'CronDirectClientV1', 'CronHttpClientV1']
+
+from .cron_async_client_v1 import CronAsyncClientV1  # noqa: E402
+
+__all__ += ['CronAsyncClientV1']

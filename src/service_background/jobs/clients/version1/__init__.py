@@ -4,3 +4,7 @@ from .jobs_http_client_v1 import JobsHttpClientV1
 from .jobs_queue_client import JobsQueueClient
 
 __all__ = ['IJobsClientV1', 'JobsDirectClientV1', 'JobsHttpClientV1', 'JobsQueueClient']
+
+from .jobs_async_client_v1 import JobsAsyncClientV1  # noqa: E402
+
+__all__ += ['JobsAsyncClientV1']

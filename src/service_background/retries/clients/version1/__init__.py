@@ -3,3 +3,7 @@ from .retries_direct_client_v1 import RetriesDirectClientV1
 from .retries_http_client_v1 import RetriesHttpClientV1
 
 __all__ = ['IRetriesClientV1', 'RetriesDirectClientV1', 'RetriesHttpClientV1']
+
+from .retries_async_client_v1 import RetriesAsyncClientV1  # noqa: E402
+
+__all__ += ['RetriesAsyncClientV1']

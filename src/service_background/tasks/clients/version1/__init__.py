@@ -3,3 +3,7 @@ from .tasks_direct_client_v1 import TasksDirectClientV1
 from .tasks_http_client_v1 import TasksHttpClientV1
 
 __all__ = ['ITasksClientV1', 'TasksDirectClientV1', 'TasksHttpClientV1']
+
+from .tasks_async_client_v1 import TasksAsyncClientV1  # noqa: E402
+
+__all__ += ['TasksAsyncClientV1']
