@@ -1,6 +1,7 @@
 """The ASGI application behind HttpEndpoint: route lookup, bounded body read, the request context,
 interceptors, the handler (awaited, inline or in the blocking pool) and one encoded reply."""
 import asyncio
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Tuple
 
@@ -26,8 +27,9 @@ class _Disconnected(Exception):
 class AsgiApp:
 
     def __init__(self, router: Router, interceptors: List[Tuple[str, Callable]], logger, max_body: int,
-                 executor: Optional[ThreadPoolExecutor] = None):
+                 executor: Optional[ThreadPoolExecutor] = None, observers: Optional[List[Callable]] = None):
         self._router = router
+        self._observers = observers if observers is not None else []
         self._executor = executor
         self._interceptors = interceptors
         self._logger = logger
@@ -36,6 +38,18 @@ class AsgiApp:
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http':
             return
+        if self._observers:
+            started = time.perf_counter()
+            status = await self._serve(scope, receive, send)
+            elapsed = time.perf_counter() - started
+            route = scope.get('route_template', '')
+            for observer in self._observers:
+                observer(scope['method'], route, status, elapsed)
+            return
+        await self._serve(scope, receive, send)
+
+    async def _serve(self, scope, receive, send) -> int:
+        """Serves one request; returns the status sent (0 when the client went away)."""
         method = scope['method']
         path = scope['path']
         route, params, known = self._router.match(method, path)
@@ -43,20 +57,22 @@ class AsgiApp:
             response = status_error(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed on {path}') \
                 if known else status_error(404, 'NOT_FOUND', f'No route {method} {path}')
             await self._send(send, response)
-            return
+            return response.status
+        scope['route_template'] = route.path
         try:
             body = await self._read_body(scope, receive)
         except _TooLarge:
             await self._send(send, status_error(413, 'TOO_LARGE', f'Request body exceeds {self._max_body} bytes',
                                                 {'connection': 'close'}))
-            return
+            return 413
         except _Disconnected:
-            return
+            return 0
         request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
                               scope.get('client'))
         set_current_request(request)
         response = await self._handle(route.handler, request, params)
         await self._send(send, response)
+        return response.status
 
     async def _read_body(self, scope, receive) -> bytes:
         for name, value in scope['headers']:

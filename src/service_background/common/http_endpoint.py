@@ -55,6 +55,7 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         self._socket: Optional[socket.socket] = None
         self._thread: Optional[threading.Thread] = None
         self._interceptors: List = []
+        self._observers: List[Callable] = []
         self._executor: Optional[ThreadPoolExecutor] = None  # None: the process's shared pool
         self._uri = None
 
@@ -106,7 +107,7 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
             self._executor = ThreadPoolExecutor(self._config.get_as_integer('options.threads'),
                                                 thread_name_prefix='endpoint-pool')
         app = AsgiApp(self._router, self._interceptors, self._logger,
-                      self._config.get_as_long('options.max_body'), self._executor)
+                      self._config.get_as_long('options.max_body'), self._executor, self._observers)
         options = self._config
         config = uvicorn.Config(
             app, loop='uvloop', lifespan='off', access_log=False, log_level='warning', server_header=False,
@@ -176,6 +177,11 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
     def register_interceptor(self, route: str, action: Callable):
         """``action()`` runs before every handler under ``route``; a non-None result is the response."""
         self._interceptors.append((route or '', action))
+
+    def register_observer(self, observer: Callable):
+        """``observer(method, route, status, seconds)`` after every response (metrics); route is the
+        registered template (``/jobs/<job_id>``), '' when no route matched. Costs nothing when none."""
+        self._observers.append(observer)
 
     def routes(self) -> list:
         """(method, path) of every registered route, for tests and the OpenAPI document."""
