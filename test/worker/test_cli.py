@@ -49,3 +49,18 @@ def test_error_text_head():
         text = format_error(ex, max_length=300)
     assert text.startswith("KeyError: 'k'\nTraceback (most recent call last):") and 'in inner' in text
     assert len(format_error(ValueError('x' * 5000))) == 4000
+
+
+def test_component_configuration_and_factory():
+    from pip_services3_commons.config import ConfigParams
+
+    from service_background.worker import WorkerFactory
+    worker = WorkerFactory().create(WorkerFactory.JobsWorkerDescriptor)
+    assert isinstance(worker, JobsWorker)
+    worker.configure(ConfigParams.from_tuples(
+        'connection.protocol', 'http', 'connection.host', '127.0.0.1', 'connection.port', 9,
+        'credential.token', 'T', 'options.concurrency', 3, 'options.grace', 2.5, 'options.block_for', 1,
+        'options.requeue_errors', False, 'handlers.mail', 'test.worker.handlers:echo'))
+    assert worker.url == 'http://127.0.0.1:9' and worker._token == 'T' and worker._concurrency == 3
+    assert worker._grace == 2.5 and worker._block_for == 1 and worker._requeue_errors is False
+    assert list(worker._handlers) == ['mail'] and not worker.is_open()

@@ -1,6 +1,7 @@
 """Worker library: run your functions for jobs (JobsWorker) and tasks (TasksWorker); the
 ``service-background-worker`` CLI runs them from the command line or the environment."""
-from .base_worker import BaseWorker, HandlerTimeout, run_workers
+from .base_worker import BaseWorker, HandlerTimeout
+from .runner import run_workers
 from .jobs_worker import JobsWorker
 from .support import format_error, load_callable
 from .tasks_worker import TasksWorker

@@ -2,7 +2,6 @@
 asyncio run loop (uvloop when installed), signals and the graceful shutdown."""
 import asyncio
 import logging
-import signal
 import threading
 from typing import Any, Callable, Dict, List, Optional
 
@@ -171,6 +170,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
     # --- running --------------------------------------------------------------------------------
     def run(self, install_signals: bool = True) -> int:
         """Works until stopped (SIGTERM/SIGINT when ``install_signals``); returns the exit code."""
+        from .runner import run_workers
         return run_workers([self], install_signals)
 
     def stop(self, now: bool = False):
@@ -370,45 +370,3 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             if scope.expired():
                 raise HandlerTimeout(f'handler exceeded its time limit of {limit:g} s') from None
             raise
-
-
-def run_workers(workers: List[BaseWorker], install_signals: bool = True, use_uvloop: bool = True) -> int:
-    """Runs workers on one event loop until stopped; the first SIGTERM/SIGINT stops them gracefully,
-    a second one at once. Returns the highest exit code."""
-    async def one(worker: BaseWorker) -> int:
-        code = await worker.run_async()
-        if code:
-            for other in workers:
-                other.stop(now=True)
-        return code
-
-    async def main() -> int:
-        loop = asyncio.get_running_loop()
-        installed = []
-        if install_signals and threading.current_thread() is threading.main_thread():
-            signals_seen = []
-
-            def on_signal(signum):
-                signals_seen.append(signum)
-                log.info('%s received: %s', signal.Signals(signum).name,
-                         'stopping gracefully' if len(signals_seen) == 1 else 'stopping now')
-                for worker in workers:
-                    worker.stop(now=len(signals_seen) > 1)
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, on_signal, signum)
-                installed.append(signum)
-        try:
-            return max(await asyncio.gather(*(one(w) for w in workers)))
-        finally:
-            for signum in installed:
-                loop.remove_signal_handler(signum)
-
-    loop_factory = None
-    if use_uvloop:
-        try:
-            import uvloop
-            loop_factory = uvloop.new_event_loop
-        except ImportError:
-            pass
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
-        return runner.run(main())

@@ -11,7 +11,8 @@ import os
 import sys
 from typing import List, Optional
 
-from .base_worker import BaseWorker, run_workers
+from .base_worker import BaseWorker
+from .runner import run_workers
 from .jobs_worker import JobsWorker
 from .support import load_callable, parse_specs
 from .tasks_worker import TasksWorker
