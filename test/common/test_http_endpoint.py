@@ -138,3 +138,16 @@ def test_two_thousand_blocked_want_job_clients_leave_the_api_answering(memory_se
     finally:
         for sock in waiters:
             sock.close()
+
+
+def test_a_long_poll_whose_client_hung_up_takes_no_job(memory_service):
+    sock = _connect(memory_service)
+    sock.sendall(_raw_request('POST', '/want_job', {'X-Accepted-Block-For': '30'}, b'{"queue":"gone"}'))
+    time.sleep(0.3)
+    sock.close()
+    time.sleep(0.3)  # the server notices the hang-up and cancels the wait
+    added = requests.post(memory_service + '/jobs', json={'queue': 'gone'}, timeout=10).json()
+    job = requests.get(f"{memory_service}/jobs/{added['id']}", timeout=10).json()
+    assert job['status'] == 'queued'
+    taken = requests.post(memory_service + '/want_job', json={'queue': 'gone'}, timeout=10)
+    assert taken.status_code == 200 and taken.json()['id'] == added['id']

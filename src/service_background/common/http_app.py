@@ -70,9 +70,30 @@ class AsgiApp:
         request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
                               scope.get('client'))
         set_current_request(request)
-        response = await self._handle(route.handler, request, params)
+        if route.handler.is_async:
+            # a long-poll whose client hung up is cancelled, so it takes no job for nobody
+            response = await self._unless_disconnected(self._handle(route.handler, request, params), receive)
+            if response is None:
+                return 0
+        else:
+            response = await self._handle(route.handler, request, params)
         await self._send(send, response)
         return response.status
+
+    @staticmethod
+    async def _unless_disconnected(call, receive) -> Optional[HttpResponse]:
+        async def disconnected():
+            while (await receive())['type'] != 'http.disconnect':
+                pass
+        task = asyncio.ensure_future(call)
+        watch = asyncio.ensure_future(disconnected())
+        try:
+            await asyncio.wait((task, watch), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not task.done():
+                task.cancel()
+            watch.cancel()
+        return task.result() if task.done() and not task.cancelled() else None
 
     async def _read_body(self, scope, receive) -> bytes:
         for name, value in scope['headers']:
