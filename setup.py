@@ -27,7 +27,7 @@ setup(
         'redis>=5,<9',
     ],
     extras_require={
-        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3'],
+        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'schemathesis>=4.0,<5'],
     },
     entry_points={'console_scripts': ['service-background=service_background.container.main:main',
                                     'service-background-node=service_background.cron.node.cli:main',

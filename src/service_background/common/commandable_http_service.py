@@ -21,6 +21,7 @@ class CommandableHttpService(RestService):
         super().__init__()
         self._base_route = base_route
         self._swagger_auto = True
+        self._commands = []
         self._dependency_resolver.put('controller', 'none')
 
     def configure(self, config: ConfigParams):
@@ -33,11 +34,16 @@ class CommandableHttpService(RestService):
             return send_json(command.execute(current_request().correlation_id, args))
         return handler
 
+    def routed_commands(self) -> dict:
+        """Each command by the path it is served at (for the OpenAPI document)."""
+        base = self.fix_route(self._base_route)
+        return {f'{base}/{command.get_name()}': command for command in self._commands}
+
     def register(self):
         controller = self._dependency_resolver.get_one_required('controller')
         if not isinstance(controller, ICommandable):
             raise Exception('Controller has to implement ICommandable interface')
-        commands = controller.get_command_set().get_commands()
+        commands = self._commands = controller.get_command_set().get_commands()
         for command in commands:
             self.register_route('POST', '/' + command.get_name(), None, self._command_handler(command))
 

@@ -31,9 +31,9 @@ class Command(ICommand):
             return self._function(correlation_id, args)
         except ApplicationException:
             raise
-        except ValueError as ex:
-            # conversions of bad input that slipped past the schema
-            raise BadRequestException(correlation_id, 'BAD_REQUEST', str(ex)).wrap(ex)
+        except (ValueError, TypeError, OverflowError, RecursionError, UnicodeError, KeyError, IndexError) as ex:
+            # bad input that slipped past the schema (a number too big for a date, an unhashable key...)
+            raise BadRequestException(correlation_id, 'BAD_REQUEST', f'{type(ex).__name__}: {ex}'[:500]).wrap(ex)
         except Exception as ex:
             raise InvocationException(correlation_id, 'EXEC_FAILED',
                                       f'Execution {self._name} failed: {ex}').wrap(ex)

@@ -9,9 +9,20 @@ from .http_response import JSON, HttpResponse
 from .json_util import decode_json, to_json_bytes
 
 
+# What bad input can still raise past the checks (a number too large for a date, an unhashable
+# value where a key was expected, nesting too deep): the caller's fault, a 400 and never a 500.
+_INPUT_ERRORS = (ValueError, TypeError, OverflowError, RecursionError, UnicodeError, KeyError, IndexError)
+
+
 def describe(error: Any) -> ErrorDescription:
     if isinstance(error, ApplicationException):
         description = ErrorDescriptionFactory.create(error)
+    elif isinstance(error, _INPUT_ERRORS):
+        description = ErrorDescription()
+        description.category = ErrorCategory.BadRequest
+        description.status = 400
+        description.code = 'BAD_REQUEST'
+        description.message = f'{type(error).__name__}: {error}'[:500]
     else:
         description = ErrorDescription()
         description.category = ErrorCategory.Unknown

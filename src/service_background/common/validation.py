@@ -23,10 +23,17 @@ def require_text_list(correlation_id: Optional[str], name: str, value: Any) -> L
     return [require_text(correlation_id, name, item) for item in value]
 
 
+# Durations (ms) and counts above this are refused where they enter: 1e13 ms is over 300 years,
+# and bigger values overflow datetime arithmetic deeper down.
+MAX_NUMBER = 1e13
+
+
 def optional_non_negative(correlation_id: Optional[str], name: str, value: Any,
-                          default: Optional[float]) -> Optional[float]:
+                          default: Optional[float], max_value: float = MAX_NUMBER) -> Optional[float]:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise BadRequestException(correlation_id, 'BAD_' + name.upper(), f'{name} must be a number >= 0')
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= max_value:
+        raise BadRequestException(correlation_id, 'BAD_' + name.upper(),
+                                  f'{name} must be a number from 0 to {max_value:g}') \
+            .with_details('field', name)
     return value

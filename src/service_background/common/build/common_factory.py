@@ -2,6 +2,7 @@ from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
 from ..http_endpoint import HttpEndpoint
+from ..openapi_service import OpenApiServiceV1
 from ..status_services import HeartbeatRestService, StatusRestService
 
 
@@ -11,9 +12,11 @@ class CommonFactory(Factory):
     HttpEndpointDescriptor = Descriptor('service-background', 'endpoint', 'http', '*', '1.0')
     HeartbeatServiceDescriptor = Descriptor('pip-services', 'heartbeat-service', 'http', '*', '1.0')
     StatusServiceDescriptor = Descriptor('pip-services', 'status-service', 'http', '*', '1.0')
+    OpenApiServiceDescriptor = Descriptor('service-background', 'openapi-service', 'http', '*', '1.0')
 
     def __init__(self):
         super().__init__()
         self.register_as_type(self.HttpEndpointDescriptor, HttpEndpoint)
         self.register_as_type(self.HeartbeatServiceDescriptor, HeartbeatRestService)
         self.register_as_type(self.StatusServiceDescriptor, StatusRestService)
+        self.register_as_type(self.OpenApiServiceDescriptor, OpenApiServiceV1)
