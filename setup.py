@@ -7,6 +7,7 @@ setup(
     python_requires='>=3.11,<3.14',
     package_dir={'': 'src'},
     packages=find_packages('src'),
+    package_data={'service_background.dashboard': ['static/*']},
     install_requires=[
         'pip-services3-commons>=3.3.14,<3.4',
         'pip-services3-components>=3.5.9,<3.6',
@@ -25,9 +26,11 @@ setup(
         'pyotp>=2.9,<3',
         'lupa>=2.0,<3',
         'redis>=5,<9',
+        'prometheus-client>=0.20,<0.30',
+        'pip-services3-swagger>=3.0.2,<3.1',
     ],
     extras_require={
-        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'schemathesis>=4.0,<5'],
+        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'selenium>=4.20,<5', 'schemathesis>=4.0,<5'],
     },
     entry_points={'console_scripts': ['service-background=service_background.container.main:main',
                                     'service-background-node=service_background.cron.node.cli:main',

@@ -9,6 +9,9 @@ from ..retries.build import RetriesFactory
 from ..jobs.build import JobsFactory
 from ..tasks.build import TasksFactory
 from ..cron.build import CronFactory
+from ..dashboard import DashboardFactory
+from ..jobs.build.queue_pauses_factory import QueuePausesFactory
+from ..metrics import MetricsFactory
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
 SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
@@ -33,6 +36,9 @@ class BackgroundProcess(ProcessContainer):
         self._factories.add(JobsFactory())
         self._factories.add(TasksFactory())
         self._factories.add(CronFactory())
+        self._factories.add(QueuePausesFactory())
+        self._factories.add(MetricsFactory())
+        self._factories.add(DashboardFactory())
 
     def open(self, correlation_id: Optional[str]):
         super().open(correlation_id)

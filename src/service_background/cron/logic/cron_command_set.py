@@ -7,6 +7,7 @@ from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.validate import ObjectSchema
 
 from ...common.commands import Command
+from .cron_run_now import run_job_now
 
 
 def _decode(correlation_id, value) -> bytes:
@@ -38,6 +39,7 @@ class CronCommandSet(CommandSet):
             Command('add_job', body, lambda cid, args: c.add_job(cid, args.get_as_object())),
             Command('edit_job', body, lambda cid, args: c.edit_job(cid, args.get_as_object())),
             Command('pause_job', job, lambda cid, args: c.pause_job(cid, args.get('group_name'), args.get('job_id'))),
+            Command('run_job', job, lambda cid, args: run_job_now(c, cid, args.get('group_name'), args.get('job_id'))),
             Command('active_job', job, lambda cid, args: c.active_job(cid, args.get('group_name'), args.get('job_id'),
                                                                       args.get('exec_time'))),
             Command('delete_job', job, lambda cid, args: c.delete_job(cid, args.get('group_name'),

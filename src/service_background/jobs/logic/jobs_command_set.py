@@ -15,10 +15,17 @@ def _by_id_with_timeout() -> ObjectSchema:
     return _by_id().with_optional_property('timeout', TypeCode.Long)
 
 
+def _fenced(schema: ObjectSchema) -> ObjectSchema:
+    """An optional ``lease_token``: given, the call is refused with 409 LEASE_LOST unless it is the
+    job's current one; left out, the call is not fenced (seed 001 behaviour)."""
+    return schema.with_optional_property('lease_token', TypeCode.String)
+
+
 class JobsCommandSet(CommandSet):
     """The eleven seed 001 commands (argument names as the seed says; timeouts in ms) plus add_jobs,
     start_jobs_by_type, complete_jobs (a list as long as job_ids: the completed job, or null where the
-    id is unknown or already finished) and fail_job."""
+    id is unknown or already finished) and fail_job. extend_job, abort_job, complete_job, fail_job take
+    an optional ``lease_token`` and complete_jobs optional ``lease_tokens`` (fenced leases)."""
 
     def __init__(self, controller):
         super().__init__()
@@ -47,17 +54,23 @@ class JobsCommandSet(CommandSet):
                     .with_optional_property('timeout', TypeCode.Long).with_optional_property('limit', TypeCode.Integer),
                     lambda cid, args: c.start_jobs_by_type(cid, args.get('type'), args.get('timeout'),
                                                            args.get('limit'))),
-            Command('extend_job', _by_id_with_timeout(),
-                    lambda cid, args: c.extend_job(cid, args.get('job_id'), args.get('timeout'))),
-            Command('abort_job', _by_id(), lambda cid, args: c.abort_job(cid, args.get('job_id'))),
-            Command('complete_job', _by_id().with_optional_property('result', None),
-                    lambda cid, args: c.complete_job(cid, args.get('job_id'), args.get('result'))),
+            Command('extend_job', _fenced(_by_id_with_timeout()),
+                    lambda cid, args: c.extend_job(cid, args.get('job_id'), args.get('timeout'),
+                                                   args.get('lease_token'))),
+            Command('abort_job', _fenced(_by_id()),
+                    lambda cid, args: c.abort_job(cid, args.get('job_id'), args.get('lease_token'))),
+            Command('complete_job', _fenced(_by_id().with_optional_property('result', None)),
+                    lambda cid, args: c.complete_job(cid, args.get('job_id'), args.get('result'),
+                                                     args.get('lease_token'))),
             Command('complete_jobs',
                     ObjectSchema(True).with_required_property('job_ids', ArraySchema(TypeCode.String))
-                    .with_optional_property('results', ArraySchema(None)),
-                    lambda cid, args: c.complete_jobs(cid, args.get('job_ids'), args.get('results'))),
-            Command('fail_job', _by_id().with_optional_property('error', TypeCode.String),
-                    lambda cid, args: c.fail_job(cid, args.get('job_id'), args.get('error'))),
+                    .with_optional_property('results', ArraySchema(None))
+                    .with_optional_property('lease_tokens', None),
+                    lambda cid, args: c.complete_jobs(cid, args.get('job_ids'), args.get('results'),
+                                                      args.get('lease_tokens'))),
+            Command('fail_job', _fenced(_by_id().with_optional_property('error', TypeCode.String)),
+                    lambda cid, args: c.fail_job(cid, args.get('job_id'), args.get('error'),
+                                                 args.get('lease_token'))),
             Command('delete_job_by_id', _by_id(), lambda cid, args: c.delete_job_by_id(cid, args.get('job_id'))),
             Command('delete_jobs', ObjectSchema(True), lambda cid, args: c.delete_jobs(cid)),
         ])

@@ -16,6 +16,7 @@ from ..persistence import job_transitions as rules
 from .callback_sender import CallbackSender
 from .jobs_command_set import JobsCommandSet
 from .jobs_long_polls import JobsLongPolls
+from .jobs_hooks import NO_METRICS, NO_PAUSES
 from .new_job_rules import to_job
 
 MAX_BATCH = 1000
@@ -46,6 +47,8 @@ class JobsController(ControllerBase):
         'options.callback_backoff', 1000,
         'options.callback_max_backoff', 60000,
         'options.callback_timeout', 10000)
+
+    pauses, metrics = NO_PAUSES, NO_METRICS  # QueuePauses / the metrics' JobsTracker set themselves here
 
     def __init__(self):
         super().__init__()
@@ -164,7 +167,8 @@ class JobsController(ControllerBase):
             if job.status != JobStatusV1.Queued:
                 raise ConflictException(correlation_id, 'JOB_NOT_QUEUED', f'Job {job_id} is {job.status}, not queued')
             return rules.claim(job, now, timeout or job.timeout or self._option('default_timeout'))
-        return self._persistence.modify(correlation_id, require_text(correlation_id, 'job_id', job_id), start)
+        return self.metrics.jobs_changed([self._persistence.modify(
+            correlation_id, require_text(correlation_id, 'job_id', job_id), start)])[0]
 
     def start_job_by_type(self, correlation_id: Optional[str], type: Optional[str],
                           timeout: Any = None) -> Optional[JobV1]:
@@ -183,14 +187,15 @@ class JobsController(ControllerBase):
         with self._persistence.batch():  # file: one journal group and one fsync for the whole take
             while len(result) < limit:
                 now = t.now()
-                job = self._persistence.take(correlation_id, type, now, timeout, self._option('default_timeout'))
+                job = self.pauses.take(self._persistence, correlation_id, type, now, timeout,
+                                       self._option('default_timeout'))
                 if job is None:
                     break
                 if job.execute_until is not None and job.execute_until <= now:
                     self._finish(correlation_id, job.id, JobStatusV1.Failed, None, 'expired before it was started')
                     continue
                 result.append(job)
-        return result
+        return self.metrics.jobs_changed(result)
 
     def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for_ms: Optional[float],
                  timeout: Any = None) -> Optional[JobV1]:
@@ -223,6 +228,7 @@ class JobsController(ControllerBase):
 
     # --- notifications --------------------------------------------------------------------------
     def _notify_enqueued(self, jobs: List[Optional[JobV1]]):
+        self.metrics.jobs_changed(jobs)
         self._enqueued.notify()
         self._long_polls.notify_enqueued(jobs)
 
@@ -323,6 +329,7 @@ class JobsController(ControllerBase):
         return job
 
     def _after_finish(self, job: JobV1):
+        self.metrics.jobs_changed([job])
         self._notify_finished(job.id)
         if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
             self._callbacks.send(job)
@@ -340,6 +347,7 @@ class JobsController(ControllerBase):
         """Returns the deleted job; one deleted before it finished is returned as ``aborted``."""
         job_id = require_text(correlation_id, 'job_id', job_id)
         job = self._require(correlation_id, job_id, self._persistence.delete_by_id(correlation_id, job_id))
+        self.metrics.job_deleted(job)
         if not job.is_finished:
             job.status = JobStatusV1.Aborted
         self._notify_finished(job_id)
@@ -347,6 +355,7 @@ class JobsController(ControllerBase):
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self._persistence.delete_all(correlation_id)
+        self.metrics.jobs_cleared()
         self._notify_finished()
 
     def release_expired_leases(self, correlation_id: Optional[str]) -> int:
@@ -373,5 +382,6 @@ class JobsController(ControllerBase):
     def clean_jobs(self, correlation_id: Optional[str]) -> None:
         deleted = self._persistence.delete_expired(correlation_id, t.now())
         if deleted:
+            self.metrics.jobs_cleaned()
             self._notify_finished()
             self._logger.debug(correlation_id, f'Deleted {deleted} expired or finished jobs')

@@ -1,7 +1,7 @@
 import contextlib
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Callable, Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
@@ -24,7 +24,8 @@ class IJobsPersistence(ABC):
 
     @abstractmethod
     def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
-        """Stores ``job`` unless an unfinished job of the same type and ref_id exists: returns that one."""
+        """Stores ``job`` unless an unfinished job of the same type and ref_id exists: returns that one.
+        Atomic across every caller, processes sharing a MongoDB included."""
 
     @abstractmethod
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
@@ -43,6 +44,12 @@ class IJobsPersistence(ABC):
 
     @abstractmethod
     def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]: ...
+
+    def get_expired_leases(self, correlation_id: Optional[str], now: datetime,
+                           limit: int) -> List[Tuple[str, Optional[str]]]:
+        """(id, lease_token) of running jobs whose lease ran out: the sweeper releases a job only if
+        its token is still that one, in the same atomic step as the state check."""
+        return [(id, None) for id in self.get_expired_lease_ids(correlation_id, now, limit)]
 
     @abstractmethod
     def delete_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]: ...

@@ -1,9 +1,11 @@
 """Per-type priority heaps of queued jobs, so a take costs O(log n) instead of a scan.
 
-Entries are never removed in place: each queued job has one live key, and an entry whose key is no
+Entries are not removed in place: each queued job has one live key, and an entry whose key is no
 longer the job's live one (the job was started, deleted, finished or re-queued) is dropped when it
 reaches the top. Delayed jobs wait in one heap ordered by ``not_before`` and move to their type's heap
-when due.
+when due. Stale entries are counted: once they outnumber the live ones (and a small floor), every heap
+is rebuilt from its live entries, so the heaps hold O(live jobs) entries whatever was added and deleted
+(amortised O(1) per removal: a rebuild costs O(live + stale) and needs more than live new stale ones).
 
 To keep a queued job cheap (RSS per job), a ready entry is a 2-tuple ``(key, id)`` whose one int
 ``key`` packs (priority, created µs, sequence): ``(priority << 100) + (created_us << 40) + seq`` orders
@@ -17,6 +19,7 @@ from typing import Dict, List, Optional, Tuple
 from ..data.version1 import JobV1
 
 _US_LIMIT = (1 << 60) - 1
+REBUILD_FLOOR = 256  # stale entries tolerated before a rebuild even when few jobs are live
 _SEQ_LIMIT = 1 << 40
 
 
@@ -34,6 +37,12 @@ class JobQueueIndex:
         self._keys: Dict[str, int] = {}
         self._seq = itertools.count()
         self._due_counts: Dict[str, int] = {}  # promoted since the last pop_due_counts, per type
+        self._entries = 0  # heap entries in every heap, live and stale
+
+    @property
+    def entry_count(self) -> int:
+        """Entries held by the heaps, stale ones included (tests: O(live jobs))."""
+        return self._entries
 
     def clear(self):
         self.__init__()
@@ -44,13 +53,35 @@ class JobQueueIndex:
     def add(self, job: JobV1, now: datetime):
         key = (job.priority << 100) + (_created_us(job.created) << 40) + (next(self._seq) % _SEQ_LIMIT)
         self._keys[job.id] = key
+        self._entries += 1
         if job.not_before is not None and job.not_before > now:
             heapq.heappush(self._delayed, (job.not_before.timestamp(), key, job.id, job.type))
         else:
             heapq.heappush(self._ready.setdefault(job.type, []), (key, job.id))
+        self._maybe_rebuild()  # a re-queued job left its old entry stale
 
     def remove(self, job_id: str):
-        self._keys.pop(job_id, None)
+        if self._keys.pop(job_id, None) is not None:
+            self._maybe_rebuild()
+
+    def _maybe_rebuild(self):
+        live = len(self._keys)
+        if self._entries - live > max(live, REBUILD_FLOOR):
+            self._rebuild()
+
+    def _rebuild(self):
+        keys = self._keys
+        ready = {}
+        for job_type, heap in self._ready.items():
+            kept = [entry for entry in heap if keys.get(entry[1]) is entry[0]]
+            if kept:
+                heapq.heapify(kept)
+                ready[job_type] = kept
+        self._ready = ready
+        delayed = [entry for entry in self._delayed if keys.get(entry[2]) is entry[1]]
+        heapq.heapify(delayed)
+        self._delayed = delayed
+        self._entries = sum(len(heap) for heap in ready.values()) + len(delayed)
 
     def _promote_due(self, now: datetime):
         limit = now.timestamp()
@@ -60,6 +91,8 @@ class JobQueueIndex:
             if self._keys.get(job_id) is key:
                 heapq.heappush(self._ready.setdefault(job_type, []), (key, job_id))
                 self._due_counts[job_type] = self._due_counts.get(job_type, 0) + 1
+            else:
+                self._entries -= 1
 
     def pop_due_counts(self, now: datetime) -> Dict[str, int]:
         """How many delayed jobs of each type fell due since the last call (to wake their waiters)."""
@@ -74,6 +107,7 @@ class JobQueueIndex:
             if self._keys.get(entry[1]) is entry[0]:
                 return entry
             heapq.heappop(heap)
+            self._entries -= 1
         if heap is not None:
             del self._ready[job_type]  # keeps the any-type take's walk over types short
         return None
@@ -89,5 +123,6 @@ class JobQueueIndex:
         if best_type is None:
             return None
         entry = heapq.heappop(self._ready[best_type])
+        self._entries -= 1
         del self._keys[entry[1]]
         return entry[1]

@@ -1,5 +1,6 @@
 """The state changes of a job, as pure functions on a copy: every persistence and the controller
 apply the same rules, so memory, file and MongoDB cannot drift apart."""
+import secrets
 from datetime import datetime
 from typing import Any, Optional
 
@@ -7,8 +8,14 @@ from ...common import time as t
 from ..data.version1 import JobStatusV1, JobV1
 
 
-def claim(job: JobV1, now: datetime, timeout_ms: float) -> JobV1:
+def new_lease_token() -> str:
+    """A fresh fence for one lease: 96 random bits, never reused."""
+    return secrets.token_hex(12)
+
+
+def claim(job: JobV1, now: datetime, timeout_ms: float, lease_token: Optional[str] = None) -> JobV1:
     job.status = JobStatusV1.Running
+    job.lease_token = lease_token or new_lease_token()
     job.started = now
     job.locked_until = t.add_ms(now, timeout_ms)
     job.retries = (job.retries or 0) + 1
@@ -26,6 +33,7 @@ def finish(job: JobV1, now: datetime, status: str, result: Any, error: Optional[
         job.last_error = error
     job.completed = now
     job.locked_until = None
+    job.lease_token = None
     if job.result_ttl is not None:
         job.remove_at = t.add_ms(now, job.result_ttl)
     else:
@@ -42,6 +50,7 @@ def release(job: JobV1, now: datetime, error: Optional[str], default_keep_ms: Op
                       default_keep_ms)
     job.status = JobStatusV1.Queued
     job.locked_until = None
+    job.lease_token = None
     if error is not None:
         job.last_error = error
     return job

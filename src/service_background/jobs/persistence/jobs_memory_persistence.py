@@ -18,18 +18,24 @@ _UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
 class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     """Jobs in a dict with three indexes kept by the save/delete hooks under the store's lock: the
     queue heaps (take without a scan), a heap of leases (expiry without a scan) and unfinished jobs
-    by (type, ref_id) for add_uniq_job."""
+    by (type, ref_id) for add_uniq_job (its check and insert are one step under the lock).
+
+    The lease heap keeps O(running jobs) entries: ``_lease_live`` has the current stamp of each running
+    job, and once stale entries (extended, finished, deleted jobs) outnumber the live ones the heap is
+    rebuilt from that map."""
 
     def __init__(self):
         super().__init__(JobV1)
         self._queue = JobQueueIndex()
         self._leases: List[Tuple[float, str]] = []
+        self._lease_live: Dict[str, float] = {}  # running job id -> its current lease stamp
         self._by_ref: Dict[Tuple[str, str], Set[str]] = {}
 
     # --- index hooks ------------------------------------------------------------------------
     def _on_loaded(self):
         self._queue.clear()
         self._leases = []
+        self._lease_live = {}
         self._by_ref = {}
         now = t.now()
         for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
@@ -40,7 +46,25 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     def _on_deleted(self, old: JobV1):
         self._queue.remove(old.id)
+        self._unlease(old.id)
         self._unref(old)
+
+    @property
+    def index_sizes(self) -> Dict[str, int]:
+        """Entries the indexes hold, stale ones included (tests: O(live jobs))."""
+        with self._lock:
+            return {'queue': self._queue.entry_count, 'leases': len(self._leases),
+                    'lease_live': len(self._lease_live), 'by_ref': len(self._by_ref)}
+
+    def _unlease(self, id: str):
+        if self._lease_live.pop(id, None) is not None:
+            self._maybe_rebuild_leases()
+
+    def _maybe_rebuild_leases(self):
+        live = len(self._lease_live)
+        if len(self._leases) - live > max(live, 256):
+            self._leases = [(stamp, id) for id, stamp in self._lease_live.items()]
+            heapq.heapify(self._leases)
 
     def _index(self, old: Optional[JobV1], new: JobV1, now: Optional[datetime]):
         if new.status == JobStatusV1.Queued:
@@ -49,9 +73,14 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                 self._queue.add(new, now or t.now())
         else:
             self._queue.remove(new.id)
-        if new.status == JobStatusV1.Running and new.locked_until is not None and (
-                old is None or old.status != JobStatusV1.Running or old.locked_until != new.locked_until):
-            heapq.heappush(self._leases, (new.locked_until.timestamp(), new.id))
+        if new.status == JobStatusV1.Running and new.locked_until is not None:
+            if old is None or old.status != JobStatusV1.Running or old.locked_until != new.locked_until:
+                stamp = new.locked_until.timestamp()
+                self._lease_live[new.id] = stamp
+                heapq.heappush(self._leases, (stamp, new.id))
+                self._maybe_rebuild_leases()
+        else:
+            self._unlease(new.id)
         if new.ref_id is not None and new.status in _UNFINISHED:
             self._by_ref.setdefault((new.type, new.ref_id), set()).add(new.id)
         elif old is not None:
@@ -74,6 +103,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     # --- writes -----------------------------------------------------------------------------
     def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
+        # the check and the insert under one lock: atomic for every caller of this process (a file
+        # store has one process by design)
         with self._lock:
             for id in self._by_ref.get((job.type, job.ref_id), ()):
                 return self._items[id].clone()
@@ -96,16 +127,20 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             return self._queue.pop_due_counts(now)
 
     def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]:
+        return [id for id, _ in self.get_expired_leases(correlation_id, now, limit)]
+
+    def get_expired_leases(self, correlation_id: Optional[str], now: datetime,
+                           limit: int) -> List[Tuple[str, Optional[str]]]:
         result = []
         with self._lock:
             limit_ts = now.timestamp()
             while self._leases and self._leases[0][0] <= limit_ts and len(result) < limit:
                 stamp, id = heapq.heappop(self._leases)
-                job = self._items.get(id)
                 # an entry is stale when the job was extended, finished or deleted since
-                if job is not None and job.status == JobStatusV1.Running and job.locked_until is not None \
-                        and job.locked_until.timestamp() == stamp:
-                    result.append(id)
+                if self._lease_live.get(id) == stamp:
+                    job = self._items.get(id)
+                    if job is not None and job.status == JobStatusV1.Running:
+                        result.append((id, job.lease_token))
         return result
 
     def delete_all(self, correlation_id: Optional[str]) -> None:

@@ -1,9 +1,9 @@
 import threading
 from datetime import datetime
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from pymongo import ReplaceOne, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import ConflictException
@@ -11,6 +11,7 @@ from pip_services3_commons.errors import ConflictException
 from ...common import time as t
 from ...common.mongodb_persistence import MongoDbPersistence, date_ms
 from ..data.version1 import JobStatusV1, JobV1
+from . import job_transitions
 from .i_jobs_persistence import Change, IJobsPersistence
 from .jobs_filter import parse_filter, to_query
 
@@ -20,16 +21,29 @@ _TAKE_ORDER = [('priority', 1), ('created_ms', 1)]
 
 _ms = date_ms
 _MODIFY_ATTEMPTS = 20
+# add_uniq_job's key: present on a job made by add_uniq_job only while it is unfinished, under a
+# unique sparse index, so two processes racing to add the same (type, ref_id) make one job
+UNIQ_FIELD = 'uniq_key'
+_UNIQ_ATTEMPTS = 20
+
+
+def uniq_key(type: str, ref_id: Any) -> str:
+    return f'{type}\u0000{ref_id}'
 
 
 class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     """Queries stay within what the MongoDB-wire test servers serve: equality, $in, ranges, sorts and
     find_one_and_update; no null matches in a take (``not_before`` is never null).
-    Every query and sort on a date uses its ``<field>_ms`` twin (see the base class)."""
+    Every query and sort on a date uses its ``<field>_ms`` twin (see the base class).
+
+    Fenced leases: a take sets a fresh ``lease_token`` in its find_one_and_update; every guarded
+    replace (modify, modify_many: finish, extend, abort, the lease sweeper) matches status, retries,
+    lease end and, when there is one, the token, so a change decided on a lease that is gone lands
+    nowhere. Uniq jobs: see ``UNIQ_FIELD``; the key rides along every replace while the job is
+    unfinished and is dropped by the one that finishes it."""
 
     def __init__(self):
         super().__init__('jobs', JobV1)
-        self._uniq_lock = threading.Lock()
         self._signals = None
         self._signal_lock = threading.Lock()
         self._own_signals: Dict[str, int] = {}
@@ -121,6 +135,14 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._collection.create_index([('execute_until_ms', 1)])
         self._collection.create_index([('remove_at_ms', 1)])
         self._collection.create_index([('created_ms', 1)])
+        self._collection.create_index([(UNIQ_FIELD, 1)], unique=True, sparse=True)
+
+    def _to_doc_keeping(self, job: JobV1, stored: Optional[dict]) -> dict:
+        """The document for ``job`` replacing ``stored``: the uniq key stays while unfinished."""
+        doc = self._to_doc(job)
+        if stored is not None and stored.get(UNIQ_FIELD) is not None and job.status in _UNFINISHED:
+            doc[UNIQ_FIELD] = stored[UNIQ_FIELD]
+        return doc
 
     def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],
                            paging: Optional[PagingParams]) -> DataPage:
@@ -130,23 +152,41 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                                           sort=[('created_ms', 1), ('_id', 1)])
 
     def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
-        # atomic within this process; two processes racing may both insert (no unique index can say
-        # "unfinished only" on the test servers)
-        with self._uniq_lock:
+        """An unfinished job of (type, ref_id) if there is one, else ``job`` inserted with its uniq key:
+        the unique index lets one insert win across processes; a loser returns the winner's job."""
+        key = uniq_key(job.type, job.ref_id)
+        for _ in range(_UNIQ_ATTEMPTS):
             doc = self._collection.find_one({'type': job.type, 'ref_id': job.ref_id, 'status': {'$in': _UNFINISHED}})
-            return self._from_doc(doc) if doc is not None else self.create(correlation_id, job)
+            if doc is not None:
+                return self._from_doc(doc)
+            item = self._with_id(job)
+            doc = self._to_doc(item)
+            doc[UNIQ_FIELD] = key
+            try:
+                self._collection.insert_one(doc)
+            except DuplicateKeyError:
+                holder = self._collection.find_one({UNIQ_FIELD: key})
+                if holder is not None:
+                    return self._from_doc(holder)
+                if self._collection.find_one({'_id': item.id}, {'_id': 1}) is not None:
+                    raise  # the id is taken, not the key
+                continue  # the holder finished meanwhile: look again
+            self._bump_signals([item])
+            return item
+        raise ConflictException(correlation_id, 'JOB_BUSY', f'Unique job {job.type}/{job.ref_id} kept changing')
 
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
         """Optimistic read-modify-write: the replace only lands if status, retries and lease are as
         read (every state change moves one of them); a lost race reads again."""
         for _ in range(_MODIFY_ATTEMPTS):
-            current = self.get_one_by_id(correlation_id, id)
+            stored = self._collection.find_one({'_id': id})
+            current = self._from_doc(stored)
             new = change(current.clone() if current is not None else None)
             if new is None:
                 return None
             if current is None:
                 return self.create(correlation_id, new)
-            if self._collection.replace_one(self._guard(current), self._to_doc(new)).matched_count:
+            if self._collection.replace_one(self._guard(current), self._to_doc_keeping(new, stored)).matched_count:
                 if new.status == JobStatusV1.Queued and current.status != JobStatusV1.Queued:
                     self._bump_signals([new])
                 return new
@@ -154,8 +194,11 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
 
     @staticmethod
     def _guard(current: JobV1) -> dict:
-        return {'_id': current.id, 'status': current.status, 'retries': current.retries,
-                'locked_until_ms': {'$eq': _ms(current.locked_until)}}
+        guard = {'_id': current.id, 'status': current.status, 'retries': current.retries,
+                 'locked_until_ms': {'$eq': _ms(current.locked_until)}}
+        if current.lease_token is not None:
+            guard['lease_token'] = current.lease_token
+        return guard
 
     @staticmethod
     def _same_state(doc: dict, job: JobV1) -> bool:
@@ -180,7 +223,8 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
             if new is not None:
                 planned.append((index, current, new))
         if planned:
-            ops = [ReplaceOne(self._guard(current), self._to_doc(new)) for _, current, new in planned]
+            ops = [ReplaceOne(self._guard(current), self._to_doc_keeping(new, docs[current.id]))
+                   for _, current, new in planned]
             matched = self._collection.bulk_write(ops, ordered=False).matched_count
             if matched == len(planned):
                 for index, _, new in planned:
@@ -208,13 +252,14 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
             query['type'] = type
         locked_until = t.add_ms(now, timeout or default_timeout)
         update = {'$set': {'status': JobStatusV1.Running, 'started': now, 'started_ms': _ms(now),
-                           'locked_until': locked_until, 'locked_until_ms': _ms(locked_until)},
+                           'locked_until': locked_until, 'locked_until_ms': _ms(locked_until),
+                           'lease_token': job_transitions.new_lease_token()},
                   '$inc': {'retries': 1}}
         job = self.find_one_and_update(correlation_id, query, update, sort=_TAKE_ORDER)
         if job is not None and not timeout and job.timeout and job.timeout != default_timeout:
             # the job asked for its own lease: it is ours already, so a second write is safe
             job.locked_until = t.add_ms(now, job.timeout)
-            self._collection.update_one({'_id': job.id, 'retries': job.retries},
+            self._collection.update_one({'_id': job.id, 'retries': job.retries, 'lease_token': job.lease_token},
                                         {'$set': {'locked_until': job.locked_until,
                                                   'locked_until_ms': _ms(job.locked_until)}})
         return job
@@ -223,6 +268,12 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         cursor = self._collection.find({'status': JobStatusV1.Running, 'locked_until_ms': {'$lte': _ms(now)}},
                                        {'_id': 1}).limit(limit)
         return [doc['_id'] for doc in cursor]
+
+    def get_expired_leases(self, correlation_id: Optional[str], now: datetime,
+                           limit: int) -> List[Tuple[str, Optional[str]]]:
+        cursor = self._collection.find({'status': JobStatusV1.Running, 'locked_until_ms': {'$lte': _ms(now)}},
+                                       {'_id': 1, 'lease_token': 1}).limit(limit)
+        return [(doc['_id'], doc.get('lease_token')) for doc in cursor]
 
     def delete_all(self, correlation_id: Optional[str]) -> None:
         self._collection.delete_many({})

@@ -35,6 +35,7 @@ class TasksCommandSet(CommandSet):
             Command('delete_task', _args('task_id'), lambda cid, args: c.delete_task(cid, args.get('task_id'))),
             Command('capture_tasks', _args('namespace_id', 'limit'),
                     lambda cid, args: c.capture_tasks(cid, args.get('namespace_id'), args.get('limit'))),
-            Command('release_tasks', _args('task_ids', 'status'),
-                    lambda cid, args: c.release_tasks(cid, args.get('task_ids'), args.get('status'))),
+            Command('release_tasks', _args('task_ids', 'status', optional=('lease_tokens',)),
+                    lambda cid, args: c.release_tasks(cid, args.get('task_ids'), args.get('status'),
+                                                      args.get('lease_tokens'))),
         ])

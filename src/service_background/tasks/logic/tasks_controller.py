@@ -106,10 +106,24 @@ class TasksController(ControllerBase):
         namespace_id = self._require_namespace(correlation_id, namespace_id)
         return self._persistence.capture_tasks(correlation_id, namespace_id, limit, _now())
 
-    def release_tasks(self, correlation_id: Optional[str], task_ids: Any, status: Any) -> TasksReleaseV1:
+    def release_tasks(self, correlation_id: Optional[str], task_ids: Any, status: Any,
+                      lease_tokens: Any = None) -> TasksReleaseV1:
+        """``lease_tokens`` (fenced leases): {task_id: token from the capture}; a task that no longer
+        holds its token makes the call a 409 LEASE_LOST that changes nothing. Ids without a token
+        (or a call without the map) are released unfenced, as the seed has it."""
         status = require_status(correlation_id, status, TaskStatusV1.Releasable)
         task_ids = require_ids(correlation_id, 'task_ids', task_ids)
-        return self._persistence.release_tasks(correlation_id, list(dict.fromkeys(task_ids)), status, _now())
+        if lease_tokens is not None:
+            if not isinstance(lease_tokens, dict) or len(lease_tokens) > 10000 or not all(
+                    isinstance(k, str) and (v is None or (isinstance(v, str) and 0 < len(v) <= 200))
+                    for k, v in lease_tokens.items()):
+                raise BadRequestException(correlation_id, 'BAD_LEASE_TOKENS',
+                                          'lease_tokens must be a map of task id to lease token') \
+                    .with_details('field', 'lease_tokens')
+            wanted = set(task_ids)
+            lease_tokens = {k: v for k, v in lease_tokens.items() if k in wanted and v is not None}
+        return self._persistence.release_tasks(correlation_id, list(dict.fromkeys(task_ids)), status, _now(),
+                                               lease_tokens or None)
 
     def sweep(self, correlation_id: Optional[str]) -> int:
         changed = self._persistence.sweep(correlation_id, _now())

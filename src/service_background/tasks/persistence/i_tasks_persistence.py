@@ -1,5 +1,5 @@
 from abc import ABC, abstractmethod
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 
@@ -43,8 +43,11 @@ class ITasksPersistence(ABC):
 
     @abstractmethod
     def release_tasks(self, correlation_id: Optional[str], ids: List[str], status: str,
-                      now: int) -> TasksReleaseV1:
-        """Sets ``status`` and updated_at = now on every id found; lists the others as not found."""
+                      now: int, lease_tokens: Optional[Dict[str, str]] = None) -> TasksReleaseV1:
+        """Sets ``status`` and updated_at = now on every id found (clearing its lease_token); lists the
+        others as not found. ``lease_tokens`` (id -> token) fences those ids: when any of them does not
+        hold its token any more the call raises ConflictException LEASE_LOST and changes nothing
+        (MongoDB: a token that changes between that check and its write lands in ``lease_lost``)."""
 
     @abstractmethod
     def sweep(self, correlation_id: Optional[str], now: int) -> int:

@@ -1,3 +1,4 @@
+import secrets
 from typing import Dict, List, Optional, Set
 
 from pip_services3_commons.config import ConfigParams
@@ -133,13 +134,20 @@ class TasksMemoryPersistence(MemoryPersistence, ITasksPersistence):
                 task.status = TaskStatusV1.InProgress
                 task.retries_left -= 1
                 task.updated_at = now
+                task.lease_token = secrets.token_hex(12)
                 captured.append(self._store(task))  # the hook takes it off the ready queue
         return captured
 
     def release_tasks(self, correlation_id: Optional[str], ids: List[str], status: str,
-                      now: int) -> TasksReleaseV1:
+                      now: int, lease_tokens: Optional[Dict[str, str]] = None) -> TasksReleaseV1:
         result = TasksReleaseV1()
-        with self._lock:
+        with self._lock:  # every fence checked before any write: all or nothing
+            lost = [id for id, token in (lease_tokens or {}).items()
+                    if token is not None and id in self._items and self._items[id].lease_token != token]
+            if lost:
+                raise ConflictException(correlation_id, 'LEASE_LOST',
+                                        f'Tasks no longer held with these leases: {", ".join(lost[:20])}') \
+                    .with_details('task_ids', lost)
             for id in ids:
                 stored = self._items.get(id)
                 if stored is None:
@@ -148,6 +156,7 @@ class TasksMemoryPersistence(MemoryPersistence, ITasksPersistence):
                 task = stored.clone()
                 task.status = status
                 task.updated_at = now
+                task.lease_token = None
                 result.list.append(self._store(task))
         return result
 
@@ -161,6 +170,7 @@ class TasksMemoryPersistence(MemoryPersistence, ITasksPersistence):
                 task = task.clone()
                 task.status = TaskStatusV1.Idle if task.retries_left > 0 else TaskStatusV1.Failed
                 task.updated_at = now
+                task.lease_token = None  # under the lock: the state and lease checked above still hold
                 self._store(task)
                 changed += 1
         return changed

@@ -1,4 +1,5 @@
-from typing import List, Optional
+import secrets
+from typing import Dict, List, Optional
 
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import ConflictException
@@ -89,9 +90,10 @@ class TasksMongoDbPersistence(MongoDbPersistence, ITasksPersistence):
     def capture_tasks(self, correlation_id: Optional[str], namespace_id: str, limit: int,
                       now: int) -> List[TaskV1]:
         query = dict(_READY, namespace_id=namespace_id)
-        update = {'$set': {'status': TaskStatusV1.InProgress, 'updated_at': now}, '$inc': {'retries_left': -1}}
         captured = []
         while len(captured) < limit:
+            update = {'$set': {'status': TaskStatusV1.InProgress, 'updated_at': now,
+                               'lease_token': secrets.token_hex(12)}, '$inc': {'retries_left': -1}}
             task = self.find_one_and_update(correlation_id, query, update, sort=_OLDEST_FIRST)
             if task is None:
                 break
@@ -99,13 +101,28 @@ class TasksMongoDbPersistence(MongoDbPersistence, ITasksPersistence):
         return captured
 
     def release_tasks(self, correlation_id: Optional[str], ids: List[str], status: str,
-                      now: int) -> TasksReleaseV1:
+                      now: int, lease_tokens: Optional[Dict[str, str]] = None) -> TasksReleaseV1:
         result = TasksReleaseV1()
-        update = {'$set': {'status': status, 'updated_at': now}}
+        tokens = {id: token for id, token in (lease_tokens or {}).items() if token is not None}
+        if tokens:  # checked first, so a stale fence normally changes nothing
+            held = {doc['_id']: doc.get('lease_token') for doc in
+                    self._collection.find({'_id': {'$in': list(tokens)}}, {'lease_token': 1})}
+            lost = [id for id, token in tokens.items() if id in held and held[id] != token]
+            if lost:
+                raise ConflictException(correlation_id, 'LEASE_LOST',
+                                        f'Tasks no longer held with these leases: {", ".join(lost[:20])}') \
+                    .with_details('task_ids', lost)
+        update = {'$set': {'status': status, 'updated_at': now, 'lease_token': None}}
         for id in ids:
-            task = self.find_one_and_update(correlation_id, {'_id': id}, update)
+            query = {'_id': id}
+            if id in tokens:
+                query['lease_token'] = tokens[id]  # the fence, in the same atomic step as the write
+            task = self.find_one_and_update(correlation_id, query, update)
             if task is None:
-                result.not_found.append(id)
+                if id in tokens and self._collection.find_one({'_id': id}, {'_id': 1}) is not None:
+                    result.lease_lost.append(id)
+                else:
+                    result.not_found.append(id)
             else:
                 result.list.append(task)
         return result
@@ -118,7 +135,10 @@ class TasksMongoDbPersistence(MongoDbPersistence, ITasksPersistence):
                 continue
             expired = {'status': TaskStatusV1.InProgress, 'timeout': timeout, 'updated_at': {'$lt': now - timeout}}
             for retries, status in (({'$gt': 0}, TaskStatusV1.Idle), ({'$lte': 0}, TaskStatusV1.Failed)):
+                # the filter re-checks state and age in the write itself; a capture since then moved
+                # updated_at (and the token), so it is never swept by a stale look
                 result = self._collection.update_many(dict(expired, retries_left=retries),
-                                                      {'$set': {'status': status, 'updated_at': now}})
+                                                      {'$set': {'status': status, 'updated_at': now,
+                                                                'lease_token': None}})
                 changed += result.modified_count
         return changed

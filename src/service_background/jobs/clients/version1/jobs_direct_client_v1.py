@@ -47,21 +47,24 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
                            limit: int = 1) -> List[JobV1]:
         return self._controller.start_jobs_by_type(correlation_id, type, timeout, limit)
 
-    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1:
-        return self._controller.extend_job(correlation_id, job_id, timeout)
+    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None,
+                   lease_token: Optional[str] = None) -> JobV1:
+        return self._controller.extend_job(correlation_id, job_id, timeout, lease_token)
 
-    def abort_job(self, correlation_id: Optional[str], job_id: str) -> JobV1:
-        return self._controller.abort_job(correlation_id, job_id)
+    def abort_job(self, correlation_id: Optional[str], job_id: str, lease_token: Optional[str] = None) -> JobV1:
+        return self._controller.abort_job(correlation_id, job_id, lease_token)
 
-    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
-        return self._controller.complete_job(correlation_id, job_id, result)
+    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None,
+                     lease_token: Optional[str] = None) -> JobV1:
+        return self._controller.complete_job(correlation_id, job_id, result, lease_token)
 
     def complete_jobs(self, correlation_id: Optional[str], job_ids: List[str],
-                      results: Optional[List[Any]] = None) -> List[Optional[JobV1]]:
-        return self._controller.complete_jobs(correlation_id, job_ids, results)
+                      results: Optional[List[Any]] = None, lease_tokens: Any = None) -> List[Optional[JobV1]]:
+        return self._controller.complete_jobs(correlation_id, job_ids, results, lease_tokens)
 
-    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1:
-        return self._controller.fail_job(correlation_id, job_id, error)
+    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
+                 lease_token: Optional[str] = None) -> JobV1:
+        return self._controller.fail_job(correlation_id, job_id, error, lease_token)
 
     def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
         return self._controller.delete_job_by_id(correlation_id, job_id)

@@ -7,6 +7,13 @@ from ...data.version1 import JobV1, NewJobV1
 from .i_jobs_client_v1 import IJobsClientV1
 
 
+def _fenced(params: dict, lease_token: Optional[str]) -> dict:
+    """Sends ``lease_token`` only when given: an unfenced call stays seed 001's exact body."""
+    if lease_token is not None:
+        params['lease_token'] = lease_token
+    return params
+
+
 class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
     """Calls POST /v1/jobs/<command>; returns typed JobV1 objects."""
 
@@ -47,24 +54,29 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
                            limit: int = 1) -> List[JobV1]:
         return self._jobs('start_jobs_by_type', correlation_id, {'type': type, 'timeout': timeout, 'limit': limit})
 
-    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None) -> JobV1:
-        return self._job('extend_job', correlation_id, {'job_id': job_id, 'timeout': timeout})
+    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None,
+                   lease_token: Optional[str] = None) -> JobV1:
+        return self._job('extend_job', correlation_id, _fenced({'job_id': job_id, 'timeout': timeout}, lease_token))
 
-    def abort_job(self, correlation_id: Optional[str], job_id: str) -> JobV1:
-        return self._job('abort_job', correlation_id, {'job_id': job_id})
+    def abort_job(self, correlation_id: Optional[str], job_id: str, lease_token: Optional[str] = None) -> JobV1:
+        return self._job('abort_job', correlation_id, _fenced({'job_id': job_id}, lease_token))
 
-    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
-        return self._job('complete_job', correlation_id, {'job_id': job_id, 'result': result})
+    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None,
+                     lease_token: Optional[str] = None) -> JobV1:
+        return self._job('complete_job', correlation_id, _fenced({'job_id': job_id, 'result': result}, lease_token))
 
     def complete_jobs(self, correlation_id: Optional[str], job_ids: List[str],
-                      results: Optional[List[Any]] = None) -> List[Optional[JobV1]]:
+                      results: Optional[List[Any]] = None, lease_tokens: Any = None) -> List[Optional[JobV1]]:
         params = {'job_ids': job_ids}
         if results is not None:
             params['results'] = results
+        if lease_tokens is not None:
+            params['lease_tokens'] = lease_tokens
         return [JobV1.from_json(d) for d in self.call_command('complete_jobs', correlation_id, params) or []]
 
-    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None) -> JobV1:
-        return self._job('fail_job', correlation_id, {'job_id': job_id, 'error': error})
+    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
+                 lease_token: Optional[str] = None) -> JobV1:
+        return self._job('fail_job', correlation_id, _fenced({'job_id': job_id, 'error': error}, lease_token))
 
     def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
         return self._job('delete_job_by_id', correlation_id, {'job_id': job_id})

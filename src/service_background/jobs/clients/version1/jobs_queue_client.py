@@ -10,10 +10,14 @@ from ...data.version1 import JobV1
 
 class JobsQueueClient:
 
-    def __init__(self, url: str = 'http://localhost:8080', request_timeout: float = 30.0):
+    def __init__(self, url: str = 'http://localhost:8080', request_timeout: float = 30.0,
+                 token: Optional[str] = None):
+        """``token``: an API token (scope ``jobs``), sent as ``Authorization: Bearer``."""
         self._url = url.rstrip('/')
         self._timeout = request_timeout
         self._session = requests.Session()
+        if token:
+            self._session.headers['Authorization'] = 'Bearer ' + token
 
     def close(self):
         self._session.close()
@@ -54,8 +58,12 @@ class JobsQueueClient:
         return self._call('POST', '/want_job', wait=block_for or 0, json={'queue': queue} if queue else None,
                           headers=self._headers(block_for=block_for, timeout=timeout))
 
-    def finish(self, job_id: str, result: Any = None, status: str = 'done') -> JobV1:
-        return self._call('PUT', f'/jobs/{job_id}', json={'status': status, 'result': result})
+    def finish(self, job_id: str, result: Any = None, status: str = 'done', lease_token: Optional[str] = None) -> JobV1:
+        """PUT /jobs/<id>; with ``lease_token`` (the job's from want_job) a lost lease is a 409 LEASE_LOST."""
+        body = {'status': status, 'result': result}
+        if lease_token is not None:
+            body['lease_token'] = lease_token
+        return self._call('PUT', f'/jobs/{job_id}', json=body)
 
     def get_job(self, job_id: str, wait: Optional[float] = None) -> JobV1:
         return self._call('GET', f'/jobs/{job_id}', wait=wait or 0, headers=self._headers(wait=wait))

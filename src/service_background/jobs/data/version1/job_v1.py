@@ -10,11 +10,15 @@ class JobV1(DataObjectV1):
 
     ``timeout`` is the lease a take uses when it names none; ``remove_at`` is when the cleaner drops a
     finished job (completed + result_ttl, or + the cleaner's default). ``not_before`` is never null
-    (created + delay), so a due-job query needs no null match."""
+    (created + delay), so a due-job query needs no null match.
+
+    ``lease_token`` (fenced leases) is a fresh random token stamped by every take and cleared when the
+    job leaves ``running``: finishing, extending or aborting with a token that is not the current one
+    is refused with 409 LEASE_LOST. Calls without a token are not fenced (seed behaviour)."""
 
     __slots__ = ('id', 'type', 'ref_id', 'params', 'priority', 'status', 'result', 'created', 'started',
                  'locked_until', 'execute_until', 'completed', 'retries', 'max_retries', 'not_before', 'timeout',
-                 'result_ttl', 'callback_url', 'last_error', 'remove_at')
+                 'result_ttl', 'callback_url', 'last_error', 'remove_at', 'lease_token')
 
     _date_fields = frozenset({'created', 'started', 'locked_until', 'execute_until', 'completed',
                               'not_before', 'remove_at'})
@@ -26,7 +30,8 @@ class JobV1(DataObjectV1):
                  completed: Optional[datetime] = None, retries: int = 0, max_retries: int = 10,
                  not_before: Optional[datetime] = None, timeout: Optional[int] = None,
                  result_ttl: Optional[int] = None, callback_url: Optional[str] = None,
-                 last_error: Optional[str] = None, remove_at: Optional[datetime] = None):
+                 last_error: Optional[str] = None, remove_at: Optional[datetime] = None,
+                 lease_token: Optional[str] = None):
         self.id = id
         self.type = type
         self.ref_id = ref_id
@@ -47,6 +52,7 @@ class JobV1(DataObjectV1):
         self.callback_url = callback_url
         self.last_error = last_error
         self.remove_at = remove_at
+        self.lease_token = lease_token
 
     @property
     def is_finished(self) -> bool:

@@ -21,3 +21,4 @@ class JobV1Schema(ObjectSchema):
         self.with_optional_property('result_ttl', TypeCode.Long)
         self.with_optional_property('callback_url', TypeCode.String)
         self.with_optional_property('last_error', TypeCode.String)
+        self.with_optional_property('lease_token', TypeCode.String)

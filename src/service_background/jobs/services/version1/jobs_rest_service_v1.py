@@ -73,9 +73,14 @@ class JobsRestServiceV1(RestService):
         return _job_body(job) if job is not None else HttpResponse(204, b'', None)
 
     def _update(self, job_id: str) -> HttpResponse:
+        """Fenced by ``lease_token`` in the body or the ``X-Accepted-Lease`` header (the body wins);
+        without either the PUT is not fenced, as seed 002 has it."""
         body = read_json_body()
+        token = body.get('lease_token')
+        if token is None:
+            token = current_request().header('X-Accepted-Lease') or None
         return _job_body(self._controller.update_job(self._get_correlation_id(), job_id, body.get('status'),
-                                                     body.get('result')))
+                                                     body.get('result'), token))
 
     def _delete(self, job_id: str) -> HttpResponse:
         return _job_body(self._controller.delete_job_by_id(self._get_correlation_id(), job_id))

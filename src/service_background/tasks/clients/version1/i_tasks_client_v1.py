@@ -1,5 +1,5 @@
 from abc import ABC, abstractmethod
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from ...data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 
@@ -36,4 +36,5 @@ class ITasksClientV1(ABC):
     def capture_tasks(self, correlation_id: Optional[str], namespace_id: str, limit: int) -> List[TaskV1]: ...
 
     @abstractmethod
-    def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str) -> TasksReleaseV1: ...
+    def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str,
+                      lease_tokens: Optional[Dict[str, str]] = None) -> TasksReleaseV1: ...

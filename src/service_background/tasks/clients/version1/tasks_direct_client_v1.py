@@ -1,4 +1,4 @@
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from pip_services3_commons.refer import Descriptor
 from pip_services3_rpc.clients import DirectClient
@@ -42,5 +42,6 @@ class TasksDirectClientV1(DirectClient, ITasksClientV1):
     def capture_tasks(self, correlation_id: Optional[str], namespace_id: str, limit: int) -> List[TaskV1]:
         return self._controller.capture_tasks(correlation_id, namespace_id, limit)
 
-    def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str) -> TasksReleaseV1:
-        return self._controller.release_tasks(correlation_id, task_ids, status)
+    def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str,
+                      lease_tokens: Optional[Dict[str, str]] = None) -> TasksReleaseV1:
+        return self._controller.release_tasks(correlation_id, task_ids, status, lease_tokens)

@@ -1,4 +1,4 @@
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from ....common.commandable_http_client import CommandableHttpClient
 from ...data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
@@ -50,6 +50,9 @@ class TasksHttpClientV1(CommandableHttpClient, ITasksClientV1):
         result = self.call_command('capture_tasks', correlation_id, {'namespace_id': namespace_id, 'limit': limit})
         return [TaskV1.from_json(d) for d in result or []]
 
-    def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str) -> TasksReleaseV1:
-        return TasksReleaseV1.from_json(self.call_command('release_tasks', correlation_id,
-                                                          {'task_ids': task_ids, 'status': status}))
+    def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str,
+                      lease_tokens: Optional[Dict[str, str]] = None) -> TasksReleaseV1:
+        params = {'task_ids': task_ids, 'status': status}
+        if lease_tokens:
+            params['lease_tokens'] = lease_tokens
+        return TasksReleaseV1.from_json(self.call_command('release_tasks', correlation_id, params))

@@ -8,17 +8,29 @@ DEFAULT_RETRIES = 5
 
 
 class TaskV1(DataObjectV1):
-    """A registered task. ``updated_at`` is unix seconds, as in the seed; ``timeout`` is seconds."""
+    """A registered task. ``updated_at`` is unix seconds, as in the seed; ``timeout`` is seconds.
+
+    ``lease_token`` (fenced captures): a capture stamps a fresh one on each task it hands out, and it
+    is cleared when the task leaves in_progress; a release that names a task's token in its
+    ``lease_tokens`` map is refused (409 LEASE_LOST) unless it is still the current one."""
 
     def __init__(self, id: Optional[str] = None, namespace_id: Optional[str] = None,
                  timeout: int = DEFAULT_TIMEOUT, retries_left: int = DEFAULT_RETRIES,
-                 updated_at: int = 0, status: str = TaskStatusV1.Idle):
+                 updated_at: int = 0, status: str = TaskStatusV1.Idle, lease_token: Optional[str] = None):
         self.id = id
         self.namespace_id = namespace_id
         self.timeout = timeout
         self.retries_left = retries_left
         self.updated_at = updated_at
         self.status = status
+        self.lease_token = lease_token
+
+    def to_json(self) -> dict:
+        """The seed's fields; ``lease_token`` only while the task holds one (in_progress)."""
+        data = super().to_json()
+        if data.get('lease_token') is None:
+            data.pop('lease_token', None)
+        return data
 
     def is_ready(self) -> bool:
         """Capturable: idle or failed, with a retry left."""

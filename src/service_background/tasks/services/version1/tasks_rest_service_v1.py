@@ -54,4 +54,4 @@ class TasksRestServiceV1(RestService):
     def _release(self):
         body = read_json_body()
         return self._send(self._controller.release_tasks(self._get_correlation_id(), body.get('task_ids'),
-                                                         body.get('status')))
+                                                         body.get('status'), body.get('lease_tokens')))

@@ -1,0 +1,193 @@
+"""What the dashboard's views need beyond the domains' own commands: per-queue numbers (from the
+metrics' JobsTracker: O(queues)), job search with a text filter, actions on jobs (one, selected, or
+all matching a filter), the stuck view, retries/tasks/cron summaries. Domains missing from the
+process answer empty."""
+import json
+from datetime import timedelta
+from typing import Any, Dict, List, Optional
+
+from pip_services3_commons.data import FilterParams, PagingParams
+from pip_services3_commons.errors import BadRequestException
+from pip_services3_commons.refer import Descriptor
+
+from ..common import time as t
+
+SCAN_LIMIT = 10000  # jobs read at most by a text search or an action on all matching
+ACTIONS = ('retry', 'delete', 'requeue')
+FILTER_KEYS = ('type', 'status', 'ref_id', 'created_from', 'created_to', 'id')
+
+
+def _controller(references, domain: str):
+    return references.get_one_optional(Descriptor(f'service-background-{domain}', 'controller', '*', '*', '1.0'))
+
+
+def _jsonable(value: Any) -> Any:
+    return value.to_json() if hasattr(value, 'to_json') else value
+
+
+class DashboardApi:
+
+    def __init__(self):
+        self.jobs = self.retries_c = self.tasks_c = self.cron_c = None
+        self.metrics = None
+
+    def set_references(self, references):
+        self.jobs = _controller(references, 'jobs')
+        self.retries_c = _controller(references, 'retries')
+        self.tasks_c = _controller(references, 'tasks')
+        self.cron_c = _controller(references, 'cron')
+        self.metrics = references.get_one_optional(Descriptor('service-background', 'counters', 'prometheus', '*', '1.0'))
+
+    # --- overview ------------------------------------------------------------------------------
+    def overview(self) -> dict:
+        queues = self.metrics.jobs.snapshot() if self.metrics is not None else {}
+        paused = self.jobs.pauses.paused_types() if self.jobs is not None else []
+        for type in paused:
+            queues.setdefault(type, {'queued': 0, 'delayed': 0, 'running': 0, 'oldest_age': 0, 'enqueued_1h': 0,
+                                     'done_1h': 0, 'failed_1h': 0, 'per_minute': []})
+        for type, row in queues.items():
+            row['paused'] = type in paused
+        runs = self.metrics.domains.runs_last_hour() if self.metrics is not None else {}
+        return {'time': t.to_iso(t.now()), 'queues': queues, 'tasks': self.task_counts(),
+                'cron_runs_1h': runs, 'long_poll_waiters': self.metrics.long_poll_waiters() if self.metrics else 0}
+
+    def task_counts(self) -> Dict[str, dict]:
+        if self.tasks_c is None:
+            return {}
+        result = {}
+        for row in self.tasks()['namespaces']:
+            counts = {'idle': 0, 'in_progress': 0, 'done': 0, 'failed': 0, 'overdue': 0}
+            for task in row['tasks']:
+                counts[task['status']] = counts.get(task['status'], 0) + 1
+                counts['overdue'] += task['overdue']
+            result[row['id']] = counts
+        return result
+
+    # --- jobs ----------------------------------------------------------------------------------
+    @staticmethod
+    def _filter(body: dict) -> FilterParams:
+        wanted = body.get('filter') or {}
+        return FilterParams.from_value({k: v for k, v in wanted.items() if k in FILTER_KEYS and v not in (None, '')})
+
+    def _matching(self, body: dict, limit: int) -> List[Any]:
+        """Jobs matching the filter and the text (in params / result / last_error), up to ``limit``."""
+        text = (body.get('text') or '').strip().lower()
+        found, skip = [], 0
+        while len(found) < limit and skip < SCAN_LIMIT:
+            page = self.jobs.get_jobs(None, self._filter(body), PagingParams(skip, 100, False))
+            for job in page.data:
+                if not text or text in json.dumps([job.params, job.result, job.last_error], default=str).lower():
+                    found.append(job)
+            if len(page.data) < 100:
+                break
+            skip += 100
+        return found[:limit]
+
+    def find_jobs(self, body: dict) -> dict:
+        skip = max(0, int(body.get('skip') or 0))
+        take = min(100, max(1, int(body.get('take') or 25)))
+        if not (body.get('text') or '').strip():
+            page = self.jobs.get_jobs(None, self._filter(body), PagingParams(skip, take, True))
+            return {'data': [_jsonable(j) for j in page.data], 'total': page.total, 'skip': skip, 'take': take}
+        jobs = self._matching(body, skip + take + 1)
+        return {'data': [_jsonable(j) for j in jobs[skip:skip + take]], 'total': None, 'skip': skip, 'take': take,
+                'more': len(jobs) > skip + take}
+
+    def job_action(self, body: dict) -> dict:
+        action = body.get('action')
+        if action not in ACTIONS:
+            raise BadRequestException(None, 'BAD_ACTION', f'action must be one of {", ".join(ACTIONS)}')
+        if body.get('all'):
+            ids = [job.id for job in self._matching(body, SCAN_LIMIT)]
+        else:
+            ids = [i for i in (body.get('ids') or []) if isinstance(i, str)]
+        done, errors = 0, []
+        for job_id in ids:
+            try:
+                if action == 'delete':
+                    self.jobs.delete_job_by_id(None, job_id)
+                else:
+                    self._requeue(job_id, reset_attempts=action == 'retry')
+                done += 1
+            except Exception as ex:
+                errors.append({'id': job_id, 'error': getattr(ex, 'message', str(ex))})
+        return {'action': action, 'matched': len(ids), 'done': done, 'errors': errors[:20]}
+
+    def _requeue(self, job_id: str, reset_attempts: bool):
+        """retry: a finished job back to the queue with its attempts reset; requeue: a running one
+        given back now (abort_job), a queued one made due now, a finished one queued again."""
+        c = self.jobs
+        job = c.get_job_by_id(None, job_id)
+        if job.status == 'running':
+            c.abort_job(None, job_id)
+            return
+        now = t.now()
+
+        def change(job):
+            if job is None:
+                return None
+            if job.status == 'running':
+                return None
+            job.status = 'queued'
+            job.not_before = None
+            job.completed = job.remove_at = job.locked_until = None
+            if job.execute_until is not None and job.execute_until <= now:
+                job.execute_until = None
+            if reset_attempts or (job.retries or 0) >= (job.max_retries or 1):
+                job.retries = 0
+            return job
+        job = c._persistence.modify(None, job_id, change)
+        if job is not None:
+            c._notify_enqueued([job])
+
+    def stuck(self, within_s: float) -> dict:
+        """Running jobs whose lease ran out or ends within ``within_s`` seconds."""
+        limit = t.now() + timedelta(seconds=within_s)
+        page = self.jobs.get_jobs(None, FilterParams.from_tuples('status', 'running', 'locked_to', t.to_iso(limit)),
+                                  PagingParams(0, 100, True))
+        return {'data': [_jsonable(j) for j in page.data], 'total': page.total, 'now': t.to_iso(t.now())}
+
+    # --- retries, tasks, cron --------------------------------------------------------------------
+    def retries(self) -> dict:
+        c = self.retries_c
+        if c is None:
+            return {'groups': [], 'soonest': []}
+        groups, records = [], []
+        for group in c.get_group_names(None):
+            page = c.get_retries(None, FilterParams.from_tuples('group', group), PagingParams(0, 100, True))
+            groups.append({'group': group, 'count': page.total or 0})
+            records.extend(page.data)
+        records.sort(key=lambda r: (r.expiration_time is None, r.expiration_time or t.now()))
+        return {'groups': groups, 'soonest': [_jsonable(r) for r in records[:50]]}
+
+    def tasks(self) -> dict:
+        c = self.tasks_c
+        if c is None:
+            return {'namespaces': []}
+        now = t.now().timestamp()
+        result = []
+        for namespace in c.get_namespaces(None):
+            tasks = []
+            for task in c.get_tasks(None, namespace.id):
+                row = _jsonable(task)
+                row['overdue'] = task.status == 'in_progress' and (task.updated_at or 0) + (task.timeout or 0) < now
+                tasks.append(row)
+            result.append({'id': namespace.id, 'tasks': tasks})
+        return {'namespaces': result}
+
+    def cron(self) -> dict:
+        c = self.cron_c
+        if c is None:
+            return {'groups': []}
+        groups = []
+        for group in c.get_groups(None):
+            name = group.group_name
+            jobs = []
+            for job in c.get_jobs(None, name):
+                row = _jsonable(job)
+                row['runs'] = [_jsonable(run) for run in c.get_job_runs(None, name, job.job_id)][-20:]
+                jobs.append(row)
+            funcs = [_jsonable(f) for f in c.get_funcs(None, name)] if getattr(c, '_funcs', None) else []
+            nodes = [_jsonable(n) for n in c.get_nodes(None, name)]
+            groups.append({'group_name': name, 'jobs': jobs, 'funcs': funcs, 'nodes': nodes})
+        return {'groups': groups, 'now': t.to_iso(t.now())}

@@ -1,0 +1,122 @@
+"""The operator's dashboard (issue 15) at /ui, and Swagger UI at /swagger, on the one HTTP endpoint.
+
+/ui serves one static page (static/index.html + app.js + app.css, shipped in this package: no CDN, no
+build step) whose views (#/overview, #/jobs, #/stuck, #/queues, #/retries, #/tasks, #/cron) call the
+domains' JSON APIs and the few aggregations under /ui/api (dashboard_api.py). /ui/login takes an API
+token once and sets it as the cookie ``sb_token`` (HttpOnly, SameSite=Strict, Path=/): every later
+fetch of the page authenticates with it. /swagger serves pip-services3-swagger's Swagger UI files
+over each domain's OpenAPI document (/v1/<domain>/swagger)."""
+import inspect
+import os
+from typing import Optional
+from urllib.parse import parse_qs
+
+from ..common.http_request import current_request
+from ..common.http_response import HttpResponse, send_json, send_raw
+from ..common.rest_service import RestService
+from .dashboard_api import DashboardApi
+
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static')
+TYPES = {'.html': 'text/html; charset=utf-8', '.js': 'application/javascript', '.css': 'text/css',
+         '.png': 'image/png', '.svg': 'image/svg+xml'}
+COOKIE = 'sb_token'
+SWAGGER_DOMAINS = ('retries', 'jobs', 'tasks', 'cron')
+
+
+def _swagger_dir() -> Optional[str]:
+    try:
+        import pip_services3_swagger
+    except ImportError:
+        return None
+    return os.path.join(os.path.dirname(pip_services3_swagger.__file__), 'swagger-ui')
+
+
+def _file(folder: Optional[str], name: str) -> HttpResponse:
+    path = os.path.realpath(os.path.join(folder or '', name))
+    if folder is None or not path.startswith(os.path.realpath(folder) + os.sep) or not os.path.isfile(path):
+        return send_raw('not found', 'text/plain', 404)
+    with open(path, 'rb') as f:
+        body = f.read()
+    return send_raw(body, TYPES.get(os.path.splitext(name)[1], 'application/octet-stream'),
+                    headers={'Cache-Control': 'no-cache'})
+
+
+def _redirect(location: str, cookie: Optional[str] = None) -> HttpResponse:
+    headers = {'Location': location}
+    if cookie is not None:
+        headers['Set-Cookie'] = cookie
+    return HttpResponse(303, b'', None, headers)
+
+
+class DashboardServiceV1(RestService):
+
+    def __init__(self):
+        super().__init__()
+        self._api = DashboardApi()
+        self._swagger_dir = _swagger_dir()
+
+    def set_references(self, references):
+        super().set_references(references)
+        self._api.set_references(references)
+        self._blocking = True  # file and MongoDB stores: aggregations run in the pool
+
+    def _route(self, method: str, route: str, handler, public: bool = False, blocking: bool = True):
+        params = inspect.signature(self._endpoint.register_route).parameters
+        if 'access' in params:  # the endpoint checks tokens: login and its assets are public
+            from ..common.token_authorizer import RouteAccess
+            access = RouteAccess.of(method, route, write=False if method == 'GET' else None, public=public)
+            self._endpoint.register_route(method, route, None, handler, blocking, access=access)
+        else:
+            self._endpoint.register_route(method, route, None, handler, blocking)
+
+    def register(self):
+        r = self._route
+        r('GET', '/ui', lambda: _file(STATIC, 'index.html'), blocking=False)
+        r('GET', '/ui/', lambda: _file(STATIC, 'index.html'), blocking=False)
+        r('GET', '/ui/static/<name>', lambda name: _file(STATIC, name), public=True, blocking=False)
+        r('GET', '/ui/login', lambda: _file(STATIC, 'login.html'), public=True, blocking=False)
+        r('POST', '/ui/login', self._login, public=True, blocking=False)
+        r('GET', '/ui/logout', lambda: _redirect('/ui/login', f'{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0'),
+          public=True, blocking=False)
+        api = self._api
+        r('GET', '/ui/api/overview', lambda: send_json(api.overview()))
+        r('POST', '/ui/api/jobs', lambda: send_json(api.find_jobs(self._body())))
+        r('POST', '/ui/api/jobs/action', lambda: send_json(api.job_action(self._body())))
+        r('GET', '/ui/api/stuck', lambda: send_json(api.stuck(float(current_request().query('within') or 30))))
+        r('GET', '/ui/api/retries', lambda: send_json(api.retries()))
+        r('GET', '/ui/api/tasks', lambda: send_json(api.tasks()))
+        r('GET', '/ui/api/cron', lambda: send_json(api.cron()))
+        # Swagger UI over each domain's OpenAPI
+        r('GET', '/swagger', lambda: _redirect('/swagger/index.html'), blocking=False)
+        r('GET', '/swagger/index.html', self._swagger_index, blocking=False)
+        r('GET', '/swagger/<name>', lambda name: _file(self._swagger_dir, name), blocking=False)
+
+    @staticmethod
+    def _body() -> dict:
+        from ..common.http_errors import read_json_body
+        return read_json_body() or {}
+
+    def _login(self):
+        request = current_request()
+        form = parse_qs(request.body.decode('utf-8', 'replace'))
+        token = (form.get('token') or [''])[0].strip()
+        authorizer = getattr(self._endpoint, '_authorizer', None)
+        if not token or '\n' in token or ';' in token:
+            return _redirect('/ui/login?error=1')
+        if authorizer is not None and getattr(authorizer, 'enabled', False):
+            _, failure = authorizer.authenticate({'authorization': 'Bearer ' + token}, request.client)
+            if failure is not None:
+                return _redirect('/ui/login?error=1')
+        return _redirect('/ui', f'{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/')
+
+    def _swagger_index(self):
+        import json
+        if self._swagger_dir is None:
+            return send_raw('Swagger UI is not installed (pip-services3-swagger)', 'text/plain', 404)
+        with open(os.path.join(self._swagger_dir, 'index.html'), encoding='utf-8') as f:
+            content = f.read()
+        routes = {path for _, path in self._endpoint.routes()}
+        urls = [{'name': domain, 'url': f'/v1/{domain}/swagger'} for domain in SWAGGER_DOMAINS
+                if f'/v1/{domain}/swagger' in routes]
+        return send_raw(content.replace('[/*urls*/]', json.dumps(urls)), 'text/html; charset=utf-8')
+
