@@ -243,34 +243,60 @@ class JobsController(ControllerBase):
                 .with_details('job_id', job_id)
         return job
 
-    def _require_running(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1]) -> JobV1:
+    @staticmethod
+    def _lease_token(correlation_id: Optional[str], lease_token: Any) -> Optional[str]:
+        if lease_token is None:
+            return None
+        if not isinstance(lease_token, str) or not lease_token or len(lease_token) > 200:
+            raise BadRequestException(correlation_id, 'BAD_LEASE_TOKEN', 'lease_token must be a non-empty string') \
+                .with_details('field', 'lease_token')
+        return lease_token
+
+    @staticmethod
+    def _check_lease(correlation_id: Optional[str], job_id: str, job: JobV1, lease_token: Optional[str]):
+        """Fenced leases: a token that is not the job's current one (the lease ran out and the job was
+        given back, taken again or finished) is refused before anything changes. No token: no fence."""
+        if lease_token is not None and job.lease_token != lease_token:
+            raise ConflictException(correlation_id, 'LEASE_LOST',
+                                    f'Job {job_id} is no longer held with this lease ({job.status})') \
+                .with_details('job_id', job_id).with_details('status', job.status)
+
+    def _require_running(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1],
+                         lease_token: Optional[str] = None) -> JobV1:
         job = self._require(correlation_id, job_id, job)
+        self._check_lease(correlation_id, job_id, job, lease_token)
         if job.status != JobStatusV1.Running:
             raise ConflictException(correlation_id, 'JOB_NOT_RUNNING', f'Job {job_id} is {job.status}, not running')
         return job
 
-    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Any = None) -> JobV1:
+    def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Any = None,
+                   lease_token: Any = None) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
         timeout = self._timeout(correlation_id, timeout)
+        lease_token = self._lease_token(correlation_id, lease_token)
 
         def extend(job: Optional[JobV1]) -> JobV1:
-            job = self._require_running(correlation_id, job_id, job)
+            job = self._require_running(correlation_id, job_id, job, lease_token)
             job.locked_until = t.add_ms(t.now(), timeout or job.timeout or self._option('default_timeout'))
             return job
         return self._persistence.modify(correlation_id, job_id, extend)
 
-    def abort_job(self, correlation_id: Optional[str], job_id: str) -> JobV1:
+    def abort_job(self, correlation_id: Optional[str], job_id: str, lease_token: Any = None) -> JobV1:
         """Gives a running job back to the queue at once (a job out of attempts fails instead)."""
         job_id = require_text(correlation_id, 'job_id', job_id)
+        lease_token = self._lease_token(correlation_id, lease_token)
         job = self._persistence.modify(correlation_id, job_id, lambda job: rules.release(
-            self._require_running(correlation_id, job_id, job), t.now(), 'aborted', self._option('finished_ttl')))
+            self._require_running(correlation_id, job_id, job, lease_token), t.now(), 'aborted',
+            self._option('finished_ttl')))
         self._after_release(job)
         return job
 
-    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None) -> JobV1:
-        return self._finish(correlation_id, job_id, JobStatusV1.Done, result, None)
+    def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None,
+                     lease_token: Any = None) -> JobV1:
+        return self._finish(correlation_id, job_id, JobStatusV1.Done, result, None, lease_token)
 
-    def complete_jobs(self, correlation_id: Optional[str], job_ids: Any, results: Any = None) -> List[Optional[JobV1]]:
+    def complete_jobs(self, correlation_id: Optional[str], job_ids: Any, results: Any = None,
+                      lease_tokens: Any = None) -> List[Optional[JobV1]]:
         """Completes many jobs in one write (file: one journal group, one fsync; MongoDB: one
         bulk_write), as River's batch completer. ``results``, when given, is a list as long as
         ``job_ids`` (``results[i]`` is the result of ``job_ids[i]``).
@@ -279,13 +305,28 @@ class JobsController(ControllerBase):
         id was not completed because no such job exists or it is already finished (done, failed,
         aborted; an id repeated in the call is completed once, later copies give None). As
         complete_job, a queued or running job can be completed. Nothing raises per id, so one stale
-        id never fails the batch."""
+        id never fails the batch.
+
+        ``lease_tokens`` (fenced leases), when given, is a list as long as ``job_ids`` (null for an id
+        sent without a fence) or a map id -> token: an id whose token is not its job's current one is
+        not completed (None at its position), in the same atomic step as the write."""
         if not isinstance(job_ids, list) or not job_ids or len(job_ids) > MAX_BATCH:
             raise BadRequestException(correlation_id, 'BAD_JOB_IDS', f'job_ids must be a list of 1..{MAX_BATCH} ids')
         for job_id in job_ids:
             require_text(correlation_id, 'job_id', job_id)
         if results is not None and (not isinstance(results, list) or len(results) != len(job_ids)):
             raise BadRequestException(correlation_id, 'BAD_RESULTS', 'results must be a list as long as job_ids')
+        tokens: Dict[str, str] = {}
+        if isinstance(lease_tokens, list) and len(lease_tokens) == len(job_ids):
+            for job_id, token in zip(job_ids, lease_tokens):
+                if token is not None:
+                    tokens.setdefault(job_id, self._lease_token(correlation_id, token))
+        elif isinstance(lease_tokens, dict):
+            tokens = {job_id: self._lease_token(correlation_id, token)
+                      for job_id, token in lease_tokens.items() if token is not None}
+        elif lease_tokens is not None:
+            raise BadRequestException(correlation_id, 'BAD_LEASE_TOKENS',
+                                      'lease_tokens must be a list as long as job_ids or a map of id to token')
         now = t.now()
         keep_ms = self._option('finished_ttl')
         by_id: Dict[str, Any] = {}
@@ -296,6 +337,9 @@ class JobsController(ControllerBase):
         def finish(job: Optional[JobV1]) -> Optional[JobV1]:
             if job is None or job.is_finished:
                 return None
+            token = tokens.get(job.id)
+            if token is not None and job.lease_token != token:
+                return None  # the lease was lost: leave the job to its current holder
             return rules.finish(job, now, JobStatusV1.Done, by_id.get(job.id), None, keep_ms)
         jobs = self._persistence.modify_many(correlation_id, job_ids, finish)
         for job in jobs:
@@ -303,24 +347,28 @@ class JobsController(ControllerBase):
                 self._after_finish(job)
         return jobs
 
-    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Any = None) -> JobV1:
+    def fail_job(self, correlation_id: Optional[str], job_id: str, error: Any = None,
+                 lease_token: Any = None) -> JobV1:
         if error is not None and not isinstance(error, str):
             raise BadRequestException(correlation_id, 'BAD_ERROR', 'error must be a string')
-        return self._finish(correlation_id, job_id, JobStatusV1.Failed, None, error or 'failed')
+        return self._finish(correlation_id, job_id, JobStatusV1.Failed, None, error or 'failed', lease_token)
 
-    def update_job(self, correlation_id: Optional[str], job_id: str, status: Any, result: Any = None) -> JobV1:
-        """Seed 002's PUT: status done or failed, with the result."""
+    def update_job(self, correlation_id: Optional[str], job_id: str, status: Any, result: Any = None,
+                   lease_token: Any = None) -> JobV1:
+        """Seed 002's PUT: status done or failed, with the result (fenced when a lease_token is given)."""
         if status not in (JobStatusV1.Done, JobStatusV1.Failed):
             raise BadRequestException(correlation_id, 'BAD_STATUS', 'status must be "done" or "failed"')
         error = None if status == JobStatusV1.Done else 'failed by the worker'
-        return self._finish(correlation_id, job_id, status, result, error)
+        return self._finish(correlation_id, job_id, status, result, error, lease_token)
 
     def _finish(self, correlation_id: Optional[str], job_id: str, status: str, result: Any,
-                error: Optional[str]) -> JobV1:
+                error: Optional[str], lease_token: Any = None) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
+        lease_token = self._lease_token(correlation_id, lease_token)
 
         def finish(job: Optional[JobV1]) -> JobV1:
             job = self._require(correlation_id, job_id, job)
+            self._check_lease(correlation_id, job_id, job, lease_token)
             if job.is_finished:
                 raise ConflictException(correlation_id, 'JOB_FINISHED', f'Job {job_id} is already {job.status}')
             return rules.finish(job, t.now(), status, result, error, self._option('finished_ttl'))
@@ -363,14 +411,17 @@ class JobsController(ControllerBase):
         count = 0
         while True:
             now = t.now()
-            ids = self._persistence.get_expired_lease_ids(correlation_id, now, 100)
+            leases = self._persistence.get_expired_leases(correlation_id, now, 100)
+            ids = [job_id for job_id, _ in leases]
             released = []
             with self._persistence.batch():  # file: one journal group and one fsync per 100 leases
-                for job_id in ids:
-                    def release(job: Optional[JobV1]) -> Optional[JobV1]:
+                for job_id, token in leases:
+                    # state, lease end and token compared inside the persistence's atomic step (memory
+                    # and file: under the lock; MongoDB: the guarded replace's filter)
+                    def release(job: Optional[JobV1], token=token) -> Optional[JobV1]:
                         if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
-                                or job.locked_until > now:
-                            return None  # finished or extended meanwhile
+                                or job.locked_until > now or (token is not None and job.lease_token != token):
+                            return None  # finished, extended or taken again meanwhile
                         return rules.release(job, now, 'lease expired', self._option('finished_ttl'))
                     released.append(self._persistence.modify(correlation_id, job_id, release))
             for job in released:
