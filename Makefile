@@ -34,6 +34,7 @@ MONGO_SERVERS = $(MONGO_VENV)/.installed $(if $(filter secantusdb,$(TEST_MONGO_S
 # redis-server backs the cron Lua `redis` module tests; Debian's package (the machine runs as root).
 system-deps:
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 test: system-deps $(VENV)/.installed $(MONGO_SERVERS)
 	NX27017_BIN=$(abspath $(MONGO_VENV))/bin/nx-27017 SECANTUSD_BIN=$(abspath .venv-secantus)/bin/secantusd-py \
