@@ -1,3 +1,4 @@
+import json
 import threading
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
@@ -28,7 +29,8 @@ _UNIQ_ATTEMPTS = 20
 
 
 def uniq_key(type: str, ref_id: Any) -> str:
-    return f'{type}\u0000{ref_id}'
+    # JSON, not a separator character: a NUL is not safe in every server's index keys
+    return json.dumps([type, ref_id], ensure_ascii=False, separators=(',', ':'))
 
 
 class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
