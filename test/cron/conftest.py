@@ -58,6 +58,16 @@ def group(cron_url):
     return name, r.json()['otp_secret']
 
 
+@pytest.fixture
+def node_group(cron_url):
+    """A fresh group: (name, node_secret), the secret worker nodes register with."""
+    name = unique_name('n')[:22]
+    r = requests.post(f'{cron_url}/v1/register/group', json={'group_name': name}, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json()['node_secret'] != r.json()['otp_secret']
+    return name, r.json()['node_secret']
+
+
 def add_job(url, group_name, request_url, pattern, **fields):
     body = {'group_name': group_name, 'name': 'Hello', 'exec_time': 0, 'request_url': request_url,
             'interval_pattern': pattern, 'exec_command': '', 'timeout': 2, 'memo': ''}

@@ -50,7 +50,7 @@ class ServiceProcess:
 
 def start_node(url: str, group: str, node_id: str, *credentials: str, allow_exec: bool = True,
                heartbeat: float = 0.5, capture: bool = False) -> subprocess.Popen:
-    """A real worker node (bin/node.py); ``credentials`` like ('--otp-secret', secret)."""
+    """A real worker node (bin/node.py); ``credentials`` like ('--node-secret', secret)."""
     command = [sys.executable, os.path.join(ROOT, 'bin', 'node.py'), '--url', url, '--group', group,
                '--node-id', node_id, '--heartbeat', str(heartbeat), '--poll-wait', '5', *credentials]
     if allow_exec:

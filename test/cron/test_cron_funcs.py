@@ -98,26 +98,30 @@ def test_errors_are_500_timeouts_504_unknown_404(service, group):
         assert r.status_code in (400, 404), r.text
 
 
-def test_otp_with_the_group_secret_or_the_func_own(service, group):
+def test_a_guarded_func_opens_with_its_own_secret_never_the_group_one(service, group):
+    """Issue 12: the group's code goes to every HTTP@ target, so it opens no function."""
     url, func_url = service
     name, secret = group
-    _add(url, name, 'Guarded', 'print("in")', use_otp=True)
+    own = _add(url, name, 'Guarded', 'print("in")', use_otp=True)['otp_secret']
+    assert own and own != secret
     assert requests.get(f'{func_url}/{name}/Guarded', timeout=10).status_code == 401
     assert requests.get(f'{func_url}/{name}/Guarded', params={'otp_code': '000000'}, timeout=10).status_code == 401
     r = requests.get(f'{func_url}/{name}/Guarded', params={'otp_code': pyotp.TOTP(secret).now()}, timeout=10)
+    assert r.status_code == 401
+    r = requests.get(f'{func_url}/{name}/Guarded', params={'otp_code': pyotp.TOTP(own).now()}, timeout=10)
     assert r.status_code == 200 and r.text == 'in\n'
-    r = requests.get(f'{func_url}/{name}/Guarded', headers={'X-Otp-Code': pyotp.TOTP(secret).now()}, timeout=10)
+    r = requests.get(f'{func_url}/{name}/Guarded', headers={'X-Otp-Code': pyotp.TOTP(own).now()}, timeout=10)
     assert r.status_code == 200
 
-    own = _add(url, name, 'Own', 'print("own")', use_otp=True, disable_group_otp=True)['otp_secret']
-    assert own and own != secret
-    assert requests.get(f'{func_url}/{name}/Own', params={'otp_code': pyotp.TOTP(secret).now()},
+    other = _add(url, name, 'Own', 'print("own")', use_otp=True, disable_group_otp=True)['otp_secret']
+    assert other and other not in (secret, own)
+    assert requests.get(f'{func_url}/{name}/Own', params={'otp_code': pyotp.TOTP(own).now()},
                         timeout=10).status_code == 401
-    r = requests.get(f'{func_url}/{name}/Own', params={'otp_code': pyotp.TOTP(own).now()}, timeout=10)
+    r = requests.get(f'{func_url}/{name}/Own', params={'otp_code': pyotp.TOTP(other).now()}, timeout=10)
     assert r.status_code == 200 and r.text == 'own\n'
     again = _add(url, name, 'Own', 'print("own2")', use_otp=True, disable_group_otp=True)
     assert again['otp_secret'] is None  # shown once; the replace keeps it
-    assert requests.get(f'{func_url}/{name}/Own', params={'otp_code': pyotp.TOTP(own).now()},
+    assert requests.get(f'{func_url}/{name}/Own', params={'otp_code': pyotp.TOTP(other).now()},
                         timeout=10).text == 'own2\n'
 
 

@@ -1,5 +1,6 @@
 """Base of our commandable HTTP clients. pip-services3-rpc's RestClient opens a new connection per
-call; this one keeps a session per thread, and turns ErrorDescriptions back into exceptions."""
+call; this one keeps a session per thread, and turns ErrorDescriptions back into exceptions.
+An API token (``credential.token`` in the config, or ``token=``) goes as ``Authorization: Bearer``."""
 import threading
 from typing import Any, Optional
 
@@ -16,7 +17,8 @@ from .json_util import to_json
 
 class CommandableHttpClient(IConfigurable, IReferenceable, IOpenable):
 
-    def __init__(self, base_route: str):
+    def __init__(self, base_route: str, token: Optional[str] = None):
+        self._token = token
         self._base_route = base_route.strip('/')
         self._resolver = HttpConnectionResolver()
         self._timeout = 60.0
@@ -27,6 +29,10 @@ class CommandableHttpClient(IConfigurable, IReferenceable, IOpenable):
         self._resolver.configure(config)
         self._timeout = config.get_as_float_with_default('options.timeout', 60000) / 1000.0
         self._base_route = config.get_as_string_with_default('base_route', self._base_route).strip('/')
+        self._token = config.get_as_string_with_default('credential.token', self._token) or None
+
+    def set_token(self, token: Optional[str]):
+        self._token = token or None
 
     def set_references(self, references: IReferences):
         self._resolver.set_references(references)
@@ -53,8 +59,10 @@ class CommandableHttpClient(IConfigurable, IReferenceable, IOpenable):
         url = f'{self._uri}/{self._base_route}/{name}'
         query = {'correlation_id': correlation_id} if correlation_id else None
         try:
-            response = self._session().post(url, params=query, data=to_json(params or {}),
-                                            headers={'Content-Type': 'application/json'},
+            headers = {'Content-Type': 'application/json'}
+            if self._token:
+                headers['Authorization'] = f'Bearer {self._token}'
+            response = self._session().post(url, params=query, data=to_json(params or {}), headers=headers,
                                             timeout=self._timeout)
         except requests.RequestException as ex:
             raise ConnectionException(correlation_id, 'NO_RESPONSE', f'Cannot call {url}: {ex}').wrap(ex)

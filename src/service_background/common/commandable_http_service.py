@@ -28,6 +28,16 @@ class CommandableHttpService(RestService):
         super().configure(config)
         self._swagger_auto = config.get_as_boolean_with_default('swagger.auto', self._swagger_auto)
 
+    @staticmethod
+    def is_read_command(name: str) -> bool:
+        """Commands a ``read`` token may call: the ``get_*`` ones."""
+        return name.startswith('get_')
+
+    @staticmethod
+    def is_admin_command(name: str) -> bool:
+        """Commands that need the domain's full scope (not a group's, not read-only)."""
+        return name in ('dump', 'import_dump')
+
     def _command_handler(self, command: ICommand) -> Callable:
         def handler():
             args = Parameters(read_json_body())
@@ -45,12 +55,14 @@ class CommandableHttpService(RestService):
             raise Exception('Controller has to implement ICommandable interface')
         commands = self._commands = controller.get_command_set().get_commands()
         for command in commands:
-            self.register_route('POST', '/' + command.get_name(), None, self._command_handler(command))
+            name = command.get_name()
+            self.register_route('POST', '/' + name, None, self._command_handler(command),
+                                write=not self.is_read_command(name), admin=self.is_admin_command(name))
 
         def unknown_command(name):
             raise BadRequestException(self._get_correlation_id(), 'UNKNOWN_COMMAND',
                                       f'Unknown command {name} at /{self._base_route}')
-        self.register_route('POST', '/<name>', None, unknown_command, blocking=False)
+        self.register_route('POST', '/<name>', None, unknown_command, blocking=False, write=False)
         if self._swagger_auto:
             document = CommandableSwaggerDocument(self._base_route, self._config.get_section('swagger'), commands)
             self._register_open_api_spec(document.to_string())

@@ -27,8 +27,10 @@ class _Disconnected(Exception):
 class AsgiApp:
 
     def __init__(self, router: Router, interceptors: List[Tuple[str, Callable]], logger, max_body: int,
-                 executor: Optional[ThreadPoolExecutor] = None, observers: Optional[List[Callable]] = None):
+                 executor: Optional[ThreadPoolExecutor] = None, observers: Optional[List[Callable]] = None,
+                 authorizer=None):
         self._router = router
+        self._authorizer = authorizer  # a TokenAuthorizer with tokens, or None: no checks
         self._observers = observers if observers is not None else []
         self._executor = executor
         self._interceptors = interceptors
@@ -53,6 +55,14 @@ class AsgiApp:
         method = scope['method']
         path = scope['path']
         route, params, known = self._router.match(method, path)
+        token = None
+        authorizer = self._authorizer
+        if authorizer is not None and (route is None or not route.handler.access.public):
+            # before the route is known to exist and before the body is read: unknown routes are 401 too
+            token, failure = authorizer.authenticate(_headers(scope['headers']), scope.get('client'))
+            if failure is not None:
+                await self._send(send, failure)
+                return failure.status
         if route is None:
             response = status_error(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed on {path}') \
                 if known else status_error(404, 'NOT_FOUND', f'No route {method} {path}')
@@ -67,6 +77,11 @@ class AsgiApp:
             return 413
         except _Disconnected:
             return 0
+        if token is not None:
+            failure = authorizer.authorize(token, method, route.handler.access, params, body)
+            if failure is not None:
+                await self._send(send, failure)
+                return failure.status
         request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
                               scope.get('client'))
         set_current_request(request)
@@ -171,6 +186,16 @@ class AsgiApp:
                            for k, v in response.headers.items())
         await send({'type': 'http.response.start', 'status': response.status, 'headers': headers})
         await send({'type': 'http.response.body', 'body': response.body})
+
+
+def _headers(raw: list) -> dict:
+    """The two headers a token may come in, by lower-case name."""
+    found = {}
+    for name, value in raw:
+        name = name.lower()
+        if name == b'authorization' or name == b'cookie':
+            found[name.decode('latin-1')] = value.decode('latin-1')
+    return found
 
 
 def _call(function: Callable, params: dict) -> Any:

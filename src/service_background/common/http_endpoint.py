@@ -29,6 +29,9 @@ from . import blocking
 from .http_app import AsgiApp
 from .http_protocol import limited_protocol
 from .http_router import Router
+from .token_authorizer import AUTHORIZER_DESCRIPTOR, RouteAccess
+
+LOOPBACK_HOSTS = ('127.0.0.1', '::1', 'localhost')
 
 
 class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
@@ -43,7 +46,8 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         'options.backlog', 4096,
         'options.threads', 64,
         'options.own_pool', False,
-        'options.shutdown_timeout', 3)
+        'options.shutdown_timeout', 3,
+        'options.auth', True)
 
     def __init__(self):
         self._resolver = HttpConnectionResolver()
@@ -58,6 +62,7 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         self._observers: List[Callable] = []
         self._executor: Optional[ThreadPoolExecutor] = None  # None: the process's shared pool
         self._uri = None
+        self._authorizer = None  # a TokenAuthorizer; none: no tokens, protected mode
 
     def configure(self, config: ConfigParams):
         self._config = config.set_defaults(self._default_config)
@@ -68,6 +73,7 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
     def set_references(self, references: IReferences):
         self._logger.set_references(references)
         self._resolver.set_references(references)
+        self._authorizer = references.get_one_optional(AUTHORIZER_DESCRIPTOR)
 
     def is_open(self) -> bool:
         return self._server is not None
@@ -91,7 +97,7 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         connection = self._resolver.resolve(correlation_id)
         if connection is None:
             raise ConfigException(correlation_id, 'NO_CONNECTION', 'Connection for HTTP endpoint is not defined')
-        host = connection.get_as_string('host')
+        host = self._protected_host(correlation_id, connection.get_as_string('host'))
         self._uri = connection.get_as_string('uri')
         try:
             self._socket = self._bind(host, connection.get_as_integer('port'))
@@ -106,8 +112,10 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         if self._config.get_as_boolean('options.own_pool'):
             self._executor = ThreadPoolExecutor(self._config.get_as_integer('options.threads'),
                                                 thread_name_prefix='endpoint-pool')
+        authorizer = self._authorizer if self._authorizer is not None and self._authorizer.enabled \
+            and self._config.get_as_boolean('options.auth') else None
         app = AsgiApp(self._router, self._interceptors, self._logger,
-                      self._config.get_as_long('options.max_body'), self._executor, self._observers)
+                      self._config.get_as_long('options.max_body'), self._executor, self._observers, authorizer)
         options = self._config
         config = uvicorn.Config(
             app, loop='uvloop', lifespan='off', access_log=False, log_level='warning', server_header=False,
@@ -126,6 +134,19 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
             raise ConnectionException(correlation_id, 'CANNOT_CONNECT', 'HTTP endpoint did not start') \
                 .with_details('url', self._uri)
         self._logger.info(correlation_id, f'Opened HTTP endpoint at {host}:{self.port}')
+
+    def _protected_host(self, correlation_id: Optional[str], host: str) -> str:
+        """Protected mode: without a token configured (and AUTH_DISABLED unset) only loopback."""
+        if (host or '').strip('[]') in LOOPBACK_HOSTS or host.startswith('127.'):
+            return host
+        if self._authorizer is not None and self._authorizer.may_listen_anywhere():
+            return host
+        loopback = '::1' if ':' in (host or '') else '127.0.0.1'
+        self._logger.warn(correlation_id, f'Protected mode: no API token is configured, so this endpoint listens '
+                                          f'on {loopback} only, not {host}. Set AUTH_TOKENS=<secret>[@scope] to '
+                                          f'serve other addresses with tokens, or AUTH_DISABLED=true to serve '
+                                          f'them without any')
+        return loopback
 
     def _serve(self):
         try:
@@ -160,12 +181,16 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
             self._registrations.remove(registration)
 
     def register_route(self, method: str, route: str, schema: Optional[Schema], handler: Callable,
-                       blocking: bool = True):
+                       blocking: bool = True, access: Optional[RouteAccess] = None):
         """``handler`` gets the path values as keyword arguments and returns an HttpResponse (or
-        str/bytes/None); an ``async def`` is awaited, a sync one runs inline unless ``blocking``."""
+        str/bytes/None); an ``async def`` is awaited, a sync one runs inline unless ``blocking``.
+        ``access`` says which tokens may call it (token_authorizer.py); by default no domain, and
+        writing unless the method is GET/HEAD/OPTIONS (``/metrics`` reads, whatever the method)."""
         route = route if route.startswith('/') else '/' + route
+        if access is None:
+            access = RouteAccess.of(method, route, write=False if route.startswith('/metrics') else None)
         is_async = inspect.iscoroutinefunction(handler)
-        self._router.add(method, route, _Handler(handler, schema, is_async, blocking))
+        self._router.add(method, route, _Handler(handler, schema, is_async, blocking, access))
 
     def register_route_with_auth(self, method: str, route: str, schema: Schema, authorize: Callable,
                                  action: Callable, blocking: bool = True):
@@ -187,6 +212,15 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         """(method, path) of every registered route, for tests and the OpenAPI document."""
         return [(r.method, r.path) for r in self._router.routes()] if self._router else []
 
+    def route_access(self) -> list:
+        """(method, path, RouteAccess) of every registered route."""
+        return [(r.method, r.path, r.handler.access) for r in self._router.routes()] if self._router else []
+
+    @property
+    def host(self) -> Optional[str]:
+        """The address the endpoint listens on (after protected mode chose it)."""
+        return self._socket.getsockname()[0] if self._socket is not None else None
+
     @staticmethod
     def get_correlation_id() -> Optional[str]:
         from .http_request import current_request
@@ -194,9 +228,11 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
 
 
 class _Handler:
-    __slots__ = ('function', 'schema', 'is_async', 'blocking')
+    __slots__ = ('function', 'schema', 'is_async', 'blocking', 'access')
 
-    def __init__(self, function: Callable, schema: Optional[Schema], is_async: bool, blocking: bool):
+    def __init__(self, function: Callable, schema: Optional[Schema], is_async: bool, blocking: bool,
+                 access: Optional[RouteAccess] = None):
+        self.access = access
         self.function = function
         self.schema = schema
         self.is_async = is_async

@@ -15,6 +15,7 @@ from pip_services3_components.log import CompositeLogger
 from .http_errors import read_json_body
 from .http_request import current_request
 from .http_response import HttpResponse, send_json, send_raw
+from .token_authorizer import RouteAccess, domain_of_module
 
 
 class RestService(IOpenable, IConfigurable, IReferenceable, IUnreferenceable):
@@ -77,12 +78,22 @@ class RestService(IOpenable, IConfigurable, IReferenceable, IUnreferenceable):
             return route if route.startswith('/') else '/' + route
         return ''
 
+    @property
+    def auth_domain(self) -> Optional[str]:
+        """The token scope domain of this service's routes: the package it lives in
+        (``service_background.jobs...`` -> ``jobs``), None for shared services (status, heartbeat)."""
+        return domain_of_module(type(self).__module__)
+
     def register_route(self, method: str, route: str, schema: Optional[Schema], handler: Callable,
-                       blocking: Optional[bool] = None):
-        """``blocking`` defaults to the controller's: async handlers are awaited whatever it says."""
+                       blocking: Optional[bool] = None, write: Optional[bool] = None, admin: bool = False,
+                       public: bool = False):
+        """``blocking`` defaults to the controller's: async handlers are awaited whatever it says.
+        ``write`` defaults to "not GET/HEAD/OPTIONS"; ``admin`` routes need the domain's full scope;
+        ``public`` ones need no token (only GET /heartbeat is)."""
         route = f'{self.fix_route(self._base_route)}{self.fix_route(route)}' or '/'
+        access = RouteAccess.of(method, route, self.auth_domain, write, admin, public)
         self._endpoint.register_route(method, route, schema, handler,
-                                      self._blocking if blocking is None else blocking)
+                                      self._blocking if blocking is None else blocking, access=access)
 
     def register_route_with_auth(self, method: str, route: str, schema: Schema, authorize: Callable,
                                  action: Callable):

@@ -22,7 +22,8 @@ class HeartbeatRestService(RestService):
         self._route = config.get_as_string_with_default('route', self._route)
 
     def register(self):
-        self.register_route('GET', self._route, None, lambda: send_json(t.to_iso(t.now())), blocking=False)
+        self.register_route('GET', self._route, None, lambda: send_json(t.to_iso(t.now())), blocking=False,
+                            public=True)
 
 
 class StatusRestService(RestService):

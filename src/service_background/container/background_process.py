@@ -4,7 +4,7 @@ from typing import Iterable, Optional
 
 from pip_services3_container import ProcessContainer
 
-from ..common.build import CommonFactory
+from ..common.build import CommonFactory, SecurityFactory
 from ..retries.build import RetriesFactory
 from ..jobs.build import JobsFactory
 from ..tasks.build import TasksFactory
@@ -15,7 +15,7 @@ from ..metrics import MetricsFactory
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
 SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
-            'TASKS_DISABLED', 'CRON_DISABLED')
+            'TASKS_DISABLED', 'CRON_DISABLED', 'AUTH_DISABLED')
 
 
 def normalize_switches(environ=os.environ, names: Iterable[str] = SWITCHES):
@@ -32,6 +32,7 @@ class BackgroundProcess(ProcessContainer):
         super().__init__('service-background', 'Background work microservices')
         self._config_path = os.environ.get('CONFIG_PATH', './config/config.yml')
         self._factories.add(CommonFactory())
+        self._factories.add(SecurityFactory())
         self._factories.add(RetriesFactory())
         self._factories.add(JobsFactory())
         self._factories.add(TasksFactory())

@@ -1,3 +1,4 @@
 from .common_factory import CommonFactory
+from .security_factory import SecurityFactory
 
-__all__ = ['CommonFactory']
+__all__ = ['CommonFactory', 'SecurityFactory']

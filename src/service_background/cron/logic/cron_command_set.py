@@ -54,8 +54,10 @@ class CronCommandSet(CommandSet):
                     lambda cid, args: c.delete_jobs_by_name(cid, args.get('group_name'), args.get('name'))),
             Command('dump', ObjectSchema(True).with_optional_property('group_name', TypeCode.String),
                     lambda cid, args: {'data': base64.b64encode(c.dump(cid, args.get('group_name'))).decode()}),
-            Command('import_dump', ObjectSchema(True).with_required_property('data', TypeCode.String),
-                    lambda cid, args: c.import_dump(cid, _decode(cid, args.get('data')))),
+            Command('import_dump', ObjectSchema(True).with_required_property('data', TypeCode.String)
+                    .with_optional_property('replace_secrets', TypeCode.Boolean),
+                    lambda cid, args: c.import_dump(cid, _decode(cid, args.get('data')),
+                                                    args.get('replace_secrets') is True)),
             Command('add_func', body, lambda cid, args: c.add_func(cid, args.get_as_object())),
             Command('get_funcs', group, lambda cid, args: c.get_funcs(cid, args.get('group_name'))),
             Command('remove_func', ObjectSchema(True).with_required_property('group_name', TypeCode.String)

@@ -9,6 +9,8 @@ from pip_services3_commons.run import IOpenable
 from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
+from ...common.attempt_limiter import AttemptLimiter
+from ...common.outbound import current_policy
 from ..data.version1 import CronFuncV1, CronGroupV1, CronJobV1, CronRunV1
 from ..lua_runtime import LuaRequestContext, LuaRuntime
 from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
@@ -57,7 +59,9 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         self._jobs: Optional[ICronJobsPersistence] = None
         self._runs: Optional[ICronRunsPersistence] = None
         self._executors = CronExecutors()
-        self._executors.register(HttpExecutor())
+        self._outbound = None  # the outbound-policy component, else the process's policy
+        self._executors.register(HttpExecutor(lambda: self._outbound or current_policy()))
+        self._attempts = AttemptLimiter(10, 60.0)
         self._command_set: Optional[CronCommandSet] = None
         self._runner: Optional[CronRunner] = None
         self._options = ConfigParams()
@@ -76,7 +80,11 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         self._groups = self._dependency_resolver.get_one_required('groups')
         self._jobs = self._dependency_resolver.get_one_required('jobs')
         self._runs = self._dependency_resolver.get_one_required('runs')
+        self._outbound = references.get_one_optional(Descriptor('service-background', 'outbound-policy', '*', '*',
+                                                                '1.0'))
         options = self._options
+        # failed OTP / node-token checks per (group, client address) a minute, then 429
+        self._attempts = AttemptLimiter(options.get_as_integer_with_default('max_failed_checks', 10), 60.0)
         hosts = [h.strip() for h in (options.get_as_string_with_default('redis_allowed_hosts', '') or '').split(',')]
         self._lua = LuaRuntime(max_memory_mb=max(1, options.get_as_integer_with_default('lua_memory_mb', 64)),
                                redis_allowed=options.get_as_boolean_with_default('redis_allowed', True),
@@ -87,11 +95,13 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         if nodes is not None and dispatches is not None:
             self._hub = CronNodeHub(nodes, dispatches, lambda name: self._groups.get_group(None, name), self._logger,
                                     take_window_ms=options.get_as_float_with_default('node_take_window', 60000),
-                                    report_grace_ms=options.get_as_float_with_default('node_report_grace', 10000))
+                                    report_grace_ms=options.get_as_float_with_default('node_report_grace', 10000),
+                                    attempts=self._attempts)
             self._executors.register(RemoteExecutor(self._hub))
         funcs = self._dependency_resolver.get_one_optional('funcs')
         if funcs is not None:
-            self._funcs = CronFuncs(funcs, self._lua, options.get_as_float_with_default('func_timeout', 30))
+            self._funcs = CronFuncs(funcs, self._lua, options.get_as_float_with_default('func_timeout', 30),
+                                    attempts=self._attempts)
         for executor in references.get_optional(Descriptor('service-background-cron', 'executor', '*', '*', '1.0')):
             if isinstance(executor, ICronExecutor):
                 self._executors.register(executor)
@@ -181,7 +191,7 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
 
     def register_group(self, correlation_id: Optional[str], group_name: str) -> CronGroupV1:
         rules.check_name_rule(correlation_id, 'group_name', group_name)
-        group = CronGroupV1(group_name, pyotp.random_base32(), t.now())
+        group = CronGroupV1(group_name, pyotp.random_base32(), t.now(), node_secret=pyotp.random_base32())
         created = self._groups.create_group(correlation_id, group)
         if created is None:
             raise ConflictException(correlation_id, 'GROUP_EXISTS', f'Group {group_name} already exists') \
@@ -208,6 +218,7 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
         group = self._group(correlation_id, group_name).public().to_json()
         jobs = self._jobs.get_jobs(correlation_id, group_name)
         group.pop('otp_secret', None)
+        group.pop('node_secret', None)
         group.update(job_count=len(jobs), active_job_count=sum(1 for j in jobs if j.active),
                      node_count=len(self.get_nodes(correlation_id, group_name)),
                      func_count=len(self.get_funcs(correlation_id, group_name)) if self._funcs else 0)
@@ -366,11 +377,18 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
                     'funcs': self._funcs.dump(correlation_id, g.group_name) if self._funcs else []} for g in groups]
         return build_archive(entries)
 
-    def import_dump(self, correlation_id: Optional[str], data: bytes) -> dict:
-        """Validates every group and job of the archive, then writes them (replacing same names)."""
+    def import_dump(self, correlation_id: Optional[str], data: bytes, replace_secrets: bool = False) -> dict:
+        """Validates every group and job of the archive, then writes them (replacing same names).
+        A group or function that exists keeps its secrets unless ``replace_secrets``: an archive
+        cannot take over a group's HTTP@ codes, node logins or guarded functions by accident."""
         groups, jobs, funcs = [], [], []
         for entry in read_archive(data):
-            groups.append(imported_group(correlation_id, entry['group']))
+            group = imported_group(correlation_id, entry['group'])
+            existing = self._groups.get_group(correlation_id, group.group_name)
+            if existing is not None and not replace_secrets:
+                group.otp_secret = existing.otp_secret or group.otp_secret
+                group.node_secret = existing.node_secret or group.node_secret
+            groups.append(group)
             for record in entry.get('jobs') or []:
                 jobs.append(imported_job(correlation_id, groups[-1].group_name, record, self._executors))
             records = entry.get('funcs') or []
@@ -378,6 +396,11 @@ class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
                 raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'funcs must be a list (and functions '
                                           'configured)')
             funcs.extend(self._funcs.imported(correlation_id, groups[-1].group_name, r) for r in records)
+        if not replace_secrets and self._funcs is not None:
+            for func in funcs:
+                old = self._funcs.get_stored(correlation_id, func.group_name, func.name)
+                if old is not None and old.otp_secret:
+                    func.otp_secret = old.otp_secret
         keys, func_keys = [j.key for j in jobs], [f.key for f in funcs]
         if len(set(keys)) != len(keys) or len(set(func_keys)) != len(func_keys):
             raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'the archive repeats a job_id or a func '

@@ -8,6 +8,7 @@ from pip_services3_commons.errors import (ApplicationException, BadRequestExcept
                                           NotFoundException, UnauthorizedException)
 
 from ...common import time as t
+from ...common.attempt_limiter import AttemptLimiter, request_source
 from ..data.version1 import CronFuncV1, CronGroupV1
 from ..lua_runtime import LuaRequestContext, LuaRuntime
 from ..persistence import ICronFuncsPersistence
@@ -34,7 +35,9 @@ def _status(status: int, code: str, message: str) -> ApplicationException:
 
 class CronFuncs:
 
-    def __init__(self, funcs: ICronFuncsPersistence, runtime: LuaRuntime, default_timeout_s: float = 30):
+    def __init__(self, funcs: ICronFuncsPersistence, runtime: LuaRuntime, default_timeout_s: float = 30,
+                 attempts: Optional[AttemptLimiter] = None):
+        self._attempts = attempts or AttemptLimiter(10, 60.0)
         self._funcs = funcs
         self._runtime = runtime
         self._default_timeout_s = default_timeout_s
@@ -64,14 +67,16 @@ class CronFuncs:
                           otp_secret=secret)
 
     def add(self, correlation_id: Optional[str], group_name: str, data: dict) -> CronFuncV1:
-        """Creates or replaces the function. Its own TOTP secret is made (and returned, only then)
-        when disable_group_otp is first set; a replace keeps the one it has."""
+        """Creates or replaces the function. A guarded function (use_otp) has a TOTP secret of its
+        own, never the group's (whose codes every HTTP@ target sees): it is made, and returned only
+        then, when use_otp is first set; a replace keeps the one it has. ``disable_group_otp`` is
+        accepted for compatibility: the group's codes never open a function."""
         func = self.check(correlation_id, group_name, dict(data, otp_secret=None))
         old = self._funcs.get_func(correlation_id, group_name, func.name)
         now = t.now()
         func.created, func.updated = (old.created if old else now), now
         func.otp_secret = old.otp_secret if old is not None else None
-        fresh = func.disable_group_otp and not func.otp_secret
+        fresh = func.use_otp and not func.otp_secret
         if fresh:
             func.otp_secret = pyotp.random_base32()
         stored = self._funcs.set_func(correlation_id, func)
@@ -95,9 +100,13 @@ class CronFuncs:
         if func is None:
             raise NotFoundException(None, 'FUNC_NOT_FOUND', f'No func {name} in group {group_name}')
         if func.use_otp:
-            secret = func.otp_secret if func.disable_group_otp else group.otp_secret
+            key = ('func', group_name, request_source())
+            self._attempts.check(key)
+            secret = func.otp_secret
             if not otp_code or not secret or not pyotp.TOTP(secret).verify(str(otp_code), valid_window=1):
-                raise UnauthorizedException(None, 'BAD_OTP_CODE', 'a valid otp_code is required')
+                self._attempts.fail(key)
+                raise UnauthorizedException(None, 'BAD_OTP_CODE', "a valid otp_code of the function's own "
+                                            'secret is required')
         timeout = float(func.timeout or self._default_timeout_s)
         result = self._runtime.call(func.lua_body, func.name, (), context, timeout_s=timeout, chunk_fallback=True)
         if result.timed_out:
@@ -122,9 +131,12 @@ class CronFuncs:
         func = self.check(correlation_id, group_name, record)
         func.created = t.to_datetime(record.get('created')) or t.now()
         func.updated = t.now()
-        if func.disable_group_otp and not func.otp_secret:
+        if func.use_otp and not func.otp_secret:
             func.otp_secret = pyotp.random_base32()
         return func
+
+    def get_stored(self, correlation_id: Optional[str], group_name: str, name: str) -> Optional[CronFuncV1]:
+        return self._funcs.get_func(correlation_id, group_name, name)
 
     def save(self, correlation_id: Optional[str], func: CronFuncV1):
         self._funcs.set_func(correlation_id, func)

@@ -14,12 +14,14 @@ def imported_group(correlation_id: Optional[str], record: dict) -> CronGroupV1:
     """A group record of a dump, checked (a missing secret gets a new one)."""
     group = CronGroupV1.from_json({k: v for k, v in record.items() if k != 'created'})
     rules.check_name_rule(correlation_id, 'group_name', group.group_name)
-    if not isinstance(group.otp_secret, str):
-        group.otp_secret = pyotp.random_base32()
-    try:
-        pyotp.TOTP(group.otp_secret).now()
-    except Exception:
-        raise BadRequestException(correlation_id, 'BAD_OTP_SECRET', f'group {group.group_name}: bad otp_secret')
+    for field in ('otp_secret', 'node_secret'):
+        if not isinstance(getattr(group, field), str):
+            setattr(group, field, pyotp.random_base32())
+        try:
+            pyotp.TOTP(getattr(group, field)).now()
+        except Exception:
+            raise BadRequestException(correlation_id, 'BAD_' + field.upper(), f'group {group.group_name}: bad '
+                                      f'{field}')
     group.created = t.to_datetime(record.get('created')) or t.now()
     return group
 

@@ -15,6 +15,7 @@ from pip_services3_commons.errors import BadRequestException, ConflictException,
 from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
+from ...common.attempt_limiter import AttemptLimiter, request_source
 from ...common.timer import IntervalTimer
 from ...common.async_signal import AsyncWaiters
 from ...common.blocking import run_sync
@@ -54,7 +55,9 @@ class CronNodeHub:
     def __init__(self, nodes: ICronNodesPersistence, dispatches: ICronDispatchesPersistence,
                  find_group: Callable[[str], Optional[CronGroupV1]], logger: CompositeLogger,
                  take_window_ms: float = 60000, report_grace_ms: float = 10000, keep_closed_ms: float = 600000,
-                 max_poll_s: float = 30, sweep_interval_ms: float = 1000):
+                 max_poll_s: float = 30, sweep_interval_ms: float = 1000,
+                 attempts: Optional[AttemptLimiter] = None):
+        self._attempts = attempts or AttemptLimiter(10, 60.0)
         self._nodes = nodes
         self._dispatches = dispatches
         self._find_group = find_group
@@ -87,8 +90,19 @@ class CronNodeHub:
         return (now - node.last_heartbeat).total_seconds() <= MISSED_HEARTBEATS * float(node.heartbeat_interval)
 
     def _authenticate(self, correlation_id: Optional[str], data: dict) -> Tuple[CronGroupV1, Optional[CronNodeV1]]:
-        """The group and node record of an authenticated node call; 401 for anything else."""
+        """The group and node record of an authenticated node call: a node token (issued by an admin,
+        or the session token register gave) or a code of the group's node secret, never of the
+        HTTP@ one. 401 for anything else; 429 once a (group, client address) failed too often."""
         group_name, node_id = data.get('group_name'), check_node_id(correlation_id, data.get('node_id'))
+        key = ('node', group_name if isinstance(group_name, str) else '', request_source())
+        self._attempts.check(key, correlation_id)
+        try:
+            return self._check_credentials(correlation_id, data, group_name, node_id)
+        except UnauthorizedException:
+            self._attempts.fail(key)
+            raise
+
+    def _check_credentials(self, correlation_id: Optional[str], data: dict, group_name, node_id: str):
         group = self._find_group(group_name) if isinstance(group_name, str) else None
         node = self._nodes.get_node(correlation_id, group_name, node_id) if group is not None else None
         token, otp_code = data.get('token'), data.get('otp_code')
@@ -96,11 +110,12 @@ class CronNodeHub:
             digest = _hash(token)
             if any(h and hmac.compare_digest(digest, h) for h in (node.token_hash, node.session_hash)):
                 return group, node
-        if group is not None and isinstance(otp_code, (str, int)) and group.otp_secret \
-                and pyotp.TOTP(group.otp_secret).verify(str(otp_code), valid_window=1):
+        secret = getattr(group, 'node_secret', None) if group is not None else None
+        if isinstance(otp_code, (str, int)) and secret \
+                and pyotp.TOTP(secret).verify(str(otp_code), valid_window=1):
             return group, node
-        raise UnauthorizedException(correlation_id, 'UNAUTHORIZED', 'node authentication failed: give the '
-                                    "group's otp_code or a node token").with_details('node_id', node_id)
+        raise UnauthorizedException(correlation_id, 'UNAUTHORIZED', 'node authentication failed: give a code '
+                                    "of the group's node secret or a node token").with_details('node_id', node_id)
 
     def register(self, correlation_id: Optional[str], data: dict) -> dict:
         group, node = self._authenticate(correlation_id, data)

@@ -7,10 +7,12 @@ registers every one it finds in its references. A job whose prefix has no execut
 import threading
 import time
 from abc import ABC, abstractmethod
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 from urllib.parse import urlsplit
 
 import requests
+
+from ...common.outbound import OutboundDenied, OutboundPolicy, current_policy, outbound_session
 
 from ..data.version1 import CronGroupV1, CronJobV1
 
@@ -87,10 +89,13 @@ class CronExecutors:
 
 class HttpExecutor(ICronExecutor):
     """GETs the url with job_id, job_name and otp_code; any answer below 400 is a success. The
-    whole call, body included, is held to the job's timeout."""
+    whole call, body included, is held to the job's timeout. Every connection (redirect hops
+    included) obeys the outbound rules (``policy()``, the process's by default): a refused one is a
+    failed run whose error says why, and nothing is sent."""
 
-    def __init__(self):
+    def __init__(self, policy: Optional[Callable[[], OutboundPolicy]] = None):
         self._local = threading.local()
+        self._policy = policy or current_policy
 
     @property
     def prefix(self) -> str:
@@ -112,7 +117,7 @@ class HttpExecutor(ICronExecutor):
     def _session(self) -> requests.Session:
         session = getattr(self._local, 'session', None)
         if session is None:
-            session = self._local.session = requests.Session()
+            session = self._local.session = outbound_session(self._policy)
         return session
 
     def execute(self, execution: CronExecution) -> ExecutionResult:
@@ -137,6 +142,8 @@ class HttpExecutor(ICronExecutor):
             if response.status_code >= 400:
                 return ExecutionResult(False, response.status_code, f'HTTP {response.status_code}', output)
             return ExecutionResult(True, response.status_code, None, output)
+        except OutboundDenied as ex:
+            return ExecutionResult(False, None, f'outbound request refused: {ex}')
         except requests.Timeout:
             return ExecutionResult(False, None, f'timeout after {timeout:g}s')
         except requests.RequestException as ex:

@@ -7,6 +7,7 @@ from typing import Any, Callable, Collection, Dict, List, Optional, Tuple
 import lupa.lua54 as lua54
 import redis
 
+from ...common.outbound import OutboundDenied, OutboundPolicy, current_policy
 from .convert import ConversionError, to_lua
 
 MAX_CONNECTIONS = 8
@@ -17,8 +18,9 @@ class RedisBridge:
     """One per Lua call; not shared between threads."""
 
     def __init__(self, lua: lua54.LuaRuntime, remaining_s: Callable[[], float],
-                 allowed_hosts: Optional[Collection[str]] = None):
+                 allowed_hosts: Optional[Collection[str]] = None, policy: Optional[OutboundPolicy] = None):
         self._lua = lua
+        self._policy = policy
         self._remaining_s = remaining_s
         self._allowed_hosts = set(allowed_hosts) if allowed_hosts is not None else None
         self._connections: Dict[int, redis.Connection] = {}
@@ -38,12 +40,14 @@ class RedisBridge:
                 db = int(db)
             if not isinstance(db, int) or isinstance(db, bool) or db < 0:
                 return None, b'redis.open: db must be a non-negative integer'
+            # the outbound rules: resolved once, checked, and the checked address is the one connected to
+            address = (self._policy or current_policy()).resolve(host, port)
             timeout = self._timeout()
             connection = redis.Connection(
-                host=host, port=port, db=db, password=password.decode() if isinstance(password, bytes) else None,
+                host=address, port=port, db=db, password=password.decode() if isinstance(password, bytes) else None,
                 socket_timeout=timeout, socket_connect_timeout=timeout, retry_on_timeout=False)
             connection.connect()
-        except (ValueError, redis.RedisError, OSError) as err:
+        except (ValueError, redis.RedisError, OSError, OutboundDenied) as err:
             return None, f'redis.open: {err}'.encode('utf-8', 'replace')
         handle = self._next_id
         self._next_id += 1

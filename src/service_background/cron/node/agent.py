@@ -1,5 +1,8 @@
-"""A worker node: registers with a group (by the group's TOTP secret or a node token), heartbeats,
-long-polls the service for its executions, runs them (only when allowed) and reports each one."""
+"""A worker node: registers with a group (by the group's node secret, a TOTP secret that is not the
+one HTTP@ targets see, or by a node token), heartbeats, long-polls the service for its executions,
+runs them (only when allowed) and reports each one. With ``api_token`` every call also carries
+``Authorization: Bearer <api_token>`` (needed once the service has API tokens: scope ``cron`` or
+``cron:<group>``)."""
 import logging
 import socket
 import threading
@@ -23,9 +26,12 @@ class NodeAgent:
     def __init__(self, url: str, group_name: str, node_id: str, otp_secret: Optional[str] = None,
                  token: Optional[str] = None, allow_exec: bool = False, heartbeat_s: float = 5,
                  parallel: int = 4, poll_wait_s: float = 20, host: Optional[str] = None,
-                 runner: Callable[[str, float], ShellResult] = run_shell):
+                 runner: Callable[[str, float], ShellResult] = run_shell, node_secret: Optional[str] = None,
+                 api_token: Optional[str] = None):
+        otp_secret = node_secret or otp_secret  # otp_secret: the old name of the node secret
         if not otp_secret and not token:
-            raise ValueError('give the group OTP secret or a node token')
+            raise ValueError("give the group's node secret or a node token")
+        self._api_token = api_token
         self._url = url.rstrip('/')
         self._group_name = group_name
         self._node_id = node_id
@@ -46,6 +52,8 @@ class NodeAgent:
         session = getattr(self._http, 'session', None)
         if session is None:
             session = self._http.session = requests.Session()
+            if self._api_token:
+                session.headers['Authorization'] = f'Bearer {self._api_token}'  # never logged
         return session
 
     def _credentials(self, for_register: bool = False) -> dict:

@@ -17,8 +17,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--group', required=True, help='the group to join')
     parser.add_argument('--node-id', default=socket.gethostname().split('.')[0],
                         help='this node in REMOTE@<node_id> (default: the host name)')
-    parser.add_argument('--otp-secret', default=os.environ.get('CRON_NODE_OTP_SECRET'),
-                        help="the group's TOTP secret (env CRON_NODE_OTP_SECRET)")
+    parser.add_argument('--node-secret', '--otp-secret', dest='node_secret',
+                        default=os.environ.get('CRON_NODE_SECRET') or os.environ.get('CRON_NODE_OTP_SECRET'),
+                        help="the group's node secret, node_secret of register/group; not the HTTP@ otp_secret "
+                             "(env CRON_NODE_SECRET)")
+    parser.add_argument('--api-token', default=os.environ.get('CRON_API_TOKEN'),
+                        help='API token sent as Authorization: Bearer, scope cron or cron:<group> (env CRON_API_TOKEN)')
     parser.add_argument('--token', default=os.environ.get('CRON_NODE_TOKEN'),
                         help='a node token from POST /v1/node/token (env CRON_NODE_TOKEN)')
     parser.add_argument('--allow-exec', action='store_true',
@@ -33,12 +37,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(message)s')
-    if not args.otp_secret and not args.token:
-        logging.error('give --otp-secret or --token')
+    if not args.node_secret and not args.token:
+        logging.error('give --node-secret or --token')
         return 2
-    agent = NodeAgent(args.url, args.group, args.node_id, otp_secret=args.otp_secret, token=args.token,
+    agent = NodeAgent(args.url, args.group, args.node_id, node_secret=args.node_secret, token=args.token,
                       allow_exec=args.allow_exec, heartbeat_s=args.heartbeat, parallel=args.parallel,
-                      poll_wait_s=args.poll_wait, host=args.host)
+                      poll_wait_s=args.poll_wait, host=args.host, api_token=args.api_token)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: agent.stop())
     try:

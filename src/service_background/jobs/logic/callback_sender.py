@@ -1,23 +1,27 @@
 """Posts finished jobs to their callback_url from background threads, retrying with bounded
 exponential backoff, so a slow or failing receiver never delays the request that finished the job.
-Pending callbacks live in memory: a restart drops them."""
+Pending callbacks live in memory: a restart drops them. Every connection obeys the outbound rules
+(``policy()``, the process's by default): a refused callback is dropped at once (logged, not retried)."""
 import heapq
 import itertools
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import requests
 from pip_services3_components.log import CompositeLogger
 
 from ...common.json_util import to_json
+from ...common.outbound import OutboundDenied, OutboundPolicy, current_policy, outbound_session
 from ..data.version1 import JobV1
 
 
 class CallbackSender:
 
     def __init__(self, retries: int = 5, backoff_ms: float = 1000, max_backoff_ms: float = 60000,
-                 timeout_ms: float = 10000, threads: int = 4, logger: Optional[CompositeLogger] = None):
+                 timeout_ms: float = 10000, threads: int = 4, logger: Optional[CompositeLogger] = None,
+                 policy: Optional[Callable[[], OutboundPolicy]] = None):
+        self._policy = policy or current_policy
         self._retries = retries
         self._backoff = backoff_ms / 1000.0
         self._max_backoff = max_backoff_ms / 1000.0
@@ -67,7 +71,7 @@ class CallbackSender:
             return None
 
     def _run(self):
-        session = requests.Session()
+        session = outbound_session(self._policy)
         while True:
             item = self._next()
             if item is None:
@@ -79,6 +83,9 @@ class CallbackSender:
                 if response.status_code < 300:
                     continue
                 problem = f'status {response.status_code}'
+            except OutboundDenied as ex:
+                self._logger.warn(None, f'Callback to {url} refused: {ex}; dropped')
+                continue
             except requests.RequestException as ex:
                 problem = str(ex)
             if attempt < self._retries:

@@ -18,7 +18,10 @@ class CronFuncEndpoint(HttpEndpoint):
 
     def configure(self, config: ConfigParams):
         # Lua calls may run for seconds: a pool of their own, so they never starve the API's
-        super().configure(config.set_defaults(ConfigParams.from_tuples('options.own_pool', True)))
+        # published functions are a public face, guarded per function (use_otp): no API token unless
+        # options.auth is true; protected mode (loopback without tokens) applies all the same
+        super().configure(config.set_defaults(ConfigParams.from_tuples('options.own_pool', True,
+                                                                       'options.auth', False)))
         self._required = config.get_as_boolean_with_default('options.required', False)
 
     def open(self, correlation_id: Optional[str]):

@@ -46,7 +46,9 @@ class CronRestServiceV1(RestService):
         return send_raw(data, 'application/gzip', headers={'Content-Disposition': f'attachment; filename="{name}"'})
 
     def _import(self):
-        return self._json(self._controller.import_dump(self._cid(), current_request().body))
+        request = current_request()
+        replace = (request.query('replace_secrets') or '').lower() in ('1', 'true', 'yes')
+        return self._json(self._controller.import_dump(self._cid(), request.body, replace))
 
     def register(self):
         c = self._controller
@@ -73,10 +75,11 @@ class CronRestServiceV1(RestService):
               lambda group_name: self._json(c.clear_jobs(self._cid(), group_name)))
         route('DELETE', '/v1/<group_name>/job/delete/<job_name>', None,
               lambda group_name, job_name: self._json(c.delete_jobs_by_name(self._cid(), group_name, job_name)))
-        route('GET', '/v1/dump/all', None, lambda: self._archive())
-        route('GET', '/v1/<group_name>/dump', None, lambda group_name: self._archive(group_name))
-        route('POST', '/v1/import', None, self._import)
-        route('POST', '/import', None, self._import)
+        # dumps hold every secret and imports replace groups: the cron admin scope only
+        route('GET', '/v1/dump/all', None, lambda: self._archive(), admin=True)
+        route('GET', '/v1/<group_name>/dump', None, lambda group_name: self._archive(group_name), admin=True)
+        route('POST', '/v1/import', None, self._import, admin=True)
+        route('POST', '/import', None, self._import, admin=True)
         route('POST', '/v1/add/func', None, lambda: self._json(c.add_func(self._cid(), read_json_body())))
         route('GET', '/v1/<group_name>/func/list', None,
               lambda group_name: self._json(c.get_funcs(self._cid(), group_name)))

@@ -46,7 +46,8 @@ class TasksRestServiceV1(RestService):
         # capture and release before <id>, so they are never read as task ids
         self.register_route('GET', '/task/capture', None,
                             lambda: self._send({'list': c.capture_tasks(cid(), query('namespace_id'),
-                                                                        query('limit'))}))
+                                                                        query('limit'))}),
+                            write=True)  # a GET that takes tasks: not for read-only tokens
         self.register_route('PUT', '/task/release', None, self._release)
         self.register_route('GET', '/task/<id:path>', None, lambda id: self._send(c.get_task(cid(), id)))
         self.register_route('DELETE', '/task/<id:path>', None, lambda id: self._send(c.delete_task(cid(), id)))

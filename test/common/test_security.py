@@ -1,0 +1,277 @@
+"""Issue 12: API tokens on every route of every domain (from the endpoints' route tables), scopes,
+protected mode, and the outbound address check (no test connects to a non-loopback address, except
+the protected-mode one, which proves a connection to this machine's own non-loopback address fails)."""
+import contextlib
+import ipaddress
+import re
+import socket
+import subprocess
+
+import pytest
+import requests
+from pip_services3_commons.config import ConfigParams
+from pip_services3_commons.refer import Descriptor
+
+from service_background.common.outbound import OutboundDenied, OutboundPolicy
+from service_background.common.token_authorizer import TokenAuthorizer, parse_tokens
+from test.helpers import CONFIG_PATH, free_port, wait_http
+
+FULL, JOBS, READ, CRON, GROUP = 'fullT0ken', 'j0bs-T', 'r3ad_T', 'cr0nT', 'gr0upT'
+TOKENS = f'{FULL},{JOBS}@jobs,{READ}@read,{CRON}@cron,{GROUP}@cron:SecG1,rt@retries+read'
+
+
+@contextlib.contextmanager
+def container(**params):
+    """The real BackgroundProcess on memory; yields (url, func url, main endpoint, func endpoint)."""
+    from service_background.container import BackgroundProcess
+    port, func_port = free_port(), free_port()
+    values = {'HTTP_HOST': '127.0.0.1', 'HTTP_PORT': str(port), 'HTTP_FUNC_LISTEN': str(func_port),
+              'LOG_LEVEL': 'error', 'MEMORY_ENABLED': 'true'}
+    values.update({k: str(v) for k, v in params.items()})
+    process = BackgroundProcess()
+    process.read_config_from_file(None, CONFIG_PATH, ConfigParams.from_value(values))
+    process.open(None)
+    try:
+        refs = process._references
+        endpoint = refs.get_one_required(Descriptor('service-background', 'endpoint', 'http', '*', '1.0'))
+        func = refs.get_one_optional(Descriptor('service-background-cron', 'endpoint', 'http-func', '*', '1.0'))
+        wait_http(f'http://127.0.0.1:{port}/heartbeat')
+        yield f'http://127.0.0.1:{port}', f'http://127.0.0.1:{func_port}', endpoint, func
+    finally:
+        process.close(None)
+
+
+@pytest.fixture(scope='module')
+def secured():
+    with container(AUTH_TOKENS=TOKENS, CRON_FUNC_AUTH='true') as running:
+        url, _, endpoint, _ = running
+        r = requests.post(f'{url}/v1/register/group', json={'group_name': 'SecG1'}, headers=_bearer(FULL), timeout=10)
+        assert r.status_code == 200, r.text
+        yield running
+
+
+def _bearer(token):
+    return {'Authorization': f'Bearer {token}'}
+
+
+def _concrete(path: str, group: str = 'SecG1') -> str:
+    path = path.replace('<group_name>', group)
+    return re.sub(r'<[A-Za-z_][A-Za-z0-9_]*(:path)?>', lambda m: 'a/b' if m.group(1) else 'x', path)
+
+
+def _call(base, method, path, token=None, cookie=None, **kwargs):
+    method = 'GET' if method == 'ANY' else method
+    cookies = {'sb_token': cookie} if cookie else None
+    return requests.request(method, base + _concrete(path), headers=_bearer(token) if token else None,
+                            cookies=cookies, timeout=10, **kwargs)
+
+
+def _table(endpoint):
+    routes = endpoint.route_access()
+    assert len(routes) > 60  # every domain registered: a table, not a hand list
+    return routes
+
+
+# --- 401 on every route ------------------------------------------------------------------------------
+def test_every_route_of_every_domain_needs_a_token(secured):
+    url, func_url, endpoint, func = secured
+    routes = _table(endpoint)
+    domains = {access.domain for _, _, access in routes}
+    assert {'jobs', 'retries', 'tasks', 'cron', None} <= domains
+    open_routes = []
+    for method, path, access in routes:
+        r = _call(url, method, path)
+        if access.public:
+            assert r.status_code != 401, (method, path)
+            open_routes.append((method, path))
+            continue
+        assert r.status_code == 401, (method, path, r.status_code, r.text)
+        body = r.json()
+        assert body['code'] == 'UNAUTHORIZED' and body['status'] == 401 and 'message' in body
+        assert r.headers['www-authenticate'] == 'Bearer'
+        assert _call(url, method, path, token='wrong').status_code in (401, 429)  # 20 wrong a minute, then 429
+    # public: the heartbeat, and the dashboard's login form and its assets (the login sets the cookie)
+    assert ('GET', '/heartbeat') in open_routes
+    assert set(open_routes) <= {('GET', '/heartbeat'), ('GET', '/ui/login'), ('POST', '/ui/login'),
+                                ('GET', '/ui/logout'), ('GET', '/ui/static/<name>')}, open_routes
+    # the published functions' port, when it asks for tokens (CRON_FUNC_AUTH=true)
+    for method, path, _ in func.route_access():
+        assert _call(func_url, method, path).status_code == 401
+    # unknown routes and methods too: nothing tells a caller without a token what exists
+    for method, path in (('GET', '/nope'), ('DELETE', '/heartbeat'), ('POST', '/v1/jobs/add_job/extra')):
+        assert requests.request(method, url + path, timeout=10).status_code == 401
+    assert _call(url, 'GET', '/status', token=FULL).status_code == 429  # the wrong tokens above: locked out
+    endpoint._authorizer.reset_failures()
+
+
+def test_the_token_is_taken_from_the_header_or_the_cookie(secured):
+    url = secured[0]
+    assert _call(url, 'GET', '/status', token=FULL).status_code == 200
+    assert _call(url, 'GET', '/status', cookie=FULL).status_code == 200
+    assert _call(url, 'GET', '/status', cookie='wrong').status_code == 401
+    r = requests.get(url + '/status', headers={'Authorization': f'Basic {FULL}'}, timeout=10)
+    assert r.status_code == 401
+    assert requests.get(url + '/nope', headers=_bearer(FULL), timeout=10).status_code == 404
+
+
+def test_403_out_of_scope_on_every_route(secured):
+    """A token of one domain gets 403 on every route of the other domains; a group's token on
+    other groups' routes; generated from the route table."""
+    url, _, endpoint, _ = secured
+    checked = 0
+    for method, path, access in _table(endpoint):
+        if access.public or access.domain is None:
+            continue
+        if access.domain != 'jobs':
+            r = _call(url, method, path, token=JOBS, data='{"group_name": "SecG1"}')
+            assert r.status_code == 403 and r.json()['code'] == 'FORBIDDEN', (method, path, r.text)
+            checked += 1
+        if access.domain == 'cron':
+            r = requests.request('GET' if method == 'ANY' else method, url + _concrete(path, 'OtherG'),
+                                 headers=_bearer(GROUP), data='{"group_name": "OtherG"}', timeout=10)
+            assert r.status_code == 403, (method, path, r.text)
+    assert checked > 40
+
+
+def test_read_scope_cannot_write_on_any_route(secured):
+    url, _, endpoint, _ = secured
+    writes = reads = 0
+    for method, path, access in _table(endpoint):
+        if access.public:
+            continue
+        r = _call(url, method, path, token=READ, data='{"group_name": "SecG1"}')
+        if access.write or access.admin:
+            assert r.status_code == 403, (method, path, r.text)
+            writes += 1
+        else:
+            assert r.status_code not in (401, 403), (method, path, r.text)
+            reads += 1
+    assert writes > 30 and reads > 15
+    # read combined with a domain narrows it: retries reads only
+    assert requests.post(f'{url}/v1/retries/get_group_names', json={}, headers=_bearer('rt'),
+                         timeout=10).status_code == 200
+    assert requests.post(f'{url}/v1/retries/add_retry', json={'group': 'g', 'id': '1'}, headers=_bearer('rt'),
+                         timeout=10).status_code == 403
+    assert requests.post(f'{url}/v1/jobs/get_jobs', json={}, headers=_bearer('rt'), timeout=10).status_code == 403
+
+
+def test_scopes_allow_what_they_name(secured):
+    url = secured[0]
+    r = requests.post(f'{url}/v1/jobs/add_job', json={'new_job': {'type': 'sec'}}, headers=_bearer(JOBS), timeout=10)
+    assert r.status_code == 200, r.text
+    assert requests.post(f'{url}/jobs', json={'queue': 'sec'}, headers=_bearer(JOBS), timeout=10).status_code == 202
+    assert requests.post(f'{url}/v1/jobs/get_jobs', json={}, headers=_bearer(READ), timeout=10).status_code == 200
+    # a group token: its group's routes, by path or by body
+    assert requests.get(f'{url}/v1/SecG1/job/list', headers=_bearer(GROUP), timeout=10).status_code in (200, 204)
+    job = {'group_name': 'SecG1', 'name': 'x', 'request_url': 'HTTP@http://127.0.0.1:9/', 'interval_pattern':
+           '@every 1h', 'exec_time': 0, 'exec_command': '', 'timeout': 1, 'memo': ''}
+    assert requests.post(f'{url}/v1/add/job', json=job, headers=_bearer(GROUP), timeout=10).status_code == 200
+    assert requests.post(f'{url}/v1/add/job', json=dict(job, group_name='OtherG'), headers=_bearer(GROUP),
+                         timeout=10).status_code == 403
+    assert requests.get(f'{url}/v1/group/list', headers=_bearer(GROUP), timeout=10).status_code == 403
+    # dump and import: the cron admin scope only (a dump holds every secret)
+    for token, status in ((GROUP, 403), (READ, 403), (JOBS, 403), (CRON, 200), (FULL, 200)):
+        assert requests.get(f'{url}/v1/SecG1/dump', headers=_bearer(token), timeout=10).status_code == status
+        assert requests.get(f'{url}/v1/dump/all', headers=_bearer(token), timeout=10).status_code == status
+    archive = requests.get(f'{url}/v1/dump/all', headers=_bearer(CRON), timeout=10).content
+    assert requests.post(f'{url}/v1/import', data=archive, headers=_bearer(GROUP), timeout=10).status_code == 403
+    assert requests.post(f'{url}/v1/cron/import_dump', json={'data': ''}, headers=_bearer(GROUP),
+                         timeout=10).status_code == 403
+    assert requests.post(f'{url}/v1/import', data=archive, headers=_bearer(CRON), timeout=10).status_code == 200
+    # domain-less routes: any token reads them
+    for token in (GROUP, READ, JOBS):
+        assert requests.get(f'{url}/status', headers=_bearer(token), timeout=10).status_code == 200
+
+
+def test_wrong_tokens_are_limited_per_client():
+    authorizer = TokenAuthorizer()
+    authorizer.configure(ConfigParams.from_tuples('auth.tokens', 'good', 'auth.max_failures', 3))
+    client = ('10.1.2.3', 5555)
+    for _ in range(3):
+        assert authorizer.authenticate({'authorization': 'Bearer bad'}, client)[1].status == 401
+    assert authorizer.authenticate({'authorization': 'Bearer good'}, client)[1].status == 429
+    assert authorizer.authenticate({'authorization': 'Bearer good'}, ('10.9.9.9', 1))[0] is not None
+
+
+def test_token_config_rules():
+    tokens = parse_tokens('s3cret,r3ad@read,t0k@cron:YM55+read, ,x@jobs+tasks')
+    assert [t.unrestricted for t in tokens] == [True, True, False, False]
+    assert tokens[2].groups == {'YM55'} and tokens[2].read_only and tokens[3].domains == {'jobs', 'tasks'}
+    for bad in ('bad secretZZ', 'S3cretZZ@nope', 'S3cretZZ@cron:bad-group!', 'S3cretZZ@', 'S3cretZZ$b'):
+        with pytest.raises(Exception) as info:
+            parse_tokens(bad)
+        assert 'ZZ' not in str(info.value)  # secrets are never echoed
+
+
+# --- protected mode ----------------------------------------------------------------------------------
+def _non_loopback_address():
+    """This machine's non-loopback IPv4 address, found without sending anything: ``hostname -I``,
+    else a UDP socket 'connected' (no packet leaves) to a private address."""
+    try:
+        for candidate in subprocess.run(['hostname', '-I'], capture_output=True, text=True,
+                                        timeout=5).stdout.split():
+            address = ipaddress.ip_address(candidate)
+            if address.version == 4 and not address.is_loopback and not address.is_link_local:
+                return str(address)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(('10.255.255.255', 1))
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return address if not ipaddress.ip_address(address).is_loopback and address != '0.0.0.0' else None
+
+
+def test_protected_mode_binds_loopback_only():
+    with container(HTTP_HOST='0.0.0.0') as (url, func_url, endpoint, func):
+        assert endpoint.host == '127.0.0.1' and func.host == '127.0.0.1'
+        assert requests.get(url + '/status', timeout=10).status_code == 200  # no tokens: open on loopback
+        address = _non_loopback_address()
+        if address is not None:
+            for port in (endpoint.port, func.port):
+                with pytest.raises(OSError):
+                    socket.create_connection((address, port), timeout=3).close()
+
+
+def test_tokens_or_auth_disabled_open_other_addresses():
+    with container(HTTP_HOST='0.0.0.0', AUTH_TOKENS='t0ken') as (_, _, endpoint, func):
+        assert endpoint.host == '0.0.0.0' and func.host == '0.0.0.0'
+    with container(HTTP_HOST='0.0.0.0', AUTH_DISABLED='true', AUTH_TOKENS='t0ken') as (url, _, endpoint, _):
+        assert endpoint.host == '0.0.0.0'
+        assert requests.get(url + '/status', timeout=10).status_code == 200  # disabled: no token needed
+
+
+# --- the outbound address check (no connection at all) ------------------------------------------------
+def test_default_deny_list_by_the_address_check_alone():
+    policy = OutboundPolicy()
+    for host, address in (('169.254.169.254', None), ('169.254.0.1', None), ('fd00:ec2::254', None),
+                          ('metadata.google.internal', None), ('metadata.google.internal.', None),
+                          ('innocent.example', '169.254.169.254'), ('::ffff:169.254.169.254', None),
+                          ('innocent.example', 'fd00:ec2::254'), ('fe80::1', None)):
+        assert not policy.is_allowed(host, 80, address), (host, address)
+    for host, address in (('example.com', '93.184.216.34'), ('10.0.0.1', None), ('127.0.0.1', None),
+                          ('2001:db8::1', None)):
+        assert policy.is_allowed(host, 80, address), (host, address)
+    with pytest.raises(OutboundDenied):
+        policy.resolve('metadata.google.internal', 80)  # refused by name, before any lookup
+
+
+def test_allow_and_deny_lists():
+    policy = OutboundPolicy(allow='10.0.0.0/8,*.corp.example,127.0.0.1:8080,[::1]:80',
+                            deny='10.9.0.0/16,bad.corp.example')
+    assert policy.is_allowed('10.1.2.3', 443)
+    assert not policy.is_allowed('10.9.1.1', 443)  # deny wins over allow
+    assert policy.is_allowed('api.corp.example', 443, '192.0.2.1')
+    assert not policy.is_allowed('bad.corp.example', 443, '10.1.1.1')
+    assert not policy.is_allowed('other.example', 443, '192.0.2.1')
+    assert policy.is_allowed('127.0.0.1', 8080) and not policy.is_allowed('127.0.0.1', 8081)
+    assert policy.is_allowed('::1', 80) and not policy.is_allowed('::1', 81)
+    assert not policy.is_allowed('169.254.1.1', 80)  # the defaults stay whatever the lists say
+    with pytest.raises(Exception):
+        OutboundPolicy(deny='10.0.0.0/8:notaport')
+    # a name is resolved once and the checked address is what is returned to connect to
+    assert OutboundPolicy().resolve('localhost', 80) in ('127.0.0.1', '::1')
+    with pytest.raises(OutboundDenied):
+        OutboundPolicy(deny='127.0.0.0/8,::1').resolve('localhost', 80)
