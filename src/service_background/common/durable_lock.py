@@ -1,6 +1,7 @@
 """The lock of a memory/file persistence. It is re-entrant; when a thread leaves its outermost hold,
 the journal lines written so far are made durable (fsync) before the thread goes on, outside the
-lock. The write is durable before the caller's reply, and fsyncs of concurrent writers are shared."""
+lock. The write is durable before the caller's reply, and fsyncs of concurrent writers are shared.
+A compaction frozen under the lock is written then too, outside it (FileJournal.after_unlock)."""
 import threading
 from typing import List
 
@@ -28,5 +29,9 @@ class DurableLock:
             return
         marks = [(journal, journal.written) for journal in self._journals]
         self._lock.release()
-        for journal, upto in marks:
-            journal.sync(upto)
+        try:
+            for journal, upto in marks:
+                journal.sync(upto)
+        finally:
+            for journal in self._journals:
+                journal.after_unlock()

@@ -1,23 +1,104 @@
 """Durable storage for a file persistence: a JSON snapshot plus an append-only journal.
 
 pip-services3-data's JsonFilePersister truncates then rewrites the whole file on every write: a crash
-can tear it and each write costs O(n). Here a write appends one fsynced line (O(1)); the snapshot is
-rewritten (temp file, fsync, rename) only when the journal has grown past the store's size, so the
-cost stays O(1) amortized. A torn last line (kill -9 mid-append) was never acknowledged and is
-dropped on load.
+can tear it and each write costs O(n). Here a write appends one framed, fsynced record (O(1)); a batch
+call appends all of its records with one write() and one fsync.
+
+**Records.** One line each: ``#<length hex> <crc32 hex8> <json>\\n``. The frame proves where a record
+ends and that it is intact. On load a record that fails its frame is skipped only when a later record
+passes its own (then the log says what was skipped, and the bytes are kept in ``<journal>.skipped``);
+bad bytes with no good record after them are a torn tail (a write that was never acknowledged) and are
+truncated away. Journals written before frames (plain JSON lines) still load, and are converted by the
+compaction every open does.
+
+**Failed appends.** A write that fails (ENOSPC, EIO, EFBIG) is truncated back to the last good offset
+and the call fails with 503 ``STORAGE_UNAVAILABLE``; the persistence then reloads its durable state, so
+nothing unacknowledged stays visible. If even the truncation fails the journal refuses every further
+write with 503 until a full snapshot succeeds (tried again on each write), so no acknowledged record is
+ever written after a torn one. A failed fsync is handled the same way.
+
+**Compaction never stalls the store.** When the journal outgrows the store, the lock holder only
+*freezes* a generation: it fsyncs and renames the journal to ``<journal>.<seq>`` (new appends go to a
+fresh journal) and takes a shallow copy of the item dict, which is cheap because stored items are never
+changed in place (MemoryPersistence replaces them). The snapshot is serialised and written (temp file,
+fsync, rename) *outside* the lock: by the writer after it leaves the lock for small stores, by a
+background thread for large ones (``options.compact_inline_max``, 50,000 items). Then the frozen
+segments are deleted. Load reads the snapshot, then every ``<journal>.<seq>`` in order, then the journal:
+replaying a segment over a newer snapshot is harmless, so a crash at any step loses nothing.
 
 Appends happen under the persistence's lock; the fsync happens in ``sync`` after the lock is left
 (see DurableLock), so writers queued behind one fsync are covered by the next: group commit.
 """
+import glob
 import json
+import logging
 import os
+import re
 import threading
-from typing import Any, Hashable, List
+import zlib
+from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import FileException
 
 from .json_util import _default
+
+_FRAME = re.compile(rb'#([0-9a-f]{1,8}) ([0-9a-f]{8}) ')
+_log = logging.getLogger(__name__)
+
+
+class StorageUnavailableException(FileException):
+    """503: the journal could not be written (disk full, I/O error). Nothing of the call was kept."""
+
+    def __init__(self, correlation_id: Optional[str] = None, message: str = 'Storage is unavailable'):
+        super().__init__(correlation_id, 'STORAGE_UNAVAILABLE', message)
+        self.status = 503
+
+
+def frame(payload: bytes) -> bytes:
+    """One journal record: length and CRC-32 of ``payload``, the payload, a newline."""
+    return b'#%x %08x ' % (len(payload), zlib.crc32(payload)) + payload + b'\n'
+
+
+def _parse_framed(line: bytes) -> Optional[dict]:
+    match = _FRAME.match(line)
+    if match is None:
+        return None
+    start, length = match.end(), int(match.group(1), 16)
+    payload = line[start:start + length]
+    if len(payload) != length or line[start + length:] != b'\n' or zlib.crc32(payload) != int(match.group(2), 16):
+        return None
+    try:
+        entry = json.loads(payload)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) and 'key' in entry else None
+
+
+def _parse_legacy(line: bytes) -> Optional[dict]:
+    """A record of a journal written before frames: a plain JSON line."""
+    if not line.startswith(b'{') or not line.endswith(b'\n'):
+        return None
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) and 'key' in entry else None
+
+
+def parse_record(line: bytes) -> Tuple[int, Optional[dict]]:
+    """``(bad_prefix, entry)``: the record of ``line`` (a line with its newline), or a good frame that
+    starts inside it after ``bad_prefix`` torn bytes; ``(len(line), None)`` when there is none."""
+    entry = _parse_framed(line) if line.startswith(b'#') else _parse_legacy(line)
+    if entry is not None:
+        return 0, entry
+    position = line.find(b'#', 1)
+    while position > 0:
+        entry = _parse_framed(line[position:])
+        if entry is not None:
+            return position, entry
+        position = line.find(b'#', position + 1)
+    return len(line), None
 
 
 class FileJournal:
@@ -25,29 +106,75 @@ class FileJournal:
     def __init__(self, default_path: str):
         self._path = default_path
         self._fsync = True
-        self._min_compact = 10000
-        self._file = None
-        self._entries = 0
-        self._written = 0  # lines appended since open
-        self._synced = 0   # lines known durable
+        # options.compact_min; JOURNAL_COMPACT_MIN sets the default (the crash test compacts often)
+        self._min_compact = int(os.environ.get('JOURNAL_COMPACT_MIN') or 10000)
+        self._inline_max = 50000
+        self._fd: Optional[int] = None
+        self._offset = 0           # end of the last good record of the active journal
+        self._entries = 0          # records in the active journal
+        self._written = 0          # records appended since open
+        self._synced = 0           # records known durable
         self._sync_lock = threading.Lock()
         self._batch_depth = 0
-        self._pending: List[bytes] = []  # lines of the open batch, written in one write() at its end
+        self._pending: List[bytes] = []  # records of the open batch, written in one write() at its end
+        self._failure: Optional[BaseException] = None  # set: refuse writes until a snapshot succeeds
+        self._items: Optional[Callable[[], dict]] = None  # the live item dict, for recovery snapshots
+        self._logger = None
+        self._seq = 0
+        self._compact_lock = threading.Lock()  # one snapshot written at a time
+        self._frozen: Optional[Tuple[int, Dict[Hashable, Any]]] = None  # (segment seq, items) to write
+        self._frozen_inline = False  # written by the writer that froze it, once it left the lock
+        self._compactor: Optional[threading.Thread] = None
+        self.last_load_report: Dict[str, int] = {}
 
     def configure(self, config: ConfigParams):
         self._path = config.get_as_string_with_default('path', self._path)
         self._fsync = config.get_as_boolean_with_default('options.fsync', self._fsync)
         self._min_compact = config.get_as_integer_with_default('options.compact_min', self._min_compact)
+        self._inline_max = config.get_as_integer_with_default('options.compact_inline_max', self._inline_max)
+
+    def attach(self, items: Callable[[], dict], logger: Any = None):
+        """``items`` returns the persistence's live dict (called under its lock, for recovery)."""
+        self._items = items
+        self._logger = logger
 
     @property
     def journal_path(self) -> str:
         return self._path + '.journal'
 
+    @property
+    def failed(self) -> bool:
+        return self._failure is not None
+
+    def _warn(self, message: str):
+        if self._logger is not None:
+            self._logger.warn(None, message)
+        else:
+            _log.warning(message)
+
+    def _error(self, message: str):
+        if self._logger is not None:
+            self._logger.error(None, None, message)
+        else:
+            _log.error(message)
+
     # --- load ---------------------------------------------------------------------------------
+    def _segments(self) -> List[Tuple[int, str]]:
+        found = []
+        for name in glob.glob(glob.escape(self.journal_path) + '.*'):
+            suffix = name[len(self.journal_path) + 1:]
+            if suffix.isdigit():
+                found.append((int(suffix), name))
+        return sorted(found)
+
     def load(self, data_class: type) -> List[Any]:
         folder = os.path.dirname(os.path.abspath(self._path))
         os.makedirs(folder, exist_ok=True)
-        items = {}
+        return [data_class.from_json(data) for data in self.read_items().values()]
+
+    def read_items(self) -> Dict[Hashable, dict]:
+        """Snapshot + frozen segments + journal, as JSON items by key."""
+        items: Dict[Hashable, dict] = {}
         if os.path.exists(self._path):
             try:
                 with open(self._path, 'r', encoding='utf-8') as f:
@@ -55,29 +182,56 @@ class FileJournal:
                         items[self._json_key(data['key'])] = data['item']
             except (ValueError, KeyError, TypeError) as ex:
                 raise FileException(None, 'READ_FAILED', f'Snapshot {self._path} is unreadable: {ex}')
+        self.last_load_report = {'records': 0, 'skipped_records': 0, 'skipped_bytes': 0, 'torn_bytes': 0}
+        segments = self._segments()
+        for seq, name in segments:
+            self._replay(name, items)
+        self._seq = max([seq for seq, _ in segments] + [self._seq])
         if os.path.exists(self.journal_path):
-            self._replay(items)
-        return [data_class.from_json(data) for data in items.values()]
+            self._replay(self.journal_path, items)
+        return items
 
-    def _replay(self, items: dict):
-        good = 0
-        with open(self.journal_path, 'rb') as f:
+    def _replay(self, path: str, items: dict):
+        report = self.last_load_report
+        offset = 0
+        bad: List[Tuple[int, bytes]] = []  # bad spans not yet proven to be followed by a good record
+        with open(path, 'rb') as f:
             for line in f:
-                try:
-                    entry = json.loads(line)
+                skip, entry = parse_record(line)
+                if skip:
+                    bad.append((offset, line[:skip]))
+                if entry is not None:
+                    if bad:
+                        self._skipped(path, bad)
+                        bad = []
                     key = self._json_key(entry['key'])
-                except (ValueError, KeyError, TypeError):
-                    break  # a torn tail: the write it held was never acknowledged
-                if not line.endswith(b'\n'):
-                    break
-                if 'item' in entry:
-                    items[key] = entry['item']
-                else:
-                    items.pop(key, None)
-                good += len(line)
-        if good != os.path.getsize(self.journal_path):
-            with open(self.journal_path, 'r+b') as f:
-                f.truncate(good)
+                    if 'item' in entry:
+                        items[key] = entry['item']
+                    else:
+                        items.pop(key, None)
+                    report['records'] += 1
+                offset += len(line)
+        if bad:  # nothing good after them: a torn tail, never acknowledged
+            start = bad[0][0]
+            report['torn_bytes'] += offset - start
+            self._warn(f'Journal {path}: dropped a torn tail of {offset - start} bytes at offset {start}')
+            with open(path, 'r+b') as f:
+                f.truncate(start)
+
+    def _skipped(self, path: str, spans: List[Tuple[int, bytes]]):
+        report = self.last_load_report
+        total = sum(len(data) for _, data in spans)
+        report['skipped_records'] += len(spans)
+        report['skipped_bytes'] += total
+        where = ', '.join(f'{len(data)} bytes at offset {offset}' for offset, data in spans[:10])
+        self._warn(f'Journal {path}: skipped {len(spans)} damaged record(s) ({where}); the records after them '
+                   f'are intact and were replayed. The skipped bytes are kept in {self.journal_path}.skipped')
+        try:
+            with open(self.journal_path + '.skipped', 'ab') as f:
+                for offset, data in spans:
+                    f.write(b'%s@%d: ' % (os.path.basename(path).encode(), offset) + data.rstrip(b'\n') + b'\n')
+        except OSError:
+            pass
 
     @staticmethod
     def _json_key(value: Any) -> Hashable:
@@ -85,19 +239,55 @@ class FileJournal:
 
     # --- writes -------------------------------------------------------------------------------
     def _append(self, entry: dict):
-        line = json.dumps(entry, default=_default, separators=(',', ':')).encode('utf-8') + b'\n'
+        record = frame(json.dumps(entry, default=_default, separators=(',', ':')).encode('utf-8'))
         if self._batch_depth:
-            self._pending.append(line)
+            self._pending.append(record)
             return
-        self._write(line, 1)
+        self._write(record, 1)
+
+    def _open_fd(self):
+        if self._fd is None:
+            self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._offset = os.fstat(self._fd).st_size
 
     def _write(self, data: bytes, lines: int):
-        if self._file is None:
-            self._file = open(self.journal_path, 'ab')
-        self._file.write(data)
-        self._file.flush()
+        if self._failure is not None:
+            self._recover()
+        self._open_fd()
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as ex:
+            self._undo_append(ex)
+        self._offset += len(data)
         self._entries += lines
         self._written += lines
+
+    def _undo_append(self, error: OSError):
+        """A write failed part way: cut the journal back to its last good record, then fail the call."""
+        try:
+            os.ftruncate(self._fd, self._offset)
+        except OSError as truncate_error:
+            self._failure = truncate_error
+            self._error(f'Journal {self.journal_path}: a write failed ({error}) and could not be cut back '
+                        f'({truncate_error}); writes are refused until a snapshot succeeds')
+        else:
+            self._warn(f'Journal {self.journal_path}: a write failed ({error}); cut back to offset {self._offset}')
+        raise StorageUnavailableException(None, f'The journal could not be written: {error}') from error
+
+    def _recover(self):
+        """Called under the persistence's lock while writes are refused: a full snapshot of the live
+        items (and an empty journal) makes the store whole again."""
+        if self._items is None:
+            raise StorageUnavailableException(None, f'The journal is unusable: {self._failure}')
+        try:
+            self.compact(self._items())
+        except OSError as ex:
+            raise StorageUnavailableException(None, f'The journal is unusable: {ex}') from ex
+        self._failure = None
+        self._warn(f'Journal {self.journal_path}: recovered with a full snapshot')
 
     def begin_batch(self):
         """Appends until the matching ``end_batch`` are collected and written as one group (one
@@ -119,14 +309,20 @@ class FileJournal:
         return self._written
 
     def sync(self, upto: int):
-        """Makes every line up to number ``upto`` durable; called with the persistence's lock NOT held."""
+        """Makes every record up to number ``upto`` durable; called with the persistence's lock NOT held."""
         if not self._fsync or upto <= self._synced:
             return
         with self._sync_lock:
-            if upto <= self._synced or self._file is None:
+            if upto <= self._synced or self._fd is None:
                 return
             target = self._written
-            os.fsync(self._file.fileno())
+            try:
+                os.fsync(self._fd)
+            except OSError as ex:
+                self._failure = self._failure or ex
+                self._error(f'Journal {self.journal_path}: fsync failed ({ex}); writes are refused until a '
+                            f'snapshot succeeds')
+                raise StorageUnavailableException(None, f'The journal could not be made durable: {ex}') from ex
             self._synced = max(self._synced, target)
 
     def append_put(self, key: Hashable, item: Any):
@@ -135,30 +331,118 @@ class FileJournal:
     def append_delete(self, key: Hashable):
         self._append({'key': key})
 
+    # --- compaction -----------------------------------------------------------------------------
     def maybe_compact(self, items: dict):
-        if self._batch_depth:
-            return  # the batch's end checks
-        if self._entries >= max(self._min_compact, len(items)):
-            self.compact(items)
+        """Called under the persistence's lock after a write: freezes a generation when the journal
+        has outgrown the store. The snapshot itself is written later, outside the lock."""
+        if self._batch_depth or self._frozen is not None or self._failure is not None:
+            return
+        if self._entries < max(self._min_compact, len(items)):
+            return
+        if self._compactor is not None and self._compactor.is_alive():
+            return  # a large snapshot is still being written: the journal may grow meanwhile
+        try:
+            self._rotate()
+        except OSError as ex:
+            self._warn(f'Journal {self.journal_path}: compaction postponed ({ex})')
+            return
+        self._frozen = (self._seq, dict(items))  # shallow: stored items are replaced, never changed
+        self._frozen_inline = len(items) <= self._inline_max
+        if not self._frozen_inline:
+            self._compactor = threading.Thread(target=self.run_frozen, name='journal-compaction', daemon=True)
+            self._compactor.start()
 
-    def compact(self, items: dict):
-        """Writes every item to a new snapshot atomically, then empties the journal."""
+    def _rotate(self):
+        """The active journal becomes frozen segment ``<journal>.<seq>``; appends go to a fresh one."""
+        with self._sync_lock:
+            if self._fd is not None:
+                if self._fsync and self._synced < self._written:
+                    os.fsync(self._fd)  # records of writers still before their own sync are in it
+                os.close(self._fd)
+                self._fd = None
+            self._synced = self._written
+            self._seq += 1
+            if os.path.exists(self.journal_path):
+                os.replace(self.journal_path, f'{self.journal_path}.{self._seq}')
+            self._entries = 0
+            self._open_fd()
+
+    def run_frozen(self):
+        """Writes the frozen generation's snapshot (outside the persistence's lock), then deletes the
+        segments it covers. Safe to call from any thread, any number of times."""
+        if self._frozen is None or not self._compact_lock.acquire(blocking=False):
+            return
+        try:
+            frozen = self._frozen
+            if frozen is None:
+                return
+            seq, items = frozen
+            try:
+                self._write_snapshot(items)
+                self._drop_segments(seq)
+            except OSError as ex:  # the segments stay: the data is all there, only not compacted
+                self._error(f'Journal {self.journal_path}: snapshot failed ({ex}); will retry')
+            finally:
+                self._frozen = None
+        finally:
+            self._compact_lock.release()
+
+    def after_unlock(self):
+        """Called by DurableLock when a thread left the persistence's lock: writes a small frozen
+        snapshot now (a large one has its own thread)."""
+        if self._frozen is not None and self._frozen_inline:
+            self.run_frozen()
+
+    def wait_compacted(self, timeout: Optional[float] = None):
+        compactor = self._compactor
+        if compactor is not None:
+            compactor.join(timeout)
+        self.run_frozen()
+
+    def _write_snapshot(self, items: Dict[Hashable, Any]):
         tmp = self._path + '.tmp'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            json.dump([{'key': k, 'item': i.to_json()} for k, i in items.items()], f,
-                      default=_default, separators=(',', ':'))
+        dumps = json.JSONEncoder(default=_default, separators=(',', ':')).encode
+        with open(tmp, 'wb') as f:
+            f.write(b'[')
+            chunk: List[str] = []
+            first = True
+            for key, item in items.items():
+                chunk.append(dumps({'key': key, 'item': item.to_json()}))
+                if len(chunk) >= 1000:  # small steps: other threads get the GIL between them
+                    f.write((('' if first else ',') + ','.join(chunk)).encode('utf-8'))
+                    first, chunk = False, []
+            if chunk:
+                f.write((('' if first else ',') + ','.join(chunk)).encode('utf-8'))
+            f.write(b']')
             f.flush()
-            os.fsync(f.fileno())
+            if self._fsync:
+                os.fsync(f.fileno())
         os.replace(tmp, self._path)
         self._fsync_folder()
-        # Replaying the old journal over the new snapshot is harmless, so a crash here loses nothing.
-        with self._sync_lock:
-            if self._file is not None:
-                self._file.close()
-            self._file = open(self.journal_path, 'wb')
-            self._pending = []  # lines of an open batch: the snapshot holds their items already
-            self._entries = 0
-            self._synced = self._written  # the snapshot holds every line written so far
+
+    def _drop_segments(self, upto_seq: int):
+        for seq, name in self._segments():
+            if seq <= upto_seq:
+                os.remove(name)
+        self._fsync_folder()
+
+    def compact(self, items: dict):
+        """Writes every item to a new snapshot now, then empties the journal (open, clear, recovery;
+        called under the persistence's lock)."""
+        with self._compact_lock:  # after a snapshot being written in the background
+            self._frozen = None
+            self._write_snapshot(dict(items))
+            # Replaying the old journal over the new snapshot is harmless, so a crash here loses nothing.
+            with self._sync_lock:
+                if self._fd is not None:
+                    os.close(self._fd)
+                    self._fd = None
+                self._drop_segments(self._seq)
+                fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o644)
+                self._fd, self._offset = fd, 0
+                self._pending = []  # records of an open batch: the snapshot holds their items already
+                self._entries = 0
+                self._synced = self._written  # the snapshot holds every record written so far
 
     def _fsync_folder(self):
         fd = os.open(os.path.dirname(os.path.abspath(self._path)), os.O_RDONLY)
@@ -168,8 +452,12 @@ class FileJournal:
             os.close(fd)
 
     def close(self):
-        self.sync(self._written)
+        self.wait_compacted()
+        try:
+            self.sync(self._written)
+        except StorageUnavailableException:
+            pass
         with self._sync_lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

@@ -7,6 +7,7 @@ from pip_services3_commons.errors import (ApplicationException, BadRequestExcept
 from .http_request import current_request
 from .http_response import JSON, HttpResponse
 from .json_util import decode_json, to_json_bytes
+from .mongodb_connection import UNAVAILABLE_ERRORS, unavailable
 
 
 # What bad input can still raise past the checks (a number too large for a date, an unhashable
@@ -15,6 +16,8 @@ _INPUT_ERRORS = (ValueError, TypeError, OverflowError, RecursionError, UnicodeEr
 
 
 def describe(error: Any) -> ErrorDescription:
+    if not isinstance(error, ApplicationException) and isinstance(error, UNAVAILABLE_ERRORS):
+        error = unavailable(error)  # a pymongo timeout that no persistence turned into a 503 itself
     if isinstance(error, ApplicationException):
         description = ErrorDescriptionFactory.create(error)
     elif isinstance(error, _INPUT_ERRORS):

@@ -1,7 +1,14 @@
 """In-memory persistence base, fixing what pip-services3-data's IdentifiableMemoryPersistence gets
 wrong (SPEC.md): it stores and returns copies of typed objects, sorts when asked, pages with a cap,
 and offers ``modify`` for read-modify-write under one lock. With a ``FileJournal`` attached, every
-write is made durable before the call returns."""
+write is made durable before the call returns.
+
+Stored items are never changed in place: every write stores a new object (``_store`` gets a copy made
+by the caller, reads hand out clones). The journal's compaction relies on it: it snapshots the store by
+a shallow copy of ``_items`` under the lock and serialises that copy outside the lock.
+
+A journal write that fails (disk full, I/O error) fails the call with 503 STORAGE_UNAVAILABLE; a batch
+whose write failed reloads the durable state, so what the caller was told failed is not visible."""
 import contextlib
 from typing import Any, Callable, Dict, Hashable, Iterable, Iterator, List, Optional
 
@@ -12,6 +19,7 @@ from pip_services3_commons.run import ICleanable, IOpenable
 from pip_services3_components.log import CompositeLogger
 
 from .durable_lock import DurableLock
+from .file_journal import StorageUnavailableException
 
 MAX_PAGE_SIZE = 100
 
@@ -47,6 +55,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
     def open(self, correlation_id: Optional[str]):
         if self._journal is not None:
             self._lock.add_journal(self._journal)
+            self._journal.attach(lambda: self._items, self._logger)
         with self._lock:
             if self._journal is not None:
                 self._items = {}
@@ -152,9 +161,28 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
             try:
                 yield
             finally:
-                self._journal.end_batch()
-                if not self._journal.in_batch:
-                    self._journal.maybe_compact(self._items)
+                # the writes made so far are kept even when the body raised, as without a batch
+                try:
+                    self._journal.end_batch()
+                except StorageUnavailableException:
+                    self._reload()  # none of the batch's writes stays visible: the call fails
+                    raise
+            if not self._journal.in_batch:
+                self._journal.maybe_compact(self._items)
+
+    def _reload(self):
+        """Under the lock: the items as the files hold them (after a failed journal write)."""
+        if self._journal.in_batch:
+            return
+        try:
+            items = {}
+            for item in self._journal.load(self._data_class):
+                items[self._key(item)] = item
+        except Exception as ex:  # the journal refuses writes until a snapshot of memory succeeds
+            self._logger.error(None, ex, 'Could not reload the durable state after a failed write')
+            return
+        self._items = items
+        self._on_loaded()
 
     def create_many(self, correlation_id: Optional[str], items: Iterable[Any]) -> List[Any]:
         """``create`` of each item as one batch (one journal group, one fsync)."""
@@ -201,7 +229,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         return self.delete_by_key(correlation_id, id)
 
     def delete_by_filter(self, correlation_id: Optional[str], predicate: Predicate) -> int:
-        with self._lock:
+        with self.batch():
             keys = [k for k, i in self._items.items() if predicate(i)]
             for key in keys:
                 self._remove(key)

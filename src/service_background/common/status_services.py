@@ -31,9 +31,11 @@ class StatusRestService(RestService):
     def __init__(self):
         super().__init__()
         self._dependency_resolver.put('context-info', Descriptor('pip-services', 'context-info', 'default', '*', '1.0'))
+        self._dependency_resolver.put('connection', Descriptor('pip-services', 'connection', 'mongodb', '*', '1.0'))
         self._start_time = t.now()
         self._references: Optional[IReferences] = None
         self._context_info = None
+        self._database = None  # the MongoDB connection, when the process has one
         self._route = 'status'
 
     def configure(self, config: ConfigParams):
@@ -44,6 +46,7 @@ class StatusRestService(RestService):
         self._references = references
         super().set_references(references)
         self._context_info = self._dependency_resolver.get_one_optional('context-info')
+        self._database = self._dependency_resolver.get_one_optional('connection')
 
     def register(self):
         self.register_route('GET', self._route, None, self.status, blocking=False)
@@ -52,7 +55,10 @@ class StatusRestService(RestService):
         info = self._context_info
         now = t.now()
         components = [str(locator) for locator in self._references.get_all_locators()] if self._references else []
+        database = self._database.health() if hasattr(self._database, 'health') else None
         return send_json({
+            'status': 'down' if database and database['status'] != 'up' else 'up',
+            'database': database,
             'id': info.context_id if info else '',
             'name': info.name if info else 'unknown',
             'description': info.description if info else '',

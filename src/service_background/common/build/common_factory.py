@@ -2,6 +2,7 @@ from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
 from ..http_endpoint import HttpEndpoint
+from ..mongodb_connection import MongoDbConnection, MongoDbConnectionLocator
 from ..openapi_service import OpenApiServiceV1
 from ..status_services import HeartbeatRestService, StatusRestService
 
@@ -20,3 +21,5 @@ class CommonFactory(Factory):
         self.register_as_type(self.HeartbeatServiceDescriptor, HeartbeatRestService)
         self.register_as_type(self.StatusServiceDescriptor, StatusRestService)
         self.register_as_type(self.OpenApiServiceDescriptor, OpenApiServiceV1)
+        # the process's one MongoDB connection, the library's descriptor with our fixed class
+        self.register_as_type(MongoDbConnectionLocator, MongoDbConnection)
