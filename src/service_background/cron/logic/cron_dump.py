@@ -104,7 +104,9 @@ def _tar_members(stream: _BoundedGunzip):
         if header == bytes(BLOCK):
             return  # end of archive (the rest is never inflated)
         checksum = _octal(header[148:156], 'checksum')
-        if checksum not in (sum(header[:148]) + 256 + sum(header[156:]),):
+        unsigned = sum(header[:148]) + 256 + sum(header[156:])
+        signed = unsigned - 256 * sum(1 for b in header[:148] + header[156:] if b > 127)
+        if checksum not in (unsigned, signed):  # old writers sum signed bytes
             raise _bad('a tar header has a bad checksum')
         count += 1
         if count > MAX_MEMBERS * 3:
