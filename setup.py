@@ -4,7 +4,9 @@ setup(
     name='service-background',
     version='1.0.0',
     description='Background work microservices (retries, jobs, tasks, cron) in the Pip.Services style',
-    python_requires='>=3.11,<3.14',
+    # 3.13 is out until upstream fixes land: pip-services3-expressions 3.3.6 (the newest) fails to import
+    # there (an Enum member defined as a tuple), and pip-services3-rpc pulls in bottle 0.12 (imports cgi).
+    python_requires='>=3.11,<3.13',
     package_dir={'': 'src'},
     packages=find_packages('src'),
     package_data={'service_background.dashboard': ['static/*']},
@@ -13,7 +15,6 @@ setup(
         'pip-services3-components>=3.5.9,<3.6',
         'pip-services3-container>=3.2.5,<3.3',
         'pip-services3-rpc>=3.3.4,<3.4',
-        'pip-services3-data>=3.2.3,<3.3',
         'pip-services3-mongodb>=3.2.5,<3.3',
         'pymongo>=4.6,<5',
         'requests>=2.31,<3',
