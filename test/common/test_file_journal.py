@@ -308,3 +308,43 @@ def test_stored_items_are_not_changed_in_place(tmp_path):
     got = store.get_one_by_id(None, 'a')
     got.text = 'leak'
     assert store._items['a'].text == 'two'
+
+
+# --- patches --------------------------------------------------------------------------------------
+def test_patch_journals_only_the_changed_fields(tmp_path):
+    path = tmp_path / 'notes.json'
+    store = open_notes(path, compact_min=100000)
+    store.create(None, Note('a', 'x' * 100_000))
+    size = os.path.getsize(str(path) + '.journal')
+    assert store.patch(None, 'a', {'id': 'a'}, lambda n: n.text.startswith('y')) is None  # condition fails
+    store.patch(None, 'b', {'text': 'nobody'})  # no such item: nothing written
+    assert os.path.getsize(str(path) + '.journal') == size
+    assert store.patch(None, 'a', {'text': 'short'}).text == 'short'
+    assert os.path.getsize(str(path) + '.journal') - size < 100
+    _crash_copy(store)
+    assert texts(open_notes(path)) == {'a': 'short'}
+
+
+def test_a_cron_run_on_a_large_job_writes_small_records(tmp_path):
+    from service_background.common import time as t
+    from service_background.cron.data.version1 import CronJobV1
+    from service_background.cron.persistence import CronJobsFilePersistence
+    path = tmp_path / 'cron_jobs.json'
+    store = CronJobsFilePersistence(str(path))
+    store.configure(ConfigParams.from_tuples('path', str(path), 'options.compact_min', 100000))
+    store.open(None)
+    now = t.now()
+    store.create_job(None, CronJobV1(group_name='g', job_id='j', exec_command='x' * 256 * 1024, next_run=now))
+    size = os.path.getsize(str(path) + '.journal')
+    later = t.add_ms(now, 1000)
+    assert store.claim_run(None, 'g', 'j', later, later, None) is None  # not the planned run
+    assert store.claim_run(None, 'g', 'j', now, later, now).next_run == later
+    store.set_last_result(None, 'g', 'j', {'status': 'ok'})
+    assert os.path.getsize(str(path) + '.journal') - size < 400
+    store._journal._fd = None  # crash
+    again = CronJobsFilePersistence(str(path))
+    again.configure(ConfigParams.from_tuples('path', str(path)))
+    again.open(None)
+    job = again.get_job(None, 'g', 'j')
+    assert (job.next_run, job.last_run, job.last_result) == (later, now, {'status': 'ok'})
+    assert len(job.exec_command) == 256 * 1024

@@ -2,7 +2,8 @@
 
 pip-services3-data's JsonFilePersister truncates then rewrites the whole file on every write: a crash
 can tear it and each write costs O(n). Here a write appends one framed, fsynced record (O(1)); a batch
-call appends all of its records with one write() and one fsync.
+call appends all of its records with one write() and one fsync. A record holds a whole item, a
+deletion, or a patch (``{"key", "set": {field: value}}``) when only a few fields of a large item change.
 
 **Records.** One line each: ``#<length hex> <crc32 hex8> <json>\\n``. The frame proves where a record
 ends and that it is intact. On load a record that fails its frame is skipped only when a later record
@@ -207,6 +208,9 @@ class FileJournal:
                     key = self._json_key(entry['key'])
                     if 'item' in entry:
                         items[key] = entry['item']
+                    elif 'set' in entry:  # a patch: some fields of a stored item
+                        if isinstance(items.get(key), dict):
+                            items[key] = dict(items[key], **entry['set'])
                     else:
                         items.pop(key, None)
                     report['records'] += 1
@@ -327,6 +331,10 @@ class FileJournal:
 
     def append_put(self, key: Hashable, item: Any):
         self._append({'key': key, 'item': item.to_json()})
+
+    def append_patch(self, key: Hashable, fields: dict):
+        """A small record of some fields of a stored item (dates as ISO strings, as ``to_json``)."""
+        self._append({'key': key, 'set': fields})
 
     def append_delete(self, key: Hashable):
         self._append({'key': key})

@@ -10,6 +10,7 @@ a shallow copy of ``_items`` under the lock and serialises that copy outside the
 A journal write that fails (disk full, I/O error) fails the call with 503 STORAGE_UNAVAILABLE; a batch
 whose write failed reloads the durable state, so what the caller was told failed is not visible."""
 import contextlib
+import copy
 from typing import Any, Callable, Dict, Hashable, Iterable, Iterator, List, Optional
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
@@ -136,6 +137,35 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         if self._journal is not None:
             self._journal.maybe_compact(self._items)
         return item.clone()
+
+    def _store_fields(self, item: Any, fields: Iterable[str]) -> Any:
+        """``_store`` of ``item`` whose only changes are ``fields``: the journal gets a patch of those
+        fields, not the whole item (a large item changed in one small field stays a small write)."""
+        if self._journal is None:
+            return self._store(item)
+        key = self._key(item)
+        old = self._items.get(key)
+        if old is None:
+            return self._store(item)
+        data = item.to_json()
+        self._journal.append_patch(key, {name: data.get(name) for name in fields})
+        self._items[key] = item
+        self._on_saved(old, item)
+        self._journal.maybe_compact(self._items)
+        return item.clone()
+
+    def patch(self, correlation_id: Optional[str], key: Hashable, fields: dict,
+              condition: Optional[Callable[[Any], bool]] = None) -> Optional[Any]:
+        """Sets ``fields`` on the stored item (if it exists and ``condition`` holds for it), atomically,
+        journaling only those fields. Returns the item after the change, or None."""
+        with self._lock:
+            current = self._items.get(key)
+            if current is None or (condition is not None and not condition(current)):
+                return None
+            new = current.clone()
+            for name, value in copy.deepcopy(fields).items():  # the store shares nothing with the caller
+                setattr(new, name, value)
+            return self._store_fields(new, fields)
 
     def _remove(self, key: Hashable) -> Optional[Any]:
         old = self._items.get(key)

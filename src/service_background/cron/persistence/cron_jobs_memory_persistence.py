@@ -1,4 +1,3 @@
-import copy
 from datetime import datetime
 from typing import List, Optional
 
@@ -38,31 +37,21 @@ class CronJobsMemoryPersistence(MemoryPersistence, ICronJobsPersistence):
         with self._lock:
             return self._store(job.clone())
 
+    # A run changes a few small fields of a job whose exec_command may be 256 KiB: on files these
+    # writes journal only the changed fields (MemoryPersistence.patch).
     def update_job(self, correlation_id: Optional[str], group_name: str, job_id: str,
                    fields: dict) -> Optional[CronJobV1]:
-        fields = copy.deepcopy(fields)  # the store shares nothing with the caller
-
-        def change(job: Optional[CronJobV1]) -> Optional[CronJobV1]:
-            if job is not None:
-                for name, value in fields.items():
-                    setattr(job, name, value)
-            return job
-        return self.modify(correlation_id, (group_name, job_id), change)
+        return self.patch(correlation_id, (group_name, job_id), fields)
 
     def claim_run(self, correlation_id: Optional[str], group_name: str, job_id: str, planned: datetime,
                   next_run: Optional[datetime], last_run: Optional[datetime]) -> Optional[CronJobV1]:
-        def change(job: Optional[CronJobV1]) -> Optional[CronJobV1]:
-            if job is None or not job.active or job.next_run != planned:
-                return None
-            job.next_run = next_run
-            if last_run is not None:
-                job.last_run = last_run
-            return job
-        return self.modify(correlation_id, (group_name, job_id), change)
+        fields = {'next_run': next_run} if last_run is None else {'next_run': next_run, 'last_run': last_run}
+        return self.patch(correlation_id, (group_name, job_id), fields,
+                          lambda job: job.active and job.next_run == planned)
 
     def set_last_result(self, correlation_id: Optional[str], group_name: str, job_id: str,
                         last_result: dict) -> None:
-        self.update_job(correlation_id, group_name, job_id, {'last_result': last_result})
+        self.patch(correlation_id, (group_name, job_id), {'last_result': last_result})
 
     def delete_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> Optional[CronJobV1]:
         return self.delete_by_key(correlation_id, (group_name, job_id))
