@@ -56,6 +56,13 @@ class CallbackSender:
         if job.callback_url:
             self._schedule(time.monotonic(), 0, job.callback_url, to_json(job))
 
+    # hooks of the durable outbox (callback_outbox.py): a callback delivered, or given up
+    def _delivered(self, url: str, body: str):
+        pass
+
+    def _dropped_callback(self, url: str, body: str):
+        pass
+
     def _schedule(self, due: float, attempt: int, url: str, body: str):
         with self._condition:
             heapq.heappush(self._pending, (due, next(self._seq), attempt, url, body))
@@ -81,10 +88,12 @@ class CallbackSender:
                 response = session.post(url, data=body, headers={'Content-Type': 'application/json'},
                                         timeout=self._timeout)
                 if response.status_code < 300:
+                    self._delivered(url, body)
                     continue
                 problem = f'status {response.status_code}'
             except OutboundDenied as ex:
                 self._logger.warn(None, f'Callback to {url} refused: {ex}; dropped')
+                self._dropped_callback(url, body)
                 continue
             except requests.RequestException as ex:
                 problem = str(ex)
@@ -93,3 +102,4 @@ class CallbackSender:
                 self._schedule(time.monotonic() + delay, attempt + 1, url, body)
             else:
                 self._logger.warn(None, f'Callback to {url} failed {attempt + 1} times ({problem}); dropped')
+                self._dropped_callback(url, body)

@@ -13,6 +13,7 @@ from ...common.wait_signal import WaitSignal
 from ..data.version1 import JobStatusV1, JobV1
 from ..persistence import IJobsPersistence
 from ..persistence import job_transitions as rules
+from .callback_outbox import OutboxCallbackSender
 from .callback_sender import CallbackSender
 from .jobs_command_set import JobsCommandSet
 from .jobs_long_polls import JobsLongPolls
@@ -32,7 +33,9 @@ class JobsController(ControllerBase):
     job without result_ttl is kept, default 86400000; 0 = forever), options.max_wait (cap on a
     long-poll, default 300000), options.signal_interval (how often one poller per process reads the
     MongoDB queue signal while async waiters wait, default 25), options.callback_retries (5), options.callback_backoff (1000),
-    options.callback_max_backoff (60000), options.callback_timeout (10000)."""
+    options.callback_max_backoff (60000), options.callback_timeout (10000), options.callback_outbox_size
+    (pending callbacks kept in the persistence's durable outbox, default 10000: past it the oldest are
+    dropped and counted in the log)."""
 
     _default_config = ConfigParams.from_tuples(
         'dependencies.persistence', 'service-background-jobs:persistence:*:*:1.0',
@@ -46,7 +49,8 @@ class JobsController(ControllerBase):
         'options.callback_retries', 5,
         'options.callback_backoff', 1000,
         'options.callback_max_backoff', 60000,
-        'options.callback_timeout', 10000)
+        'options.callback_timeout', 10000,
+        'options.callback_outbox_size', 10000)
 
     pauses, metrics = NO_PAUSES, NO_METRICS  # QueuePauses / the metrics' JobsTracker set themselves here
 
@@ -88,9 +92,11 @@ class JobsController(ControllerBase):
         self._enqueued.open()
         self._finished.open()
         self._long_polls.open(self._persistence, self._option('signal_interval'))
-        self._callbacks = CallbackSender(self._option('callback_retries'), self._option('callback_backoff'),
-                                         self._option('callback_max_backoff'), self._option('callback_timeout'),
-                                         logger=self._logger)
+        settings = (self._option('callback_retries'), self._option('callback_backoff'),
+                    self._option('callback_max_backoff'), self._option('callback_timeout'))
+        outbox = getattr(self._persistence, 'callback_outbox_store', None)  # durable and bounded
+        self._callbacks = CallbackSender(*settings, logger=self._logger) if outbox is None else \
+            OutboxCallbackSender(outbox(), self._option('callback_outbox_size'), *settings, logger=self._logger)
         self._callbacks.start()
         super().open(correlation_id)
 

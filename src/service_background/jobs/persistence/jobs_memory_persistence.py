@@ -1,4 +1,5 @@
 import heapq
+import os
 from datetime import datetime
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -9,6 +10,8 @@ from ...common.memory_persistence import MemoryPersistence
 from ..data.version1 import JobStatusV1, JobV1
 from . import job_transitions
 from .i_jobs_persistence import Change, IJobsPersistence
+from ...common.file_journal import FileJournal
+from .callback_outbox_store import CallbackOutboxMemoryStore
 from .job_queue_index import JobQueueIndex
 from .jobs_filter import parse_filter, to_predicate
 
@@ -94,6 +97,16 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             ids.discard(job.id)
             if not ids:
                 del self._by_ref[(job.type, job.ref_id)]
+
+    def callback_outbox_store(self):
+        """The pending callbacks' store (callback_outbox_store.py): a dict here, journaled beside the
+        jobs file for the file persistence."""
+        journal = None
+        if self._journal is not None:
+            path = getattr(self._journal, '_path', None) or './data/jobs.json'
+            root, ext = os.path.splitext(path)
+            journal = FileJournal(f'{root}.outbox{ext or ".json"}')
+        return CallbackOutboxMemoryStore(journal)
 
     # --- reads ------------------------------------------------------------------------------
     def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],

@@ -13,6 +13,7 @@ from ...common import time as t
 from ...common.mongodb_persistence import MongoDbPersistence, date_ms
 from ..data.version1 import JobStatusV1, JobV1
 from . import job_transitions
+from .callback_outbox_store import CallbackOutboxMongoStore
 from .i_jobs_persistence import Change, IJobsPersistence
 from .jobs_filter import parse_filter, to_query
 
@@ -58,6 +59,10 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     def close(self, correlation_id: Optional[str]):
         super().close(correlation_id)
         self._signals = None
+
+    def callback_outbox_store(self) -> CallbackOutboxMongoStore:
+        """Pending callbacks in ``<collection>_outbox`` of the jobs database (callback_outbox_store.py)."""
+        return CallbackOutboxMongoStore(self._collection.database[self._collection_name + '_outbox'])
 
     # --- the cross-process queue signal -----------------------------------------------------------
     # One small document per job type, {_id: type, n: jobs made takeable so far}, bumped by one write

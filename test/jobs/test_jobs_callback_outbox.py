@@ -1,0 +1,82 @@
+"""The durable, bounded callback outbox (issue 11, point 3): pending callbacks survive a restart, the
+oldest are dropped past the bound, and a receiver that hangs leaves RSS flat over 20,000 finished jobs."""
+import os
+import socket
+
+from service_background.jobs.persistence import JobsFilePersistence, JobsMemoryPersistence
+
+from ..helpers import free_port, open_file_persistence
+from .receiver import CallbackReceiver
+from .wiring import wire
+
+
+def _rss_kb() -> int:
+    with open(f'/proc/{os.getpid()}/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    return 0
+
+
+def test_pending_callbacks_survive_a_restart(tmp_path):
+    dead = f'http://127.0.0.1:{free_port()}/hook'  # nothing listens: the callback stays pending
+    persistence = open_file_persistence(JobsFilePersistence, tmp_path / 'jobs.json')
+    controller, client = wire(persistence, callback_backoff=600000, callback_retries=3)
+    job = client.add_job(None, {'type': 'cb', 'callback_url': dead})
+    taken = client.start_job_by_type(None, 'cb', 60000)
+    client.complete_job(None, job.id, {'n': 1}, lease_token=taken.lease_token)
+    assert os.path.exists(tmp_path / 'jobs.outbox.json') or os.path.exists(tmp_path / 'jobs.outbox.json.journal')
+    controller.close(None)
+    persistence.close(None)
+    # the receiver comes up at the same address only now; a new process finds the pending callback
+    port = int(dead.rsplit(':', 1)[1].split('/')[0])
+    receiver = CallbackReceiver()
+    receiver._server.server_close()
+    from http.server import ThreadingHTTPServer
+    import threading
+    receiver._server = ThreadingHTTPServer(('127.0.0.1', port), receiver._server.RequestHandlerClass)
+    threading.Thread(target=receiver._server.serve_forever, daemon=True).start()
+    persistence = open_file_persistence(JobsFilePersistence, tmp_path / 'jobs.json')
+    controller, client = wire(persistence)
+    try:
+        got = receiver.wait(1, timeout=10)
+        assert got[0]['id'] == job.id and got[0]['result'] == {'n': 1}
+        for _ in range(100):
+            if controller._callbacks.size == 0:
+                break
+            __import__('time').sleep(0.05)
+        assert controller._callbacks.size == 0  # delivered: gone from the outbox
+    finally:
+        controller.close(None)
+        persistence.close(None)
+
+
+def test_a_hanging_receiver_keeps_the_outbox_bounded_and_rss_flat():
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(4096)  # accepts connections into the backlog and never answers: a hanging receiver
+    url = f'http://127.0.0.1:{listener.getsockname()[1]}/hook'
+    persistence = JobsMemoryPersistence()
+    persistence.open(None)
+    controller, client = wire(persistence, callback_timeout=2000, callback_outbox_size=1000)
+    params = {'blob': 'x' * 2000}
+
+    def finish(count: int):
+        for _ in range(0, count, 1000):
+            jobs = client.add_jobs(None, [{'type': 'hang', 'callback_url': url, 'params': params}
+                                          for _ in range(1000)])
+            client.complete_jobs(None, [j.id for j in jobs])
+            client.delete_jobs(None)  # the jobs themselves are not under test
+    try:
+        finish(5000)
+        base = _rss_kb()
+        finish(15000)
+        grown = _rss_kb() - base
+        sender = controller._callbacks
+        assert sender.size <= 1000 and sender.queued <= 1000 + 1024, (sender.size, sender.queued)
+        # 15,000 unbounded bodies of ~2.5 KB would be ~37 MB
+        assert grown < 12 * 1024, f'RSS grew {grown} kB over 15,000 finished jobs'
+        print(f'RSS growth over 15,000 more finished jobs: {grown} kB; outbox {sender.size}, queued {sender.queued}')
+    finally:
+        listener.close()
+        controller.close(None)
