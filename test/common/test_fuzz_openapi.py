@@ -25,8 +25,11 @@ def _check(case, url: str):
     response = case.call(base_url=url, timeout=30)
     assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
     if response.status_code >= 400:
+        assert str(response.headers.get('content-type', '')).find('application/json') >= 0, \
+            (case.method, case.path, response.status_code, response.text[:300])
         body = response.json()
-        assert isinstance(body, dict) and body.get('status') == response.status_code and body.get('code'), body
+        assert isinstance(body, dict) and body.get('status') == response.status_code and body.get('code'), \
+            (case.method, case.path, body)
 
 
 def test_no_route_answers_5xx_and_errors_are_error_descriptions(fuzzed_service):

@@ -11,6 +11,7 @@ import os
 from typing import Optional
 from urllib.parse import parse_qs
 
+from ..common.http_errors import status_error
 from ..common.http_request import current_request
 from ..common.http_response import HttpResponse, send_json, send_raw
 from ..common.rest_service import RestService
@@ -34,7 +35,7 @@ def _swagger_dir() -> Optional[str]:
 def _file(folder: Optional[str], name: str) -> HttpResponse:
     path = os.path.realpath(os.path.join(folder or '', name))
     if folder is None or not path.startswith(os.path.realpath(folder) + os.sep) or not os.path.isfile(path):
-        return send_raw('not found', 'text/plain', 404)
+        return status_error(404, 'NOT_FOUND', f'No file {name}')
     with open(path, 'rb') as f:
         body = f.read()
     return send_raw(body, TYPES.get(os.path.splitext(name)[1], 'application/octet-stream'),
