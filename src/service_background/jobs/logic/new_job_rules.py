@@ -1,4 +1,5 @@
 """Checks a NewJobV1 strictly (ranges the schema cannot say) and turns it into a queued JobV1."""
+import sys
 import uuid
 from datetime import datetime
 from typing import Any, Optional
@@ -42,9 +43,10 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
     url = new_job.callback_url
     if url is not None and (not isinstance(url, str) or not url.startswith(('http://', 'https://'))):
         raise BadRequestException(correlation_id, 'BAD_CALLBACK_URL', 'callback_url must be an http(s) URL')
-    return JobV1(id=str(uuid.uuid4()), type=job_type, ref_id=new_job.ref_id, params=new_job.params,
+    # a queued job is mostly references: one interned type string per queue, created shared with not_before
+    return JobV1(id=str(uuid.uuid4()), type=sys.intern(job_type), ref_id=new_job.ref_id, params=new_job.params,
                  priority=1 if priority is None else priority, status=JobStatusV1.Queued, created=now,
                  execute_until=t.add_ms(now, ttl) if ttl else None, retries=0,
                  max_retries=retries if retries is not None else max_retries,
-                 not_before=t.add_ms(now, delay), timeout=int(timeout) if timeout else None,
+                 not_before=t.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
                  result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url)
