@@ -83,3 +83,21 @@ def test_a_run_that_cannot_start_in_time_is_recorded_as_missed_not_run():
     now = int(time.time() * 1000)
     runner._run(('g', 'j'), now - 5000, now + 1000)
     assert executed == [] and [r.status for r in runs.runs] == ['missed'] and jobs.claims == [None]
+
+
+def test_group_cache_is_bounded_and_never_holds_unknown_names():
+    from pip_services3_components.log import CompositeLogger
+    from service_background.cron.data.version1 import CronGroupV1
+    from service_background.cron.logic import cron_runner
+
+    class _Groups:
+        def get_group(self, cid, name):
+            return CronGroupV1(group_name=name) if name.startswith('known') else None
+    runner = CronRunner(_Jobs(None), _Groups(), _Runs(), None, CompositeLogger())
+    for i in range(5000):
+        assert runner.group(f'unknown{i}') == (None, None)
+    assert len(runner._group_cache) == 0
+    for i in range(cron_runner.GROUP_CACHE_SIZE + 500):
+        assert runner.group(f'known{i}')[0].group_name == f'known{i}'
+    assert len(runner._group_cache) == cron_runner.GROUP_CACHE_SIZE
+    assert 'known0' not in runner._group_cache and f'known{cron_runner.GROUP_CACHE_SIZE + 499}' in runner._group_cache
