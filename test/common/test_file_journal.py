@@ -348,3 +348,37 @@ def test_a_cron_run_on_a_large_job_writes_small_records(tmp_path):
     job = again.get_job(None, 'g', 'j')
     assert (job.next_run, job.last_run, job.last_result) == (later, now, {'status': 'ok'})
     assert len(job.exec_command) == 256 * 1024
+
+
+def test_a_real_short_write_past_the_file_size_limit(tmp_path):
+    """The kernel's own partial write: RLIMIT_FSIZE lets a write fill the file up to the limit and fail
+    with EFBIG (as ENOSPC does on a full disk). Run in a child so the limit stays there."""
+    import subprocess
+    import sys
+    import textwrap
+    path = tmp_path / 'notes.json'
+    script = textwrap.dedent(f'''
+        import os, resource, signal
+        from test.common.test_file_journal import Note, open_notes, texts
+        from service_background.common.file_journal import StorageUnavailableException
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        store = open_notes({str(path)!r}, compact_min=100000)
+        store.create(None, Note('a', 'before'))
+        size = os.path.getsize({str(path)!r} + '.journal')
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size + 30, hard))
+        try:
+            store.create(None, Note('big', 'x' * 1000))
+            print('NO FAILURE')
+        except StorageUnavailableException as ex:
+            print('503', ex.status)
+        assert os.path.getsize({str(path)!r} + '.journal') == size
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        store.create(None, Note('c', 'after'))
+        os._exit(0)  # a crash: no close
+    ''')
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=60,
+                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert result.returncode == 0, result.stderr
+    assert '503 503' in result.stdout
+    assert texts(open_notes(path)) == {'a': 'before', 'c': 'after'}
