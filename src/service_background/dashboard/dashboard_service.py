@@ -6,7 +6,6 @@ domains' JSON APIs and the few aggregations under /ui/api (dashboard_api.py). /u
 token once and sets it as the cookie ``sb_token`` (HttpOnly, SameSite=Strict, Path=/): every later
 fetch of the page authenticates with it. /swagger serves pip-services3-swagger's Swagger UI files
 over each domain's OpenAPI document (/v1/<domain>/swagger)."""
-import inspect
 import os
 from typing import Optional
 from urllib.parse import parse_qs
@@ -62,13 +61,9 @@ class DashboardServiceV1(RestService):
         self._blocking = True  # file and MongoDB stores: aggregations run in the pool
 
     def _route(self, method: str, route: str, handler, public: bool = False, blocking: bool = True):
-        params = inspect.signature(self._endpoint.register_route).parameters
-        if 'access' in params:  # the endpoint checks tokens: login and its assets are public
-            from ..common.token_authorizer import RouteAccess
-            access = RouteAccess.of(method, route, write=False if method == 'GET' else None, public=public)
-            self._endpoint.register_route(method, route, None, handler, blocking, access=access)
-        else:
-            self._endpoint.register_route(method, route, None, handler, blocking)
+        # no domain: any token reads the dashboard; login and its assets are public
+        self.register_route(method, route, None, handler, blocking, write=False if method == 'GET' else None,
+                            public=public)
 
     def register(self):
         r = self._route
