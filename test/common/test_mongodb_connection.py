@@ -96,9 +96,11 @@ def test_paused_database_gives_503_within_the_timeout_and_recovers(container_on)
                 thread.start()
             for thread in threads:
                 thread.join(60)
-            bound = 2 * timeout_ms / 1000 + 1.5  # a retryable op may wait one socket and one selection timeout
+            bound = timeout_ms / 1000 + 1.5  # timeoutMS bounds the whole call, its retry included
             assert [(status, code) for status, code, _ in results] == [(503, 'DATABASE_UNAVAILABLE')] * 20
             assert max(seconds for _, _, seconds in results) < bound, results
+            print(f'paused database, timeout {timeout_ms} ms: 20 calls answered 503 in '
+                  f'{min(s for _, _, s in results):.2f}..{max(s for _, _, s in results):.2f} s')
             status = requests.get(url + '/status', timeout=5).json()
             assert status['database']['status'] == 'down' and status['status'] == 'down'
             begin = time.monotonic()
@@ -106,6 +108,7 @@ def test_paused_database_gives_503_within_the_timeout_and_recovers(container_on)
             assert time.monotonic() - begin < 1
         finally:
             os.killpg(server._process.pid, signal.SIGCONT)
+            resumed = time.monotonic()
         deadline = time.monotonic() + 30
         while True:
             reply = requests.post(add, json={'group': 'g', 'id': 'a'}, timeout=30)
@@ -114,6 +117,7 @@ def test_paused_database_gives_503_within_the_timeout_and_recovers(container_on)
             assert time.monotonic() < deadline, reply.text
             time.sleep(0.2)
         assert reply.json()['attempt_count'] >= 2
+        print(f'recovered {time.monotonic() - resumed:.1f} s after SIGCONT')
         assert requests.get(url + '/status', timeout=5).json()['database']['status'] == 'up'
     finally:
         server.stop()

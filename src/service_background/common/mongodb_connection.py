@@ -13,7 +13,8 @@ What the library class gets wrong, fixed here once:
 - dates come back naive (no ``tz_aware``).
 
 Timeouts (ms, ``options.*``): ``connect_timeout``, ``server_selection_timeout``, ``socket_timeout``
-(each 5000 by default), ``max_pool_size`` (50), ``heartbeat_interval`` (2000). A call that runs into one
+(each 5000 by default), ``operation_timeout`` (pymongo's ``timeoutMS``: the whole call, its retry
+included; the server selection timeout by default), ``max_pool_size`` (50), ``heartbeat_interval`` (2000). A call that runs into one
 of them raises ``DatabaseUnavailableException`` (503 ``DATABASE_UNAVAILABLE``); pymongo reconnects by
 itself when the server answers again. ``health()`` says whether the database answered lately, for
 /status, without a round trip.
@@ -92,6 +93,9 @@ class MongoDbConnection(_LibraryMongoDbConnection, IConfigurable):
             'serverSelectionTimeoutMS': self._option_ms('server_selection_timeout'),
             'socketTimeoutMS': self._option_ms('socket_timeout'),
             'heartbeatFrequencyMS': max(500, self._option_ms('heartbeat_interval', 2000)),
+            # one deadline per operation, server selection and pymongo's one retry included: without it
+            # a retryable call could wait a socket timeout and then a selection timeout (2x)
+            'timeoutMS': self._option_ms('operation_timeout', self._option_ms('server_selection_timeout')),
             'tz_aware': True,
         }
         replica_set = self._options.get_as_nullable_string('replica_set')

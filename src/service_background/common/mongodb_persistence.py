@@ -33,6 +33,7 @@ from pip_services3_commons.data import DataPage, IdGenerator, PagingParams
 from pip_services3_commons.errors import ConnectionException, InvalidStateException
 from pip_services3_commons.refer import IReferences
 from pip_services3_mongodb.persistence import MongoDbPersistence as _LibraryMongoDbPersistence
+import pymongo
 from pymongo import InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
 
 from . import time as t
@@ -211,7 +212,8 @@ class MongoDbPersistence(_LibraryMongoDbPersistence):
         self._collection = TwinCollection(self._db.get_collection(self._collection_name),
                                           self._data_class._date_fields, self._connection)
         try:
-            self._define_indexes()
+            with pymongo.timeout(600):  # building an index on a large collection may take a while
+                self._define_indexes()
         except DatabaseUnavailableException as ex:
             raise ConnectionException(correlation_id, 'CONNECT_FAILED',
                                       f'Cannot prepare collection {self._collection_name}').with_cause(ex)
