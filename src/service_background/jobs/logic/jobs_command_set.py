@@ -73,4 +73,12 @@ class JobsCommandSet(CommandSet):
                                                  args.get('lease_token'))),
             Command('delete_job_by_id', _by_id(), lambda cid, args: c.delete_job_by_id(cid, args.get('job_id'))),
             Command('delete_jobs', ObjectSchema(True), lambda cid, args: c.delete_jobs(cid)),
+            # issue 15: paused queues (jobs/logic/queue_pauses.py), persisted; takes skip a paused type
+            Command('pause_queue', _typed(), lambda cid, args: c.pauses.pause(cid, args.get('type'))),
+            Command('resume_queue', _typed(), lambda cid, args: c.pauses.resume(cid, args.get('type'))),
+            Command('get_paused_queues', ObjectSchema(True), lambda cid, args: c.pauses.paused_types(cid)),
         ])
+
+
+def _typed() -> ObjectSchema:
+    return ObjectSchema(True).with_required_property('type', TypeCode.String)
