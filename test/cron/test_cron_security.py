@@ -14,7 +14,6 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyotp
-import pytest
 import requests
 
 from service_background.common.outbound import OutboundPolicy

@@ -8,7 +8,6 @@ thread. Limits: options.max_body (HTTP_MAX_BODY, 16 MiB) answered 413 before the
 options.max_header_bytes (431), options.header_timeout (408, slow clients), options.keep_alive_timeout;
 options.threads sizes the shared blocking pool, or this endpoint's own with options.own_pool.
 Every error is an ErrorDescription."""
-import asyncio
 import inspect
 import socket
 import threading

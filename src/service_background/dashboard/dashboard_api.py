@@ -4,7 +4,7 @@ all matching a filter), the stuck view, retries/tasks/cron summaries. Domains mi
 process answer empty."""
 import json
 from datetime import timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException

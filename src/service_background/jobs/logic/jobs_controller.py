@@ -17,13 +17,15 @@ from .callback_outbox import OutboxCallbackSender
 from .callback_sender import CallbackSender
 from .jobs_command_set import JobsCommandSet
 from .jobs_long_polls import JobsLongPolls
+from .jobs_maintenance import JobsMaintenance
+from .lease_checks import check_lease, lease_token_arg
 from .jobs_hooks import NO_METRICS, NO_PAUSES
 from .new_job_rules import to_job
 
 MAX_BATCH = 1000
 
 
-class JobsController(ControllerBase):
+class JobsController(JobsMaintenance, ControllerBase):
     """One job store behind both faces (commands and seed 002's queue).
 
     Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
@@ -249,23 +251,8 @@ class JobsController(ControllerBase):
                 .with_details('job_id', job_id)
         return job
 
-    @staticmethod
-    def _lease_token(correlation_id: Optional[str], lease_token: Any) -> Optional[str]:
-        if lease_token is None:
-            return None
-        if not isinstance(lease_token, str) or not lease_token or len(lease_token) > 200:
-            raise BadRequestException(correlation_id, 'BAD_LEASE_TOKEN', 'lease_token must be a non-empty string') \
-                .with_details('field', 'lease_token')
-        return lease_token
-
-    @staticmethod
-    def _check_lease(correlation_id: Optional[str], job_id: str, job: JobV1, lease_token: Optional[str]):
-        """Fenced leases: a token that is not the job's current one (the lease ran out and the job was
-        given back, taken again or finished) is refused before anything changes. No token: no fence."""
-        if lease_token is not None and job.lease_token != lease_token:
-            raise ConflictException(correlation_id, 'LEASE_LOST',
-                                    f'Job {job_id} is no longer held with this lease ({job.status})') \
-                .with_details('job_id', job_id).with_details('status', job.status)
+    _lease_token = staticmethod(lease_token_arg)
+    _check_lease = staticmethod(check_lease)
 
     def _require_running(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1],
                          lease_token: Optional[str] = None) -> JobV1:
@@ -411,34 +398,3 @@ class JobsController(ControllerBase):
         self._persistence.delete_all(correlation_id)
         self.metrics.jobs_cleared()
         self._notify_finished()
-
-    def release_expired_leases(self, correlation_id: Optional[str]) -> int:
-        """Puts jobs whose lease ran out back in the queue (or fails them past max_retries)."""
-        count = 0
-        while True:
-            now = t.now()
-            leases = self._persistence.get_expired_leases(correlation_id, now, 100)
-            ids = [job_id for job_id, _ in leases]
-            released = []
-            with self._persistence.batch():  # file: one journal group and one fsync per 100 leases
-                for job_id, token in leases:
-                    # state, lease end and token compared inside the persistence's atomic step (memory
-                    # and file: under the lock; MongoDB: the guarded replace's filter)
-                    def release(job: Optional[JobV1], token=token) -> Optional[JobV1]:
-                        if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
-                                or job.locked_until > now or (token is not None and job.lease_token != token):
-                            return None  # finished, extended or taken again meanwhile
-                        return rules.release(job, now, 'lease expired', self._option('finished_ttl'))
-                    released.append(self._persistence.modify(correlation_id, job_id, release))
-            for job in released:
-                self._after_release(job)
-                count += job is not None
-            if len(ids) < 100:
-                return count
-
-    def clean_jobs(self, correlation_id: Optional[str]) -> None:
-        deleted = self._persistence.delete_expired(correlation_id, t.now())
-        if deleted:
-            self.metrics.jobs_cleaned()
-            self._notify_finished()
-            self._logger.debug(correlation_id, f'Deleted {deleted} expired or finished jobs')

@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from ...common import time as t
 from ...common.async_signal import ANY, AsyncWaiters

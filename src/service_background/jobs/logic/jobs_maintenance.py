@@ -1,0 +1,40 @@
+"""The jobs controller's timers: leases that ran out go back to the queue, expired jobs are deleted."""
+from typing import Optional
+
+from ...common import time as t
+from ..data.version1 import JobStatusV1, JobV1
+from ..persistence import job_transitions as rules
+
+
+class JobsMaintenance:
+    """Mixed into JobsController (uses its persistence, options, metrics and notifications)."""
+
+    def release_expired_leases(self, correlation_id: Optional[str]) -> int:
+        """Puts jobs whose lease ran out back in the queue (or fails them past max_retries)."""
+        count = 0
+        while True:
+            now = t.now()
+            leases = self._persistence.get_expired_leases(correlation_id, now, 100)
+            released = []
+            with self._persistence.batch():  # file: one journal group and one fsync per 100 leases
+                for job_id, token in leases:
+                    # state, lease end and token compared inside the persistence's atomic step (memory
+                    # and file: under the lock; MongoDB: the guarded replace's filter)
+                    def release(job: Optional[JobV1], token=token) -> Optional[JobV1]:
+                        if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
+                                or job.locked_until > now or (token is not None and job.lease_token != token):
+                            return None  # finished, extended or taken again meanwhile
+                        return rules.release(job, now, 'lease expired', self._option('finished_ttl'))
+                    released.append(self._persistence.modify(correlation_id, job_id, release))
+            for job in released:
+                self._after_release(job)
+                count += job is not None
+            if len(leases) < 100:
+                return count
+
+    def clean_jobs(self, correlation_id: Optional[str]) -> None:
+        deleted = self._persistence.delete_expired(correlation_id, t.now())
+        if deleted:
+            self.metrics.jobs_cleaned()
+            self._notify_finished()
+            self._logger.debug(correlation_id, f'Deleted {deleted} expired or finished jobs')
