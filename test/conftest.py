@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from .helpers import free_port, running_container
+from .helpers import free_port, running_container, unique_name
 from .mongo_server import MongoServer
 
 
@@ -24,6 +24,20 @@ def mongo_uri():
 def memory_service():
     """The whole container on memory persistences; yields its base URL."""
     with running_container(MEMORY_ENABLED='true') as url:
+        yield url
+
+
+@pytest.fixture(params=['memory', 'file', 'mongodb'])
+def store_service(request, tmp_path):
+    """The whole container on each kind of persistence in turn (a database of its own on MongoDB)."""
+    if request.param == 'memory':
+        params = {'MEMORY_ENABLED': 'true'}
+    elif request.param == 'file':
+        params = {'DATA_DIR': str(tmp_path / 'data')}
+    else:
+        params = {'MONGO_ENABLED': 'true',
+                  'MONGO_SERVICE_URI': request.getfixturevalue('mongo_uri').rstrip('/') + '/' + unique_name('db')}
+    with running_container(**params) as url:
         yield url
 
 

@@ -9,7 +9,6 @@ from pip_services3_commons.errors import ConflictException
 
 from service_background.jobs.persistence import JobsMemoryPersistence
 
-from ..helpers import running_container, unique_name
 from .wiring import wire
 
 
@@ -136,17 +135,9 @@ def test_queue_and_lease_indexes_stay_o_live_after_60000_jobs():
 
 
 # --- both HTTP faces, on every persistence -------------------------------------------------------
-@pytest.fixture(params=['memory', 'file', 'mongodb'])
-def service(request, tmp_path):
-    if request.param == 'memory':
-        params = {'MEMORY_ENABLED': 'true'}
-    elif request.param == 'file':
-        params = {'DATA_DIR': str(tmp_path / 'data')}
-    else:
-        params = {'MONGO_ENABLED': 'true',
-                  'MONGO_SERVICE_URI': request.getfixturevalue('mongo_uri').rstrip('/') + '/' + unique_name('db')}
-    with running_container(**params) as url:
-        yield url
+@pytest.fixture
+def service(store_service):
+    return store_service
 
 
 def _stale_over_http(url, queue):

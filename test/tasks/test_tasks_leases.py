@@ -7,7 +7,6 @@ from pip_services3_commons.errors import ConflictException
 
 from service_background.tasks.data.version1 import NamespaceV1, TaskV1
 
-from ..helpers import running_container, unique_name
 
 
 def _setup(persistence, count=3, timeout=1):
@@ -46,17 +45,9 @@ def test_sweeper_leaves_a_task_captured_again(persistence):
     assert persistence.get_task(None, task.id).lease_token == task.lease_token
 
 
-@pytest.fixture(params=['memory', 'file', 'mongodb'])
-def service(request, tmp_path):
-    if request.param == 'memory':
-        params = {'MEMORY_ENABLED': 'true'}
-    elif request.param == 'file':
-        params = {'DATA_DIR': str(tmp_path / 'data')}
-    else:
-        params = {'MONGO_ENABLED': 'true',
-                  'MONGO_SERVICE_URI': request.getfixturevalue('mongo_uri').rstrip('/') + '/' + unique_name('db')}
-    with running_container(**params) as url:
-        yield url
+@pytest.fixture
+def service(store_service):
+    return store_service
 
 
 def test_both_faces_fence_releases(service):
