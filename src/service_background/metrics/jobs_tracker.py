@@ -60,6 +60,13 @@ class JobsTracker:
                                    registry=registry)
         self.run_time = Histogram('sb_jobs_run_seconds', 'Taken until finished', ['type'], buckets=BUCKETS,
                                   registry=registry)
+        self._children: Dict[tuple, object] = {}  # (metric, type) -> child: labels() costs ~3 µs a call
+
+    def _of(self, metric, type: str):
+        child = self._children.get((metric, type))
+        if child is None:
+            child = self._children[(metric, type)] = metric.labels(type)
+        return child
 
     # --- loading ------------------------------------------------------------------------------
     def load(self, persistence):
@@ -154,21 +161,21 @@ class JobsTracker:
         if not count:
             return
         if status == QUEUED and old_status is None:
-            self.enqueued.labels(type).inc()
+            self._of(self.enqueued, type).inc()
             self._bucket(type, now, 0)
         lease_lost = old_status == RUNNING and (job.last_error or '').startswith('lease expired')
         if lease_lost and status in (QUEUED, FAILED):
-            self.lease_expired.labels(type).inc()
+            self._of(self.lease_expired, type).inc()
         if status == RUNNING and job.started is not None:
-            self.wait_time.labels(type).observe(max(0.0, _ts(job.started) - ready))
+            self._of(self.wait_time, type).observe(max(0.0, _ts(job.started) - ready))
         elif status not in _UNFINISHED and old_status in (None, QUEUED, RUNNING):
             if status == DONE:
-                self.completed.labels(type).inc()
+                self._of(self.completed, type).inc()
             else:
-                self.failed.labels(type).inc()
+                self._of(self.failed, type).inc()
             self._bucket(type, now, 1 if status == DONE else 2)
             if old_status == RUNNING and job.started is not None and job.completed is not None:
-                self.run_time.labels(type).observe(max(0.0, _ts(job.completed) - _ts(job.started)))
+                self._of(self.run_time, type).observe(max(0.0, _ts(job.completed) - _ts(job.started)))
 
     def _push_ready(self, type: str, ready: float, id: str):
         heap = self._ready_heaps.setdefault(type, [])

@@ -36,6 +36,9 @@ def _descriptor(domain: str, kind: str) -> Descriptor:
     return Descriptor(domain, kind, '*', '*', '1.0')
 
 
+_METHODS = frozenset(('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'))
+
+
 class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IReferenceable, IOpenable):
 
     def __init__(self):
@@ -46,6 +49,7 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
                                       registry=self.registry)
         self._http_latency = Histogram('sb_http_request_duration_seconds', 'HTTP request latency',
                                        ['method', 'route'], buckets=HTTP_BUCKETS, registry=self.registry)
+        self._http_children: dict = {}
         self.jobs = JobsTracker(self.registry)
         self.domains = DomainSnapshot(self.registry, self._logger)
         self._jobs_controller = None
@@ -96,9 +100,16 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
 
     # --- what the services read ---------------------------------------------------------------
     def observe_http(self, method: str, route: str, status: int, seconds: float):
-        route = route or '<unmatched>'
-        self._http_requests.labels(method, route, str(status)).inc()
-        self._http_latency.labels(method, route).observe(seconds)
+        # on every request: the labelled children are looked up once (labels() costs µs a call)
+        if not route and method not in _METHODS:
+            method = 'OTHER'  # label values stay bounded whatever methods callers invent
+        children = self._http_children.get((method, route, status))
+        if children is None:
+            name = route or '<unmatched>'
+            children = self._http_children[(method, route, status)] = (
+                self._http_requests.labels(method, name, str(status)), self._http_latency.labels(method, name))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
