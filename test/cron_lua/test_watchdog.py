@@ -4,13 +4,13 @@ import time
 
 from service_background.cron.lua_runtime import LuaRuntime, runaway_calls
 
-# ~5 s of backtracking inside one string.find call on this machine: long enough to outlast the grace
-# period, short enough that the abandoned thread ends soon after.
+# ~5 s of backtracking inside one string.find call on a 2-core CI machine, against a timeout + grace of
+# 0.3 s: a machine 15 times faster still outlasts it; the abandoned thread ends soon after.
 BACKTRACK = 'string.find(string.rep("a", 60), string.rep("a*", 6) .. "b")'
 
 
 def test_stuck_c_call_is_abandoned_at_timeout_plus_grace():
-    runtime = LuaRuntime(timeout_s=0.3, grace_s=0.5, max_runaway=1)
+    runtime = LuaRuntime(timeout_s=0.1, grace_s=0.2, max_runaway=1)
     started = time.monotonic()
     result = runtime.call(BACKTRACK, None)
     assert time.monotonic() - started < 3
