@@ -1,4 +1,5 @@
-"""Seed 002's queue face on the real container: every route and header, 204s, long-polls, bad input."""
+"""Seed 002's queue face on the real container (memory, file and MongoDB): every route and header, 204s,
+long-polls, bad input."""
 import threading
 import time
 
@@ -10,8 +11,8 @@ from service_background.jobs.clients.version1 import JobsQueueClient
 from .receiver import CallbackReceiver
 
 
-def test_enqueue_get_take_finish_delete(memory_service):
-    url = memory_service
+def test_enqueue_get_take_finish_delete(store_service):
+    url = store_service
     r = requests.post(f'{url}/jobs', json={'queue': 'myQueue', 'params': {'param1': 'foo'}}, timeout=10)
     assert r.status_code == 202
     location = r.headers['Location']
@@ -32,8 +33,8 @@ def test_enqueue_get_take_finish_delete(memory_service):
         assert r.status_code == 404 and r.json()['code'] == 'JOB_NOT_FOUND'
 
 
-def test_queue_in_the_query_string_keeps_non_ascii_names(memory_service):
-    url = memory_service
+def test_queue_in_the_query_string_keeps_non_ascii_names(store_service):
+    url = store_service
     r = requests.post(f'{url}/jobs', json={'queue': 'очередь', 'params': 1}, timeout=10)
     assert r.status_code == 202
     assert requests.post(f'{url}/want_job', params={'queue': 'other'}, timeout=10).status_code == 204
@@ -41,8 +42,8 @@ def test_queue_in_the_query_string_keeps_non_ascii_names(memory_service):
     assert r.status_code == 200 and r.json()['queue'] == 'очередь'
 
 
-def test_enqueue_headers(memory_service):
-    url = memory_service
+def test_enqueue_headers(store_service):
+    url = store_service
     headers = {'X-Accepted-Priority': '0', 'X-Accepted-Result-TTL': '0.3', 'X-Accepted-Job-Timeout': '0.2',
                'X-Accepted-Delay': '0.3', 'X-Accepted-Callback-URL': 'http://127.0.0.1:1/hook'}
     r = requests.post(f'{url}/jobs', json={'queue': 'h', 'params': 1}, headers=headers, timeout=10)
@@ -65,8 +66,8 @@ def test_enqueue_headers(memory_service):
     assert requests.get(f'{url}/jobs/{job["id"]}', timeout=10).status_code == 404  # result TTL passed
 
 
-def test_take_lease_header_and_wait_result(memory_service):
-    url = memory_service
+def test_take_lease_header_and_wait_result(store_service):
+    url = store_service
     job_id = requests.post(f'{url}/jobs', json={'queue': 'w'}, timeout=10).headers['Location'].rsplit('/', 1)[1]
     taken = requests.post(f'{url}/want_job', headers={'X-Accepted-Timeout': '30'}, timeout=10).json()
     assert taken['id'] == job_id
@@ -80,8 +81,8 @@ def test_take_lease_header_and_wait_result(memory_service):
     assert r.json()['status'] == 'done' and r.json()['result'] == 7 and time.monotonic() - started < 2
 
 
-def test_blocked_want_job_wakes_within_a_second_of_an_enqueue(memory_service):
-    url = memory_service
+def test_blocked_want_job_wakes_within_a_second_of_an_enqueue(store_service):
+    url = store_service
     result = {}
 
     def want():
@@ -101,8 +102,8 @@ def test_blocked_want_job_wakes_within_a_second_of_an_enqueue(memory_service):
     assert r.status_code == 204 and time.monotonic() - started >= 0.45
 
 
-def test_a_hundred_blocked_clients_do_not_stall_the_endpoint(memory_service):
-    url = memory_service
+def test_a_hundred_blocked_clients_do_not_stall_the_endpoint(store_service):
+    url = store_service
     got, errors, lock = [], [], threading.Lock()
 
     def want():
@@ -132,10 +133,10 @@ def test_a_hundred_blocked_clients_do_not_stall_the_endpoint(memory_service):
     assert not errors and sorted(got) == sorted(ids)  # each waiter got a different job
 
 
-def test_callback_header_posts_the_result(memory_service):
+def test_callback_header_posts_the_result(store_service):
     receiver = CallbackReceiver()
     try:
-        url = memory_service
+        url = store_service
         r = requests.post(f'{url}/jobs', json={'queue': 'cb'}, headers={'X-Accepted-Callback-URL': receiver.url},
                           timeout=10)
         job_id = r.json()['id']
@@ -147,8 +148,8 @@ def test_callback_header_posts_the_result(memory_service):
         receiver.close()
 
 
-def test_queue_client_worker_loop(memory_service):
-    client = JobsQueueClient(memory_service)
+def test_queue_client_worker_loop(store_service):
+    client = JobsQueueClient(store_service)
     try:
         added = [client.add_job('wq', {'n': i}, priority=1) for i in range(3)]
         done = []

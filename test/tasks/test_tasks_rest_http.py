@@ -1,4 +1,5 @@
-"""The seed's REST routes (tasks-rest-v1) against the real container on a loopback port."""
+"""The seed's REST routes (tasks-rest-v1) against the real container on a loopback port, on memory, file
+and MongoDB persistences."""
 import threading
 
 import pytest
@@ -6,8 +7,8 @@ import requests
 
 
 @pytest.fixture
-def url(memory_service):
-    return memory_service + '/v1'
+def url(store_service):
+    return store_service + '/v1'
 
 
 def _ns(url, id='Infrastructure'):
