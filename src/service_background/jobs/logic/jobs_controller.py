@@ -18,8 +18,9 @@ from .callback_sender import CallbackSender
 from .jobs_command_set import JobsCommandSet
 from .jobs_long_polls import JobsLongPolls
 from .jobs_maintenance import JobsMaintenance
-from .lease_checks import check_lease, lease_token_arg
+from .lease_checks import check_lease, lease_token_arg, lease_tokens_arg
 from .jobs_hooks import NO_METRICS, NO_PAUSES
+from .job_uniqueness import store_jobs
 from .new_job_rules import to_job
 
 MAX_BATCH = 1000
@@ -112,25 +113,29 @@ class JobsController(JobsMaintenance, ControllerBase):
 
     # --- adding -------------------------------------------------------------------------------
     def add_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
-        job = to_job(correlation_id, new_job, t.now(), self._option('max_retries'))
-        job = self._persistence.create(correlation_id, job)
-        self._notify_enqueued([job])
-        return job
+        """``new_job.unique`` (job_uniqueness.py): a held key returns its holder, nothing is added."""
+        return self._add(correlation_id, [new_job])[0]
 
     def add_jobs(self, correlation_id: Optional[str], new_jobs: Any) -> List[JobV1]:
         if not isinstance(new_jobs, list) or not new_jobs or len(new_jobs) > MAX_BATCH:
             raise BadRequestException(correlation_id, 'BAD_NEW_JOBS', f'new_jobs must be a list of 1..{MAX_BATCH} jobs')
+        return self._add(correlation_id, new_jobs)
+
+    def _add(self, correlation_id: Optional[str], new_jobs: List[Any], batch_id: Optional[str] = None) -> List[JobV1]:
         now = t.now()
-        jobs = [to_job(correlation_id, new_job, now, self._option('max_retries')) for new_job in new_jobs]
-        result = self._persistence.create_many(correlation_id, jobs)  # one write (one fsync) per call
-        self._notify_enqueued(result)
+        jobs = [to_job(correlation_id, new_job, now, self._option('max_retries'), batch_id) for new_job in new_jobs]
+        result, added = store_jobs(self._persistence, correlation_id, jobs, now)  # one write when none is unique
+        self._notify_enqueued(added)
         return result
 
     def add_uniq_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
+        """Seed 001: the unfinished job of the same type and ref_id, else a new one: ``unique {until:
+        finished}`` on type + ref_id (an explicit ``new_job.unique`` wins)."""
         job = to_job(correlation_id, new_job, t.now(), self._option('max_retries'))
-        if job.ref_id is None:
+        if job.ref_id is None and job.unique_key is None:
             return self.add_job(correlation_id, new_job)
-        result = self._persistence.create_uniq(correlation_id, job)
+        result = self._persistence.create_uniq(correlation_id, job) if job.unique_key is None else \
+            self._persistence.create_unique(correlation_id, job, t.now())
         if result.id == job.id:
             self._notify_enqueued([result])
         return result
@@ -309,17 +314,7 @@ class JobsController(JobsMaintenance, ControllerBase):
             require_text(correlation_id, 'job_id', job_id)
         if results is not None and (not isinstance(results, list) or len(results) != len(job_ids)):
             raise BadRequestException(correlation_id, 'BAD_RESULTS', 'results must be a list as long as job_ids')
-        tokens: Dict[str, str] = {}
-        if isinstance(lease_tokens, list) and len(lease_tokens) == len(job_ids):
-            for job_id, token in zip(job_ids, lease_tokens):
-                if token is not None:
-                    tokens.setdefault(job_id, self._lease_token(correlation_id, token))
-        elif isinstance(lease_tokens, dict):
-            tokens = {job_id: self._lease_token(correlation_id, token)
-                      for job_id, token in lease_tokens.items() if token is not None}
-        elif lease_tokens is not None:
-            raise BadRequestException(correlation_id, 'BAD_LEASE_TOKENS',
-                                      'lease_tokens must be a list as long as job_ids or a map of id to token')
+        tokens = lease_tokens_arg(correlation_id, job_ids, lease_tokens)
         now = t.now()
         keep_ms = self._option('finished_ttl')
         by_id: Dict[str, Any] = {}

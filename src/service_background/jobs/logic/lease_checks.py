@@ -1,5 +1,5 @@
 """Fenced leases: the token a take stamps on a job must come back with the calls that finish it."""
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional
 
 from pip_services3_commons.errors import BadRequestException, ConflictException
 
@@ -23,3 +23,20 @@ def check_lease(correlation_id: Optional[str], job_id: str, job: JobV1, lease_to
         raise ConflictException(correlation_id, 'LEASE_LOST',
                                 f'Job {job_id} is no longer held with this lease ({job.status})') \
             .with_details('job_id', job_id).with_details('status', job.status)
+
+
+def lease_tokens_arg(correlation_id: Optional[str], job_ids: List[str], lease_tokens: Any) -> Dict[str, str]:
+    """complete_jobs' ``lease_tokens``: a list as long as ``job_ids`` (null: no fence for that id) or a
+    map id -> token; read into id -> token."""
+    tokens: Dict[str, str] = {}
+    if isinstance(lease_tokens, list) and len(lease_tokens) == len(job_ids):
+        for job_id, token in zip(job_ids, lease_tokens):
+            if token is not None:
+                tokens.setdefault(job_id, lease_token_arg(correlation_id, token))
+    elif isinstance(lease_tokens, dict):
+        tokens = {job_id: lease_token_arg(correlation_id, token)
+                  for job_id, token in lease_tokens.items() if token is not None}
+    elif lease_tokens is not None:
+        raise BadRequestException(correlation_id, 'BAD_LEASE_TOKENS',
+                                  'lease_tokens must be a list as long as job_ids or a map of id to token')
+    return tokens

@@ -9,6 +9,10 @@ from pip_services3_commons.errors import BadRequestException
 from ...common import time as t
 from ...common.validation import optional_non_negative, require_text
 from ..data.version1 import JobStatusV1, JobV1, NewJobV1
+from .job_backoff import check_backoff
+from .job_uniqueness import apply_unique
+
+MAX_PARENTS = 100
 
 
 def _integer(correlation_id: Optional[str], name: str, value: Any, low: int, high: Optional[int]) -> Optional[int]:
@@ -29,7 +33,8 @@ def to_new_job(correlation_id: Optional[str], value: Any) -> NewJobV1:
     return NewJobV1.from_json(value)
 
 
-def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int) -> JobV1:
+def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int,
+           batch_id: Optional[str] = None) -> JobV1:
     new_job = to_new_job(correlation_id, new_job)
     job_type = require_text(correlation_id, 'type', new_job.type)
     if new_job.ref_id is not None and not isinstance(new_job.ref_id, str):
@@ -43,10 +48,19 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
     url = new_job.callback_url
     if url is not None and (not isinstance(url, str) or not url.startswith(('http://', 'https://'))):
         raise BadRequestException(correlation_id, 'BAD_CALLBACK_URL', 'callback_url must be an http(s) URL')
+    depends_on = new_job.depends_on
+    if depends_on is not None:
+        if not isinstance(depends_on, list) or len(depends_on) > MAX_PARENTS or not all(
+                isinstance(id, str) and id for id in depends_on):
+            raise BadRequestException(correlation_id, 'BAD_DEPENDS_ON',
+                                      f'depends_on must be a list of up to {MAX_PARENTS} job ids')
+        depends_on = list(dict.fromkeys(depends_on)) or None
     # a queued job is mostly references: one interned type string per queue, created shared with not_before
-    return JobV1(id=str(uuid.uuid4()), type=sys.intern(job_type), ref_id=new_job.ref_id, params=new_job.params,
+    job = JobV1(id=str(uuid.uuid4()), type=sys.intern(job_type), ref_id=new_job.ref_id, params=new_job.params,
                  priority=1 if priority is None else priority, status=JobStatusV1.Queued, created=now,
                  execute_until=t.add_ms(now, ttl) if ttl else None, retries=0,
                  max_retries=retries if retries is not None else max_retries,
                  not_before=t.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
-                 result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url)
+                 result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url,
+                 backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id)
+    return apply_unique(correlation_id, job, new_job.unique, now)

@@ -27,6 +27,12 @@ class IJobsPersistence(ABC):
         """Stores ``job`` unless an unfinished job of the same type and ref_id exists: returns that one.
         Atomic across every caller, processes sharing a MongoDB included."""
 
+    def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+        """Stores ``job`` (it has a ``unique_key``) unless the job holding the lock on its (type, key)
+        still holds it at ``now`` (unique_locks.py): returns that one. Atomic across every caller,
+        processes sharing a MongoDB included; a holder whose lock ended is replaced as holder."""
+        raise NotImplementedError()
+
     @abstractmethod
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
         """Atomic read-modify-write of one job: ``change`` gets a copy (or None) and returns what to

@@ -13,6 +13,7 @@ from .i_jobs_persistence import Change, IJobsPersistence
 from ...common.file_journal import FileJournal
 from .callback_outbox_store import CallbackOutboxMemoryStore
 from .job_queue_index import JobQueueIndex
+from .unique_locks import job_lock_key, keeps_lock, lock_holds
 from .jobs_filter import parse_filter, to_predicate
 
 _UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
@@ -33,6 +34,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._leases: List[Tuple[float, str]] = []
         self._lease_live: Dict[str, float] = {}  # running job id -> its current lease stamp
         self._by_ref: Dict[Tuple[str, str], Set[str]] = {}
+        self._uniq: Dict[str, str] = {}  # unique lock key -> the id of the job holding it (unique_locks.py)
+        self._running: Dict[str, int] = {}  # running jobs per type (queue limits)
 
     # --- index hooks ------------------------------------------------------------------------
     def _on_loaded(self):
@@ -40,6 +43,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._leases = []
         self._lease_live = {}
         self._by_ref = {}
+        self._uniq = {}
+        self._running = {}
         now = t.now()
         for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
             self._index(None, job, now)
@@ -51,6 +56,25 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._queue.remove(old.id)
         self._unlease(old.id)
         self._unref(old)
+        self._unlock(old)
+        if old.status == JobStatusV1.Running:
+            self._count_running(old.type, -1)
+
+    def _unlock(self, job: JobV1):
+        key = job_lock_key(job)
+        if key is not None and self._uniq.get(key) == job.id:
+            del self._uniq[key]
+
+    def _count_running(self, type: str, delta: int):
+        count = self._running.get(type, 0) + delta
+        if count > 0:
+            self._running[type] = count
+        else:
+            self._running.pop(type, None)
+
+    def running_count(self, type: str) -> int:
+        """Running jobs of the type (call under the lock for a count that a take then relies on)."""
+        return self._running.get(type, 0)
 
     @property
     def index_sizes(self) -> Dict[str, int]:
@@ -84,6 +108,15 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                 self._maybe_rebuild_leases()
         else:
             self._unlease(new.id)
+        was_running = old is not None and old.status == JobStatusV1.Running
+        if was_running != (new.status == JobStatusV1.Running):
+            self._count_running(new.type, -1 if was_running else 1)
+        if new.unique_key is not None:
+            if keeps_lock(new):
+                if old is None:
+                    self._uniq[job_lock_key(new)] = new.id  # a new holder (create_unique checked the old one)
+            else:
+                self._unlock(new)
         if new.ref_id is not None and new.status in _UNFINISHED:
             self._by_ref.setdefault((new.type, new.ref_id), set()).add(new.id)
         elif old is not None:
@@ -121,6 +154,18 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         with self._lock:
             for id in self._by_ref.get((job.type, job.ref_id), ()):
                 return self._items[id].clone()
+            if job.unique_key is None:
+                job.unique_key, job.unique_until = job.ref_id, 'finished'
+            return self.create_unique(correlation_id, job, t.now())
+
+    def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+        with self._lock:  # check and insert in one step
+            holder_id = self._uniq.get(job_lock_key(job))
+            holder = self._items.get(holder_id) if holder_id is not None else None
+            if lock_holds(holder, now):
+                return holder.clone()
+            if holder_id is not None:
+                del self._uniq[job_lock_key(job)]  # a ttl lock that ran out: the new job holds the key
             return self.create(correlation_id, job)
 
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:

@@ -1,4 +1,3 @@
-import json
 import threading
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
@@ -16,6 +15,7 @@ from . import job_transitions
 from .callback_outbox_store import CallbackOutboxMongoStore
 from .i_jobs_persistence import Change, IJobsPersistence
 from .jobs_filter import parse_filter, to_query
+from .unique_locks import job_lock_key, keeps_lock, lock_holds, stored_key
 
 _UNFINISHED = [JobStatusV1.Queued, JobStatusV1.Running]
 _TAKE_ORDER = [('priority', 1), ('created_ms', 1)]
@@ -30,8 +30,7 @@ _UNIQ_ATTEMPTS = 20
 
 
 def uniq_key(type: str, ref_id: Any) -> str:
-    # JSON, not a separator character: a NUL is not safe in every server's index keys
-    return json.dumps([type, ref_id], ensure_ascii=False, separators=(',', ':'))
+    return stored_key(type, ref_id)
 
 
 class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
@@ -145,9 +144,12 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._collection.create_index([(UNIQ_FIELD, 1)], unique=True, sparse=True)
 
     def _to_doc_keeping(self, job: JobV1, stored: Optional[dict]) -> dict:
-        """The document for ``job`` replacing ``stored``: the uniq key stays while unfinished."""
+        """The document for ``job`` replacing ``stored``: the uniq key stays while the job keeps its
+        lock (unique_locks.py; a job of add_uniq_job made before issue 13 has no unique_until: while
+        unfinished)."""
         doc = self._to_doc(job)
-        if stored is not None and stored.get(UNIQ_FIELD) is not None and job.status in _UNFINISHED:
+        if stored is not None and stored.get(UNIQ_FIELD) is not None and (
+                keeps_lock(job) if job.unique_key is not None else job.status in _UNFINISHED):
             doc[UNIQ_FIELD] = stored[UNIQ_FIELD]
         return doc
 
@@ -159,28 +161,45 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                                           sort=[('created_ms', 1), ('_id', 1)])
 
     def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
-        """An unfinished job of (type, ref_id) if there is one, else ``job`` inserted with its uniq key:
-        the unique index lets one insert win across processes; a loser returns the winner's job."""
-        key = uniq_key(job.type, job.ref_id)
+        """An unfinished job of (type, ref_id) if there is one, else ``job`` inserted with its lock
+        (``create_unique``)."""
+        doc = self._collection.find_one({'type': job.type, 'ref_id': job.ref_id, 'status': {'$in': _UNFINISHED}})
+        if doc is not None:
+            return self._from_doc(doc)
+        if job.unique_key is None:
+            job.unique_key, job.unique_until = job.ref_id, 'finished'
+        return self.create_unique(correlation_id, job, t.now())
+
+    def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+        """``job`` inserted with its lock key in ``UNIQ_FIELD``: the unique index lets one insert win
+        across processes; a loser returns the holder, or, when the holder's lock has ended (a ttl that
+        ran out; a started or finished holder whose field a crash left behind), unsets the holder's
+        field in a replace guarded on the state it judged and tries again."""
+        key = job_lock_key(job)
         for _ in range(_UNIQ_ATTEMPTS):
-            doc = self._collection.find_one({'type': job.type, 'ref_id': job.ref_id, 'status': {'$in': _UNFINISHED}})
-            if doc is not None:
-                return self._from_doc(doc)
             item = self._with_id(job)
             doc = self._to_doc(item)
             doc[UNIQ_FIELD] = key
             try:
                 self._collection.insert_one(doc)
             except DuplicateKeyError:
-                holder = self._collection.find_one({UNIQ_FIELD: key})
-                if holder is not None:
-                    return self._from_doc(holder)
-                if self._collection.find_one({'_id': item.id}, {'_id': 1}) is not None:
-                    raise  # the id is taken, not the key
-                continue  # the holder finished meanwhile: look again
+                holder_doc = self._collection.find_one({UNIQ_FIELD: key})
+                if holder_doc is None:
+                    if self._collection.find_one({'_id': item.id}, {'_id': 1}) is not None:
+                        raise  # the id is taken, not the key
+                    continue  # the holder let go meanwhile: try again
+                holder = self._from_doc(holder_doc)
+                if holder.unique_key is None and holder.status in _UNFINISHED:
+                    return holder  # add_uniq_job's lock from before issue 13: held while unfinished
+                if lock_holds(holder, now):
+                    return holder
+                self._collection.update_one(
+                    {'_id': holder.id, UNIQ_FIELD: key, 'status': holder.status, 'retries': holder.retries},
+                    {'$unset': {UNIQ_FIELD: ''}})
+                continue
             self._bump_signals([item])
             return item
-        raise ConflictException(correlation_id, 'JOB_BUSY', f'Unique job {job.type}/{job.ref_id} kept changing')
+        raise ConflictException(correlation_id, 'JOB_BUSY', f'Unique job {job.type}/{job.unique_key} kept changing')
 
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
         """Optimistic read-modify-write: the replace only lands if status, retries and lease are as
@@ -263,6 +282,10 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                            'lease_token': job_transitions.new_lease_token()},
                   '$inc': {'retries': 1}}
         job = self.find_one_and_update(correlation_id, query, update, sort=_TAKE_ORDER)
+        if job is not None and job.unique_until == 'started':
+            # its unique lock ends with this take (a crash before this write: the next add sees the
+            # holder running and unsets the field itself)
+            self._collection.update_one({'_id': job.id, 'unique_until': 'started'}, {'$unset': {UNIQ_FIELD: ''}})
         if job is not None and not timeout and job.timeout and job.timeout != default_timeout:
             # the job asked for its own lease: it is ours already, so a second write is safe
             job.locked_until = t.add_ms(now, job.timeout)

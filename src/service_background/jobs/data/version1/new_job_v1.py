@@ -10,7 +10,8 @@ class NewJobV1(DataObjectV1):
     def __init__(self, type: Optional[str] = None, ref_id: Optional[str] = None, params: Any = None,
                  ttl: Optional[int] = None, priority: Optional[int] = None, delay: Optional[int] = None,
                  timeout: Optional[int] = None, max_retries: Optional[int] = None,
-                 callback_url: Optional[str] = None, result_ttl: Optional[int] = None):
+                 callback_url: Optional[str] = None, result_ttl: Optional[int] = None,
+                 unique: Optional[dict] = None, backoff: Optional[dict] = None, depends_on: Optional[list] = None):
         self.type = type
         self.ref_id = ref_id
         self.params = params
@@ -21,3 +22,6 @@ class NewJobV1(DataObjectV1):
         self.max_retries = max_retries
         self.callback_url = callback_url
         self.result_ttl = result_ttl
+        self.unique = unique  # {key?, until: started | finished | ttl, ttl?} (issue 13)
+        self.backoff = backoff  # {type: exponential | fixed, base_ms, max_ms, jitter}
+        self.depends_on = depends_on  # [job_id, ...]: takeable once every parent is done

@@ -17,3 +17,6 @@ class NewJobV1Schema(ObjectSchema):
         self.with_optional_property('max_retries', TypeCode.Integer)
         self.with_optional_property('callback_url', TypeCode.String)
         self.with_optional_property('result_ttl', TypeCode.Long)
+        self.with_optional_property('unique', TypeCode.Map)
+        self.with_optional_property('backoff', TypeCode.Map)
+        self.with_optional_property('depends_on', TypeCode.Array)
