@@ -9,7 +9,8 @@ from ..helpers import ROOT, free_port, wait_http
 
 
 class ServiceProcess:
-    """``bin/run.py`` with only cron enabled (the other domains are not under test here)."""
+    """``bin/run.py`` with only cron enabled (the other domains are not under test here); a domain
+    comes back with e.g. ``JOBS_DISABLED=None``."""
 
     def __init__(self, **env):
         self.port = free_port()
@@ -17,8 +18,10 @@ class ServiceProcess:
         self.url = f'http://127.0.0.1:{self.port}'
         self.env = dict(os.environ, HTTP_HOST='127.0.0.1', HTTP_PORT=str(self.port),
                         HTTP_FUNC_LISTEN=str(self.func_port), LOG_LEVEL='error', RETRIES_DISABLED='true',
-                        JOBS_DISABLED='true', TASKS_DISABLED='true', PYTHONPATH=os.path.join(ROOT, 'src'),
-                        **{k: str(v) for k, v in env.items()})
+                        JOBS_DISABLED='true', TASKS_DISABLED='true', PYTHONPATH=os.path.join(ROOT, 'src'))
+        self.env.update({k: str(v) for k, v in env.items()})  # a test may bring a domain back (JOBS_DISABLED='')
+        for name in [k for k, v in env.items() if v is None]:
+            self.env.pop(name, None)
         for name in ('MEMORY_ENABLED', 'DATA_DIR', 'CONFIG_PATH'):  # only what the test asks for
             if name not in env:
                 self.env.pop(name, None)

@@ -23,6 +23,7 @@ from .cron_nodes import CronNodeHub
 from .cron_remote_calls import CronRemoteCalls
 from .cron_runner import CronRunner, to_dt
 from .executors import CronExecutors, HttpExecutor, ICronExecutor
+from .job_executor import JobExecutor
 from .lua_executor import LuaExecutor
 from .remote_executor import RemoteExecutor
 from .scheduler import now_ms
@@ -38,9 +39,10 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
     options.reply_timeout (ms, default 5000); Lua: options.lua_memory_mb (64), options.func_timeout (s, 30),
     options.redis_allowed (true), options.redis_allowed_hosts (comma list, empty = any); nodes:
     options.node_take_window (ms a queued execution waits for its node, 60000), options.node_report_grace
-    (ms past the job timeout a node has to report, 10000). Executors: HTTP@ and LUA@ built in, REMOTE@ when
-    the nodes and dispatches persistences are there; any component ``service-background-cron:executor:*:*:1.0``
-    (an ICronExecutor) is added for its prefix. Functions need the funcs persistence."""
+    (ms past the job timeout a node has to report, 10000). Executors: HTTP@, LUA@ and JOB@ (it needs the
+    jobs controller in the process) built in, REMOTE@ when the nodes and dispatches persistences are there;
+    any component ``service-background-cron:executor:*:*:1.0`` (an ICronExecutor) is added for its prefix.
+    Functions need the funcs persistence."""
 
     _default_config = ConfigParams.from_tuples(
         'dependencies.groups', 'service-background-cron:persistence-groups:*:*:1.0',
@@ -91,6 +93,9 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
                                redis_allowed=options.get_as_boolean_with_default('redis_allowed', True),
                                redis_allowed_hosts={h for h in hosts if h} or None)
         self._executors.register(LuaExecutor(self._lua))
+        # JOB@ enqueues into the jobs domain when it is in the process; without it JOB@ jobs are 400s
+        self._executors.register(JobExecutor(references.get_one_optional(
+            Descriptor('service-background-jobs', 'controller', 'default', '*', '1.0'))))
         nodes = self._dependency_resolver.get_one_optional('nodes')
         dispatches = self._dependency_resolver.get_one_optional('dispatches')
         if nodes is not None and dispatches is not None:

@@ -1,6 +1,6 @@
-"""How a job runs, chosen by the prefix of its request_url. ``HTTP@`` is here; ``LUA@`` and ``REMOTE@``
-(lua_executor.py, remote_executor.py) are built into the controller, since they need its Lua runtime
-and node hub. More plug in as components with the descriptor
+"""How a job runs, chosen by the prefix of its request_url. ``HTTP@`` is here; ``LUA@``, ``REMOTE@`` and
+``JOB@`` (lua_executor.py, remote_executor.py, job_executor.py) are built into the controller, since
+they need its Lua runtime, node hub and the jobs controller. More plug in as components with the descriptor
 ``service-background-cron:executor:<kind>:*:1.0`` that implement ICronExecutor: the controller
 registers every one it finds in its references. A job whose prefix has no executor is rejected with
 400, never stored to fail later."""
@@ -16,7 +16,7 @@ from ...common.outbound import OutboundDenied, OutboundPolicy, current_policy, o
 
 from ..data.version1 import CronGroupV1, CronJobV1
 
-KNOWN_PREFIXES = ('HTTP@', 'LUA@', 'REMOTE@')
+KNOWN_PREFIXES = ('HTTP@', 'LUA@', 'REMOTE@', 'JOB@')
 MAX_OUTPUT = 1024
 
 
