@@ -3,7 +3,7 @@ claims the run through the persistence, executes it, and records the outcome (ru
 last_result, reply hook). The scheduler thread itself never waits on I/O.
 
 Nothing starves the schedule (issue 11, point 5): HTTP@ runs go to their own pool (``http_workers``,
-default 256, threads made on demand), apart from LUA@/REMOTE@ runs (``workers``) and from the reply
+default 256, threads made on demand), apart from LUA@/REMOTE@/JOB@ runs (``workers``) and from the reply
 hook (its own small pool with a bounded backlog). A job runs at most once at a time: a run due while
 its previous one is still running is skipped and recorded with status ``skipped``; a run that could
 not start within ``missed_grace_ms`` (default 1000) of its planned time is recorded as ``missed`` and
