@@ -15,7 +15,7 @@ from ..metrics import MetricsFactory
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
 SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
-            'TASKS_DISABLED', 'CRON_DISABLED', 'AUTH_DISABLED')
+            'TASKS_DISABLED', 'CRON_DISABLED', 'AUTH_DISABLED', 'METRICS_DISABLED')
 
 
 def normalize_switches(environ=os.environ, names: Iterable[str] = SWITCHES):
