@@ -26,6 +26,9 @@ Run: .venv/bin/python bench/jobs_throughput.py [--peer ours|ceiling|redis|beanst
         [--batch 100] [--max-seconds 300] [--quick] [--proof]
 --proof is --peer all --store both --modes single,batch (every figure of the issue's jobs proof);
 --quick is --jobs 300 --max-seconds 60, to check the bench works. SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
+--limit N (ours only, issue 13): each mode runs twice on the same service, without a queue limit and then with
+set_queue_limits {type: bench, concurrency: N}, and prints the ratio (the proof: >= 0.9x with a limit that is
+not reached, e.g. --limit 1000: the limit check must not become the hot path's cost).
 """
 import argparse
 import contextlib
@@ -373,6 +376,8 @@ def main():
     parser.add_argument('--max-seconds', type=float, default=300, help='bound of each run (default 300)')
     parser.add_argument('--quick', action='store_true', help='--jobs 300 --max-seconds 60')
     parser.add_argument('--proof', action='store_true', help='--peer all --store both --modes single,batch')
+    parser.add_argument('--limit', type=int, default=None,
+                        help='ours: run each mode without and then with a concurrency limit of N (issue 13)')
     args = parser.parse_args()
     if args.proof:
         args.peer, args.store, args.modes = 'all', 'both', 'single,batch'
@@ -400,6 +405,9 @@ def main():
                 continue
             with server(peer, store) as (address, pid):
                 for mode in modes:
+                    if args.limit and peer == 'ours':
+                        run_limited(address, pid, store, mode, args)
+                        continue
                     r = run(peer, address, pid, mode, args.jobs, args.batch, args.max_seconds)
                     results[(peer, store, mode)] = r
                     note = '' if r['complete'] else (f'  INCOMPLETE: {r["done"]} done of {r["added"]} added '
@@ -410,6 +418,34 @@ def main():
                     print(f'{peer:>10} {STORE_NAMES[(peer, store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
                           f'server CPU {cpu}/job{note}', flush=True)
     summary(results)
+
+
+def set_limit(url: str, concurrency):
+    c = Http(url)
+    if concurrency:
+        status, body = c.call('POST', '/v1/jobs/set_queue_limits', {'type': QUEUE, 'concurrency': concurrency})
+    else:
+        status, body = c.call('POST', '/v1/jobs/clear_queue_limits', {'type': QUEUE})
+    assert status == 200, (status, body)
+
+
+def run_limited(url: str, pid: int, store: str, mode: str, args):
+    """One mode without and then with a concurrency limit (``--limit``), and the ratio of the two."""
+    rates = []
+    for limit in (None, args.limit):
+        set_limit(url, limit)
+        r = run('ours', url, pid, mode, args.jobs, args.batch, args.max_seconds)
+        rates.append(r['rate'])
+        note = '' if r['complete'] else f'  INCOMPLETE: {r["done"]} done of {r["added"]} added'
+        label = f'{mode}' + (f' of {args.batch}' if mode == 'batch' else '')
+        cpu = f'{r["cpu_ms"]:7.3f} ms' if r['cpu_ms'] is not None else '    n/a'
+        print(f'      ours {STORE_NAMES[("ours", store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
+              f'server CPU {cpu}/job   {"concurrency limit " + str(limit) if limit else "no limit"}{note}',
+              flush=True)
+    set_limit(url, None)
+    ratio = rates[1] / rates[0] if rates[0] else 0
+    print(f'      ours {mode}: with the limit / without = {ratio:.2f}x  target >= 0.9x: '
+          f'{"met" if ratio >= 0.9 else "NOT met"}', flush=True)
 
 
 def summary(results: dict):

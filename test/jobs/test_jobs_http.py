@@ -33,7 +33,9 @@ def test_every_command_through_the_http_client(client):
     assert client.abort_job(None, first.id).status == 'queued'
     assert client.start_job_by_id(None, first.id, 1000).retries == 2
     assert client.complete_job(None, first.id, 'ok').result == 'ok'
-    assert client.fail_job(None, batch[1].id, 'bad').last_error == 'bad'
+    # issue 13: attempts left, so it goes back to the queue after a backoff
+    retried = client.fail_job(None, batch[1].id, 'bad')
+    assert retried.status == 'queued' and retried.last_error.startswith('bad; retry 2 of')
     with pytest.raises(ConflictException):
         client.complete_job(None, first.id)
     assert client.delete_job_by_id(None, job.id).status == 'aborted'  # deleted while running

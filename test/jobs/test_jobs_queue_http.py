@@ -46,7 +46,9 @@ def test_enqueue_headers(store_service):
     url = store_service
     headers = {'X-Accepted-Priority': '0', 'X-Accepted-Result-TTL': '0.3', 'X-Accepted-Job-Timeout': '0.2',
                'X-Accepted-Delay': '0.3', 'X-Accepted-Callback-URL': 'http://127.0.0.1:1/hook'}
-    r = requests.post(f'{url}/jobs', json={'queue': 'h', 'params': 1}, headers=headers, timeout=10)
+    # issue 13: 2 attempts and no backoff, so the PUT failed below (its last attempt) fails it for good
+    r = requests.post(f'{url}/jobs', json={'queue': 'h', 'params': 1, 'max_retries': 2, 'backoff': {'base_ms': 0}},
+                      headers=headers, timeout=10)
     job = r.json()
     assert job['priority'] == 0 and job['result_ttl'] == 300 and job['timeout'] == 200
     assert job['callback_url'] == 'http://127.0.0.1:1/hook'

@@ -11,6 +11,8 @@ from ..tasks.build import TasksFactory
 from ..cron.build import CronFactory
 from ..dashboard import DashboardFactory
 from ..jobs.build.queue_pauses_factory import QueuePausesFactory
+from ..jobs.build.queue_limits_factory import QueueLimitsFactory
+from ..jobs.build.job_batches_factory import JobBatchesFactory
 from ..metrics import MetricsFactory
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
@@ -38,6 +40,8 @@ class BackgroundProcess(ProcessContainer):
         self._factories.add(TasksFactory())
         self._factories.add(CronFactory())
         self._factories.add(QueuePausesFactory())
+        self._factories.add(QueueLimitsFactory())
+        self._factories.add(JobBatchesFactory())
         self._factories.add(MetricsFactory())
         self._factories.add(DashboardFactory())
 

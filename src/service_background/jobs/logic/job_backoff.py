@@ -17,7 +17,9 @@ from typing import Any, Optional
 from pip_services3_commons.errors import BadRequestException
 
 from ...common import time as t
-from ..data.version1 import JobV1
+from ..data.version1 import JobStatusV1, JobV1
+from ..persistence import job_transitions as rules
+from .job_dependencies import wait_for_parents
 
 TYPES = ('exponential', 'fixed')
 
@@ -71,3 +73,45 @@ def back_off(job: JobV1, now: datetime, delay: float, error: str) -> JobV1:
         job.not_before = t.add_ms(now, delay)
         job.last_error = f'{error}; retry {job.retries + 1} of {job.max_retries} after {int(delay)} ms'
     return job
+
+
+class RetryPolicy:
+    """The controller's defaults (options.backoff_base / backoff_max / backoff_jitter) applied to a
+    failing job."""
+
+    def __init__(self, base_ms: float, max_ms: float, jitter: float, keep_ms: Optional[float]):
+        self.base_ms, self.max_ms, self.jitter, self.keep_ms = base_ms, max_ms, jitter, keep_ms
+
+    def delay(self, job: JobV1) -> float:
+        return delay_ms(job, self.base_ms, self.max_ms, self.jitter)
+
+    def fail(self, job: JobV1, now: datetime, error: str, result: Any = None) -> JobV1:
+        """fail_job / PUT failed: a running job with attempts left goes back after its backoff; else
+        (its last attempt, or a job that was not running) it is failed with ``error``."""
+        if job.status == JobStatusV1.Running and (job.retries or 0) < (job.max_retries or 0):
+            if result is not None:
+                job.result = result
+            job = rules.release(job, now, error, self.keep_ms)
+            return back_off(job, now, self.delay(job), error)
+        return rules.finish(job, now, JobStatusV1.Failed, result, error, self.keep_ms)
+
+    def release(self, job: JobV1, now: datetime, error: str) -> JobV1:
+        """A lease that ran out: back to the queue after the backoff (failed past max_retries)."""
+        job = rules.release(job, now, error, self.keep_ms)
+        return back_off(job, now, self.delay(job), error) if job.status == JobStatusV1.Queued else job
+
+
+RETRYABLE = (JobStatusV1.Failed, JobStatusV1.Aborted)
+
+
+def requeue(job: Optional[JobV1], now: datetime, statuses) -> Optional[JobV1]:
+    """retry_jobs' change: a dead job (status in ``statuses``) queued again with a fresh set of
+    attempts, due now; its last_error stays. A child (depends_on) waits for its parents again."""
+    if job is None or job.status not in statuses:
+        return None
+    job.status = JobStatusV1.Queued
+    job.retries = 0
+    job.not_before = now
+    job.completed = job.locked_until = job.lease_token = job.remove_at = None
+    job.waiting_on = None
+    return wait_for_parents(job)

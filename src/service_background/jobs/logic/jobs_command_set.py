@@ -25,7 +25,14 @@ class JobsCommandSet(CommandSet):
     """The eleven seed 001 commands (argument names as the seed says; timeouts in ms) plus add_jobs,
     start_jobs_by_type, complete_jobs (a list as long as job_ids: the completed job, or null where the
     id is unknown or already finished) and fail_job. extend_job, abort_job, complete_job, fail_job take
-    an optional ``lease_token`` and complete_jobs optional ``lease_tokens`` (fenced leases)."""
+    an optional ``lease_token`` and complete_jobs optional ``lease_tokens`` (fenced leases).
+
+    Issue 13: retry_jobs {filter} → {count} (job_backoff.py); set_queue_limits {type, concurrency?,
+    rate?: {limit, period_ms}} → the type's limits, get_queue_limits {type?} → a list of them,
+    clear_queue_limits {type} (queue_limits.py); add_batch {jobs, callback_url?, description?} → the
+    batch, get_batch {batch_id} → the batch with counts by status, cancel_batch {batch_id}
+    (job_batches.py). add_job / add_jobs / add_uniq_job take ``unique``, ``backoff`` and
+    ``depends_on`` in NewJobV1 (job_uniqueness.py, job_backoff.py, job_dependencies.py)."""
 
     def __init__(self, controller):
         super().__init__()
@@ -73,12 +80,35 @@ class JobsCommandSet(CommandSet):
                                                  args.get('lease_token'))),
             Command('delete_job_by_id', _by_id(), lambda cid, args: c.delete_job_by_id(cid, args.get('job_id'))),
             Command('delete_jobs', ObjectSchema(True), lambda cid, args: c.delete_jobs(cid)),
+            # issue 13: retry backoff's bulk action (jobs/logic/job_backoff.py)
+            Command('retry_jobs', ObjectSchema(True).with_optional_property('filter', FilterParamsSchema()),
+                    lambda cid, args: {'count': c.retry_jobs(cid, FilterParams.from_value(args.get('filter')))}),
             # issue 15: paused queues (jobs/logic/queue_pauses.py), persisted; takes skip a paused type
             Command('pause_queue', _typed(), lambda cid, args: c.pauses.pause(cid, args.get('type'))),
             Command('resume_queue', _typed(), lambda cid, args: c.pauses.resume(cid, args.get('type'))),
             Command('get_paused_queues', ObjectSchema(True), lambda cid, args: c.pauses.paused_types(cid)),
+            # issue 13: global per-queue limits (jobs/logic/queue_limits.py), persisted, every process
+            Command('set_queue_limits', _typed().with_optional_property('concurrency', TypeCode.Integer)
+                    .with_optional_property('rate', TypeCode.Map),
+                    lambda cid, args: c.limits.set_limits(cid, args.get('type'), args.get('concurrency'),
+                                                          args.get('rate'))),
+            Command('get_queue_limits', ObjectSchema(True).with_optional_property('type', TypeCode.String),
+                    lambda cid, args: c.limits.get_limits(cid, args.get('type'))),
+            Command('clear_queue_limits', _typed(), lambda cid, args: c.limits.clear_limits(cid, args.get('type'))),
+            # issue 13: batches (jobs/logic/job_batches.py)
+            Command('add_batch', ObjectSchema(True).with_required_property('jobs', ArraySchema(NewJobV1Schema()))
+                    .with_optional_property('callback_url', TypeCode.String)
+                    .with_optional_property('description', TypeCode.String),
+                    lambda cid, args: c.batches.add_batch(cid, args.get('jobs'), args.get('callback_url'),
+                                                          args.get('description'))),
+            Command('get_batch', _batch(), lambda cid, args: c.batches.get_batch(cid, args.get('batch_id'))),
+            Command('cancel_batch', _batch(), lambda cid, args: c.batches.cancel_batch(cid, args.get('batch_id'))),
         ])
 
 
 def _typed() -> ObjectSchema:
     return ObjectSchema(True).with_required_property('type', TypeCode.String)
+
+
+def _batch() -> ObjectSchema:
+    return ObjectSchema(True).with_required_property('batch_id', TypeCode.String)

@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.config import ConfigParams
@@ -17,16 +17,21 @@ from .callback_outbox import OutboxCallbackSender
 from .callback_sender import CallbackSender
 from .jobs_command_set import JobsCommandSet
 from .jobs_long_polls import JobsLongPolls
+from .jobs_bulk import JobsBulk
 from .jobs_maintenance import JobsMaintenance
-from .lease_checks import check_lease, lease_token_arg, lease_tokens_arg
+from .lease_checks import check_lease, lease_token_arg
 from .jobs_hooks import NO_METRICS, NO_PAUSES
+from .job_backoff import RetryPolicy
+from .queue_limits import NO_LIMITS
+from .job_batches import NO_BATCHES
+from .job_dependencies import JobDependencies
 from .job_uniqueness import store_jobs
 from .new_job_rules import to_job
 
 MAX_BATCH = 1000
 
 
-class JobsController(JobsMaintenance, ControllerBase):
+class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
     """One job store behind both faces (commands and seed 002's queue).
 
     Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
@@ -38,7 +43,8 @@ class JobsController(JobsMaintenance, ControllerBase):
     MongoDB queue signal while async waiters wait, default 25), options.callback_retries (5), options.callback_backoff (1000),
     options.callback_max_backoff (60000), options.callback_timeout (10000), options.callback_outbox_size
     (pending callbacks kept in the persistence's durable outbox, default 10000: past it the oldest are
-    dropped and counted in the log)."""
+    dropped and counted in the log), options.backoff_base (1000), options.backoff_max (3600000),
+    options.backoff_jitter (0.5): the retry backoff of a job that names none (job_backoff.py)."""
 
     _default_config = ConfigParams.from_tuples(
         'dependencies.persistence', 'service-background-jobs:persistence:*:*:1.0',
@@ -53,9 +59,14 @@ class JobsController(JobsMaintenance, ControllerBase):
         'options.callback_backoff', 1000,
         'options.callback_max_backoff', 60000,
         'options.callback_timeout', 10000,
-        'options.callback_outbox_size', 10000)
+        'options.callback_outbox_size', 10000,
+        'options.backoff_base', 1000,
+        'options.backoff_max', 3600000,
+        'options.backoff_jitter', 0.5)
 
     pauses, metrics = NO_PAUSES, NO_METRICS  # QueuePauses / the metrics' JobsTracker set themselves here
+    limits, batches = NO_LIMITS, NO_BATCHES  # QueueLimits / JobBatches set themselves here (issue 13)
+    retry = RetryPolicy(1000, 3600000, 0.5, 86400000)  # configure() replaces it with the configured one
 
     def __init__(self):
         super().__init__()
@@ -66,10 +77,13 @@ class JobsController(JobsMaintenance, ControllerBase):
         self._finished = WaitSignal()  # a job finished or was deleted
         self._long_polls = JobsLongPolls(self, self._logger)  # async waiters of queues and results
         self._callbacks: Optional[CallbackSender] = None
+        self._deps = JobDependencies(self)  # depends_on (job_dependencies.py)
 
     def _configure_options(self, config: ConfigParams):
         self._config = config
         self._options = {}
+        self.retry = RetryPolicy(self._option('backoff_base'), self._option('backoff_max'),
+                                 config.get_as_float('options.backoff_jitter'), self._option('finished_ttl'))
 
     def _option(self, name: str) -> int:
         value = self._options.get(name)
@@ -126,6 +140,7 @@ class JobsController(JobsMaintenance, ControllerBase):
         jobs = [to_job(correlation_id, new_job, now, self._option('max_retries'), batch_id) for new_job in new_jobs]
         result, added = store_jobs(self._persistence, correlation_id, jobs, now)  # one write when none is unique
         self._notify_enqueued(added)
+        self._deps.on_added(correlation_id, added)  # children whose parents are already done or gone
         return result
 
     def add_uniq_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
@@ -200,8 +215,8 @@ class JobsController(JobsMaintenance, ControllerBase):
         with self._persistence.batch():  # file: one journal group and one fsync for the whole take
             while len(result) < limit:
                 now = t.now()
-                job = self.pauses.take(self._persistence, correlation_id, type, now, timeout,
-                                       self._option('default_timeout'))
+                job = self.limits.take(self.pauses, self._persistence, correlation_id, type, now, timeout,
+                                       self._option('default_timeout'))  # limits, then pauses, then the store
                 if job is None:
                     break
                 if job.execute_until is not None and job.execute_until <= now:
@@ -277,7 +292,9 @@ class JobsController(JobsMaintenance, ControllerBase):
             job = self._require_running(correlation_id, job_id, job, lease_token)
             job.locked_until = t.add_ms(t.now(), timeout or job.timeout or self._option('default_timeout'))
             return job
-        return self._persistence.modify(correlation_id, job_id, extend)
+        job = self._persistence.modify(correlation_id, job_id, extend)
+        self.limits.job_extended(job)  # a limited type's slot lasts as long as the lease
+        return job
 
     def abort_job(self, correlation_id: Optional[str], job_id: str, lease_token: Any = None) -> JobV1:
         """Gives a running job back to the queue at once (a job out of attempts fails instead)."""
@@ -293,53 +310,11 @@ class JobsController(JobsMaintenance, ControllerBase):
                      lease_token: Any = None) -> JobV1:
         return self._finish(correlation_id, job_id, JobStatusV1.Done, result, None, lease_token)
 
-    def complete_jobs(self, correlation_id: Optional[str], job_ids: Any, results: Any = None,
-                      lease_tokens: Any = None) -> List[Optional[JobV1]]:
-        """Completes many jobs in one write (file: one journal group, one fsync; MongoDB: one
-        bulk_write), as River's batch completer. ``results``, when given, is a list as long as
-        ``job_ids`` (``results[i]`` is the result of ``job_ids[i]``).
-
-        Returns a list as long as ``job_ids``: the completed job at each position, or None where the
-        id was not completed because no such job exists or it is already finished (done, failed,
-        aborted; an id repeated in the call is completed once, later copies give None). As
-        complete_job, a queued or running job can be completed. Nothing raises per id, so one stale
-        id never fails the batch.
-
-        ``lease_tokens`` (fenced leases), when given, is a list as long as ``job_ids`` (null for an id
-        sent without a fence) or a map id -> token: an id whose token is not its job's current one is
-        not completed (None at its position), in the same atomic step as the write."""
-        if not isinstance(job_ids, list) or not job_ids or len(job_ids) > MAX_BATCH:
-            raise BadRequestException(correlation_id, 'BAD_JOB_IDS', f'job_ids must be a list of 1..{MAX_BATCH} ids')
-        for job_id in job_ids:
-            require_text(correlation_id, 'job_id', job_id)
-        if results is not None and (not isinstance(results, list) or len(results) != len(job_ids)):
-            raise BadRequestException(correlation_id, 'BAD_RESULTS', 'results must be a list as long as job_ids')
-        tokens = lease_tokens_arg(correlation_id, job_ids, lease_tokens)
-        now = t.now()
-        keep_ms = self._option('finished_ttl')
-        by_id: Dict[str, Any] = {}
-        if results is not None:
-            for job_id, result in zip(job_ids, results):
-                by_id.setdefault(job_id, result)
-
-        def finish(job: Optional[JobV1]) -> Optional[JobV1]:
-            if job is None or job.is_finished:
-                return None
-            token = tokens.get(job.id)
-            if token is not None and job.lease_token != token:
-                return None  # the lease was lost: leave the job to its current holder
-            return rules.finish(job, now, JobStatusV1.Done, by_id.get(job.id), None, keep_ms)
-        jobs = self._persistence.modify_many(correlation_id, job_ids, finish)
-        for job in jobs:
-            if job is not None:
-                self._after_finish(job)
-        return jobs
-
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Any = None,
                  lease_token: Any = None) -> JobV1:
         if error is not None and not isinstance(error, str):
             raise BadRequestException(correlation_id, 'BAD_ERROR', 'error must be a string')
-        return self._finish(correlation_id, job_id, JobStatusV1.Failed, None, error or 'failed', lease_token)
+        return self._finish(correlation_id, job_id, JobStatusV1.Failed, None, error or 'failed', lease_token, True)
 
     def update_job(self, correlation_id: Optional[str], job_id: str, status: Any, result: Any = None,
                    lease_token: Any = None) -> JobV1:
@@ -347,10 +322,10 @@ class JobsController(JobsMaintenance, ControllerBase):
         if status not in (JobStatusV1.Done, JobStatusV1.Failed):
             raise BadRequestException(correlation_id, 'BAD_STATUS', 'status must be "done" or "failed"')
         error = None if status == JobStatusV1.Done else 'failed by the worker'
-        return self._finish(correlation_id, job_id, status, result, error, lease_token)
+        return self._finish(correlation_id, job_id, status, result, error, lease_token, True)
 
     def _finish(self, correlation_id: Optional[str], job_id: str, status: str, result: Any,
-                error: Optional[str], lease_token: Any = None) -> JobV1:
+                error: Optional[str], lease_token: Any = None, retry: bool = False) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
         lease_token = self._lease_token(correlation_id, lease_token)
 
@@ -359,12 +334,17 @@ class JobsController(JobsMaintenance, ControllerBase):
             self._check_lease(correlation_id, job_id, job, lease_token)
             if job.is_finished:
                 raise ConflictException(correlation_id, 'JOB_FINISHED', f'Job {job_id} is already {job.status}')
+            if retry and status == JobStatusV1.Failed:  # attempts left: back to the queue after a backoff
+                return self.retry.fail(job, t.now(), error, result)
             return rules.finish(job, t.now(), status, result, error, self._option('finished_ttl'))
         job = self._persistence.modify(correlation_id, job_id, finish)
-        self._after_finish(job)
+        self._after_release(job)
         return job
 
     def _after_finish(self, job: JobV1):
+        self.limits.job_left(job)
+        self._deps.on_finished(None, job)  # waiting children are released or failed
+        self.batches.job_finished(None, job)  # the batch's last job: its callback
         self.metrics.jobs_changed([job])
         self._notify_finished(job.id)
         if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
@@ -376,7 +356,12 @@ class JobsController(JobsMaintenance, ControllerBase):
         if job.is_finished:
             self._after_finish(job)
         else:
+            self.limits.job_left(job)
             self._notify_enqueued([job])
+
+    def _after_requeue(self, correlation_id: Optional[str], jobs: List[JobV1]):
+        self._notify_enqueued(jobs)
+        self._deps.on_added(correlation_id, jobs)
 
     # --- deleting and maintenance ------------------------------------------------------------
     def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
@@ -384,8 +369,11 @@ class JobsController(JobsMaintenance, ControllerBase):
         job_id = require_text(correlation_id, 'job_id', job_id)
         job = self._require(correlation_id, job_id, self._persistence.delete_by_id(correlation_id, job_id))
         self.metrics.job_deleted(job)
+        self.limits.job_left(job if job.status == JobStatusV1.Running else None)
+        self._deps.on_deleted(correlation_id, job)
         if not job.is_finished:
             job.status = JobStatusV1.Aborted
+            self.batches.job_finished(correlation_id, job)
         self._notify_finished(job_id)
         return job
 

@@ -90,7 +90,9 @@ class JobsLongPolls:
 
             def run(job=job, unclaim=unclaim):
                 try:
-                    self.notify_enqueued([self._persistence.modify(correlation_id, job.id, unclaim)])
+                    given_back = self._persistence.modify(correlation_id, job.id, unclaim)
+                    self._controller.limits.job_left(given_back)  # its slot (queue limits) frees
+                    self.notify_enqueued([given_back])
                 except Exception as ex:
                     self._logger.error(correlation_id, ex, f'Could not give job {job.id} back')
             pool().submit(run)

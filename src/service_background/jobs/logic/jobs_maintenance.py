@@ -3,14 +3,14 @@ from typing import Optional
 
 from ...common import time as t
 from ..data.version1 import JobStatusV1, JobV1
-from ..persistence import job_transitions as rules
 
 
 class JobsMaintenance:
     """Mixed into JobsController (uses its persistence, options, metrics and notifications)."""
 
     def release_expired_leases(self, correlation_id: Optional[str]) -> int:
-        """Puts jobs whose lease ran out back in the queue (or fails them past max_retries)."""
+        """Puts jobs whose lease ran out back in the queue after their backoff (job_backoff.py), or fails
+        them past max_retries."""
         count = 0
         while True:
             now = t.now()
@@ -24,7 +24,7 @@ class JobsMaintenance:
                         if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
                                 or job.locked_until > now or (token is not None and job.lease_token != token):
                             return None  # finished, extended or taken again meanwhile
-                        return rules.release(job, now, 'lease expired', self._option('finished_ttl'))
+                        return self.retry.release(job, now, 'lease expired')  # after its backoff
                     released.append(self._persistence.modify(correlation_id, job_id, release))
             for job in released:
                 self._after_release(job)

@@ -10,6 +10,7 @@ from ...common import time as t
 from ...common.validation import optional_non_negative, require_text
 from ..data.version1 import JobStatusV1, JobV1, NewJobV1
 from .job_backoff import check_backoff
+from .job_dependencies import wait_for_parents
 from .job_uniqueness import apply_unique
 
 MAX_PARENTS = 100
@@ -63,4 +64,4 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
                  not_before=t.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
                  result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url,
                  backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id)
-    return apply_unique(correlation_id, job, new_job.unique, now)
+    return wait_for_parents(apply_unique(correlation_id, job, new_job.unique, now))

@@ -67,6 +67,18 @@ class IJobsPersistence(ABC):
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
         """Removes unfinished jobs past execute_until and finished ones past remove_at."""
 
+    # --- issue 13: dependencies and batches ------------------------------------------------------
+    def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
+        """Ids of queued jobs whose ``waiting_on`` names ``parent_id``."""
+        raise NotImplementedError()
+
+    def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
+        raise NotImplementedError()
+
+    def batch_counts(self, correlation_id: Optional[str], batch_id: str) -> Dict[str, int]:
+        """Jobs of the batch by status."""
+        raise NotImplementedError()
+
     # --- batches: each persistence makes them one write where it can --------------------------
     def create_many(self, correlation_id: Optional[str], jobs: List[JobV1]) -> List[JobV1]:
         return [self.create(correlation_id, job) for job in jobs]

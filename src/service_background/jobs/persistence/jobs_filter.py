@@ -9,7 +9,7 @@ from ...common import time as t
 
 Condition = Tuple[str, str, Any]
 
-_TEXT = ('id', 'type', 'ref_id', 'status')
+_TEXT = ('id', 'type', 'ref_id', 'status', 'batch_id')
 # field -> (exact key, from key, to key)
 _DATES = {'created': ('created', 'created_from', 'created_to'),
           'started': ('started', 'started_from', 'started_to'),

@@ -36,6 +36,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._by_ref: Dict[Tuple[str, str], Set[str]] = {}
         self._uniq: Dict[str, str] = {}  # unique lock key -> the id of the job holding it (unique_locks.py)
         self._running: Dict[str, int] = {}  # running jobs per type (queue limits)
+        self._children: Dict[str, Set[str]] = {}  # parent id -> ids of children waiting on it
+        self._batch_open: Dict[str, int] = {}  # batch id -> its unfinished jobs
 
     # --- index hooks ------------------------------------------------------------------------
     def _on_loaded(self):
@@ -45,6 +47,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._by_ref = {}
         self._uniq = {}
         self._running = {}
+        self._children = {}
+        self._batch_open = {}
         now = t.now()
         for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
             self._index(None, job, now)
@@ -59,6 +63,31 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._unlock(old)
         if old.status == JobStatusV1.Running:
             self._count_running(old.type, -1)
+        self._index_children(old, None)
+        if old.batch_id is not None and old.status in _UNFINISHED:
+            self._count_batch(old.batch_id, -1)
+
+    def _index_children(self, old: Optional[JobV1], new: Optional[JobV1]):
+        before = old.waiting_on if old is not None and old.status == JobStatusV1.Queued else None
+        after = new.waiting_on if new is not None and new.status == JobStatusV1.Queued else None
+        if before == after:
+            return
+        child_id = (new or old).id
+        for parent_id in before or ():
+            children = self._children.get(parent_id)
+            if children is not None:
+                children.discard(child_id)
+                if not children:
+                    del self._children[parent_id]
+        for parent_id in after or ():
+            self._children.setdefault(parent_id, set()).add(child_id)
+
+    def _count_batch(self, batch_id: str, delta: int):
+        count = self._batch_open.get(batch_id, 0) + delta
+        if count > 0:
+            self._batch_open[batch_id] = count
+        else:
+            self._batch_open.pop(batch_id, None)
 
     def _unlock(self, job: JobV1):
         key = job_lock_key(job)
@@ -108,6 +137,12 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                 self._maybe_rebuild_leases()
         else:
             self._unlease(new.id)
+        if new.waiting_on or (old is not None and old.waiting_on):
+            self._index_children(old, new)
+        if new.batch_id is not None:
+            was_open = old is not None and old.status in _UNFINISHED
+            if was_open != (new.status in _UNFINISHED):
+                self._count_batch(new.batch_id, -1 if was_open else 1)
         was_running = old is not None and old.status == JobStatusV1.Running
         if was_running != (new.status == JobStatusV1.Running):
             self._count_running(new.type, -1 if was_running else 1)
@@ -179,6 +214,22 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                 return None
             job = self._items[id].clone()
             return self._store(job_transitions.claim(job, now, timeout or job.timeout or default_timeout))
+
+    def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
+        with self._lock:
+            return list(self._children.get(parent_id, ()))
+
+    def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
+        with self._lock:
+            return self._batch_open.get(batch_id, 0) > 0
+
+    def batch_counts(self, correlation_id: Optional[str], batch_id: str) -> Dict[str, int]:
+        counts: Dict[str, int] = {}
+        with self._lock:
+            for job in self._items.values():
+                if job.batch_id == batch_id:
+                    counts[job.status] = counts.get(job.status, 0) + 1
+        return counts
 
     def pop_due_counts(self, correlation_id: Optional[str], now: datetime) -> Dict[str, int]:
         with self._lock:

@@ -95,6 +95,18 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                     self._own_signals[name] = max(0, self._own_signals.get(name, 0) - n)
             self._logger.warn(None, f'Could not bump the jobs queue signal: {ex}')
 
+    def bump_signal(self, type: str, n: int = 1):
+        """Bumps the type's signal without a job (queue limits: a slot freed), so waiters of other
+        processes try a take again."""
+        if self._signals is None:
+            return
+        with self._signal_lock:
+            self._own_signals[type] = self._own_signals.get(type, 0) + n
+        try:
+            self._signals.update_one({'_id': type}, {'$inc': {'n': n}}, upsert=True)
+        except Exception as ex:  # a lost race of the first upsert, or the database is away: waiters poll on
+            self._logger.warn(None, f'Could not bump the jobs queue signal: {ex}')
+
     def read_queue_signals(self) -> Dict[str, int]:
         """Every type's signal counter (one cheap query: a document per type)."""
         return {doc['_id']: doc.get('n', 0) for doc in self._signals.find({}, {'n': 1})}
@@ -142,6 +154,8 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._collection.create_index([('remove_at_ms', 1)])
         self._collection.create_index([('created_ms', 1)])
         self._collection.create_index([(UNIQ_FIELD, 1)], unique=True, sparse=True)
+        self._collection.create_index([('waiting_on', 1)])  # issue 13: children by parent
+        self._collection.create_index([('batch_id', 1), ('status', 1)])
 
     def _to_doc_keeping(self, job: JobV1, stored: Optional[dict]) -> dict:
         """The document for ``job`` replacing ``stored``: the uniq key stays while the job keeps its
@@ -293,6 +307,20 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                                         {'$set': {'locked_until': job.locked_until,
                                                   'locked_until_ms': _ms(job.locked_until)}})
         return job
+
+    def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
+        # $in, not equality: nx-27017 matches an element of an indexed array field only so
+        query = {'waiting_on': {'$in': [parent_id]}, 'status': JobStatusV1.Queued}
+        return [doc['_id'] for doc in self._collection.find(query, {'_id': 1})]
+
+    def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
+        return self._collection.find_one({'batch_id': batch_id, 'status': {'$in': _UNFINISHED}}, {'_id': 1}) is not None
+
+    def batch_counts(self, correlation_id: Optional[str], batch_id: str) -> Dict[str, int]:
+        counts: Dict[str, int] = {}
+        for doc in self._collection.find({'batch_id': batch_id}, {'status': 1}):
+            counts[doc['status']] = counts.get(doc['status'], 0) + 1
+        return counts
 
     def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]:
         cursor = self._collection.find({'status': JobStatusV1.Running, 'locked_until_ms': {'$lte': _ms(now)}},

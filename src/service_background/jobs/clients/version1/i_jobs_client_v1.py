@@ -64,3 +64,28 @@ class IJobsClientV1(ABC):
 
     @abstractmethod
     def delete_jobs(self, correlation_id: Optional[str]) -> None: ...
+
+    # --- issue 13: backoff's bulk retry, queue limits, batches -------------------------------------
+    @abstractmethod
+    def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
+        """Requeues the dead (failed; or aborted when the filter says so) jobs matching: how many."""
+
+    @abstractmethod
+    def set_queue_limits(self, correlation_id: Optional[str], type: str, concurrency: Optional[int] = None,
+                         rate: Optional[dict] = None) -> dict: ...
+
+    @abstractmethod
+    def get_queue_limits(self, correlation_id: Optional[str], type: Optional[str] = None) -> List[dict]: ...
+
+    @abstractmethod
+    def clear_queue_limits(self, correlation_id: Optional[str], type: str) -> dict: ...
+
+    @abstractmethod
+    def add_batch(self, correlation_id: Optional[str], jobs: List[Any], callback_url: Optional[str] = None,
+                  description: Optional[str] = None) -> dict: ...
+
+    @abstractmethod
+    def get_batch(self, correlation_id: Optional[str], batch_id: str) -> dict: ...
+
+    @abstractmethod
+    def cancel_batch(self, correlation_id: Optional[str], batch_id: str) -> dict: ...

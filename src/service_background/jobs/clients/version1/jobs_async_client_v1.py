@@ -90,6 +90,21 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
         return await self._one('complete_job', correlation_id,
                                _fenced({'job_id': job_id, 'result': result}, lease_token))
 
+    async def complete_jobs(self, correlation_id: Optional[str], job_ids: List[str],
+                            results: Optional[List[Any]] = None, lease_tokens: Any = None) -> List[Optional[JobV1]]:
+        """Completes many jobs in one call: a list as long as ``job_ids`` (None where an id was not
+        completed); ``lease_tokens`` a list as long as ``job_ids`` or a map id -> token."""
+        params: dict = {'job_ids': job_ids}
+        if results is not None:
+            params['results'] = results
+        if lease_tokens is not None:
+            params['lease_tokens'] = lease_tokens
+        return [_job(d) if d is not None else None
+                for d in await self.call_command('complete_jobs', correlation_id, params) or []]
+
+    async def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
+        return (await self.call_command('retry_jobs', correlation_id, {'filter': filter}))['count']
+
     async def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
                        lease_token: Optional[str] = None) -> JobV1:
         return await self._one('fail_job', correlation_id, _fenced({'job_id': job_id, 'error': error}, lease_token))

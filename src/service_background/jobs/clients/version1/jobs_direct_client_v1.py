@@ -71,3 +71,27 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self._controller.delete_jobs(correlation_id)
+
+    # --- issue 13 ----------------------------------------------------------------------------
+    def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
+        return self._controller.retry_jobs(correlation_id, filter)
+
+    def set_queue_limits(self, correlation_id: Optional[str], type: str, concurrency: Optional[int] = None,
+                         rate: Optional[dict] = None) -> dict:
+        return self._controller.limits.set_limits(correlation_id, type, concurrency, rate)
+
+    def get_queue_limits(self, correlation_id: Optional[str], type: Optional[str] = None) -> List[dict]:
+        return self._controller.limits.get_limits(correlation_id, type)
+
+    def clear_queue_limits(self, correlation_id: Optional[str], type: str) -> dict:
+        return self._controller.limits.clear_limits(correlation_id, type)
+
+    def add_batch(self, correlation_id: Optional[str], jobs: List[Any], callback_url: Optional[str] = None,
+                  description: Optional[str] = None) -> dict:
+        return self._controller.batches.add_batch(correlation_id, jobs, callback_url, description)
+
+    def get_batch(self, correlation_id: Optional[str], batch_id: str) -> dict:
+        return self._controller.batches.get_batch(correlation_id, batch_id)
+
+    def cancel_batch(self, correlation_id: Optional[str], batch_id: str) -> dict:
+        return self._controller.batches.cancel_batch(correlation_id, batch_id)

@@ -83,3 +83,29 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self.call_command('delete_jobs', correlation_id)
+
+    # --- issue 13 ----------------------------------------------------------------------------
+    def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
+        return self.call_command('retry_jobs', correlation_id, {'filter': filter})['count']
+
+    def set_queue_limits(self, correlation_id: Optional[str], type: str, concurrency: Optional[int] = None,
+                         rate: Optional[dict] = None) -> dict:
+        return self.call_command('set_queue_limits', correlation_id,
+                                 {'type': type, 'concurrency': concurrency, 'rate': rate})
+
+    def get_queue_limits(self, correlation_id: Optional[str], type: Optional[str] = None) -> List[dict]:
+        return self.call_command('get_queue_limits', correlation_id, {'type': type}) or []
+
+    def clear_queue_limits(self, correlation_id: Optional[str], type: str) -> dict:
+        return self.call_command('clear_queue_limits', correlation_id, {'type': type})
+
+    def add_batch(self, correlation_id: Optional[str], jobs: List[Any], callback_url: Optional[str] = None,
+                  description: Optional[str] = None) -> dict:
+        return self.call_command('add_batch', correlation_id,
+                                 {'jobs': jobs, 'callback_url': callback_url, 'description': description})
+
+    def get_batch(self, correlation_id: Optional[str], batch_id: str) -> dict:
+        return self.call_command('get_batch', correlation_id, {'batch_id': batch_id})
+
+    def cancel_batch(self, correlation_id: Optional[str], batch_id: str) -> dict:
+        return self.call_command('cancel_batch', correlation_id, {'batch_id': batch_id})

@@ -51,7 +51,9 @@ class JobsRestServiceV1(RestService):
                    'max_retries': body.get('max_retries'), 'ttl': body.get('ttl'),
                    'priority': priority_header(), 'result_ttl': seconds_header('X-Accepted-Result-TTL'),
                    'callback_url': url_header('X-Accepted-Callback-URL'),
-                   'timeout': seconds_header('X-Accepted-Job-Timeout'), 'delay': seconds_header('X-Accepted-Delay')}
+                   'timeout': seconds_header('X-Accepted-Job-Timeout'), 'delay': seconds_header('X-Accepted-Delay'),
+                   # issue 13 (jobs/logic/job_uniqueness.py, job_backoff.py, job_dependencies.py)
+                   'unique': body.get('unique'), 'backoff': body.get('backoff'), 'depends_on': body.get('depends_on')}
         job = self._controller.add_job(self._get_correlation_id(), new_job)
         return _job_body(job, 202, {'Location': f'/jobs/{job.id}'})
 

@@ -1,0 +1,17 @@
+from pip_services3_commons.refer import Descriptor
+from pip_services3_components.build import Factory
+
+from ..logic.queue_limits import (QueueLimits, QueueLimitsFilePersistence, QueueLimitsMemoryPersistence,
+                                  QueueLimitsMongoDbPersistence)
+
+
+class QueueLimitsFactory(Factory):
+    """Global per-queue limits (issue 13): the component and its memory / file / MongoDB persistences."""
+    LimitsDescriptor = Descriptor('service-background-jobs', 'limits', 'default', '*', '1.0')
+
+    def __init__(self):
+        super().__init__()
+        self.register_as_type(self.LimitsDescriptor, QueueLimits)
+        for kind, cls in (('memory', QueueLimitsMemoryPersistence), ('file', QueueLimitsFilePersistence),
+                          ('mongodb', QueueLimitsMongoDbPersistence)):
+            self.register_as_type(Descriptor('service-background-jobs', 'persistence-limits', kind, '*', '1.0'), cls)

@@ -1,0 +1,86 @@
+"""Dependencies (issue 13, item 3): ``NewJobV1.depends_on = [job_id, ...]``.
+
+A child is stored ``queued`` with ``waiting_on`` = the parents not done yet and ``not_before`` far in
+the future (``WAITING``), so every take (memory heaps, MongoDB's find_one_and_update) skips it with
+no new condition on the hot path. When its last parent is done it becomes due at once (a ``delay``
+given with depends_on is not kept: the child is due when it is released). A parent that fails for
+good, is aborted or deleted (or is unknown when the child is added) fails the child, with
+``last_error`` naming it, and that failure cascades to the child's own children.
+
+Races between an add and a parent finishing are closed from both sides: the child is stored before
+it reads its parents, and a parent's finish is stored before it looks up its waiting children (memory:
+an index by parent; MongoDB: a query on ``waiting_on``), so at least one side sees the other; the
+change applied to a child is idempotent. ``retry_jobs`` of a failed child makes it wait for its
+parents again."""
+from datetime import datetime, timezone
+from typing import Dict, List, Optional
+
+from ...common import time as t
+from ..data.version1 import JobStatusV1, JobV1
+from ..persistence import job_transitions as rules
+
+WAITING = datetime(9999, 1, 1, tzinfo=timezone.utc)  # not_before of a child waiting on its parents
+
+
+def wait_for_parents(job: JobV1) -> JobV1:
+    """A new (or requeued) child: not takeable while it has parents to wait on."""
+    if job.depends_on:
+        job.waiting_on = list(job.waiting_on or job.depends_on)
+        job.not_before = WAITING
+    return job
+
+
+class JobDependencies:
+    """Owned by the jobs controller (uses its persistence, options and after-change hooks)."""
+
+    def __init__(self, controller):
+        self._controller = controller
+
+    def on_added(self, correlation_id: Optional[str], jobs: List[Optional[JobV1]]):
+        """Children just stored (or requeued): what their parents already are decides them now."""
+        persistence = self._controller._persistence
+        for job in jobs:
+            if job is None or not job.waiting_on:
+                continue
+            states: Dict[str, Optional[str]] = {}
+            for parent_id in job.waiting_on:
+                parent = persistence.get_one_by_id(correlation_id, parent_id)
+                states[parent_id] = parent.status if parent is not None else None
+            self._resolve(correlation_id, job.id, states)
+
+    def on_finished(self, correlation_id: Optional[str], job: JobV1):
+        """A job finished (done, failed, aborted): its waiting children learn it."""
+        if job.is_finished:
+            self._parent_changed(correlation_id, job.id, job.status)
+
+    def on_deleted(self, correlation_id: Optional[str], job: JobV1):
+        if job.status != JobStatusV1.Done:  # a done parent that is deleted released its children before
+            self._parent_changed(correlation_id, job.id, None)
+
+    def _parent_changed(self, correlation_id: Optional[str], parent_id: str, status: Optional[str]):
+        for child_id in self._controller._persistence.get_waiting_children(correlation_id, parent_id):
+            self._resolve(correlation_id, child_id, {parent_id: status})
+
+    def _resolve(self, correlation_id: Optional[str], child_id: str, states: Dict[str, Optional[str]]):
+        controller = self._controller
+        now = t.now()
+
+        def change(child: Optional[JobV1]) -> Optional[JobV1]:
+            if child is None or child.status != JobStatusV1.Queued or not child.waiting_on:
+                return None
+            for parent_id in child.waiting_on:
+                if parent_id not in states or states[parent_id] in (JobStatusV1.Queued, JobStatusV1.Running):
+                    continue
+                if states[parent_id] != JobStatusV1.Done:
+                    why = 'was deleted or is unknown' if states[parent_id] is None else f'is {states[parent_id]}'
+                    return rules.finish(child, now, JobStatusV1.Failed, None, f'parent {parent_id} {why}',
+                                        controller._option('finished_ttl'))
+            waiting = [id for id in child.waiting_on if states.get(id, JobStatusV1.Queued) != JobStatusV1.Done]
+            if waiting == child.waiting_on:
+                return None
+            child.waiting_on = waiting or None
+            if not waiting:
+                child.not_before = now
+            return child
+        job = controller._persistence.modify(correlation_id, child_id, change)
+        controller._after_release(job)  # released: wakes the queue's waiters; failed: cascades

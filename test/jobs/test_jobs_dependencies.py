@@ -1,0 +1,123 @@
+"""Issue 13 item 3: dependencies and batches, on memory, file and MongoDB."""
+import time
+
+import pytest
+from pip_services3_commons.errors import BadRequestException, NotFoundException
+from pip_services3_commons.refer import Descriptor
+
+from service_background.jobs.logic.job_batches import (JobBatches, JobBatchesFilePersistence,
+                                                       JobBatchesMemoryPersistence, JobBatchesMongoDbPersistence)
+from service_background.jobs.persistence import JobsFilePersistence, JobsMongoDbPersistence
+
+from .. import helpers
+from .receiver import CallbackReceiver
+from .wiring import wire
+
+BATCH_CLASSES = {'memory': JobBatchesMemoryPersistence, 'file': JobBatchesFilePersistence,
+                 'mongodb': JobBatchesMongoDbPersistence}
+
+
+@pytest.fixture
+def wired(persistence, tmp_path, request):
+    kind = 'mongodb' if isinstance(persistence, JobsMongoDbPersistence) else \
+        'file' if isinstance(persistence, JobsFilePersistence) else 'memory'
+    mongo_uri = request.getfixturevalue('mongo_uri') if kind == 'mongodb' else None
+    controller, client = wire(persistence, lease_interval=100000, callback_backoff=50)
+    store = helpers.make_persistence(kind, BATCH_CLASSES, tmp_path, mongo_uri, 'batches')
+    helpers.wire(Descriptor('service-background-jobs', 'persistence-batches', kind, 'default', '1.0'), store,
+                 Descriptor('service-background-jobs', 'persistence', kind, 'default', '1.0'), persistence,
+                 Descriptor('service-background-jobs', 'controller', 'default', 'default', '1.0'), controller,
+                 Descriptor('service-background-jobs', 'batches', 'default', 'default', '1.0'), JobBatches())
+    yield controller, client
+    controller.close(None)
+
+
+def _run(client, type):
+    job = client.start_job_by_type(None, type, 60000)
+    assert job is not None
+    return client.complete_job(None, job.id)
+
+
+def test_a_child_waits_for_every_parent(wired):
+    _, client = wired
+    a = client.add_job(None, {'type': 'p'})
+    b = client.add_job(None, {'type': 'p'})
+    child = client.add_job(None, {'type': 'c', 'depends_on': [a.id, b.id, a.id]})
+    assert child.status == 'queued' and sorted(child.waiting_on) == sorted([a.id, b.id])
+    assert client.start_job_by_type(None, 'c') is None
+    _run(client, 'p')
+    assert client.start_job_by_type(None, 'c') is None
+    _run(client, 'p')
+    released = client.get_job_by_id(None, child.id)
+    assert released.waiting_on is None and released.depends_on == [a.id, b.id]
+    assert client.start_job_by_type(None, 'c').id == child.id
+    late = client.add_job(None, {'type': 'c', 'depends_on': [a.id]})  # its parent is done already
+    assert client.get_job_by_id(None, late.id).waiting_on is None
+    assert client.start_job_by_type(None, 'c').id == late.id
+
+
+def test_a_failed_or_deleted_parent_fails_the_child_and_cascades(wired):
+    _, client = wired
+    parent = client.add_job(None, {'type': 'p', 'max_retries': 1})
+    child = client.add_job(None, {'type': 'c', 'depends_on': [parent.id]})
+    grandchild = client.add_job(None, {'type': 'g', 'depends_on': [child.id]})
+    client.start_job_by_type(None, 'p', 60000)
+    client.fail_job(None, parent.id, 'boom')
+    failed = client.get_job_by_id(None, child.id)
+    assert failed.status == 'failed' and failed.last_error == f'parent {parent.id} is failed'
+    assert client.get_job_by_id(None, grandchild.id).status == 'failed'
+    other = client.add_job(None, {'type': 'p'})
+    orphan = client.add_job(None, {'type': 'c', 'depends_on': [other.id]})
+    client.delete_job_by_id(None, other.id)
+    assert 'was deleted' in client.get_job_by_id(None, orphan.id).last_error
+    unknown = client.add_job(None, {'type': 'c', 'depends_on': ['no-such-job']})
+    assert client.get_job_by_id(None, unknown.id).status == 'failed'
+    with pytest.raises(BadRequestException):
+        client.add_job(None, {'type': 'c', 'depends_on': 'x'})
+
+
+def test_retry_jobs_makes_a_child_wait_again(wired):
+    _, client = wired
+    from pip_services3_commons.data import FilterParams
+    parent = client.add_job(None, {'type': 'p', 'max_retries': 1})
+    child = client.add_job(None, {'type': 'c', 'depends_on': [parent.id]})
+    client.start_job_by_type(None, 'p', 60000)
+    client.fail_job(None, parent.id, 'boom')
+    assert client.retry_jobs(None, FilterParams()) == 2
+    assert client.start_job_by_type(None, 'c') is None  # waits for its parent again
+    _run(client, 'p')
+    assert client.start_job_by_type(None, 'c').id == child.id
+
+
+def test_batch_counts_callback_once_and_cancel(wired):
+    controller, client = wired
+    receiver = CallbackReceiver()
+    try:
+        batch = client.add_batch(None, [{'type': 'b'}, {'type': 'b'}, {'type': 'b', 'max_retries': 1}],
+                                 receiver.url, 'three')
+        assert batch['total'] == 3 and batch['counts']['queued'] == 3 and batch['description'] == 'three'
+        _run(client, 'b')
+        _run(client, 'b')
+        last = client.start_job_by_type(None, 'b', 60000)
+        assert client.get_batch(None, batch['id'])['counts']['running'] == 1
+        assert receiver.wait(1, 0.3) == []
+        client.fail_job(None, last.id, 'x')
+        received = receiver.wait(1)
+        assert len(received) == 1 and received[0]['id'] == batch['id']
+        assert received[0]['counts'] == {'queued': 0, 'running': 0, 'done': 2, 'failed': 1, 'aborted': 0}
+        assert received[0]['completed'] is not None and received[0]['done'] is True
+        time.sleep(0.3)
+        assert len(receiver.received) == 1  # once
+        second = client.add_batch(None, [{'type': 'x'}] * 4, receiver.url)
+        running = client.start_job_by_type(None, 'x', 60000)
+        canceled = client.cancel_batch(None, second['id'])
+        assert canceled['canceled'] is True and canceled['counts']['aborted'] == 3
+        assert canceled['counts']['running'] == 1 and not canceled['done']
+        client.complete_job(None, running.id)
+        assert receiver.wait(2)[1]['id'] == second['id']
+        with pytest.raises(NotFoundException):
+            client.get_batch(None, 'no-such-batch')
+        with pytest.raises(BadRequestException):
+            client.add_batch(None, [])
+    finally:
+        receiver.close()
