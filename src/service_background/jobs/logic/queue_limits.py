@@ -25,7 +25,7 @@ a limit another process set within that; the process that set it, at once), and 
 import threading
 import time
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.errors import BadRequestException
@@ -43,6 +43,7 @@ from ..data.version1 import JobV1
 from .queue_pauses import WAKE_ALL, QueuePauses
 
 MAX_CONCURRENCY = 100000
+FULL = -1  # a gate's answer: refused because the type runs as many jobs as its concurrency allows
 
 
 class QueueLimitV1(DataObjectV1):
@@ -98,7 +99,7 @@ class _LocalGate:
     def take(self, limit: QueueLimitV1, take, persistence, type: str, now: datetime, timeout, default_timeout):
         with persistence._lock:
             if limit.concurrency is not None and persistence.running_count(type) >= limit.concurrency:
-                return None, None
+                return None, FULL
             window = None
             if limit.rate_limit is not None:
                 window = int(now.timestamp() * 1000) // limit.rate_period_ms
@@ -174,7 +175,7 @@ class _MongoGate:
         if limit.concurrency is not None:
             slot_id = self._claim_slot(type, limit.concurrency, now_ms, timeout or default_timeout)
             if slot_id is None:
-                return None, None
+                return None, FULL
         job, window_id, wake_ms = None, None, None
         try:
             if limit.rate_limit is not None:
@@ -216,6 +217,7 @@ class QueueLimits(IConfigurable, IReferenceable, IOpenable):
         self._lock = threading.Lock()
         self._gate = None
         self._wakes: Dict[str, threading.Timer] = {}
+        self._full: Set[str] = set()  # types whose last limited take was refused for want of a slot
         self._opened = False
 
     def configure(self, config: ConfigParams):
@@ -305,8 +307,12 @@ class QueueLimits(IConfigurable, IReferenceable, IOpenable):
         if limit is None:
             return take_one(type)
         job, wake_ms = self._gate_for(persistence).take(limit, take_one, persistence, type, now, timeout, default_timeout)
-        if wake_ms is not None:
+        if wake_ms == FULL:
+            self._full.add(type)  # a finish of this type now wakes a waiter
+        elif wake_ms is not None:
             self._wake_at(type, wake_ms)
+        elif job is None:
+            self._full.discard(type)  # the queue is empty: nobody waits for a slot
         return job
 
     def job_left(self, job: Optional[JobV1]):
@@ -314,7 +320,8 @@ class QueueLimits(IConfigurable, IReferenceable, IOpenable):
         if job is None or job.type not in self.current():
             return
         self._gate_for(self._jobs_persistence).job_left(job)
-        self._wake(job.type, 1)
+        if job.type in self._full:  # only when a take was refused for a slot: no wake-ups under the limit
+            self._wake(job.type, 1)
 
     def job_extended(self, job: JobV1):
         if job.type in self.current():
