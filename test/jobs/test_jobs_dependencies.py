@@ -121,3 +121,39 @@ def test_batch_counts_callback_once_and_cancel(wired):
             client.add_batch(None, [])
     finally:
         receiver.close()
+
+
+def test_the_cleaner_decides_children_left_waiting(wired):
+    """A process that died between a parent's finish and its children's update: the cleaner's sweep."""
+    controller, client = wired
+    parent = client.add_job(None, {'type': 'p'})
+    child = client.add_job(None, {'type': 'c', 'depends_on': [parent.id]})
+    from service_background.jobs.persistence import job_transitions as rules
+    from service_background.common import time as t
+    # the parent finished behind the controller's back (no hook ran)
+    controller._persistence.modify(None, parent.id, lambda j: rules.finish(j, t.now(), 'done', None, None, None))
+    assert client.start_job_by_type(None, 'c') is None
+    controller.clean_jobs(None)
+    assert client.start_job_by_type(None, 'c').id == child.id
+
+
+def test_indexes_survive_a_file_restart(tmp_path):
+    from service_background.jobs.persistence import JobsFilePersistence
+    path = tmp_path / 'jobs.json'
+    persistence = helpers.open_file_persistence(JobsFilePersistence, path)
+    controller, client = wire(persistence, lease_interval=100000)
+    parent = client.add_job(None, {'type': 'p'})
+    child = client.add_job(None, {'type': 'c', 'depends_on': [parent.id]})
+    held = client.add_job(None, {'type': 'u', 'unique': {'key': 'k', 'until': 'ttl', 'ttl': 60000}})
+    controller.close(None)
+    persistence.close(None)
+    persistence = helpers.open_file_persistence(JobsFilePersistence, path)
+    controller, client = wire(persistence, lease_interval=100000)
+    try:
+        assert persistence.get_waiting_children(None, parent.id) == [child.id]
+        assert client.add_job(None, {'type': 'u', 'unique': {'key': 'k', 'until': 'ttl', 'ttl': 60000}}).id == held.id
+        client.complete_job(None, client.start_job_by_type(None, 'p').id)
+        assert client.start_job_by_type(None, 'c').id == child.id
+    finally:
+        controller.close(None)
+        persistence.close(None)

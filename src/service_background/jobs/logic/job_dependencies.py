@@ -10,16 +10,15 @@ good, is aborted or deleted (or is unknown when the child is added) fails the ch
 Races between an add and a parent finishing are closed from both sides: the child is stored before
 it reads its parents, and a parent's finish is stored before it looks up its waiting children (memory:
 an index by parent; MongoDB: a query on ``waiting_on``), so at least one side sees the other; the
-change applied to a child is idempotent. ``retry_jobs`` of a failed child makes it wait for its
+change applied to a child is idempotent; the cleaner (options.clean_interval) re-checks waiting children
+against their parents, for a process that died between the two. ``retry_jobs`` of a failed child makes it wait for its
 parents again."""
-from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
 from ...common import time as t
 from ..data.version1 import JobStatusV1, JobV1
 from ..persistence import job_transitions as rules
-
-WAITING = datetime(9999, 1, 1, tzinfo=timezone.utc)  # not_before of a child waiting on its parents
+from ..persistence.waiting import WAITING  # not_before of a child waiting on its parents
 
 
 def wait_for_parents(job: JobV1) -> JobV1:
@@ -56,6 +55,14 @@ class JobDependencies:
     def on_deleted(self, correlation_id: Optional[str], job: JobV1):
         if job.status != JobStatusV1.Done:  # a done parent that is deleted released its children before
             self._parent_changed(correlation_id, job.id, None)
+
+    def sweep(self, correlation_id: Optional[str], limit: int = 1000) -> int:
+        """The cleaner's check of waiting children against their parents: a process that died between a
+        parent's finish and its children's update left them waiting; this decides them. Returns how many
+        children it looked at."""
+        children = self._controller._persistence.get_waiting_jobs(correlation_id, limit)
+        self.on_added(correlation_id, children)
+        return len(children)
 
     def _parent_changed(self, correlation_id: Optional[str], parent_id: str, status: Optional[str]):
         for child_id in self._controller._persistence.get_waiting_children(correlation_id, parent_id):

@@ -33,6 +33,7 @@ class JobsMaintenance:
                 return count
 
     def clean_jobs(self, correlation_id: Optional[str]) -> None:
+        self._deps.sweep(correlation_id)  # children a dead process left waiting on finished parents
         deleted = self._persistence.delete_expired(correlation_id, t.now())
         if deleted:
             self.metrics.jobs_cleaned()

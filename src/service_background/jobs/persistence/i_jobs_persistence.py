@@ -72,6 +72,10 @@ class IJobsPersistence(ABC):
         """Ids of queued jobs whose ``waiting_on`` names ``parent_id``."""
         raise NotImplementedError()
 
+    def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
+        """Up to ``limit`` queued jobs still waiting on parents."""
+        raise NotImplementedError()
+
     def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
         raise NotImplementedError()
 

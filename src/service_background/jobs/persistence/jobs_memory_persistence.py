@@ -219,6 +219,11 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         with self._lock:
             return list(self._children.get(parent_id, ()))
 
+    def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
+        with self._lock:
+            ids = {id for children in self._children.values() for id in children}
+            return [self._items[id].clone() for id in list(ids)[:limit] if id in self._items]
+
     def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
         with self._lock:
             return self._batch_open.get(batch_id, 0) > 0

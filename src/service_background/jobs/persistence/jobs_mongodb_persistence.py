@@ -15,6 +15,7 @@ from . import job_transitions
 from .callback_outbox_store import CallbackOutboxMongoStore
 from .i_jobs_persistence import Change, IJobsPersistence
 from .jobs_filter import parse_filter, to_query
+from .waiting import WAITING
 from .unique_locks import job_lock_key, keeps_lock, lock_holds, stored_key
 
 _UNFINISHED = [JobStatusV1.Queued, JobStatusV1.Running]
@@ -312,6 +313,11 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         # $in, not equality: nx-27017 matches an element of an indexed array field only so
         query = {'waiting_on': {'$in': [parent_id]}, 'status': JobStatusV1.Queued}
         return [doc['_id'] for doc in self._collection.find(query, {'_id': 1})]
+
+    def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
+        """Queued children still waiting on parents (``not_before`` is the far-future WAITING mark)."""
+        query = {'status': JobStatusV1.Queued, 'not_before_ms': {'$gte': _ms(WAITING)}}
+        return [self._from_doc(doc) for doc in self._collection.find(query).limit(limit)]
 
     def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
         return self._collection.find_one({'batch_id': batch_id, 'status': {'$in': _UNFINISHED}}, {'_id': 1}) is not None
