@@ -265,7 +265,7 @@ async def bench(args, wait_url: str, add_url: str, pid: int) -> dict:
     cpu0, t0 = benchlib.cpu_seconds(pid), time.time()
     await asyncio.sleep(args.idle_seconds)
     out['idle_cpu_pct'] = (benchlib.cpu_seconds(pid) - cpu0) / (time.time() - t0) * 100
-    verdict = (f'the waiters\' service, which polls the shared signal; the < 1% target is for memory' if args.mongo
+    verdict = ('the waiters\' service, which polls the shared signal; the < 1% target is for memory' if args.mongo
                else f'target < 1%: {"met" if out["idle_cpu_pct"] < 1 else "NOT met"}')
     print(f'idle: server CPU {out["idle_cpu_pct"]:.2f}% over {args.idle_seconds:g} s  ({verdict}; '
           f'/proc counts 10 ms ticks)', flush=True)

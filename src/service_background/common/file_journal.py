@@ -4,13 +4,8 @@ pip-services3-data's JsonFilePersister truncates then rewrites the whole file on
 can tear it and each write costs O(n). Here a write appends one framed, fsynced record (O(1)); a batch
 call appends all of its records with one write() and one fsync. A record holds a whole item, a
 deletion, or a patch (``{"key", "set": {field: value}}``) when only a few fields of a large item change.
-
-**Records.** One line each: ``#<length hex> <crc32 hex8> <json>\\n``. The frame proves where a record
-ends and that it is intact. On load a record that fails its frame is skipped only when a later record
-passes its own (then the log says what was skipped, and the bytes are kept in ``<journal>.skipped``);
-bad bytes with no good record after them are a torn tail (a write that was never acknowledged) and are
-truncated away. Journals written before frames (plain JSON lines) still load, and are converted by the
-compaction every open does.
+Records are framed lines (journal_records.py): a damaged middle record is skipped only when a later one
+proves where it ends; a torn tail is truncated away.
 
 **Failed appends.** A write that fails (ENOSPC, EIO, EFBIG) is truncated back to the last good offset
 and the call fails with 503 ``STORAGE_UNAVAILABLE``; the persistence then reloads its durable state, so
@@ -27,79 +22,23 @@ background thread for large ones (``options.compact_inline_max``, 50,000 items).
 segments are deleted. Load reads the snapshot, then every ``<journal>.<seq>`` in order, then the journal:
 replaying a segment over a newer snapshot is harmless, so a crash at any step loses nothing.
 
-Appends happen under the persistence's lock; the fsync happens in ``sync`` after the lock is left
-(see DurableLock), so writers queued behind one fsync are covered by the next: group commit.
+Appends happen under the persistence's lock, the fsync in ``sync`` after it is left (DurableLock), so
+writers queued behind one fsync are covered by the next: group commit.
 """
 import glob
 import json
 import logging
 import os
-import re
 import threading
-import zlib
 from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import FileException
 
+from .journal_records import StorageUnavailableException, frame, keep_skipped, parse_record  # noqa: F401
 from .json_util import _default
 
-_FRAME = re.compile(rb'#([0-9a-f]{1,8}) ([0-9a-f]{8}) ')
 _log = logging.getLogger(__name__)
-
-
-class StorageUnavailableException(FileException):
-    """503: the journal could not be written (disk full, I/O error). Nothing of the call was kept."""
-
-    def __init__(self, correlation_id: Optional[str] = None, message: str = 'Storage is unavailable'):
-        super().__init__(correlation_id, 'STORAGE_UNAVAILABLE', message)
-        self.status = 503
-
-
-def frame(payload: bytes) -> bytes:
-    """One journal record: length and CRC-32 of ``payload``, the payload, a newline."""
-    return b'#%x %08x ' % (len(payload), zlib.crc32(payload)) + payload + b'\n'
-
-
-def _parse_framed(line: bytes) -> Optional[dict]:
-    match = _FRAME.match(line)
-    if match is None:
-        return None
-    start, length = match.end(), int(match.group(1), 16)
-    payload = line[start:start + length]
-    if len(payload) != length or line[start + length:] != b'\n' or zlib.crc32(payload) != int(match.group(2), 16):
-        return None
-    try:
-        entry = json.loads(payload)
-    except ValueError:
-        return None
-    return entry if isinstance(entry, dict) and 'key' in entry else None
-
-
-def _parse_legacy(line: bytes) -> Optional[dict]:
-    """A record of a journal written before frames: a plain JSON line."""
-    if not line.startswith(b'{') or not line.endswith(b'\n'):
-        return None
-    try:
-        entry = json.loads(line)
-    except ValueError:
-        return None
-    return entry if isinstance(entry, dict) and 'key' in entry else None
-
-
-def parse_record(line: bytes) -> Tuple[int, Optional[dict]]:
-    """``(bad_prefix, entry)``: the record of ``line`` (a line with its newline), or a good frame that
-    starts inside it after ``bad_prefix`` torn bytes; ``(len(line), None)`` when there is none."""
-    entry = _parse_framed(line) if line.startswith(b'#') else _parse_legacy(line)
-    if entry is not None:
-        return 0, entry
-    position = line.find(b'#', 1)
-    while position > 0:
-        entry = _parse_framed(line[position:])
-        if entry is not None:
-            return position, entry
-        position = line.find(b'#', position + 1)
-    return len(line), None
 
 
 class FileJournal:
@@ -223,19 +162,9 @@ class FileJournal:
                 f.truncate(start)
 
     def _skipped(self, path: str, spans: List[Tuple[int, bytes]]):
-        report = self.last_load_report
-        total = sum(len(data) for _, data in spans)
-        report['skipped_records'] += len(spans)
-        report['skipped_bytes'] += total
-        where = ', '.join(f'{len(data)} bytes at offset {offset}' for offset, data in spans[:10])
-        self._warn(f'Journal {path}: skipped {len(spans)} damaged record(s) ({where}); the records after them '
-                   f'are intact and were replayed. The skipped bytes are kept in {self.journal_path}.skipped')
-        try:
-            with open(self.journal_path + '.skipped', 'ab') as f:
-                for offset, data in spans:
-                    f.write(b'%s@%d: ' % (os.path.basename(path).encode(), offset) + data.rstrip(b'\n') + b'\n')
-        except OSError:
-            pass
+        self.last_load_report['skipped_records'] += len(spans)
+        self.last_load_report['skipped_bytes'] += sum(len(data) for _, data in spans)
+        self._warn(keep_skipped(path, spans, self.journal_path + '.skipped'))
 
     @staticmethod
     def _json_key(value: Any) -> Hashable:
