@@ -54,7 +54,9 @@ def _wait(check, timeout=10):
 @pytest.fixture
 def loaded(memory_service):
     url = memory_service
-    _post(url, '/v1/jobs/add_jobs', {'new_jobs': [{'type': 'mail', 'params': {'to': f'u{i}'}} for i in range(4)]})
+    # one attempt each: the fail_job below fails the job for good (with attempts left it would be re-queued)
+    _post(url, '/v1/jobs/add_jobs', {'new_jobs': [{'type': 'mail', 'params': {'to': f'u{i}'}, 'max_retries': 1}
+                                                  for i in range(4)]})
     taken = _post(url, '/v1/jobs/start_jobs_by_type', {'type': 'mail', 'limit': 2, 'timeout': 600000})
     _post(url, '/v1/jobs/fail_job', {'job_id': taken[0]['id'], 'error': 'smtp down'})
     _post(url, '/v1/retries/add_retries', {'group': 'mails', 'ids': ['a', 'b', 'c'], 'ttl': 60000})

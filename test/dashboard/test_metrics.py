@@ -27,7 +27,9 @@ def _value(samples, name, **labels):
 
 def test_metrics_match_the_api(memory_service):
     url = memory_service
-    _post(url, '/v1/jobs/add_jobs', {'new_jobs': [{'type': 'mail'} for _ in range(5)] + [{'type': 'mail', 'delay': 600000}]})
+    # one attempt each: the fail_job below fails the job for good (with attempts left it would be re-queued)
+    _post(url, '/v1/jobs/add_jobs', {'new_jobs': [{'type': 'mail', 'max_retries': 1} for _ in range(5)]
+                                     + [{'type': 'mail', 'delay': 600000}]})
     _post(url, '/v1/jobs/add_jobs', {'new_jobs': [{'type': 'sms', 'max_retries': 1} for _ in range(3)]})
     taken = _post(url, '/v1/jobs/start_jobs_by_type', {'type': 'mail', 'limit': 3})
     _post(url, '/v1/jobs/complete_job', {'job_id': taken[0]['id'], 'result': 'ok'})
