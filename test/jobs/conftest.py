@@ -1,7 +1,38 @@
+import threading
+
+import pytest
+import requests
+
 from service_background.jobs.persistence import JobsFilePersistence, JobsMemoryPersistence, JobsMongoDbPersistence
 
-from ..helpers import persistence_fixture
+from ..cron.service_process import ServiceProcess
+from ..helpers import persistence_fixture, unique_name
 
 # the jobs persistence fixture: every test using it runs on memory, file and MongoDB
 CLASSES = {'memory': JobsMemoryPersistence, 'file': JobsFilePersistence, 'mongodb': JobsMongoDbPersistence}
 persistence = persistence_fixture(CLASSES, 'jobs')
+
+
+@pytest.fixture
+def two_jobs_processes(mongo_uri):
+    """Two service processes (jobs on, cron off) sharing one MongoDB database; yields ``post(i, path, body)``
+    which calls process ``i % 2`` with a kept-alive session per thread, and the two URLs."""
+    env = dict(MONGO_ENABLED='true', MONGO_SERVICE_URI=mongo_uri, MONGO_DB=unique_name('procs'))
+    services = [ServiceProcess(**env) for _ in range(2)]
+    for service in services:  # ServiceProcess starts cron alone by default
+        service.env.update(JOBS_DISABLED='false', CRON_DISABLED='true')
+        service.start()
+    sessions = {}
+
+    def post(i: int, path: str, body: dict) -> dict:
+        session = sessions.setdefault(threading.get_ident(), requests.Session())
+        r = session.post(f'{services[i % 2].url}{path}', json=body, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+    try:
+        for service in services:
+            service.wait_ready()
+        yield post, [s.url for s in services]
+    finally:
+        for service in services:
+            service.stop()

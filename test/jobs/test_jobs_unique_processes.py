@@ -1,47 +1,27 @@
 """Issue 13 item 2 across processes: 1,000 concurrent add_job calls with one unique key, split over two
 service processes sharing a MongoDB, make one job (per lifetime)."""
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from ..cron.service_process import ServiceProcess
-from ..helpers import unique_name
-
 CALLS = 1000
 
 
-def test_two_processes_make_one_job_per_unique_key(mongo_uri):
-    env = dict(MONGO_ENABLED='true', MONGO_SERVICE_URI=mongo_uri, MONGO_DB=unique_name('unique'))
-    services = [ServiceProcess(**env) for _ in range(2)]
-    for service in services:
-        service.env.update(JOBS_DISABLED='false', CRON_DISABLED='true')
-        service.start()
-    try:
-        for service in services:
-            service.wait_ready()
-        urls = [s.url for s in services]
-        sessions = {}
+def test_two_processes_make_one_job_per_unique_key(two_jobs_processes):
+    post, urls = two_jobs_processes
 
-        def add(i: int, unique: dict) -> str:
-            session = sessions.setdefault(threading.get_ident(), requests.Session())
-            r = session.post(f'{urls[i % 2]}/v1/jobs/add_job',
-                             json={'new_job': {'type': 'once', 'ref_id': 'tick-1', 'unique': unique}}, timeout=30)
-            assert r.status_code == 200, r.text
-            return r.json()['id']
+    def add(i: int, unique: dict) -> str:
+        return post(i, '/v1/jobs/add_job', {'new_job': {'type': 'once', 'ref_id': 'tick-1', 'unique': unique}})['id']
 
-        started = time.monotonic()
-        with ThreadPoolExecutor(16) as pool:
-            ids = set(pool.map(lambda i: add(i, {'until': 'ttl', 'ttl': 600000}), range(CALLS)))
-            assert len(ids) == 1, ids
-            page = requests.post(f'{urls[0]}/v1/jobs/get_jobs', json={'filter': {'type': 'once'}}, timeout=10).json()
-            assert len(page['data']) == 1
-            # the ttl lock outlives the job: finishing it changes nothing
-            job = requests.post(f'{urls[1]}/v1/jobs/start_job_by_type', json={'type': 'once'}, timeout=10).json()
-            requests.post(f'{urls[0]}/v1/jobs/complete_job', json={'job_id': job['id']}, timeout=10)
-            assert set(pool.map(lambda i: add(i, {'until': 'ttl', 'ttl': 600000}), range(50))) == ids
-        print(f'{CALLS} adds over two processes in {time.monotonic() - started:.1f} s')
-    finally:
-        for service in services:
-            service.stop()
+    started = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        ids = set(pool.map(lambda i: add(i, {'until': 'ttl', 'ttl': 600000}), range(CALLS)))
+        assert len(ids) == 1, ids
+        page = requests.post(f'{urls[0]}/v1/jobs/get_jobs', json={'filter': {'type': 'once'}}, timeout=10).json()
+        assert len(page['data']) == 1
+        # the ttl lock outlives the job: finishing it changes nothing
+        job = requests.post(f'{urls[1]}/v1/jobs/start_job_by_type', json={'type': 'once'}, timeout=10).json()
+        requests.post(f'{urls[0]}/v1/jobs/complete_job', json={'job_id': job['id']}, timeout=10)
+        assert set(pool.map(lambda i: add(i, {'until': 'ttl', 'ttl': 600000}), range(50))) == ids
+    print(f'{CALLS} adds over two processes in {time.monotonic() - started:.1f} s')
