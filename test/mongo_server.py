@@ -25,8 +25,10 @@ def _binary(env_name: str, name: str) -> str:
 
 class MongoServer:
 
-    def __init__(self):
-        self.uri = os.environ.get('MONGO_SERVICE_URI')
+    def __init__(self, own: bool = False):
+        """``own``: always start a server of this process's own (one a test can pause), whatever
+        MONGO_SERVICE_URI says."""
+        self.uri = None if own else os.environ.get('MONGO_SERVICE_URI')
         self._process = None
         self._folder = None
 
