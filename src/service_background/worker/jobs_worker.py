@@ -61,6 +61,7 @@ class JobsWorker(BaseWorker):
         while not self._stopping:
             await self._slots.wait()
             jobs = []
+            ticket = self.state.ticket()
             try:
                 n = min(self._slots.free, 1000)
                 if n > 1 and not idle:
@@ -81,7 +82,7 @@ class JobsWorker(BaseWorker):
                             self._slots.give(1)
                     jobs = [job] if job is not None else []
                     idle = not jobs
-                self.state.ok()
+                self.state.ok(ticket)
             except asyncio.CancelledError:
                 raise
             except Exception as ex:  # noqa: BLE001 - the service is away or refuses: back off
@@ -172,6 +173,7 @@ class JobsWorker(BaseWorker):
     async def _report(self, job, action: str, value: Any, token: Optional[str]) -> bool:
         loop = asyncio.get_running_loop()
         while True:
+            ticket = self.state.ticket()
             try:
                 if action == 'complete':
                     await self.client.complete_job(None, job.id, value, lease_token=token)
@@ -182,7 +184,7 @@ class JobsWorker(BaseWorker):
                 else:
                     await self.client.fail_job(None, job.id, value, lease_token=token)
                     self._count('failed')
-                self.state.ok()
+                self.state.ok(ticket)
                 return True
             except asyncio.CancelledError:
                 raise

@@ -148,8 +148,16 @@ class ServiceState:
         self._delay = min_backoff
         self.state = 'unknown'  # online | unreachable | refusing
         self.changes = 0
+        self._failures = 0
 
-    def ok(self):
+    def ticket(self) -> int:
+        """Taken before a call and handed to ok(): a reply to a call sent before the latest failure
+        (concurrent calls in flight while the service went away) says nothing about now."""
+        return self._failures
+
+    def ok(self, ticket: Optional[int] = None):
+        if ticket is not None and ticket != self._failures:
+            return
         if self.state != 'online':
             if self.state != 'unknown':
                 log.info('service %s answers again', self._url)
@@ -160,6 +168,7 @@ class ServiceState:
     def failed(self, ex: BaseException) -> float:
         """Records a failed call; returns the seconds to wait before the next try."""
         state = 'unreachable' if is_transient(ex) else 'refusing'
+        self._failures += 1
         if state != self.state:
             if state == 'unreachable':
                 log.warning('service %s unreachable (%s); retrying with backoff', self._url, ex)

@@ -50,9 +50,10 @@ class TasksWorker(BaseWorker):
             n = min(self._slots.free, 1000)
             self._slots.take(n)
             tasks = []
+            ticket = self.state.ticket()
             try:
                 tasks = await self._call_service(self.client.capture(None, namespace, n), self._give_back_tasks)
-                self.state.ok()
+                self.state.ok(ticket)
             except asyncio.CancelledError:
                 raise
             except Exception as ex:  # noqa: BLE001 - the service is away or refuses: back off
@@ -110,9 +111,10 @@ class TasksWorker(BaseWorker):
         ids = [task.id for task in tasks]
         tokens = {task.id: task.lease_token for task in tasks if getattr(task, 'lease_token', None)}
         while True:
+            ticket = self.state.ticket()
             try:
                 result = await self.client.release(None, ids, status, tokens or None)
-                self.state.ok()
+                self.state.ok(ticket)
                 self._count(status, len(result.list))
                 if result.not_found:
                     self._count('not_found', len(result.not_found))
