@@ -1,5 +1,6 @@
 import contextlib
 import os
+import random
 import socket
 import time
 import uuid
@@ -12,10 +13,27 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_PATH = os.path.join(ROOT, 'config', 'config.yml')
 
 
+# Ports for test servers come from below the kernel's ephemeral range: a port the kernel handed out
+# and took back can be given to the next outgoing connection before our server binds it.
+_PORTS_LOW, _PORTS_HIGH = 20000, 32000
+_given: set = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on, never handed out twice by this process."""
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    for _ in range(1000):
+        port = rng.randrange(_PORTS_LOW, _PORTS_HIGH)
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(('0.0.0.0', port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError('no free port below the ephemeral range')
 
 
 def unique_name(prefix: str = 'test') -> str:

@@ -118,7 +118,10 @@ def test_release_lists_unknown_ids_once(client):
 
 
 def test_sweeper_returns_a_silent_task_then_fails_it():
+    others = {t for t in threading.enumerate() if t.name == 'tasks-sweeper'}  # left by a failed container open
     controller, client = _wire(TasksMemoryPersistence(), sweep_interval=100)
+    ours = {t for t in threading.enumerate() if t.name == 'tasks-sweeper'} - others
+    assert len(ours) == 1
     try:
         client.create_namespace(None, NamespaceV1('ns'))
         client.create_task(None, {'id': 'slow', 'namespace_id': 'ns', 'timeout': 1, 'retries_left': 2})
@@ -142,7 +145,7 @@ def test_sweeper_returns_a_silent_task_then_fails_it():
         assert client.capture_tasks(None, 'ns', 10) == []
     finally:
         controller.close(None)
-    assert not any(t.name == 'tasks-sweeper' for t in threading.enumerate())
+    assert not any(t.is_alive() for t in ours), 'close stops the sweeper'
 
 
 def test_sweeper_survives_its_errors():

@@ -7,12 +7,16 @@ transition from the status the tracker last saw for the job (so a repeated obser
 nothing): the gauges (queued, delayed, running, oldest queued age) come from that state, the counters
 (enqueued, completed, failed, lease expired), the wait/run histograms and the last hour's per-minute
 buckets (the dashboard's throughput chart) from the transitions. The state holds unfinished jobs
-only; it is loaded once when the metrics component opens (memory/file: the store's dict; MongoDB: one
-query on status). With several processes on one MongoDB each counts the writes it made, as Prometheus
+only, at a few dozen bytes a job (issue 10: RSS per queued job): the id maps to its ready time (a float
+shared by the jobs of one batch) while queued, to RUNNING while running; delayed jobs and jobs with an
+execute_until have a second small entry. The oldest queued age per type is the top of a heap of ready
+times with lazy deletion by value (a second heap of the times that left). It is loaded once when the
+metrics component opens (memory/file: the store's dict; MongoDB: one query on status). With several processes on one MongoDB each counts the writes it made, as Prometheus
 expects of the instances it sums; gauges of one process then only cover jobs it has seen."""
 import heapq
 import threading
 import time
+from collections import Counter as Multiset
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
@@ -20,9 +24,9 @@ from prometheus_client import Counter, Histogram
 
 QUEUED, RUNNING, DONE, FAILED = 'queued', 'running', 'done', 'failed'
 _UNFINISHED = (QUEUED, RUNNING)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 BUCKETS = (0.005, 0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600)
 MINUTES = 60
+REBUILD_FLOOR = 256  # left-over entries tolerated in a type's heaps before they are rebuilt
 
 
 def _ts(value: Optional[datetime]) -> Optional[float]:
@@ -33,24 +37,54 @@ def _ts(value: Optional[datetime]) -> Optional[float]:
     return value.timestamp()
 
 
-class _Entry:
-    __slots__ = ('type', 'status', 'ready', 'delayed', 'expires')
+class _ReadyTimes:
+    """The ready times of one type's queued jobs, a multiset with its minimum at hand: a heap of times
+    added and a heap of times removed; equal tops cancel out. Rebuilt when removals pile up (a starved
+    low-priority job keeps every later time's removal waiting), so it holds O(queued) entries."""
+    __slots__ = ('added', 'removed')
 
-    def __init__(self, type: str, status: str, ready: float, delayed: bool, expires: Optional[float]):
-        self.type, self.status, self.ready, self.delayed, self.expires = type, status, ready, delayed, expires
+    def __init__(self):
+        self.added: List[float] = []
+        self.removed: List[float] = []
+
+    def add(self, ready: float):
+        heapq.heappush(self.added, ready)
+
+    def remove(self, ready: float):
+        heapq.heappush(self.removed, ready)
+        if len(self.removed) > len(self.added) // 2 + REBUILD_FLOOR:
+            left = Multiset(self.removed)
+            kept = []
+            for value in self.added:
+                if left[value] > 0:
+                    left[value] -= 1
+                else:
+                    kept.append(value)
+            heapq.heapify(kept)
+            self.added, self.removed = kept, []
+
+    def oldest(self) -> Optional[float]:
+        added, removed = self.added, self.removed
+        while added and removed and added[0] == removed[0]:
+            heapq.heappop(added)
+            heapq.heappop(removed)
+        return added[0] if added else None
 
 
 class JobsTracker:
 
     def __init__(self, registry):
         self._lock = threading.Lock()
-        self._state: Dict[str, _Entry] = {}
+        self._state: Dict[str, object] = {}  # unfinished job id -> its ready time (queued) or RUNNING
         self._counts: Dict[tuple, int] = {}  # (type, queued|running) -> jobs, delayed included in queued
         self._delayed: Dict[str, int] = {}
+        self._delayed_ids: Dict[str, tuple] = {}  # delayed job id -> (ready, type) until it is due
         self._delayed_heap: List[tuple] = []  # (ready, id)
-        self._ready_heaps: Dict[str, List[tuple]] = {}  # type -> (ready, id) of queued jobs (stale ones too)
-        self._expiry_heap: List[tuple] = []  # (execute_until, id) of unfinished jobs
+        self._ready: Dict[str, _ReadyTimes] = {}
+        self._expires: Dict[str, float] = {}  # unfinished job id -> execute_until, for the jobs that have one
+        self._expiry_heap: List[tuple] = []  # (execute_until, id, type)
         self._minutes: Dict[str, Dict[int, List[int]]] = {}  # type -> minute -> [enqueued, done, failed]
+        self._last_time = (None, None)  # (datetime, its timestamp): one float for a batch's jobs
         self.enqueued = Counter('sb_jobs_enqueued', 'Jobs added', ['type'], registry=registry)
         self.completed = Counter('sb_jobs_completed', 'Jobs finished done', ['type'], registry=registry)
         self.failed = Counter('sb_jobs_failed', 'Jobs finished failed (or aborted)', ['type'], registry=registry)
@@ -67,6 +101,14 @@ class JobsTracker:
         if child is None:
             child = self._children[(metric, type)] = metric.labels(type)
         return child
+
+    def _time(self, value: Optional[datetime]) -> Optional[float]:
+        last, stamp = self._last_time
+        if value is last:
+            return stamp
+        stamp = _ts(value)
+        self._last_time = (value, stamp)
+        return stamp
 
     # --- loading ------------------------------------------------------------------------------
     def load(self, persistence):
@@ -86,7 +128,9 @@ class JobsTracker:
         self._state.clear()
         self._counts.clear()
         self._delayed.clear()
-        self._delayed_heap, self._ready_heaps, self._expiry_heap = [], {}, []
+        self._delayed_ids.clear()
+        self._expires.clear()
+        self._delayed_heap, self._ready, self._expiry_heap = [], {}, []
 
     # --- the controller's hooks ------------------------------------------------------------
     def jobs_changed(self, jobs):
@@ -100,7 +144,7 @@ class JobsTracker:
     def job_deleted(self, job):
         if job is not None:
             with self._lock:
-                self._leave(self._state.pop(job.id, None))
+                self._leave(job.id, job.type)
 
     def jobs_cleared(self):
         with self._lock:
@@ -112,20 +156,26 @@ class JobsTracker:
         with self._lock:
             heap = self._expiry_heap
             while heap and heap[0][0] <= now:
-                expires, id = heapq.heappop(heap)
-                entry = self._state.get(id)
-                if entry is not None and entry.expires == expires:
-                    self._leave(self._state.pop(id))
+                expires, id, type = heapq.heappop(heap)
+                if self._expires.get(id) == expires:
+                    self._leave(id, type)
 
     # --- transitions -------------------------------------------------------------------------
-    def _leave(self, entry: Optional[_Entry]):
-        if entry is None:
-            return
-        key = (entry.type, entry.status)
+    def _leave(self, id: str, type: str) -> Optional[str]:
+        """Forgets an unfinished job; returns the status it had (None: not tracked)."""
+        state = self._state.pop(id, None)
+        if state is None:
+            return None
+        self._expires.pop(id, None)
+        status = RUNNING if state is RUNNING else QUEUED
+        key = (type, status)
         self._counts[key] = self._counts.get(key, 1) - 1
-        if entry.delayed:
-            entry.delayed = False
-            self._delayed[entry.type] = self._delayed.get(entry.type, 1) - 1
+        if status == QUEUED:
+            if self._delayed_ids.pop(id, None) is not None:
+                self._delayed[type] = self._delayed.get(type, 1) - 1
+            else:
+                self._ready[type].remove(state)
+        return status
 
     def _bucket(self, type: str, now: float, index: int):
         minutes = self._minutes.setdefault(type, {})
@@ -137,27 +187,44 @@ class JobsTracker:
                 del minutes[old]
         bucket[index] += 1
 
-    def _change(self, job, now: float, count: bool = True):
-        old = self._state.get(job.id)
-        status, type = job.status, job.type
-        ready = max(_ts(job.created) or now, _ts(job.not_before) or 0)
-        if old is not None and old.status == status and (status != QUEUED or old.ready == ready):
+    def _enter(self, job, now: float, ready: float):
+        id, status, type = job.id, job.status, job.type
+        self._counts[(type, status)] = self._counts.get((type, status), 0) + 1
+        expires = _ts(job.execute_until)
+        if expires is not None:
+            self._expires[id] = expires
+            heapq.heappush(self._expiry_heap, (expires, id, type))
+        if status == RUNNING:
+            self._state[id] = RUNNING
             return
-        old_status = old.status if old is not None else None
-        self._leave(old)
-        self._state.pop(job.id, None)
+        self._state[id] = ready
+        if ready > now:
+            self._delayed_ids[id] = (ready, type)
+            self._delayed[type] = self._delayed.get(type, 0) + 1
+            heapq.heappush(self._delayed_heap, (ready, id))
+        else:
+            self._ready_times(type).add(ready)
+
+    def _ready_times(self, type: str) -> _ReadyTimes:
+        times = self._ready.get(type)
+        if times is None:
+            times = self._ready[type] = _ReadyTimes()
+        return times
+
+    def _change(self, job, now: float, count: bool = True):
+        status, type = job.status, job.type
+        created = self._time(job.created)
+        not_before = self._time(job.not_before)
+        ready = created if created is not None else now
+        if not_before is not None and not_before > ready:
+            ready = not_before
+        state = self._state.get(job.id)
+        if state is not None and (state is RUNNING) == (status == RUNNING) and \
+                (status == RUNNING or state == ready):
+            return  # seen already
+        old_status = self._leave(job.id, type)
         if status in _UNFINISHED:
-            expires = _ts(job.execute_until)
-            entry = self._state[job.id] = _Entry(type, status, ready, False, expires)
-            self._counts[(type, status)] = self._counts.get((type, status), 0) + 1
-            if expires is not None:
-                heapq.heappush(self._expiry_heap, (expires, job.id))
-            if status == QUEUED:
-                self._push_ready(type, ready, job.id)
-                if ready > now:
-                    entry.delayed = True
-                    self._delayed[type] = self._delayed.get(type, 0) + 1
-                    heapq.heappush(self._delayed_heap, (ready, job.id))
+            self._enter(job, now, ready)
         if not count:
             return
         if status == QUEUED and old_status is None:
@@ -177,34 +244,18 @@ class JobsTracker:
             if old_status == RUNNING and job.started is not None and job.completed is not None:
                 self._of(self.run_time, type).observe(max(0.0, _ts(job.completed) - _ts(job.started)))
 
-    def _push_ready(self, type: str, ready: float, id: str):
-        heap = self._ready_heaps.setdefault(type, [])
-        heapq.heappush(heap, (ready, id))
-        if len(heap) > 2 * self._counts.get((type, QUEUED), 0) + 256:  # stale entries: rebuild
-            state = self._state
-            heap[:] = [(r, i) for r, i in heap if i in state and state[i].status == QUEUED and state[i].ready == r]
-            heapq.heapify(heap)
-
     # --- reading (O(queues), amortised) ----------------------------------------------------------
     def _settle(self, now: float):
+        """Delayed jobs that came due join their type's ready times."""
         heap = self._delayed_heap
         while heap and heap[0][0] <= now:
             ready, id = heapq.heappop(heap)
-            entry = self._state.get(id)
-            if entry is not None and entry.delayed and entry.ready == ready:
-                entry.delayed = False
-                self._delayed[entry.type] = self._delayed.get(entry.type, 1) - 1
-
-    def _oldest_age(self, type: str, now: float) -> float:
-        heap = self._ready_heaps.get(type)
-        state = self._state
-        while heap:
-            ready, id = heap[0]
-            entry = state.get(id)
-            if entry is not None and entry.status == QUEUED and entry.ready == ready:
-                return max(0.0, now - ready)
-            heapq.heappop(heap)
-        return 0.0
+            entry = self._delayed_ids.get(id)
+            if entry is not None and entry[0] == ready:
+                del self._delayed_ids[id]
+                type = entry[1]
+                self._delayed[type] = self._delayed.get(type, 1) - 1
+                self._ready_times(type).add(ready)
 
     def snapshot(self) -> Dict[str, dict]:
         """Per type: queued (due), delayed, running, oldest_age (s), and the last hour's enqueued / done /
@@ -219,9 +270,11 @@ class JobsTracker:
                 delayed = self._delayed.get(type, 0)
                 buckets = self._minutes.get(type, {})
                 series = [buckets.get(m, (0, 0, 0)) for m in range(minute - MINUTES + 1, minute + 1)]
+                oldest = self._ready[type].oldest() if type in self._ready else None
                 result[type] = {
                     'queued': self._counts.get((type, QUEUED), 0) - delayed, 'delayed': delayed,
-                    'running': self._counts.get((type, RUNNING), 0), 'oldest_age': self._oldest_age(type, now),
+                    'running': self._counts.get((type, RUNNING), 0),
+                    'oldest_age': max(0.0, now - oldest) if oldest is not None else 0.0,
                     'enqueued_1h': sum(b[0] for b in series), 'done_1h': sum(b[1] for b in series),
                     'failed_1h': sum(b[2] for b in series),
                     'per_minute': [list(b) for b in series]}
