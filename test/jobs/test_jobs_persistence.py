@@ -6,6 +6,7 @@ from datetime import timedelta
 from pip_services3_commons.data import FilterParams, PagingParams
 
 from service_background.common import time as t
+from service_background.common.data import PackedJson
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.persistence import job_transitions as rules
 
@@ -22,6 +23,30 @@ def test_create_get_and_copies(persistence):
     fetched = persistence.get_one_by_id(None, job.id)
     assert fetched.params == {'a': [1]} and fetched.ref_id == 'r1' and fetched.created.tzinfo is not None
     assert persistence.get_one_by_id(None, 'missing') is None
+
+
+def test_params_and_results_come_back_as_they_went_in(persistence):
+    """Memory/file hold JSON-shaped params and results as compact text: every read gives the data back
+    (each its own copy), and values JSON would change are kept as they are."""
+    when = t.now()
+    plain = persistence.create(None, _job(params={'n': 1, 'x': [1.5, None, 'é', {'deep': True}]}))
+    odd = persistence.create(None, _job(params={'when': when, 'pair': (1, 2)}))
+    assert odd.params == {'when': when, 'pair': (1, 2)}
+    stored = getattr(persistence, '_items', None)
+    if stored is not None:  # memory and file: the compact form is what stays in memory
+        assert isinstance(stored[plain.id].params, PackedJson) and isinstance(stored[odd.id].params, dict)
+    taken = persistence.take(None, 't', t.now(), 1000, 1000)
+    taken_again = persistence.take(None, 't', t.now(), 1000, 1000)
+    assert {taken.id, taken_again.id} == {plain.id, odd.id}
+    done = persistence.modify(None, plain.id, lambda job: rules.finish(job, t.now(), JobStatusV1.Done, [{'r': 1}], None, None))
+    assert done.result == [{'r': 1}]
+    done.result.append('mine')
+    done.params['n'] = 2
+    again = persistence.get_one_by_id(None, plain.id)
+    assert again.params == {'n': 1, 'x': [1.5, None, 'é', {'deep': True}]} and again.result == [{'r': 1}]
+    page = persistence.get_page_by_filter(None, FilterParams.from_tuples('id', plain.id), None)
+    assert page.data[0].params['x'][3] == {'deep': True}
+    assert persistence.delete_by_id(None, plain.id).result == [{'r': 1}]
 
 
 def test_take_order_is_priority_then_created(persistence):

@@ -19,6 +19,7 @@ from pip_services3_commons.refer import IReferenceable, IReferences
 from pip_services3_commons.run import ICleanable, IOpenable
 from pip_services3_components.log import CompositeLogger
 
+from .data import json_value
 from .durable_lock import DurableLock
 from .file_journal import StorageUnavailableException
 
@@ -92,11 +93,16 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
     def _on_deleted(self, old: Any):
         """Called under the lock after an item was removed."""
 
+    def _out(self, item: Any) -> Any:
+        """The copy of a stored item handed to a caller (a store holding a compact form unpacks it
+        here; clones made to be stored again keep it)."""
+        return item.clone()
+
     # --- reads: always copies -----------------------------------------------------------------
     def _get_one_by_key(self, correlation_id: Optional[str], key: Hashable) -> Optional[Any]:
         with self._lock:
             item = self._items.get(key)
-            return item.clone() if item is not None else None
+            return self._out(item) if item is not None else None
 
     def get_one_by_id(self, correlation_id: Optional[str], id: Any) -> Optional[Any]:
         return self._get_one_by_key(correlation_id, id)
@@ -107,7 +113,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
             items = [i for i in self._items.values() if predicate is None or predicate(i)]
             if sort is not None:
                 items.sort(key=sort)
-            return [i.clone() for i in items]
+            return [self._out(i) for i in items]
 
     def get_count_by_filter(self, correlation_id: Optional[str], predicate: Optional[Predicate] = None) -> int:
         with self._lock:
@@ -122,7 +128,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
             items = [i for i in self._items.values() if predicate is None or predicate(i)]
             if sort is not None:
                 items.sort(key=sort)
-            page = [i.clone() for i in items[skip:skip + take]]
+            page = [self._out(i) for i in items[skip:skip + take]]
         return DataPage(page, len(items) if paging.total else None)
 
     # --- writes -------------------------------------------------------------------------------
@@ -136,7 +142,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         self._on_saved(old, item)
         if self._journal is not None:
             self._journal.maybe_compact(self._items)
-        return item.clone()
+        return self._out(item)
 
     def _store_fields(self, item: Any, fields: Iterable[str]) -> Any:
         """``_store`` of ``item`` whose only changes are ``fields``: the journal gets a patch of those
@@ -147,12 +153,11 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         old = self._items.get(key)
         if old is None:
             return self._store(item)
-        data = item.to_json()
-        self._journal.append_patch(key, {name: data.get(name) for name in fields})
+        self._journal.append_patch(key, {name: json_value(getattr(item, name, None)) for name in fields})
         self._items[key] = item
         self._on_saved(old, item)
         self._journal.maybe_compact(self._items)
-        return item.clone()
+        return self._out(item)
 
     def patch(self, correlation_id: Optional[str], key: Hashable, fields: dict,
               condition: Optional[Callable[[Any], bool]] = None) -> Optional[Any]:
@@ -253,7 +258,8 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
 
     def delete_by_key(self, correlation_id: Optional[str], key: Hashable) -> Optional[Any]:
         with self._lock:
-            return self._remove(key)
+            old = self._remove(key)
+            return self._out(old) if old is not None else None
 
     def delete_by_id(self, correlation_id: Optional[str], id: Any) -> Optional[Any]:
         return self.delete_by_key(correlation_id, id)

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from ...common import time as t
+from ...common.data import pack_json, unpack_json
 from ...common.memory_persistence import MemoryPersistence
 from ..data.version1 import JobStatusV1, JobV1
 from . import job_transitions
@@ -51,10 +52,25 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._batch_open = {}
         now = t.now()
         for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
+            self._pack(job)
             self._index(None, job, now)
 
     def _on_saved(self, old: Optional[JobV1], new: JobV1):
+        self._pack(new)
         self._index(old, new, None)
+
+    @staticmethod
+    def _pack(job: JobV1):
+        """params and result held as compact JSON text (issue 10: RSS per queued job); a clone made to
+        be stored again shares it, a copy for a caller (``_out``) unpacks it."""
+        job.params = pack_json(job.params)
+        job.result = pack_json(job.result)
+
+    def _out(self, job: JobV1) -> JobV1:
+        job = job.clone()
+        job.params = unpack_json(job.params)
+        job.result = unpack_json(job.result)
+        return job
 
     def _on_deleted(self, old: JobV1):
         self._queue.remove(old.id)
@@ -188,7 +204,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         # store has one process by design)
         with self._lock:
             for id in self._by_ref.get((job.type, job.ref_id), ()):
-                return self._items[id].clone()
+                return self._out(self._items[id])
             if job.unique_key is None:
                 job.unique_key, job.unique_until = job.ref_id, 'finished'
             return self.create_unique(correlation_id, job, t.now())
@@ -198,7 +214,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             holder_id = self._uniq.get(job_lock_key(job))
             holder = self._items.get(holder_id) if holder_id is not None else None
             if lock_holds(holder, now):
-                return holder.clone()
+                return self._out(holder)
             if holder_id is not None:
                 del self._uniq[job_lock_key(job)]  # a ttl lock that ran out: the new job holds the key
             return self.create(correlation_id, job)
@@ -222,7 +238,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
         with self._lock:
             ids = {id for children in self._children.values() for id in children}
-            return [self._items[id].clone() for id in list(ids)[:limit] if id in self._items]
+            return [self._out(self._items[id]) for id in list(ids)[:limit] if id in self._items]
 
     def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
         with self._lock:

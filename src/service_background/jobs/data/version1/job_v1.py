@@ -27,6 +27,7 @@ class JobV1(DataObjectV1):
                  'result_ttl', 'callback_url', 'last_error', 'remove_at', 'lease_token',
                  'unique_key', 'unique_until', 'unique_expires', 'backoff', 'depends_on', 'waiting_on', 'batch_id')
 
+    _packed_fields = frozenset({'params', 'result'})
     _date_fields = frozenset({'created', 'started', 'locked_until', 'execute_until', 'completed',
                               'not_before', 'remove_at', 'unique_expires'})
 
