@@ -67,6 +67,26 @@ def copy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _sparse_property(name: str) -> property:
+    """A field kept in the object's ``_x`` dict only while it is not None."""
+    def get(self):
+        x = self._x
+        return None if x is None else x.get(name)
+
+    def set(self, value):
+        x = self._x
+        if value is not None:
+            if x is None:
+                self._x = {name: value}
+            else:
+                x[name] = value
+        elif x is not None and name in x:
+            del x[name]
+            if not x:
+                self._x = None
+    return property(get, set, doc=f'{name} (sparse: None unless set)')
+
+
 def _slot_names(cls: type) -> tuple:
     names = []
     for klass in reversed(cls.__mro__):
@@ -81,19 +101,23 @@ def _compile_slot_copiers(cls: type, slots: tuple):
     """Straight-line clone and to_json functions for a slotted class, as dataclasses generate theirs:
     a loop of getattr/setattr over twenty fields cost ~11 µs a job, these ~3 µs. They raise
     AttributeError when a slot is unset; the callers then take the generic path."""
-    packed = cls._packed_fields
+    packed, sparse = cls._packed_fields, frozenset(cls._sparse_fields)
     clone_lines = ['def clone(self):', '    r = new(C)']
     json_lines = ['def to_json(self):', '    d = {}']
     for n in slots:
         clone_lines += [f'    v = self.{n}', f'    r.{n} = v if v.__class__ in IMM else cj(v)']
+    if sparse:
+        json_lines.append('    x = self._x or EMPTY')
+    for n in (cls.field_names() if sparse else slots):
+        json_lines.append(f'    v = x.get({n!r})' if n in sparse else f'    v = self.{n}')
         if n in packed:
-            json_lines += [f'    v = self.{n}', f'    d[{n!r}] = up(v) if v.__class__ is PJ else v']
+            json_lines.append(f'    d[{n!r}] = up(v) if v.__class__ is PJ else v')
         else:
-            json_lines += [f'    v = self.{n}', f'    d[{n!r}] = iso(v) if v.__class__ is dt else v']
+            json_lines.append(f'    d[{n!r}] = iso(v) if v.__class__ is dt else v')
     clone_lines.append('    return r')
     json_lines.append('    return d')
     namespace = {'new': cls.__new__, 'C': cls, 'IMM': _IMMUTABLE_TYPES, 'cj': copy_json, 'iso': t.to_iso,
-                 'dt': datetime, 'PJ': PackedJson, 'up': _decode_json}
+                 'dt': datetime, 'PJ': PackedJson, 'up': _decode_json, 'EMPTY': {}}
     exec('\n'.join(clone_lines) + '\n' + '\n'.join(json_lines), namespace)  # noqa: S102 - our own field names
     return namespace['clone'], namespace['to_json']
 
@@ -106,9 +130,15 @@ class DataObjectV1:
 
     _date_fields: frozenset = frozenset()
     _packed_fields: frozenset = frozenset()  # fields a store may hold as PackedJson
+    _sparse_fields: tuple = ()  # fields kept in one ``_x`` dict (a slot) only when not None
     _field_names_cache: Dict[type, tuple] = {}
     _slots_cache: Dict[type, Optional[tuple]] = {}
     _copiers_cache: Dict[type, tuple] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.__dict__.get('_sparse_fields', ()):
+            setattr(cls, name, _sparse_property(name))
 
     @classmethod
     def _copiers(cls) -> tuple:
@@ -143,6 +173,8 @@ class DataObjectV1:
         slots = self._slots()
         if slots is None:
             return iter(self.__dict__.items())
+        if self._sparse_fields:
+            slots = self.field_names()
         return ((n, getattr(self, n)) for n in slots if hasattr(self, n))
 
     def to_dict(self) -> dict:
@@ -161,7 +193,7 @@ class DataObjectV1:
             return self._copiers()[1](self)
         except AttributeError:
             pass  # a slot left unset: the generic walk below skips it
-        for name in slots:
+        for name in (self.field_names() if self._sparse_fields else slots):
             value = getattr(self, name, _MISSING)
             if value is not _MISSING:
                 result[name] = json_value(value)

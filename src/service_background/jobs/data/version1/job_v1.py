@@ -22,10 +22,13 @@ class JobV1(DataObjectV1):
     not done yet: while it is non-empty ``not_before`` is far in the future, so takes skip the job
     without a new query condition), ``batch_id`` (the batch made by add_batch)."""
 
-    __slots__ = ('id', 'type', 'ref_id', 'params', 'priority', 'status', 'result', 'created', 'started',
-                 'locked_until', 'execute_until', 'completed', 'retries', 'max_retries', 'not_before', 'timeout',
-                 'result_ttl', 'callback_url', 'last_error', 'remove_at', 'lease_token',
-                 'unique_key', 'unique_until', 'unique_expires', 'backoff', 'depends_on', 'waiting_on', 'batch_id')
+    # what every job has is a slot; what few jobs or only finished ones have lives in one dict, absent
+    # while all of it is None: a queued job costs ~110 bytes, not ~260 (issue 10: RSS per queued job)
+    __slots__ = ('id', 'type', 'params', 'priority', 'status', 'created', 'not_before', 'retries', 'max_retries',
+                 '_x')
+    _sparse_fields = ('ref_id', 'result', 'started', 'locked_until', 'execute_until', 'completed', 'timeout',
+                      'result_ttl', 'callback_url', 'last_error', 'remove_at', 'lease_token', 'unique_key',
+                      'unique_until', 'unique_expires', 'backoff', 'depends_on', 'waiting_on', 'batch_id')
 
     _packed_fields = frozenset({'params', 'result'})
     _date_fields = frozenset({'created', 'started', 'locked_until', 'execute_until', 'completed',
@@ -45,32 +48,21 @@ class JobV1(DataObjectV1):
                  waiting_on: Optional[list] = None, batch_id: Optional[str] = None):
         self.id = id
         self.type = type
-        self.ref_id = ref_id
         self.params = params
         self.priority = priority
         self.status = status
-        self.result = result
         self.created = created
-        self.started = started
-        self.locked_until = locked_until
-        self.execute_until = execute_until
-        self.completed = completed
+        self.not_before = not_before
         self.retries = retries
         self.max_retries = max_retries
-        self.not_before = not_before
-        self.timeout = timeout
-        self.result_ttl = result_ttl
-        self.callback_url = callback_url
-        self.last_error = last_error
-        self.remove_at = remove_at
-        self.lease_token = lease_token
-        self.unique_key = unique_key
-        self.unique_until = unique_until
-        self.unique_expires = unique_expires
-        self.backoff = backoff
-        self.depends_on = depends_on
-        self.waiting_on = waiting_on
-        self.batch_id = batch_id
+        x = {name: value for name, value in (
+            ('ref_id', ref_id), ('result', result), ('started', started), ('locked_until', locked_until),
+            ('execute_until', execute_until), ('completed', completed), ('timeout', timeout),
+            ('result_ttl', result_ttl), ('callback_url', callback_url), ('last_error', last_error),
+            ('remove_at', remove_at), ('lease_token', lease_token), ('unique_key', unique_key),
+            ('unique_until', unique_until), ('unique_expires', unique_expires), ('backoff', backoff),
+            ('depends_on', depends_on), ('waiting_on', waiting_on), ('batch_id', batch_id)) if value is not None}
+        self._x = x or None
 
     @property
     def is_finished(self) -> bool:
