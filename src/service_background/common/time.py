@@ -42,13 +42,30 @@ def to_datetime(value: Any) -> Optional[datetime]:
     return truncate(result.astimezone(timezone.utc))
 
 
+# The jobs of one batch share their times (created, started, completed are one "now"), so most of
+# a reply's dates were formatted moments ago: equal datetimes are one instant and one string.
+_ISO_CACHE: dict = {}
+_ISO_CACHE_SIZE = 4096
+
+
 def to_iso(value: Optional[datetime]) -> Optional[str]:
     if value is None:
         return None
-    if value.__class__ is datetime and value.tzinfo is timezone.utc:  # the common case, without strftime
-        return value.isoformat(timespec='milliseconds')[:-6] + 'Z'
-    value = to_datetime(value)
-    return value.strftime('%Y-%m-%dT%H:%M:%S.') + f'{value.microsecond // 1000:03d}Z'
+    if value.__class__ is not datetime:
+        utc = to_datetime(value)
+        return utc.strftime('%Y-%m-%dT%H:%M:%S.') + f'{utc.microsecond // 1000:03d}Z'
+    text = _ISO_CACHE.get(value)
+    if text is not None:
+        return text
+    if value.tzinfo is timezone.utc:  # the common case, without strftime
+        text = value.isoformat(timespec='milliseconds')[:-6] + 'Z'
+    else:
+        utc = to_datetime(value)
+        text = utc.strftime('%Y-%m-%dT%H:%M:%S.') + f'{utc.microsecond // 1000:03d}Z'
+    if len(_ISO_CACHE) >= _ISO_CACHE_SIZE:
+        _ISO_CACHE.clear()
+    _ISO_CACHE[value] = text
+    return text
 
 
 def to_epoch_ms(value: datetime) -> int:
