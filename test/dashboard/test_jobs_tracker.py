@@ -68,3 +68,22 @@ def test_cleaned_jobs_past_execute_until_leave_the_gauges():
     tracker.jobs_cleaned()
     row = tracker.snapshot()['mail']
     assert row['queued'] == 1 and list(tracker._state) == ['y']
+
+
+def test_counters_and_histograms_read_at_scrape_time():
+    registry = CollectorRegistry()
+    tracker = JobsTracker(registry)
+    now = t.now()
+    job = _job('h', created=now - timedelta(seconds=2), not_before=now - timedelta(seconds=2))
+    tracker.jobs_changed([job])
+    running = _moved(job, status='running', started=now)
+    tracker.jobs_changed([running])
+    tracker.jobs_changed([_moved(running, status='done', completed=now + timedelta(seconds=1))])
+    value = registry.get_sample_value
+    assert value('sb_jobs_enqueued_total', {'type': 'mail'}) == 1
+    assert value('sb_jobs_completed_total', {'type': 'mail'}) == 1
+    assert value('sb_jobs_wait_seconds_bucket', {'type': 'mail', 'le': '1.0'}) == 0
+    assert value('sb_jobs_wait_seconds_bucket', {'type': 'mail', 'le': '5.0'}) == 1
+    assert value('sb_jobs_run_seconds_bucket', {'type': 'mail', 'le': '1.0'}) == 1, 'le: a bound counts in'
+    assert value('sb_jobs_run_seconds_count', {'type': 'mail'}) == 1
+    assert abs(value('sb_jobs_run_seconds_sum', {'type': 'mail'}) - 1.0) < 1e-6
