@@ -4,9 +4,9 @@ setup(
     name='service-background',
     version='1.0.0',
     description='Background work microservices (retries, jobs, tasks, cron) in the Pip.Services style',
-    # 3.13 is out until upstream fixes land: pip-services3-expressions 3.3.6 (the newest) fails to import
-    # there (an Enum member defined as a tuple), and pip-services3-rpc pulls in bottle 0.12 (imports cgi).
-    python_requires='>=3.11,<3.13',
+    # 3.13: src/service_background/compat.py works around pip-services3-expressions' enums; bottle 0.12
+    # (pinned by pip-services3-rpc, imported by its clients) needs the cgi module 3.13 removed: legacy-cgi.
+    python_requires='>=3.11,<3.14',
     package_dir={'': 'src'},
     packages=find_packages('src'),
     package_data={'service_background.dashboard': ['static/*']},
@@ -29,6 +29,7 @@ setup(
         'redis>=5,<9',
         'prometheus-client>=0.20,<0.30',
         'pip-services3-swagger>=3.0.2,<3.1',
+        'legacy-cgi>=2.6,<3; python_version >= "3.13"',
     ],
     extras_require={
         'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'selenium>=4.20,<5', 'schemathesis>=4.0,<5'],

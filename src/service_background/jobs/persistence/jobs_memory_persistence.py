@@ -1,4 +1,3 @@
-import heapq
 import os
 from datetime import datetime
 from typing import Dict, List, Optional, Set, Tuple
@@ -14,26 +13,31 @@ from .i_jobs_persistence import Change, IJobsPersistence
 from ...common.file_journal import FileJournal
 from .callback_outbox_store import CallbackOutboxMemoryStore
 from .job_queue_index import JobQueueIndex
+from .stamp_heap import StampHeap
 from .unique_locks import job_lock_key, keeps_lock, lock_holds
 from .jobs_filter import parse_filter, to_predicate
 
 _UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
 
 
-class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
-    """Jobs in a dict with three indexes kept by the save/delete hooks under the store's lock: the
-    queue heaps (take without a scan), a heap of leases (expiry without a scan) and unfinished jobs
-    by (type, ref_id) for add_uniq_job (its check and insert are one step under the lock).
+def _expired(job: JobV1, now: datetime) -> bool:
+    if job.status in _UNFINISHED:
+        return job.execute_until is not None and job.execute_until <= now
+    return job.remove_at is not None and job.remove_at <= now
 
-    The lease heap keeps O(running jobs) entries: ``_lease_live`` has the current stamp of each running
-    job, and once stale entries (extended, finished, deleted jobs) outnumber the live ones the heap is
-    rebuilt from that map."""
+
+class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
+    """Jobs in a dict with indexes kept by the save/delete hooks under the store's lock: the queue
+    heaps (take without a scan), leases by end (expiry without a scan), jobs by the time the cleaner
+    removes them (execute_until while unfinished, remove_at once finished: a clean costs what it
+    removes, not a walk over every job) and unfinished jobs by (type, ref_id) for add_uniq_job (its
+    check and insert are one step under the lock)."""
 
     def __init__(self):
         super().__init__(JobV1)
         self._queue = JobQueueIndex()
-        self._leases: List[Tuple[float, str]] = []
-        self._lease_live: Dict[str, float] = {}  # running job id -> its current lease stamp
+        self._leases = StampHeap()  # running job id -> its lease's end
+        self._expiry = StampHeap()  # job id -> when the cleaner removes it
         self._by_ref: Dict[Tuple[str, str], Set[str]] = {}
         self._uniq: Dict[str, str] = {}  # unique lock key -> the id of the job holding it (unique_locks.py)
         self._running: Dict[str, int] = {}  # running jobs per type (queue limits)
@@ -43,8 +47,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     # --- index hooks ------------------------------------------------------------------------
     def _on_loaded(self):
         self._queue.clear()
-        self._leases = []
-        self._lease_live = {}
+        self._leases = StampHeap()
+        self._expiry = StampHeap()
         self._by_ref = {}
         self._uniq = {}
         self._running = {}
@@ -74,7 +78,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     def _on_deleted(self, old: JobV1):
         self._queue.remove(old.id)
-        self._unlease(old.id)
+        self._leases.discard(old.id)
+        self._expiry.discard(old.id)
         self._unref(old)
         self._unlock(old)
         if old.status == JobStatusV1.Running:
@@ -125,18 +130,9 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     def index_sizes(self) -> Dict[str, int]:
         """Entries the indexes hold, stale ones included (tests: O(live jobs))."""
         with self._lock:
-            return {'queue': self._queue.entry_count, 'leases': len(self._leases),
-                    'lease_live': len(self._lease_live), 'by_ref': len(self._by_ref)}
-
-    def _unlease(self, id: str):
-        if self._lease_live.pop(id, None) is not None:
-            self._maybe_rebuild_leases()
-
-    def _maybe_rebuild_leases(self):
-        live = len(self._lease_live)
-        if len(self._leases) - live > max(live, 256):
-            self._leases = [(stamp, id) for id, stamp in self._lease_live.items()]
-            heapq.heapify(self._leases)
+            return {'queue': self._queue.entry_count, 'leases': self._leases.entry_count,
+                    'lease_live': len(self._leases), 'expiry': self._expiry.entry_count,
+                    'by_ref': len(self._by_ref)}
 
     def _index(self, old: Optional[JobV1], new: JobV1, now: Optional[datetime]):
         if new.status == JobStatusV1.Queued:
@@ -147,12 +143,14 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             self._queue.remove(new.id)
         if new.status == JobStatusV1.Running and new.locked_until is not None:
             if old is None or old.status != JobStatusV1.Running or old.locked_until != new.locked_until:
-                stamp = new.locked_until.timestamp()
-                self._lease_live[new.id] = stamp
-                heapq.heappush(self._leases, (stamp, new.id))
-                self._maybe_rebuild_leases()
+                self._leases.set(new.id, new.locked_until.timestamp())
         else:
-            self._unlease(new.id)
+            self._leases.discard(new.id)
+        expires = new.execute_until if new.status in _UNFINISHED else new.remove_at
+        if expires is not None:
+            self._expiry.set(new.id, expires.timestamp())
+        elif old is not None:
+            self._expiry.discard(new.id)
         if new.waiting_on or (old is not None and old.waiting_on):
             self._index_children(old, new)
         if new.batch_id is not None:
@@ -263,22 +261,21 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                            limit: int) -> List[Tuple[str, Optional[str]]]:
         result = []
         with self._lock:
-            limit_ts = now.timestamp()
-            while self._leases and self._leases[0][0] <= limit_ts and len(result) < limit:
-                stamp, id = heapq.heappop(self._leases)
-                # an entry is stale when the job was extended, finished or deleted since
-                if self._lease_live.get(id) == stamp:
-                    job = self._items.get(id)
-                    if job is not None and job.status == JobStatusV1.Running:
-                        result.append((id, job.lease_token))
+            for id in self._leases.pop_due(now.timestamp(), limit):
+                job = self._items.get(id)
+                if job is not None and job.status == JobStatusV1.Running:
+                    result.append((id, job.lease_token))
         return result
 
     def delete_all(self, correlation_id: Optional[str]) -> None:
         self.clear(correlation_id)
 
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
-        def expired(job: JobV1) -> bool:
-            if job.status in _UNFINISHED:
-                return job.execute_until is not None and job.execute_until <= now
-            return job.remove_at is not None and job.remove_at <= now
-        return self.delete_by_filter(correlation_id, expired)
+        removed = 0
+        with self.batch():
+            for id in self._expiry.pop_due(now.timestamp(), len(self._items)):
+                job = self._items.get(id)
+                if job is not None and _expired(job, now):
+                    self._remove(id)
+                    removed += 1
+        return removed
