@@ -1,12 +1,12 @@
 """Checks a NewJobV1 strictly (ranges the schema cannot say) and turns it into a queued JobV1."""
 import sys
-import uuid
 from datetime import datetime
 from typing import Any, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
 from ...common import time as t
+from ...common.ids import new_uuid4
 from ...common.validation import optional_non_negative, require_text
 from ..data.version1 import JobStatusV1, JobV1, NewJobV1
 from .job_backoff import check_backoff
@@ -57,7 +57,7 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
                                       f'depends_on must be a list of up to {MAX_PARENTS} job ids')
         depends_on = list(dict.fromkeys(depends_on)) or None
     # a queued job is mostly references: one interned type string per queue, created shared with not_before
-    job = JobV1(id=str(uuid.uuid4()), type=sys.intern(job_type), ref_id=new_job.ref_id, params=new_job.params,
+    job = JobV1(id=new_uuid4(), type=sys.intern(job_type), ref_id=new_job.ref_id, params=new_job.params,
                  priority=1 if priority is None else priority, status=JobStatusV1.Queued, created=now,
                  execute_until=t.add_ms(now, ttl) if ttl else None, retries=0,
                  max_retries=retries if retries is not None else max_retries,

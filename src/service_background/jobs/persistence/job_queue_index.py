@@ -23,10 +23,19 @@ REBUILD_FLOOR = 256  # stale entries tolerated before a rebuild even when few jo
 _SEQ_LIMIT = 1 << 40
 
 
+_last_created = (None, 0)  # the jobs of one add share one created datetime: convert it once
+
+
 def _created_us(created: Optional[datetime]) -> int:
+    global _last_created
     if created is None:
         return 0
-    return min(max(int(created.timestamp() * 1_000_000), 0), _US_LIMIT)
+    last, us = _last_created
+    if created is last:
+        return us
+    us = min(max(int(created.timestamp() * 1_000_000), 0), _US_LIMIT)
+    _last_created = (created, us)
+    return us
 
 
 class JobQueueIndex:
