@@ -27,10 +27,8 @@ import time
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Set
 
-from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.errors import BadRequestException
-from pip_services3_commons.refer import Descriptor, IReferenceable, IReferences
-from pip_services3_commons.run import IOpenable
+from pip_services3_commons.refer import Descriptor, IReferences
 from pymongo.errors import DuplicateKeyError
 
 from ...common import time as t
@@ -41,6 +39,7 @@ from ...common.mongodb_persistence import MongoDbPersistence, date_ms
 from ...common.validation import require_text
 from ..data.version1 import JobV1
 from .queue_pauses import WAKE_ALL, QueuePauses
+from .queue_settings import QueueSettings
 
 MAX_CONCURRENCY = 100000
 FULL = -1  # a gate's answer: refused because the type runs as many jobs as its concurrency allows
@@ -202,58 +201,37 @@ class _MongoGate:
         self._slots.update_one({'job_id': job.id}, {'$set': {'until_ms': date_ms(job.locked_until)}})
 
 
-class QueueLimits(IConfigurable, IReferenceable, IOpenable):
+class QueueLimits(QueueSettings):
     _persistence_descriptor = Descriptor('service-background-jobs', 'persistence-limits', '*', '*', '1.0')
     _jobs_persistence_descriptor = Descriptor('service-background-jobs', 'persistence', '*', '*', '1.0')
-    _controller_descriptor = Descriptor('service-background-jobs', 'controller', '*', '*', '1.0')
+    _controller_attribute = 'limits'
+    _default_refresh_ms = 1000
 
     def __init__(self):
-        self._persistence = None
+        super().__init__()
         self._jobs_persistence = None
-        self._controller = None
-        self._refresh_s = 1.0
-        self._limits: Dict[str, QueueLimitV1] = {}
-        self._read_at = 0.0
         self._lock = threading.Lock()
         self._gate = None
         self._wakes: Dict[str, threading.Timer] = {}
         self._full: Set[str] = set()  # types whose last limited take was refused for want of a slot
-        self._opened = False
-
-    def configure(self, config: ConfigParams):
-        self._refresh_s = config.get_as_float_with_default('options.refresh_interval', 1000) / 1000.0
 
     def set_references(self, references: IReferences):
-        self._persistence = references.get_one_required(self._persistence_descriptor)
+        super().set_references(references)
         self._jobs_persistence = references.get_one_optional(self._jobs_persistence_descriptor)
-        self._controller = references.get_one_optional(self._controller_descriptor)
-        if self._controller is not None:
-            self._controller.limits = self
-
-    def is_open(self) -> bool:
-        return self._opened
-
-    def open(self, correlation_id: Optional[str]):
-        self._opened = True
-        self._read(correlation_id)
 
     def close(self, correlation_id: Optional[str]):
-        self._opened = False
+        super().close(correlation_id)
         with self._lock:
             for timer in self._wakes.values():
                 timer.cancel()
             self._wakes = {}
 
     # --- the limits -------------------------------------------------------------------------
-    def _read(self, correlation_id: Optional[str]) -> Dict[str, QueueLimitV1]:
-        limits = {item.id: item for item in self._persistence.get_list_by_filter(correlation_id)}
-        self._limits, self._read_at = limits, time.monotonic()
-        return limits
+    def _index(self, items: list) -> Dict[str, QueueLimitV1]:
+        return {item.id: item for item in items}
 
     def current(self, correlation_id: Optional[str] = None) -> Dict[str, QueueLimitV1]:
-        if time.monotonic() - self._read_at > self._refresh_s:
-            return self._read(correlation_id)
-        return self._limits
+        return self._current(correlation_id)
 
     def set_limits(self, correlation_id: Optional[str], type: str, concurrency: Any = None, rate: Any = None) -> dict:
         """Sets (replaces) the type's limits; at least one of ``concurrency`` and ``rate`` is needed."""

@@ -9,14 +9,10 @@ MongoDB see each other's pauses within that) and sets itself on the jobs control
 ``controller.pauses``. A take of one paused type finds nothing; a take of any type (type None) walks
 the types that have queued jobs, skipping paused ones (memory/file: best head first by (priority,
 created); MongoDB: ``distinct`` types of queued jobs)."""
-import threading
-import time
 from datetime import datetime
 from typing import List, Optional, Set
 
-from pip_services3_commons.config import ConfigParams, IConfigurable
-from pip_services3_commons.refer import Descriptor, IReferenceable, IReferences
-from pip_services3_commons.run import IOpenable
+from pip_services3_commons.refer import Descriptor
 
 from ...common import time as t
 from ...common.data import DataObjectV1
@@ -24,6 +20,7 @@ from ...common.file_journal import FileJournal
 from ...common.memory_persistence import MemoryPersistence
 from ...common.mongodb_persistence import MongoDbPersistence
 from ...common.validation import require_text
+from .queue_settings import QueueSettings
 
 WAKE_ALL = 1 << 20
 
@@ -55,49 +52,17 @@ class QueuePausesMongoDbPersistence(MongoDbPersistence):
         super().__init__('queue_pauses', QueuePauseV1)
 
 
-class QueuePauses(IConfigurable, IReferenceable, IOpenable):
+class QueuePauses(QueueSettings):
     _persistence_descriptor = Descriptor('service-background-jobs', 'persistence-pauses', '*', '*', '1.0')
-    _controller_descriptor = Descriptor('service-background-jobs', 'controller', '*', '*', '1.0')
-
-    def __init__(self):
-        self._persistence = None
-        self._controller = None
-        self._refresh_s = 2.0
-        self._paused: Set[str] = set()
-        self._read_at = 0.0
-        self._lock = threading.Lock()
-        self._opened = False
-
-    def configure(self, config: ConfigParams):
-        self._refresh_s = config.get_as_float_with_default('options.refresh_interval', 2000) / 1000.0
-
-    def set_references(self, references: IReferences):
-        self._persistence = references.get_one_required(self._persistence_descriptor)
-        self._controller = references.get_one_optional(self._controller_descriptor)
-        if self._controller is not None:
-            self._controller.pauses = self
-
-    def is_open(self) -> bool:
-        return self._opened
-
-    def open(self, correlation_id: Optional[str]):
-        self._opened = True
-        self._read(correlation_id)
-
-    def close(self, correlation_id: Optional[str]):
-        self._opened = False
+    _controller_attribute = 'pauses'
+    _default_refresh_ms = 2000
 
     # --- the paused set ---------------------------------------------------------------------
-    def _read(self, correlation_id: Optional[str]) -> Set[str]:
-        paused = {item.id for item in self._persistence.get_list_by_filter(correlation_id)}
-        with self._lock:
-            self._paused, self._read_at = paused, time.monotonic()
-        return paused
+    def _index(self, items: list) -> Set[str]:
+        return {item.id for item in items}
 
     def paused_set(self, correlation_id: Optional[str] = None) -> Set[str]:
-        if time.monotonic() - self._read_at > self._refresh_s:
-            return self._read(correlation_id)
-        return self._paused
+        return self._current(correlation_id)
 
     def paused_types(self, correlation_id: Optional[str] = None) -> List[str]:
         return sorted(self.paused_set(correlation_id))
