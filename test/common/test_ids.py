@@ -10,3 +10,23 @@ def test_ids_are_random_uuid4_text():
         parsed = uuid.UUID(text)
         assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
     assert {text[19] for text in ids} == set('89ab'), 'every variant digit occurs'
+
+
+def test_lease_tokens_are_unique_hex_across_threads():
+    import threading
+    from service_background.common.ids import random_hex
+    seen, lock = [], threading.Lock()
+
+    def draw():
+        mine = [random_hex(12) for _ in range(5000)]
+        with lock:
+            seen.extend(mine)
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(seen) == 20000 and len(set(seen)) == 20000, 'a pooled value was handed out twice'
+    assert all(len(h) == 24 and int(h, 16) >= 0 for h in seen)
+    assert len({random_hex(4) for _ in range(600)}) == 600, 'a second size has its own pool'

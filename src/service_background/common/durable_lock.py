@@ -14,17 +14,25 @@ class DurableLock:
         self._local = threading.local()
 
     def add_journal(self, journal):
+        """Before the lock is first used (the persistence's open): the hold depth is counted only while
+        there is a journal to sync, so a memory store's lock is a bare RLock."""
         if journal not in self._journals:
             self._journals.append(journal)
 
     def __enter__(self):
         self._lock.acquire()
-        self._local.depth = getattr(self._local, 'depth', 0) + 1
+        if self._journals:
+            local = self._local
+            local.depth = getattr(local, 'depth', 0) + 1
         return self
 
     def __exit__(self, *exc_info):
-        self._local.depth -= 1
-        if self._local.depth > 0 or not self._journals:
+        if not self._journals:
+            self._lock.release()
+            return
+        local = self._local
+        local.depth -= 1
+        if local.depth > 0:
             self._lock.release()
             return
         marks = [(journal, journal.written) for journal in self._journals]

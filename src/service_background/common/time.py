@@ -2,22 +2,46 @@
 
 Milliseconds because MongoDB keeps no more; cutting everywhere keeps the three persistences equal.
 """
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
 
+# A batch asks the time once per job: calls within one millisecond share one datetime (and so the
+# formatted text to_iso caches for it). The pair is replaced whole, so threads never see half of it.
+_last_now = (-1, None)
+
+
 def now() -> datetime:
-    return truncate(datetime.now(timezone.utc))
+    global _last_now
+    ms = time.time_ns() // 1_000_000
+    last = _last_now
+    if last[0] == ms:
+        return last[1]
+    value = datetime.fromtimestamp(ms / 1000, timezone.utc)
+    if value.microsecond % 1000:
+        value = truncate(value)
+    _last_now = (ms, value)
+    return value
 
 
 def truncate(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
+_DELTAS: dict = {}  # lease timeouts and TTLs are a few values: their timedeltas are made once
+
+
 def add_ms(value: datetime, ms: float) -> datetime:
-    return truncate(value + timedelta(milliseconds=ms))
+    delta = _DELTAS.get(ms)
+    if delta is None:
+        delta = timedelta(milliseconds=ms)
+        if len(_DELTAS) < 1024:
+            _DELTAS[ms] = delta
+    result = value + delta
+    return result if not result.microsecond % 1000 else truncate(result)
 
 
 def to_datetime(value: Any) -> Optional[datetime]:

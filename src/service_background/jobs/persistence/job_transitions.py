@@ -1,16 +1,16 @@
 """The state changes of a job, as pure functions on a copy: every persistence and the controller
 apply the same rules, so memory, file and MongoDB cannot drift apart."""
-import secrets
 from datetime import datetime
 from typing import Any, Optional
 
 from ...common import time as t
+from ...common.ids import random_hex
 from ..data.version1 import JobStatusV1, JobV1
 
 
 def new_lease_token() -> str:
     """A fresh fence for one lease: 96 random bits, never reused."""
-    return secrets.token_hex(12)
+    return random_hex(12)
 
 
 def claim(job: JobV1, now: datetime, timeout_ms: float, lease_token: Optional[str] = None) -> JobV1:

@@ -1,10 +1,10 @@
-import secrets
 from typing import Dict, List, Optional, Set
 
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import ConflictException
 from pip_services3_commons.refer import IReferences
 
+from ...common.ids import random_hex
 from ...common.memory_persistence import MemoryPersistence
 from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
 from .i_tasks_persistence import ITasksPersistence
@@ -134,7 +134,7 @@ class TasksMemoryPersistence(MemoryPersistence, ITasksPersistence):
                 task.status = TaskStatusV1.InProgress
                 task.retries_left -= 1
                 task.updated_at = now
-                task.lease_token = secrets.token_hex(12)
+                task.lease_token = random_hex(12)
                 captured.append(self._store(task))  # the hook takes it off the ready queue
         return captured
 

@@ -1,4 +1,3 @@
-import secrets
 from typing import Dict, List, Optional
 
 from pip_services3_commons.config import ConfigParams
@@ -6,6 +5,7 @@ from pip_services3_commons.errors import ConflictException
 from pip_services3_commons.refer import IReferences
 from pymongo.errors import DuplicateKeyError
 
+from ...common.ids import random_hex
 from ...common.mongodb_persistence import MongoDbPersistence
 from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
 from .i_tasks_persistence import ITasksPersistence
@@ -93,7 +93,7 @@ class TasksMongoDbPersistence(MongoDbPersistence, ITasksPersistence):
         captured = []
         while len(captured) < limit:
             update = {'$set': {'status': TaskStatusV1.InProgress, 'updated_at': now,
-                               'lease_token': secrets.token_hex(12)}, '$inc': {'retries_left': -1}}
+                               'lease_token': random_hex(12)}, '$inc': {'retries_left': -1}}
             task = self.find_one_and_update(correlation_id, query, update, sort=_OLDEST_FIRST)
             if task is None:
                 break
