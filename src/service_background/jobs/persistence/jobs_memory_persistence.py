@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from ...common import time as t
-from ...common.data import pack_json, unpack_json
+from ...common.data import PackedJson, pack_json, unpack_json
 from ...common.memory_persistence import MemoryPersistence
 from ..data.version1 import JobStatusV1, JobV1
 from . import job_transitions
@@ -18,6 +18,8 @@ from .unique_locks import job_lock_key, keeps_lock, lock_holds
 from .jobs_filter import parse_filter, to_predicate
 
 _UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
+_QUEUED, _RUNNING = JobStatusV1.Queued, JobStatusV1.Running
+_NO_FIELDS: dict = {}
 
 
 def _expired(job: JobV1, now: datetime) -> bool:
@@ -72,8 +74,11 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     def _out(self, job: JobV1) -> JobV1:
         job = job.clone()
-        job.params = unpack_json(job.params)
-        job.result = unpack_json(job.result)
+        if job.params.__class__ is PackedJson:
+            job.params = unpack_json(job.params)
+        x = job._x
+        if x is not None and x.get('result').__class__ is PackedJson:
+            x['result'] = unpack_json(x['result'])
         return job
 
     def _on_deleted(self, old: JobV1):
@@ -135,40 +140,46 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                     'by_ref': len(self._by_ref)}
 
     def _index(self, old: Optional[JobV1], new: JobV1, now: Optional[datetime]):
-        if new.status == JobStatusV1.Queued:
-            if old is None or old.status != JobStatusV1.Queued or old.priority != new.priority \
-                    or old.not_before != new.not_before:
+        # runs on every write: the sparse fields are read from the jobs' ``_x`` dicts once, not through
+        # a property each, and an index is touched only when the job enters or leaves it
+        status = new.status
+        x = new._x or _NO_FIELDS
+        old_status, ox = (old.status, old._x or _NO_FIELDS) if old is not None else (None, _NO_FIELDS)
+        if status == _QUEUED:
+            if old_status != _QUEUED or old.priority != new.priority or old.not_before != new.not_before:
                 self._queue.add(new, now or t.now())
-        else:
-            self._queue.remove(new.id)
-        if new.status == JobStatusV1.Running and new.locked_until is not None:
-            if old is None or old.status != JobStatusV1.Running or old.locked_until != new.locked_until:
-                self._leases.set(new.id, new.locked_until.timestamp())
-        else:
+        elif old_status == _QUEUED or old is None:
+            self._queue.remove(new.id)  # a take popped it already: then this finds nothing
+        locked_until = x.get('locked_until')
+        if status == _RUNNING and locked_until is not None:
+            if old_status != _RUNNING or ox.get('locked_until') != locked_until:
+                self._leases.set(new.id, locked_until.timestamp())
+        elif old_status == _RUNNING or old is None:
             self._leases.discard(new.id)
-        expires = new.execute_until if new.status in _UNFINISHED else new.remove_at
+        expires = x.get('execute_until') if status in _UNFINISHED else x.get('remove_at')
         if expires is not None:
             self._expiry.set(new.id, expires.timestamp())
         elif old is not None:
             self._expiry.discard(new.id)
-        if new.waiting_on or (old is not None and old.waiting_on):
+        if 'waiting_on' in x or 'waiting_on' in ox:
             self._index_children(old, new)
-        if new.batch_id is not None:
-            was_open = old is not None and old.status in _UNFINISHED
-            if was_open != (new.status in _UNFINISHED):
-                self._count_batch(new.batch_id, -1 if was_open else 1)
-        was_running = old is not None and old.status == JobStatusV1.Running
-        if was_running != (new.status == JobStatusV1.Running):
+        batch_id = x.get('batch_id')
+        if batch_id is not None:
+            was_open = old_status in _UNFINISHED
+            if was_open != (status in _UNFINISHED):
+                self._count_batch(batch_id, -1 if was_open else 1)
+        was_running = old_status == _RUNNING
+        if was_running != (status == _RUNNING):
             self._count_running(new.type, -1 if was_running else 1)
-        if new.unique_key is not None:
+        if 'unique_key' in x:
             if keeps_lock(new):
                 if old is None:
                     self._uniq[job_lock_key(new)] = new.id  # a new holder (create_unique checked the old one)
             else:
                 self._unlock(new)
-        if new.ref_id is not None and new.status in _UNFINISHED:
-            self._by_ref.setdefault((new.type, new.ref_id), set()).add(new.id)
-        elif old is not None:
+        if 'ref_id' in x and status in _UNFINISHED:
+            self._by_ref.setdefault((new.type, x['ref_id']), set()).add(new.id)
+        elif 'ref_id' in ox:
             self._unref(old)
 
     def _unref(self, job: JobV1):
