@@ -12,10 +12,11 @@ MAX_DEPTH = 64  # nesting deeper than this is refused at decode (recursion, host
 
 
 def _default(value: Any) -> Any:
+    to_json = getattr(value.__class__, 'to_json', None)  # data objects first: a reply holds many
+    if to_json is not None:
+        return to_json(value)
     if isinstance(value, datetime):
         return t.to_iso(value)
-    if hasattr(value, 'to_json'):
-        return value.to_json()
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     if hasattr(value, '__dict__'):

@@ -70,6 +70,7 @@ def to_datetime(value: Any) -> Optional[datetime]:
 # a reply's dates were formatted moments ago: equal datetimes are one instant and one string.
 _ISO_CACHE: dict = {}
 _ISO_CACHE_SIZE = 4096
+cached_iso = _ISO_CACHE.get  # the text of a datetime formatted lately, else None (generated to_json)
 
 
 def to_iso(value: Optional[datetime]) -> Optional[str]:

@@ -55,9 +55,7 @@ class JobsBulk:
                 return None  # the lease was lost: leave the job to its current holder
             return rules.finish(job, now, JobStatusV1.Done, by_id.get(job.id), None, keep_ms)
         jobs = self._persistence.modify_many(correlation_id, job_ids, finish)
-        for job in jobs:
-            if job is not None:
-                self._after_finish(job)
+        self._after_finish_many([job for job in jobs if job is not None])
         return jobs
 
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams]) -> int:

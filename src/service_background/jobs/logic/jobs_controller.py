@@ -342,13 +342,21 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
         return job
 
     def _after_finish(self, job: JobV1):
-        self.limits.job_left(job)
-        self._deps.on_finished(None, job)  # waiting children are released or failed
-        self.batches.job_finished(None, job)  # the batch's last job: its callback
-        self.metrics.jobs_changed([job])
-        self._notify_finished(job.id)
-        if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
-            self._callbacks.send(job)
+        self._after_finish_many([job])
+
+    def _after_finish_many(self, jobs: List[JobV1]):
+        """What follows finished jobs; a batch (complete_jobs) pays the metrics and the wake-up once."""
+        for job in jobs:
+            self.limits.job_left(job)
+            self._deps.on_finished(None, job)  # waiting children are released or failed
+            self.batches.job_finished(None, job)  # the batch's last job: its callback
+        self.metrics.jobs_changed(jobs)
+        self._finished.notify()
+        long_polls = self._long_polls
+        for job in jobs:
+            long_polls.notify_finished(job.id)
+            if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
+                self._callbacks.send(job)
 
     def _after_release(self, job: Optional[JobV1]):
         if job is None:
