@@ -143,6 +143,7 @@ class DataObjectV1:
     _field_names_cache: Dict[type, tuple] = {}
     _slots_cache: Dict[type, Optional[tuple]] = {}
     _copiers_cache: Dict[type, tuple] = {}
+    _field_sets: Dict[type, frozenset] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -215,6 +216,12 @@ class DataObjectV1:
             return None
         if isinstance(data, cls):
             return data.clone()
+        fields = DataObjectV1._field_sets.get(cls)
+        if fields is None:
+            fields = DataObjectV1._field_sets[cls] = frozenset(cls.field_names())
+        keys = data.keys()
+        if keys <= fields and keys.isdisjoint(cls._date_fields):
+            return cls(**data)  # only known fields and no date to parse (a new job from a producer)
         names = cls.field_names()
         kwargs = {}
         for name in names:

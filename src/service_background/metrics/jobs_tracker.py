@@ -93,6 +93,7 @@ class JobsTracker:
         self._expiry_heap: List[tuple] = []  # (execute_until, id, type)
         self._minutes: Dict[str, Dict[int, List[int]]] = {}  # type -> minute -> [enqueued, done, failed]
         self._last_time = (None, None)  # (datetime, its timestamp): one float for a batch's jobs
+        self._last_bucket = (None, None, None)  # (minute, type, its per-minute bucket)
         # counters and histograms are plain numbers under the tracker's lock, read at scrape time
         # (collect): prometheus_client's own take a lock per inc/observe, ~1 µs a job each
         self._totals: Dict[tuple, int] = {}  # (counter, type) -> count
@@ -154,6 +155,7 @@ class JobsTracker:
                 self._change(job, time.time(), count=False)
 
     def _reset(self):
+        self._last_bucket = (None, None, None)
         self._state.clear()
         self._counts.clear()
         self._delayed.clear()
@@ -207,13 +209,18 @@ class JobsTracker:
         return status
 
     def _bucket(self, type: str, now: float, index: int):
-        minutes = self._minutes.setdefault(type, {})
         minute = int(now // 60)
+        cached = self._last_bucket  # a batch's jobs share their type and minute
+        if cached[0] == minute and cached[1] == type:
+            cached[2][index] += 1
+            return
+        minutes = self._minutes.setdefault(type, {})
         bucket = minutes.get(minute)
         if bucket is None:
             bucket = minutes[minute] = [0, 0, 0]
             for old in [m for m in minutes if m <= minute - MINUTES]:
                 del minutes[old]
+        self._last_bucket = (minute, type, bucket)
         bucket[index] += 1
 
     def _enter(self, job, now: float, ready: float):
@@ -242,8 +249,11 @@ class JobsTracker:
 
     def _change(self, job, now: float, count: bool = True):
         status, type = job.status, job.type
-        created = self._time(job.created)
-        not_before = self._time(job.not_before)
+        last, stamp = self._last_time  # a batch's jobs share created / not_before: one timestamp
+        created = job.created
+        created = stamp if created is last else self._time(created)
+        not_before = job.not_before
+        not_before = created if not_before is job.created else self._time(not_before)
         ready = created if created is not None else now
         if not_before is not None and not_before > ready:
             ready = not_before
@@ -251,27 +261,34 @@ class JobsTracker:
         if state is not None and (state is RUNNING) == (status == RUNNING) and \
                 (status == RUNNING or state == ready):
             return  # seen already
-        old_status = self._leave(job.id, type)
+        old_status = self._leave(job.id, type) if state is not None else None
         if status in _UNFINISHED:
             self._enter(job, now, ready)
         if not count:
             return
-        if status == QUEUED and old_status is None:
-            self._inc(ENQUEUED, type)
-            self._bucket(type, now, 0)
-        lease_lost = old_status == RUNNING and (job.last_error or '').startswith('lease expired')
-        if lease_lost and status in (QUEUED, FAILED):
-            self._inc(LEASE_EXPIRED, type)
-        if status == RUNNING and job.started is not None:
-            self._observe(WAIT_TIME, type, max(0.0, self._time(job.started) - ready))
-        elif status not in _UNFINISHED and old_status in (None, QUEUED, RUNNING):
-            if status == DONE:
-                self._inc(COMPLETED, type)
-            else:
-                self._inc(FAILED_TOTAL, type)
+        if status == QUEUED:
+            if old_status is None:
+                self._inc(ENQUEUED, type)
+                self._bucket(type, now, 0)
+            elif old_status == RUNNING and self._lease_lost(job):
+                self._inc(LEASE_EXPIRED, type)
+        elif status == RUNNING:
+            started = job.started
+            if started is not None:
+                self._observe(WAIT_TIME, type, max(0.0, self._time(started) - ready))
+        else:  # finished now (done, failed, aborted)
+            if old_status == RUNNING and status == FAILED and self._lease_lost(job):
+                self._inc(LEASE_EXPIRED, type)
+            self._inc(COMPLETED if status == DONE else FAILED_TOTAL, type)
             self._bucket(type, now, 1 if status == DONE else 2)
-            if old_status == RUNNING and job.started is not None and job.completed is not None:
-                self._observe(RUN_TIME, type, max(0.0, self._time(job.completed) - self._time(job.started)))
+            if old_status == RUNNING:
+                started, completed = job.started, job.completed
+                if started is not None and completed is not None:
+                    self._observe(RUN_TIME, type, max(0.0, self._time(completed) - self._time(started)))
+
+    @staticmethod
+    def _lease_lost(job) -> bool:
+        return (job.last_error or '').startswith('lease expired')
 
     # --- reading (O(queues), amortised) ----------------------------------------------------------
     def _settle(self, now: float):

@@ -180,7 +180,7 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
                 break
             for job in controller._persistence.modify_many(correlation_id, ids, abort):
                 if job is not None:
-                    controller._after_finish(job)
+                    controller._after_finish_many([job])
         self._check_done(correlation_id, batch_id)
         return self.get_batch(correlation_id, batch_id)
 

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any, List, Optional
 
 from pip_services3_commons.commands import CommandSet
@@ -215,15 +216,24 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
         with self._persistence.batch():  # file: one journal group and one fsync for the whole take
             while len(result) < limit:
                 now = t.now()
-                job = self.limits.take(self.pauses, self._persistence, correlation_id, type, now, timeout,
-                                       self._option('default_timeout'))  # limits, then pauses, then the store
-                if job is None:
+                jobs = self._take(correlation_id, type, now, timeout, limit - len(result))
+                if not jobs:
                     break
-                if job.execute_until is not None and job.execute_until <= now:
-                    self._finish(correlation_id, job.id, JobStatusV1.Failed, None, 'expired before it was started')
-                    continue
-                result.append(job)
+                for job in jobs:
+                    if job.execute_until is not None and job.execute_until <= now:
+                        self._finish(correlation_id, job.id, JobStatusV1.Failed, None, 'expired before it was started')
+                    else:
+                        result.append(job)
         return self.metrics.jobs_changed(result)
+
+    def _take(self, correlation_id: Optional[str], type: Optional[str], now: datetime, timeout: float,
+              limit: int) -> List[JobV1]:
+        default_timeout = self._option('default_timeout')
+        if limit > 1 and type is not None and not self.limits.limits(type) and not self.pauses.is_paused(type):
+            return self._persistence.take_many(correlation_id, type, now, timeout, default_timeout, limit)
+        job = self.limits.take(self.pauses, self._persistence, correlation_id, type, now, timeout,
+                               default_timeout)  # limits, then pauses, then the store
+        return [job] if job is not None else []
 
     def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for_ms: Optional[float],
                  timeout: Any = None) -> Optional[JobV1]:
@@ -341,9 +351,6 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
         self._after_release(job)
         return job
 
-    def _after_finish(self, job: JobV1):
-        self._after_finish_many([job])
-
     def _after_finish_many(self, jobs: List[JobV1]):
         """What follows finished jobs; a batch (complete_jobs) pays the metrics and the wake-up once."""
         for job in jobs:
@@ -362,7 +369,7 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
         if job is None:
             return
         if job.is_finished:
-            self._after_finish(job)
+            self._after_finish_many([job])
         else:
             self.limits.job_left(job)
             self._notify_enqueued([job])

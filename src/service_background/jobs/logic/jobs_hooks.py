@@ -21,6 +21,10 @@ class NoPauses:
         return []
 
     @staticmethod
+    def is_paused(type: str) -> bool:
+        return False
+
+    @staticmethod
     def _disabled(correlation_id: Optional[str], *args):
         raise BadRequestException(correlation_id, 'PAUSES_DISABLED', 'Queue pauses are not configured')
 

@@ -34,10 +34,20 @@ def to_new_job(correlation_id: Optional[str], value: Any) -> NewJobV1:
     return NewJobV1.from_json(value)
 
 
+def _only_type_and_params(new_job: NewJobV1) -> bool:
+    return new_job.ref_id is None and new_job.ttl is None and new_job.priority is None and new_job.delay is None \
+        and new_job.timeout is None and new_job.max_retries is None and new_job.callback_url is None \
+        and new_job.result_ttl is None and new_job.unique is None and new_job.backoff is None \
+        and new_job.depends_on is None
+
+
 def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int,
            batch_id: Optional[str] = None) -> JobV1:
     new_job = to_new_job(correlation_id, new_job)
     job_type = require_text(correlation_id, 'type', new_job.type)
+    if _only_type_and_params(new_job):  # most producers' jobs: nothing else to check or derive
+        return JobV1(id=new_uuid4(), type=sys.intern(job_type), params=new_job.params, created=now, not_before=now,
+                     max_retries=max_retries, batch_id=batch_id)
     if new_job.ref_id is not None and not isinstance(new_job.ref_id, str):
         raise BadRequestException(correlation_id, 'BAD_REF_ID', 'ref_id must be a string')
     priority = _integer(correlation_id, 'priority', new_job.priority, 0, 3)

@@ -233,6 +233,10 @@ class QueueLimits(QueueSettings):
     def current(self, correlation_id: Optional[str] = None) -> Dict[str, QueueLimitV1]:
         return self._current(correlation_id)
 
+    def limits(self, type: str) -> bool:
+        """Whether the type has a limit (else a take may claim many of its jobs at once)."""
+        return type in self.current()
+
     def set_limits(self, correlation_id: Optional[str], type: str, concurrency: Any = None, rate: Any = None) -> dict:
         """Sets (replaces) the type's limits; at least one of ``concurrency`` and ``rate`` is needed."""
         type = require_text(correlation_id, 'type', type)
@@ -344,6 +348,10 @@ class NoLimits:
     @staticmethod
     def take(pauses, persistence, correlation_id, type, now, timeout, default_timeout):
         return pauses.take(persistence, correlation_id, type, now, timeout, default_timeout)
+
+    @staticmethod
+    def limits(type: str) -> bool:
+        return False
 
     @staticmethod
     def job_left(job):

@@ -45,6 +45,11 @@ class IJobsPersistence(ABC):
         (priority, created); the lease is ``timeout``, else the job's own, else ``default_timeout``."""
 
     @abstractmethod
+    def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
+                  default_timeout: float, limit: int) -> List[JobV1]:
+        """``take`` up to ``limit`` times (fewer when the queue runs dry), in one step where the store can."""
+
+    @abstractmethod
     def pop_due_counts(self, correlation_id: Optional[str], now: datetime) -> Dict[str, int]:
         """How many delayed jobs of each type fell due since the previous call."""
 

@@ -240,6 +240,17 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             job = self._items[id].clone()
             return self._store(job_transitions.claim(job, now, timeout or job.timeout or default_timeout))
 
+    def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
+                  default_timeout: float, limit: int) -> List[JobV1]:
+        taken = []
+        with self.batch():  # one lock hold; file: one journal group
+            while len(taken) < limit:
+                job = self.take(correlation_id, type, now, timeout, default_timeout)
+                if job is None:
+                    break
+                taken.append(job)
+        return taken
+
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         with self._lock:
             return list(self._children.get(parent_id, ()))

@@ -55,6 +55,13 @@ class JobV1(DataObjectV1):
         self.not_before = not_before
         self.retries = retries
         self.max_retries = max_retries
+        if ref_id is None and result is None and started is None and locked_until is None and execute_until is None \
+                and completed is None and timeout is None and result_ttl is None and callback_url is None \
+                and last_error is None and remove_at is None and lease_token is None and unique_key is None \
+                and unique_until is None and unique_expires is None and backoff is None and depends_on is None \
+                and waiting_on is None and batch_id is None:
+            self._x = None  # most new jobs: no dict of pairs to build and drop
+            return
         x = {name: value for name, value in (
             ('ref_id', ref_id), ('result', result), ('started', started), ('locked_until', locked_until),
             ('execute_until', execute_until), ('completed', completed), ('timeout', timeout),
