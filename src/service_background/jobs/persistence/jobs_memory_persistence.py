@@ -82,16 +82,22 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         return job
 
     def _on_deleted(self, old: JobV1):
-        self._queue.remove(old.id)
-        self._leases.discard(old.id)
-        self._expiry.discard(old.id)
-        self._unref(old)
-        self._unlock(old)
-        if old.status == JobStatusV1.Running:
+        # the cleaner removes every finished job: indexes the job cannot be in are skipped
+        status, x = old.status, old._x or _NO_FIELDS
+        if status == _QUEUED:
+            self._queue.remove(old.id)
+        elif status == _RUNNING:
+            self._leases.discard(old.id)
             self._count_running(old.type, -1)
-        self._index_children(old, None)
-        if old.batch_id is not None and old.status in _UNFINISHED:
-            self._count_batch(old.batch_id, -1)
+        self._expiry.discard(old.id)
+        if 'ref_id' in x:
+            self._unref(old)
+        if 'unique_key' in x:
+            self._unlock(old)
+        if 'waiting_on' in x:
+            self._index_children(old, None)
+        if 'batch_id' in x and status in _UNFINISHED:
+            self._count_batch(x['batch_id'], -1)
 
     def _index_children(self, old: Optional[JobV1], new: Optional[JobV1]):
         before = old.waiting_on if old is not None and old.status == JobStatusV1.Queued else None
