@@ -104,29 +104,34 @@ def _compile_slot_copiers(cls: type, slots: tuple):
     to_json starts from a copy of an all-None dict in field order (a C copy; setting a key keeps its
     place) and sets the slots and only the sparse fields the object has (a reply encodes every job)."""
     packed, sparse = cls._packed_fields, frozenset(cls._sparse_fields)
-    clone_lines = ['def clone(self):', '    r = new(C)']
-    json_lines = ['def to_json(self):', '    d = TEMPLATE.copy()' if sparse else '    d = {}']
+    clone_lines = ['def clone(self):', '    if self.__class__ is not C:', '        return BASE_CLONE(self)',
+                   '    try:', '        r = new(C)']
+    json_lines = ['def to_json(self):', '    if self.__class__ is not C:', '        return BASE_JSON(self)',
+                  '    try:', '        d = TEMPLATE.copy()' if sparse else '        d = {}']
     for n in slots:
-        clone_lines += [f'    v = self.{n}', f'    r.{n} = v if v.__class__ in IMM else cj(v)']
-        if n == '_x':
+        if n == '_x':  # the sparse fields' dict: copied here, not through copy_json
+            clone_lines += ['        v = self._x', '        r._x = None if v is None else '
+                            '{k: (w if w.__class__ in IMM else cj(w)) for k, w in v.items()}']
             continue
-        json_lines.append(f'    v = self.{n}')
+        clone_lines += [f'        v = self.{n}', f'        r.{n} = v if v.__class__ in IMM else cj(v)']
+        json_lines.append(f'        v = self.{n}')
         if n in packed:
-            json_lines.append(f'    d[{n!r}] = up(v) if v.__class__ is PJ else v')
+            json_lines.append(f'        d[{n!r}] = up(v) if v.__class__ is PJ else v')
         else:
-            json_lines.append(f'    d[{n!r}] = (ISO(v) or iso(v)) if v.__class__ is dt else v')
+            json_lines.append(f'        d[{n!r}] = (ISO(v) or iso(v)) if v.__class__ is dt else v')
     if sparse:
-        json_lines += ['    x = self._x',
-                       '    if x is not None:',
-                       '        for k, v in x.items():',
-                       '            c = v.__class__',
-                       '            d[k] = (ISO(v) or iso(v)) if c is dt else up(v) if c is PJ else v']
-    clone_lines.append('    return r')
-    json_lines.append('    return d')
+        json_lines += ['        x = self._x',
+                       '        if x is not None:',
+                       '            for k, v in x.items():',
+                       '                c = v.__class__',
+                       '                d[k] = (ISO(v) or iso(v)) if c is dt else up(v) if c is PJ else v']
+    clone_lines += ['        return r', '    except AttributeError:', '        return WALK_CLONE(self)']
+    json_lines += ['        return d', '    except AttributeError:', '        return WALK_JSON(self)']
     template = dict.fromkeys(cls.field_names()) if sparse else {}
     namespace = {'new': cls.__new__, 'C': cls, 'IMM': _IMMUTABLE_TYPES, 'cj': copy_json, 'iso': t.to_iso,
                  'dt': datetime, 'PJ': PackedJson, 'up': _decode_json, 'TEMPLATE': template,
-                 'ISO': t.cached_iso}
+                 'ISO': t.cached_iso, 'BASE_CLONE': DataObjectV1.clone, 'BASE_JSON': DataObjectV1.to_json,
+                 'WALK_CLONE': DataObjectV1._clone_walk, 'WALK_JSON': DataObjectV1._json_walk}
     exec('\n'.join(clone_lines) + '\n' + '\n'.join(json_lines), namespace)  # noqa: S102 - our own field names
     return namespace['clone'], namespace['to_json']
 
@@ -152,10 +157,15 @@ class DataObjectV1:
 
     @classmethod
     def _copiers(cls) -> tuple:
+        """The generated (clone, to_json) of a slotted class, installed on it the first time (a class
+        that defines its own keeps it): later calls cost no lookup on the way."""
         try:
             return DataObjectV1._copiers_cache[cls]
         except KeyError:
             copiers = DataObjectV1._copiers_cache[cls] = _compile_slot_copiers(cls, cls._slots())
+            for name, function in zip(('clone', 'to_json'), copiers):
+                if name not in cls.__dict__:
+                    setattr(cls, name, function)
             return copiers
 
     @classmethod
@@ -193,17 +203,14 @@ class DataObjectV1:
 
     def to_json(self) -> dict:
         """A JSON-ready dict: datetimes become ISO 8601 strings."""
+        if self._slots() is None:
+            return {name: json_value(value) for name, value in self.__dict__.items()}
+        return self._copiers()[1](self)
+
+    def _json_walk(self) -> dict:
+        """to_json of a slotted object with a slot left unset (skipped)."""
         result = {}
-        slots = self._slots()
-        if slots is None:
-            for name, value in self.__dict__.items():
-                result[name] = json_value(value)
-            return result
-        try:
-            return self._copiers()[1](self)
-        except AttributeError:
-            pass  # a slot left unset: the generic walk below skips it
-        for name in (self.field_names() if self._sparse_fields else slots):
+        for name in (self.field_names() if self._sparse_fields else self._slots()):
             value = getattr(self, name, _MISSING)
             if value is not _MISSING:
                 result[name] = json_value(value)
@@ -233,18 +240,17 @@ class DataObjectV1:
     def clone(self):
         """A copy that shares nothing mutable with the original (stored objects never leak)."""
         cls = self.__class__
-        slots = cls._slots()
-        if slots is not None:
-            try:
-                return cls._copiers()[0](self)
-            except AttributeError:
-                pass  # a slot left unset: the generic walk below skips it
+        if cls._slots() is not None:
+            return cls._copiers()[0](self)
         result = cls.__new__(cls)
-        if slots is None:
-            result.__dict__ = {k: (v if isinstance(v, _IMMUTABLE) else copy_json(v))
-                               for k, v in self.__dict__.items()}
-            return result
-        for name in slots:
+        result.__dict__ = {k: (v if isinstance(v, _IMMUTABLE) else copy_json(v)) for k, v in self.__dict__.items()}
+        return result
+
+    def _clone_walk(self):
+        """clone of a slotted object with a slot left unset (left unset in the copy too)."""
+        cls = self.__class__
+        result = cls.__new__(cls)
+        for name in cls._slots():
             v = getattr(self, name, _MISSING)
             if v is not _MISSING:
                 setattr(result, name, v if v.__class__ in _IMMUTABLE_TYPES else copy_json(v))
