@@ -6,9 +6,9 @@ from typing import Callable
 from pip_services3_commons.commands import ICommand, ICommandable
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException
-from pip_services3_commons.run import Parameters
 from pip_services3_rpc.services.CommandableSwaggerDocument import CommandableSwaggerDocument
 
+from .commands import CommandArgs
 from .http_errors import read_json_body
 from .http_request import current_request
 from .http_response import send_json
@@ -40,7 +40,7 @@ class CommandableHttpService(RestService):
 
     def _command_handler(self, command: ICommand) -> Callable:
         def handler():
-            args = Parameters(read_json_body())
+            args = CommandArgs(read_json_body())
             return send_json(command.execute(current_request().correlation_id, args))
         return handler
 

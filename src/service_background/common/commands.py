@@ -37,3 +37,16 @@ class Command(ICommand):
         except Exception as ex:
             raise InvocationException(correlation_id, 'EXEC_FAILED',
                                       f'Execution {self._name} failed: {ex}').wrap(ex)
+
+
+class CommandArgs(Parameters):
+    """The Parameters of a decoded JSON body without AnyValueMap's per-key copy (JSON keys are strings
+    already); a plain key is one dict lookup, a dotted one goes through Parameters' walk."""
+
+    def __init__(self, body: Any = None):
+        dict.__init__(self, body if isinstance(body, dict) else ())
+
+    def get(self, key: str) -> Any:
+        if '.' in key:
+            return super().get(key)
+        return dict.get(self, key)

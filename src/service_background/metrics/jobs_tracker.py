@@ -92,7 +92,7 @@ class JobsTracker:
         self._expires: Dict[str, float] = {}  # unfinished job id -> execute_until, for the jobs that have one
         self._expiry_heap: List[tuple] = []  # (execute_until, id, type)
         self._minutes: Dict[str, Dict[int, List[int]]] = {}  # type -> minute -> [enqueued, done, failed]
-        self._last_time = (None, None)  # (datetime, its timestamp): one float for a batch's jobs
+        self._last_times = [(None, None)] * 3  # per field (datetime, its timestamp): see _time
         self._last_bucket = (None, None, None)  # (minute, type, its per-minute bucket)
         # counters and histograms are plain numbers under the tracker's lock, read at scrape time
         # (collect): prometheus_client's own take a lock per inc/observe, ~1 µs a job each
@@ -132,12 +132,14 @@ class JobsTracker:
             families[name].add_metric([type], buckets, row[-1])
         return list(families.values())
 
-    def _time(self, value: Optional[datetime]) -> Optional[float]:
-        last, stamp = self._last_time
-        if value is last:
-            return stamp
+    def _time(self, value: Optional[datetime], slot: int = 0) -> Optional[float]:
+        """The timestamp of ``value``, remembered per field (0 created, 1 started, 2 completed): a
+        batch's jobs share each of these datetimes, so one slot per field keeps hitting."""
+        last = self._last_times[slot]
+        if value is last[0]:
+            return last[1]
         stamp = _ts(value)
-        self._last_time = (value, stamp)
+        self._last_times[slot] = (value, stamp)
         return stamp
 
     # --- loading ------------------------------------------------------------------------------
@@ -226,9 +228,9 @@ class JobsTracker:
     def _enter(self, job, now: float, ready: float):
         id, status, type = job.id, job.status, job.type
         self._counts[(type, status)] = self._counts.get((type, status), 0) + 1
-        expires = _ts(job.execute_until)
+        expires = job.execute_until
         if expires is not None:
-            self._expires[id] = expires
+            expires = self._expires[id] = _ts(expires)
             heapq.heappush(self._expiry_heap, (expires, id, type))
         if status == RUNNING:
             self._state[id] = RUNNING
@@ -249,9 +251,7 @@ class JobsTracker:
 
     def _change(self, job, now: float, count: bool = True):
         status, type = job.status, job.type
-        last, stamp = self._last_time  # a batch's jobs share created / not_before: one timestamp
-        created = job.created
-        created = stamp if created is last else self._time(created)
+        created = self._time(job.created)
         not_before = job.not_before
         not_before = created if not_before is job.created else self._time(not_before)
         ready = created if created is not None else now
@@ -275,7 +275,7 @@ class JobsTracker:
         elif status == RUNNING:
             started = job.started
             if started is not None:
-                self._observe(WAIT_TIME, type, max(0.0, self._time(started) - ready))
+                self._observe(WAIT_TIME, type, max(0.0, self._time(started, 1) - ready))
         else:  # finished now (done, failed, aborted)
             if old_status == RUNNING and status == FAILED and self._lease_lost(job):
                 self._inc(LEASE_EXPIRED, type)
@@ -284,7 +284,7 @@ class JobsTracker:
             if old_status == RUNNING:
                 started, completed = job.started, job.completed
                 if started is not None and completed is not None:
-                    self._observe(RUN_TIME, type, max(0.0, self._time(completed) - self._time(started)))
+                    self._observe(RUN_TIME, type, max(0.0, self._time(completed, 2) - self._time(started, 1)))
 
     @staticmethod
     def _lease_lost(job) -> bool:
