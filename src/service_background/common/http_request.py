@@ -46,7 +46,13 @@ class HttpRequest:
                 for name, value in self.headers.items()}
 
     def header(self, name: str) -> Optional[str]:
-        return self.headers.get(name.lower())
+        if self._headers is not None:
+            return self._headers.get(name.lower())
+        key, found = name.lower().encode('latin-1'), None  # one header asked (correlation_id): no dict built
+        for raw_name, value in self._raw_headers:
+            if raw_name == key or (len(raw_name) == len(key) and raw_name.lower() == key):
+                found = value
+        return found.decode('latin-1') if found is not None else None
 
     @property
     def correlation_id(self) -> Optional[str]:

@@ -13,12 +13,17 @@ class WaitSignal:
     def __init__(self):
         self._condition = threading.Condition()
         self._generation = 0
+        self._waiting = 0  # threads inside wait_for's wait
         self._closed = False
 
     def notify(self):
-        with self._condition:
-            self._generation += 1
-            self._condition.notify_all()
+        # the generation moves first and a waiter counts itself before it compares the generation, so a
+        # notify that sees no waiter cannot miss one: without waiters (async long-polls, no sync
+        # want_job) every write skips the Condition's lock
+        self._generation += 1
+        if self._waiting:
+            with self._condition:
+                self._condition.notify_all()
 
     def close(self):
         """Wakes every waiter for good (shutdown)."""
@@ -40,5 +45,9 @@ class WaitSignal:
             if result is not None or remaining <= 0 or self._closed:
                 return result
             with self._condition:
-                if self._generation == since:
-                    self._condition.wait(min(remaining, recheck))
+                self._waiting += 1
+                try:
+                    if self._generation == since:
+                        self._condition.wait(min(remaining, recheck))
+                finally:
+                    self._waiting -= 1

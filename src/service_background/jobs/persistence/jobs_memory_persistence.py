@@ -69,8 +69,14 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     def _pack(job: JobV1):
         """params and result held as compact JSON text (issue 10: RSS per queued job); a clone made to
         be stored again shares it, a copy for a caller (``_out``) unpacks it."""
-        job.params = pack_json(job.params)
-        job.result = pack_json(job.result)
+        params = job.params
+        if params.__class__ is dict or params.__class__ is list:  # scalars are stored as they are
+            job.params = pack_json(params)
+        x = job._x
+        if x is not None:
+            result = x.get('result')
+            if result.__class__ is dict or result.__class__ is list:
+                x['result'] = pack_json(result)
 
     def _out(self, job: JobV1) -> JobV1:
         job = job.clone()
