@@ -184,14 +184,15 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
             self._journal.maybe_compact(self._items)
         return old
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self):
         """Holds the lock over several writes: their journal lines go out as one group in one write(),
-        and leaving the outermost hold fsyncs once (DurableLock), so a batch call costs one write."""
+        and leaving the outermost hold fsyncs once (DurableLock), so a batch call costs one write.
+        Without a journal the lock itself is the context (a take of one job pays no generator)."""
+        return self._lock if self._journal is None else self._journal_batch()
+
+    @contextlib.contextmanager
+    def _journal_batch(self) -> Iterator[None]:
         with self._lock:
-            if self._journal is None:
-                yield
-                return
             self._journal.begin_batch()
             try:
                 yield

@@ -229,7 +229,7 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
     def _take(self, correlation_id: Optional[str], type: Optional[str], now: datetime, timeout: float,
               limit: int) -> List[JobV1]:
         default_timeout = self._option('default_timeout')
-        if limit > 1 and type is not None and not self.limits.limits(type) and not self.pauses.is_paused(type):
+        if type is not None and not self.limits.limits(type) and not self.pauses.is_paused(type):
             return self._persistence.take_many(correlation_id, type, now, timeout, default_timeout, limit)
         job = self.limits.take(self.pauses, self._persistence, correlation_id, type, now, timeout,
                                default_timeout)  # limits, then pauses, then the store
