@@ -93,6 +93,36 @@ def test_a_slow_header_client_is_cut_off(memory_service_short_header_timeout):
         sock.close()
 
 
+def test_a_slow_second_request_on_a_kept_alive_connection_is_cut_off(memory_service_short_header_timeout):
+    """The head timer is armed once per timeout on a connection, not per request: a quick request, an idle
+    pause longer than the timeout, then a head sent one byte at a time must still get 408."""
+    sock = _connect(memory_service_short_header_timeout)
+    try:
+        sock.sendall(_raw_request('GET', '/heartbeat', {}))
+        data = b''
+        while b'\r\n\r\n' not in data:  # the whole first response, so the next read starts afresh
+            data += sock.recv(4096)
+        head, body = data.split(b'\r\n\r\n', 1)
+        length = int(head.lower().split(b'content-length: ', 1)[1].split(b'\r\n', 1)[0])
+        while len(body) < length:
+            body += sock.recv(4096)
+        assert head.split(b' ', 2)[1] == b'200'
+        time.sleep(1.5)  # idle past the 1 s timeout: the timer fired and found no head pending
+        sock.sendall(b'GET /heartbeat HTTP/1.1\r\n')
+        started, status = time.monotonic(), 0
+        while time.monotonic() < started + 10:
+            sock.sendall(b'X')
+            sock.settimeout(0.3)
+            try:
+                status = _read_status(sock)
+                break
+            except socket.timeout:
+                continue
+        assert status == 408 and time.monotonic() - started < 5
+    finally:
+        sock.close()
+
+
 @pytest.fixture
 def memory_service_short_header_timeout(monkeypatch):
     from service_background.common import http_endpoint

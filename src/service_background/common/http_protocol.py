@@ -21,7 +21,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._head_bytes = 0
         self._head_pending = True
-        self._head_timer: Optional[object] = self.loop.call_later(self.header_timeout, self._head_timed_out)
+        self._head_started = self.loop.time()
+        self._head_timer: Optional[object] = self.loop.call_later(self.header_timeout, self._head_check)
 
     def connection_lost(self, exc) -> None:
         self._cancel_head_timer()
@@ -38,10 +39,18 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write(_plain_response(status, message))
             self.transport.close()
 
-    def _head_timed_out(self):
+    def _head_check(self):
+        """The head timer, armed at most once per header_timeout on a connection (not once per request):
+        a head pending since before the deadline is refused, a later one re-arms for what it has left,
+        and none leaves it unarmed until the next request begins (an idle connection costs nothing)."""
         self._head_timer = None
-        if self._head_pending:
+        if not self._head_pending:
+            return
+        left = self._head_started + self.header_timeout - self.loop.time()
+        if left <= 0:
             self._reject('408 Request Timeout', 'The request head did not arrive in time')
+        else:
+            self._head_timer = self.loop.call_later(left, self._head_check)
 
     def data_received(self, data: bytes) -> None:
         if self.transport.is_closing():
@@ -55,13 +64,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._head_pending = True
+        self._head_started = self.loop.time()
         if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+            self._head_timer = self.loop.call_later(self.header_timeout, self._head_check)
 
     def on_headers_complete(self) -> None:
         self._head_pending = False
         self._head_bytes = 0
-        self._cancel_head_timer()
         super().on_headers_complete()
 
 
