@@ -20,6 +20,20 @@ def _connect(url: str) -> socket.socket:
     return socket.create_connection((host, int(port)), timeout=10)
 
 
+def _drip_head(sock: socket.socket, seconds: float = 10) -> int:
+    """Sends a request head a byte every 0.3 s until the server answers (its status) or ``seconds`` pass (0)."""
+    sock.sendall(b'GET /heartbeat HTTP/1.1\r\n')
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        sock.sendall(b'X')
+        sock.settimeout(0.3)
+        try:
+            return _read_status(sock)
+        except socket.timeout:
+            continue
+    return 0
+
+
 def _read_status(sock: socket.socket) -> int:
     data = b''
     while b'\r\n' not in data:
@@ -77,18 +91,7 @@ def test_slow_header_clients_hold_nothing_others_need(memory_service):
 def test_a_slow_header_client_is_cut_off(memory_service_short_header_timeout):
     sock = _connect(memory_service_short_header_timeout)
     try:
-        sock.sendall(b'GET /heartbeat HTTP/1.1\r\n')
-        deadline = time.monotonic() + 10
-        status = 0
-        while time.monotonic() < deadline:
-            sock.sendall(b'X')
-            sock.settimeout(0.3)
-            try:
-                status = _read_status(sock)
-                break
-            except socket.timeout:
-                continue
-        assert status == 408
+        assert _drip_head(sock) == 408
     finally:
         sock.close()
 
@@ -108,17 +111,8 @@ def test_a_slow_second_request_on_a_kept_alive_connection_is_cut_off(memory_serv
             body += sock.recv(4096)
         assert head.split(b' ', 2)[1] == b'200'
         time.sleep(1.5)  # idle past the 1 s timeout: the timer fired and found no head pending
-        sock.sendall(b'GET /heartbeat HTTP/1.1\r\n')
-        started, status = time.monotonic(), 0
-        while time.monotonic() < started + 10:
-            sock.sendall(b'X')
-            sock.settimeout(0.3)
-            try:
-                status = _read_status(sock)
-                break
-            except socket.timeout:
-                continue
-        assert status == 408 and time.monotonic() - started < 5
+        started = time.monotonic()
+        assert _drip_head(sock) == 408 and time.monotonic() - started < 5
     finally:
         sock.close()
 

@@ -1,7 +1,7 @@
 """The state changes of a job, as pure functions on a copy: every persistence and the controller
 apply the same rules, so memory, file and MongoDB cannot drift apart."""
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, List, Optional
 
 from ...common import time as t
 from ...common.ids import random_hex
@@ -54,3 +54,14 @@ def release(job: JobV1, now: datetime, error: Optional[str], default_keep_ms: Op
     if error is not None:
         job.last_error = error
     return job
+
+
+def take_repeatedly(take: Callable[[], Optional[JobV1]], limit: int) -> List[JobV1]:
+    """``take()`` up to ``limit`` times, stopping at the first None (a store's take_many)."""
+    taken = []
+    while len(taken) < limit:
+        job = take()
+        if job is None:
+            break
+        taken.append(job)
+    return taken

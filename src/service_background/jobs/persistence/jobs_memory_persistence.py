@@ -254,14 +254,9 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
                   default_timeout: float, limit: int) -> List[JobV1]:
-        taken = []
         with self.batch():  # one lock hold; file: one journal group
-            while len(taken) < limit:
-                job = self.take(correlation_id, type, now, timeout, default_timeout)
-                if job is None:
-                    break
-                taken.append(job)
-        return taken
+            return job_transitions.take_repeatedly(
+                lambda: self.take(correlation_id, type, now, timeout, default_timeout), limit)
 
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         with self._lock:

@@ -288,13 +288,9 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
 
     def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
                   default_timeout: float, limit: int) -> List[JobV1]:
-        taken = []  # one find_one_and_update each: a claim must be atomic per job
-        while len(taken) < limit:
-            job = self.take(correlation_id, type, now, timeout, default_timeout)
-            if job is None:
-                break
-            taken.append(job)
-        return taken
+        # one find_one_and_update each: a claim must be atomic per job
+        return job_transitions.take_repeatedly(
+            lambda: self.take(correlation_id, type, now, timeout, default_timeout), limit)
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
