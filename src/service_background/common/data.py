@@ -164,7 +164,7 @@ class DataObjectV1:
         except KeyError:
             copiers = DataObjectV1._copiers_cache[cls] = _compile_slot_copiers(cls, cls._slots())
             for name, function in zip(('clone', 'to_json'), copiers):
-                if name not in cls.__dict__:
+                if getattr(cls, name) is getattr(DataObjectV1, name):  # never over a class's own method
                     setattr(cls, name, function)
             return copiers
 

@@ -80,6 +80,19 @@ class NodeAgent:
                  'allowed' if self._allow_exec else 'refused')
         return node
 
+    def _register_until_accepted(self):
+        """The first register: a service not reachable yet, busy (429) or failing (5xx) is tried again with
+        a backoff, as later calls are; only a refusal (401) ends the node."""
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self.register()
+                return
+            except requests.RequestException as ex:
+                log.warning('register failed: %s; retrying in %.1fs', ex, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10)
+
     def _reregister(self):
         self._session_token = None
         self.register()
@@ -87,7 +100,7 @@ class NodeAgent:
     # --- loops ----------------------------------------------------------------------------------
     def run(self):
         """Registers (raising Unauthenticated when refused), then serves until stop()."""
-        self.register()
+        self._register_until_accepted()
         beat = threading.Thread(target=self._heartbeats, name='node-heartbeat', daemon=True)
         beat.start()
         backoff = 0.5
