@@ -69,14 +69,10 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     def _pack(job: JobV1):
         """params and result held as compact JSON text (issue 10: RSS per queued job); a clone made to
         be stored again shares it, a copy for a caller (``_out``) unpacks it."""
-        params = job.params
-        if params.__class__ is dict or params.__class__ is list:  # scalars are stored as they are
-            job.params = pack_json(params)
-        x = job._x
-        if x is not None:
-            result = x.get('result')
-            if result.__class__ is dict or result.__class__ is list:
-                x['result'] = pack_json(result)
+        job.params = pack_json(job.params)
+        x = job._x  # result is sparse: set in its dict, not through the property, and only when present
+        if x is not None and 'result' in x:
+            x['result'] = pack_json(x['result'])
 
     def _out(self, job: JobV1) -> JobV1:
         job = job.clone()
