@@ -9,7 +9,7 @@ from pip_services3_commons.errors import BadRequestException
 from pip_services3_rpc.services.CommandableSwaggerDocument import CommandableSwaggerDocument
 
 from .commands import CommandArgs
-from .http_errors import read_json_body
+from .http_errors import parse_json_body
 from .http_request import current_request
 from .http_response import send_json
 from .rest_service import RestService
@@ -40,8 +40,9 @@ class CommandableHttpService(RestService):
 
     def _command_handler(self, command: ICommand) -> Callable:
         def handler():
-            args = CommandArgs(read_json_body())
-            return send_json(command.execute(current_request().correlation_id, args))
+            request = current_request()
+            args = CommandArgs(parse_json_body(request.body))
+            return send_json(command.execute(request.correlation_id, args))
         return handler
 
     def routed_commands(self) -> dict:

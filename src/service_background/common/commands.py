@@ -41,12 +41,9 @@ class Command(ICommand):
 
 class CommandArgs(Parameters):
     """The Parameters of a decoded JSON body without AnyValueMap's per-key copy (JSON keys are strings
-    already); a plain key is one dict lookup, a dotted one goes through Parameters' walk."""
+    already). ``get`` is the dict's: a key is the body's key as sent, ``a.b`` included (Parameters would
+    walk it as a path; no command asks for a dotted key)."""
+    get = dict.get
 
     def __init__(self, body: Any = None):
         dict.__init__(self, body if isinstance(body, dict) else ())
-
-    def get(self, key: str) -> Any:
-        if '.' in key:
-            return super().get(key)
-        return dict.get(self, key)

@@ -1,6 +1,7 @@
 """The ASGI application behind HttpEndpoint: route lookup, bounded body read, the request context,
 interceptors, the handler (awaited, inline or in the blocking pool) and one encoded reply."""
 import asyncio
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Tuple
@@ -8,12 +9,17 @@ from typing import Any, Callable, List, Optional, Tuple
 from pip_services3_commons.errors import ApplicationException
 
 from . import blocking
+from .http_cycle import PLAIN
 from .http_errors import error_response, parse_json_body, status_error
 from .http_request import HttpRequest, set_current_request
 from .http_response import HttpResponse
 from .http_router import Router
 
 _NO_CACHE = (b'cache-control', b'no-cache, no-store, must-revalidate')
+_CONTENT_TYPES = {'application/json': b'application/json'}  # the few a service sends, encoded once
+_UNSAFE_VALUE = re.compile(rb'[^\x20-\x7e]')
+_BARE_HEAD = b'%s: %s\r\ncontent-length: %%s\r\n' % _NO_CACHE
+_TYPED_HEAD = _BARE_HEAD + b'content-type: %s\r\n'
 
 
 class _TooLarge(Exception):
@@ -69,29 +75,37 @@ class AsgiApp:
             await self._send(send, response)
             return response.status
         scope['route_template'] = route.path
+        length, correlation = _length_and_correlation(scope['headers'])
+        if length is not None and length > self._max_body:
+            await self._send(send, status_error(413, 'TOO_LARGE', f'Request body exceeds {self._max_body} bytes',
+                                                {'connection': 'close'}))
+            return 413
         try:
-            body = await self._read_body(scope, receive)
+            body = await self._read_body(receive) if length != 0 else b''
         except _TooLarge:
             await self._send(send, status_error(413, 'TOO_LARGE', f'Request body exceeds {self._max_body} bytes',
                                                 {'connection': 'close'}))
             return 413
         except _Disconnected:
             return 0
+        handler = route.handler
         if token is not None:
-            failure = authorizer.authorize(token, method, route.handler.access, params, body)
+            failure = authorizer.authorize(token, method, handler.access, params, body)
             if failure is not None:
                 await self._send(send, failure)
                 return failure.status
         request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
-                              scope.get('client'))
+                              scope.get('client'), correlation)
         set_current_request(request)
-        if route.handler.is_async:
+        if handler.is_async:
             # a long-poll whose client hung up is cancelled, so it takes no job for nobody
-            response = await self._unless_disconnected(self._handle(route.handler, request, params), receive)
+            response = await self._unless_disconnected(self._handle(handler, request, params), receive)
             if response is None:
                 return 0
+        elif handler.blocking or self._interceptors:
+            response = await self._handle(handler, request, params)
         else:
-            response = await self._handle(route.handler, request, params)
+            response = self._handle_inline(handler, request, params)  # memory stores: no coroutine, no pool
         await self._send(send, response)
         return response.status
 
@@ -110,24 +124,17 @@ class AsgiApp:
             watch.cancel()
         return task.result() if task.done() and not task.cancelled() else None
 
-    async def _read_body(self, scope, receive) -> bytes:
-        for name, value in scope['headers']:
-            if name == b'content-length':
-                try:
-                    length = int(value)
-                except ValueError:
-                    length = 0
-                if length > self._max_body:
-                    raise _TooLarge()
-                if length == 0:
-                    return b''
-                break
+    async def _read_body(self, receive) -> bytes:
         chunks, size = [], 0
         while True:
             message = await receive()
             if message['type'] == 'http.disconnect':
                 raise _Disconnected()
             chunk = message.get('body', b'')
+            if not chunks and not message.get('more_body', False):
+                if len(chunk) > self._max_body:
+                    raise _TooLarge()
+                return chunk  # the usual case: the whole body in one message
             if chunk:
                 size += len(chunk)
                 if size > self._max_body:
@@ -135,7 +142,7 @@ class AsgiApp:
                 chunks.append(chunk)
             if not message.get('more_body', False):
                 break
-        return chunks[0] if len(chunks) == 1 else b''.join(chunks)
+        return b''.join(chunks)
 
     async def _handle(self, handler, request: HttpRequest, params: dict) -> HttpResponse:
         try:
@@ -155,9 +162,24 @@ class AsgiApp:
                                                 executor=self._executor)
             return self._to_response(result)
         except Exception as ex:
-            if not isinstance(ex, ApplicationException) or (getattr(ex, 'status', 500) or 500) >= 500:
-                self._logger.error(request.correlation_id, ex, f'{request.method} {request.path} failed')
-            return error_response(ex)
+            return self._failed(request, ex)
+
+    def _handle_inline(self, handler, request: HttpRequest, params: dict) -> HttpResponse:
+        """``_handle`` of a synchronous handler that never blocks, with no interceptors to run."""
+        try:
+            if handler.schema is not None:
+                self._validate(handler.schema, request)
+            result = handler.function(**params)
+            if result.__class__ is HttpResponse:
+                return result
+            return self._to_response(result)
+        except Exception as ex:
+            return self._failed(request, ex)
+
+    def _failed(self, request: HttpRequest, ex: Exception) -> HttpResponse:
+        if not isinstance(ex, ApplicationException) or (getattr(ex, 'status', 500) or 500) >= 500:
+            self._logger.error(request.correlation_id, ex, f'{request.method} {request.path} failed')
+        return error_response(ex)
 
     @staticmethod
     def _validate(schema, request: HttpRequest):
@@ -178,14 +200,40 @@ class AsgiApp:
 
     @staticmethod
     async def _send(send, response: HttpResponse):
-        headers = [_NO_CACHE, (b'content-length', str(len(response.body)).encode())]
-        if response.content_type:
-            headers.append((b'content-type', response.content_type.encode('latin-1')))
+        length = b'%d' % len(response.body)
+        headers = [_NO_CACHE, (b'content-length', length)]
+        content_type, plain = response.content_type, response.headers is None
+        if content_type:
+            encoded = _CONTENT_TYPES.get(content_type)
+            if encoded is None:
+                encoded = content_type.encode('latin-1')
+                if _UNSAFE_VALUE.search(encoded) is None:  # a Lua function names its own: uvicorn checks that
+                    if len(_CONTENT_TYPES) < 64:
+                        _CONTENT_TYPES[content_type] = encoded
+                else:
+                    plain = False
+            headers.append((b'content-type', encoded))
         if response.headers:
             headers.extend((k.lower().encode('latin-1'), str(v).encode('latin-1'))
                            for k, v in response.headers.items())
-        await send({'type': 'http.response.start', 'status': response.status, 'headers': headers})
+        start = {'type': 'http.response.start', 'status': response.status, 'headers': headers}
+        if plain:  # only headers made here, also as their wire text: the server may skip its walk (http_cycle.py)
+            start[PLAIN] = _TYPED_HEAD % (length, encoded) if content_type else _BARE_HEAD % length
+        await send(start)
         await send({'type': 'http.response.body', 'body': response.body})
+
+
+def _length_and_correlation(raw: list) -> tuple:
+    """The body's announced length (None when unknown, chunked: then the reads bound it) and a
+    correlation_id header, in one pass over the headers (ASGI gives their names in lower case)."""
+    found = dict(raw)  # in C: a pass in Python cost more than the whole dict
+    length = found.get(b'content-length')
+    if length is not None:
+        try:
+            length = int(length)
+        except ValueError:
+            length = None
+    return length, found.get(b'correlation_id')
 
 
 def _headers(raw: list) -> dict:

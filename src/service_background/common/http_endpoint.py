@@ -46,7 +46,8 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         'options.threads', 64,
         'options.own_pool', False,
         'options.shutdown_timeout', 3,
-        'options.auth', True)
+        'options.auth', True,
+        'options.trusted_proxies', '')
 
     def __init__(self):
         self._resolver = HttpConnectionResolver()
@@ -116,8 +117,12 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         app = AsgiApp(self._router, self._interceptors, self._logger,
                       self._config.get_as_long('options.max_body'), self._executor, self._observers, authorizer)
         options = self._config
+        # X-Forwarded-For is believed only from configured proxies (uvicorn trusts 127.0.0.1 by default, which
+        # lets any local caller pose as many addresses to the per-address auth failure limit)
+        proxies = (options.get_as_string('options.trusted_proxies') or '').strip()
         config = uvicorn.Config(
             app, loop='uvloop', lifespan='off', access_log=False, log_level='warning', server_header=False,
+            proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
             http=limited_protocol(options.get_as_float('options.header_timeout'),
                                   options.get_as_integer('options.max_header_bytes')),
             timeout_keep_alive=options.get_as_integer('options.keep_alive_timeout'),

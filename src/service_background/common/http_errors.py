@@ -59,11 +59,13 @@ def status_error(status: int, code: str, message: str, headers: Optional[dict] =
 
 
 def parse_json_body(raw: bytes, required_object: bool = True) -> Optional[Any]:
-    if not raw or not raw.strip():
+    if not raw:
         return {} if required_object else None
     try:
         data = decode_json(raw)
     except ValueError as ex:
+        if not raw.strip():  # only blanks: no body (checked after, not before: no copy of every body)
+            return {} if required_object else None
         raise BadRequestException(None, 'BAD_JSON', f'Request body is not valid JSON: {ex}')
     if required_object and not isinstance(data, dict):
         raise BadRequestException(None, 'BAD_JSON', 'Request body must be a JSON object')

@@ -1,9 +1,12 @@
 """uvicorn's httptools protocol with the two limits it lacks: a request's head must arrive within
 ``header_timeout`` seconds (slowloris: one header byte a second) and fit in ``max_header_bytes``.
-A connection that breaks either is answered 408 / 431 and closed; it never held a thread."""
+A connection that breaks either is answered 408 / 431 and closed; it never held a thread.
+Its requests run in ``OneWriteCycle`` (http_cycle.py): one write per response."""
 from typing import Optional
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from .http_cycle import OneWriteCycle
 
 
 def _plain_response(status: str, message: str) -> bytes:
@@ -72,6 +75,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_pending = False
         self._head_bytes = 0
         super().on_headers_complete()
+        cycle = self.cycle
+        if type(cycle) is RequestResponseCycle:
+            # uvicorn builds the cycle inline (no factory to override); its task has not run yet
+            cycle.__class__ = OneWriteCycle
 
 
 def limited_protocol(header_timeout: float, max_header_bytes: int) -> type:

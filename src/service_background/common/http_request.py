@@ -6,10 +6,11 @@ from urllib.parse import parse_qs
 
 
 class HttpRequest:
-    __slots__ = ('method', 'path', 'body', 'params', 'client', '_raw_query', '_raw_headers', '_query', '_headers')
+    __slots__ = ('method', 'path', 'body', 'params', 'client', '_raw_query', '_raw_headers', '_query', '_headers',
+                 '_correlation')
 
     def __init__(self, method: str, path: str, raw_query: bytes, raw_headers: list, body: bytes,
-                 params: Dict[str, str], client: Optional[tuple] = None):
+                 params: Dict[str, str], client: Optional[tuple] = None, correlation_header: Optional[bytes] = None):
         self.method = method
         self.path = path
         self.body = body
@@ -19,6 +20,7 @@ class HttpRequest:
         self._raw_headers = raw_headers
         self._query: Optional[Dict[str, List[str]]] = None
         self._headers: Optional[Dict[str, str]] = None
+        self._correlation = correlation_header  # the endpoint found it on its pass over the headers
 
     @property
     def query_lists(self) -> Dict[str, List[str]]:
@@ -48,15 +50,20 @@ class HttpRequest:
     def header(self, name: str) -> Optional[str]:
         if self._headers is not None:
             return self._headers.get(name.lower())
-        key, found = name.lower().encode('latin-1'), None  # one header asked (correlation_id): no dict built
+        key, found = name.lower().encode('latin-1'), None  # one header asked: no dict built
         for raw_name, value in self._raw_headers:
-            if raw_name == key or (len(raw_name) == len(key) and raw_name.lower() == key):
+            if raw_name == key:  # ASGI gives header names in lower case
                 found = value
         return found.decode('latin-1') if found is not None else None
 
     @property
     def correlation_id(self) -> Optional[str]:
-        return self.query('correlation_id') or self.header('correlation_id') or None
+        if self._raw_query:
+            value = self.query('correlation_id')
+            if value:
+                return value
+        found = self._correlation
+        return found.decode('latin-1') or None if found is not None else None
 
 
 _current: contextvars.ContextVar = contextvars.ContextVar('http_request')

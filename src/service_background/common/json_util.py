@@ -25,6 +25,7 @@ def _default(value: Any) -> Any:
 
 
 _encoder = msgspec.json.Encoder(enc_hook=_default)
+_decode = msgspec.json.Decoder().decode
 
 
 def to_json_bytes(value: Any) -> bytes:
@@ -57,7 +58,7 @@ def decode_json(raw: bytes) -> Any:
     """Parses JSON text; raises ValueError for malformed input, non-finite numbers, lone surrogates or
     nesting deeper than MAX_DEPTH."""
     try:
-        data = msgspec.json.decode(raw)
+        data = _decode(raw)
     except (msgspec.DecodeError, RecursionError) as ex:
         raise ValueError(str(ex) if not isinstance(ex, RecursionError) else 'JSON nested too deep')
     # a cheap count first: only bodies with many brackets can nest that deep

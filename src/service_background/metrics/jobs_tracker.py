@@ -13,7 +13,6 @@ execute_until have a second small entry. The oldest queued age per type is the t
 times with lazy deletion by value (a second heap of the times that left). It is loaded once when the
 metrics component opens (memory/file: the store's dict; MongoDB: one query on status). With several processes on one MongoDB each counts the writes it made, as Prometheus
 expects of the instances it sums; gauges of one process then only cover jobs it has seen."""
-import bisect
 import heapq
 import threading
 import time
@@ -21,8 +20,7 @@ from collections import Counter as Multiset
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
-from prometheus_client.utils import floatToGoString
+from .plain_metrics import PlainMetrics
 
 QUEUED, RUNNING, DONE, FAILED = 'queued', 'running', 'done', 'failed'
 _UNFINISHED = (QUEUED, RUNNING)
@@ -94,43 +92,19 @@ class JobsTracker:
         self._minutes: Dict[str, Dict[int, List[int]]] = {}  # type -> minute -> [enqueued, done, failed]
         self._last_times = [(None, None)] * 3  # per field (datetime, its timestamp): see _time
         self._last_bucket = (None, None, None)  # (minute, type, its per-minute bucket)
-        # counters and histograms are plain numbers under the tracker's lock, read at scrape time
-        # (collect): prometheus_client's own take a lock per inc/observe, ~1 µs a job each
-        self._totals: Dict[tuple, int] = {}  # (counter, type) -> count
-        self._histograms: Dict[tuple, list] = {}  # (histogram, type) -> [count per bucket..., +Inf, sum]
+        # counters and histograms: plain numbers under the tracker's lock, read at scrape time
+        self._numbers = numbers = PlainMetrics(self._lock)
+        for name, doc in COUNTERS.items():
+            numbers.counter(name, doc, ['type'])
+        for name, doc in HISTOGRAMS.items():
+            numbers.histogram(name, doc, ['type'], BUCKETS)
         registry.register(self)
-
-    def _inc(self, counter: str, type: str):
-        key = (counter, type)
-        self._totals[key] = self._totals.get(key, 0) + 1
-
-    def _observe(self, histogram: str, type: str, value: float):
-        row = self._histograms.get((histogram, type))
-        if row is None:
-            row = self._histograms[(histogram, type)] = [0] * (len(BUCKETS) + 1) + [0.0]
-        row[bisect.bisect_left(BUCKETS, value)] += 1  # le: a value on a bound counts in that bucket
-        row[-1] += value
 
     def describe(self):
         return []
 
     def collect(self):
-        with self._lock:
-            totals, histograms = dict(self._totals), {k: list(v) for k, v in self._histograms.items()}
-        families = {}
-        for name, doc in COUNTERS.items():
-            families[name] = CounterMetricFamily(name, doc, labels=['type'])
-        for name, doc in HISTOGRAMS.items():
-            families[name] = HistogramMetricFamily(name, doc, labels=['type'])
-        for (name, type), count in sorted(totals.items()):
-            families[name].add_metric([type], count)
-        for (name, type), row in sorted(histograms.items()):
-            buckets, running = [], 0
-            for bound, count in zip(BUCKETS + (float('inf'),), row):
-                running += count
-                buckets.append((floatToGoString(bound), running))
-            families[name].add_metric([type], buckets, row[-1])
-        return list(families.values())
+        return self._numbers.collect()
 
     def _time(self, value: Optional[datetime], slot: int = 0) -> Optional[float]:
         """The timestamp of ``value``, remembered per field (0 created, 1 started, 2 completed): a
@@ -268,23 +242,24 @@ class JobsTracker:
             return
         if status == QUEUED:
             if old_status is None:
-                self._inc(ENQUEUED, type)
+                self._numbers.inc(ENQUEUED, (type,))
                 self._bucket(type, now, 0)
             elif old_status == RUNNING and self._lease_lost(job):
-                self._inc(LEASE_EXPIRED, type)
+                self._numbers.inc(LEASE_EXPIRED, (type,))
         elif status == RUNNING:
             started = job.started
             if started is not None:
-                self._observe(WAIT_TIME, type, max(0.0, self._time(started, 1) - ready))
+                self._numbers.observe(WAIT_TIME, (type,), max(0.0, self._time(started, 1) - ready))
         else:  # finished now (done, failed, aborted)
             if old_status == RUNNING and status == FAILED and self._lease_lost(job):
-                self._inc(LEASE_EXPIRED, type)
-            self._inc(COMPLETED if status == DONE else FAILED_TOTAL, type)
+                self._numbers.inc(LEASE_EXPIRED, (type,))
+            self._numbers.inc(COMPLETED if status == DONE else FAILED_TOTAL, (type,))
             self._bucket(type, now, 1 if status == DONE else 2)
             if old_status == RUNNING:
                 started, completed = job.started, job.completed
                 if started is not None and completed is not None:
-                    self._observe(RUN_TIME, type, max(0.0, self._time(completed, 2) - self._time(started, 1)))
+                    run = self._time(completed, 2) - self._time(started, 1)
+                    self._numbers.observe(RUN_TIME, (type,), max(0.0, run))
 
     @staticmethod
     def _lease_lost(job) -> bool:

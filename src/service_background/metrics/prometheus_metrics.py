@@ -24,7 +24,9 @@ from prometheus_client.core import GaugeMetricFamily
 from ..common.timer import IntervalTimer
 from .domain_snapshot import DomainSnapshot
 from .jobs_tracker import JobsTracker
+from .plain_metrics import PlainMetrics
 
+HTTP_REQUESTS, HTTP_LATENCY = 'sb_http_requests', 'sb_http_request_duration_seconds'
 HTTP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 
@@ -45,11 +47,11 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
         self._logger = CompositeLogger()
         self.registry = CollectorRegistry()
         self._refresh_ms = 10000
-        self._http_requests = Counter('sb_http_requests', 'HTTP requests', ['method', 'route', 'status'],
-                                      registry=self.registry)
-        self._http_latency = Histogram('sb_http_request_duration_seconds', 'HTTP request latency',
-                                       ['method', 'route'], buckets=HTTP_BUCKETS, registry=self.registry)
-        self._http_children: dict = {}
+        # on every request: plain numbers, as the jobs tracker keeps (plain_metrics says why)
+        self._http = PlainMetrics()
+        self._http.counter(HTTP_REQUESTS, 'HTTP requests', ['method', 'route', 'status'])
+        self._http.histogram(HTTP_LATENCY, 'HTTP request latency', ['method', 'route'], HTTP_BUCKETS)
+        self.registry.register(self._http)
         self.jobs = JobsTracker(self.registry)
         self.domains = DomainSnapshot(self.registry, self._logger)
         self._jobs_controller = None
@@ -100,16 +102,14 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
 
     # --- what the services read ---------------------------------------------------------------
     def observe_http(self, method: str, route: str, status: int, seconds: float):
-        # on every request: the labelled children are looked up once (labels() costs µs a call)
-        if not route and method not in _METHODS:
-            method = 'OTHER'  # label values stay bounded whatever methods callers invent
-        children = self._http_children.get((method, route, status))
-        if children is None:
-            name = route or '<unmatched>'
-            children = self._http_children[(method, route, status)] = (
-                self._http_requests.labels(method, name, str(status)), self._http_latency.labels(method, name))
-        children[0].inc()
-        children[1].observe(seconds)
+        if not route:
+            route = '<unmatched>'
+            if method not in _METHODS:
+                method = 'OTHER'  # label values stay bounded whatever methods callers invent
+        numbers = self._http
+        with numbers.lock:  # the cron functions' endpoint observes from its own thread
+            numbers.inc(HTTP_REQUESTS, (method, route, status))
+            numbers.observe(HTTP_LATENCY, (method, route), seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

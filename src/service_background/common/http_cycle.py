@@ -1,0 +1,78 @@
+"""uvicorn's request/response cycle with one write per response.
+
+uvicorn writes the head on ``http.response.start`` and the body on ``http.response.body``, and uvloop
+sends each at once: every reply cost two send() calls, two TCP segments and two wake-ups of the client.
+This cycle holds the head until its body comes. A reply whose start carries ``PLAIN`` (its headers as
+wire text, only ones the endpoint makes itself: no caller-made values to check, a whole body with its
+content-length) is written in one join; anything else goes through uvicorn's own send (its checks
+included), gathered into one write."""
+from http import HTTPStatus
+
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+
+PLAIN = 'service_background.plain'  # a key of our http.response.start messages (other servers ignore it)
+_STATUS_LINES = {s.value: b'HTTP/1.1 %d %s\r\n' % (s.value, s.phrase.encode('latin-1')) for s in HTTPStatus}
+_defaults = (None, b'')  # uvicorn's default headers (a new list each second: the date) and their text
+
+
+class _Gathered:
+    """What uvicorn's send writes while it sends one response: written together at the end."""
+    __slots__ = ('parts', 'closing')
+
+    def __init__(self):
+        self.parts = []
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(data)
+
+    def close(self) -> None:
+        self.closing = True
+
+
+class OneWriteCycle(RequestResponseCycle):
+    _head = None
+
+    async def send(self, message) -> None:
+        head = self._head
+        if head is None:
+            if message['type'] == 'http.response.start' and not self.response_started:
+                self._head = message  # an app failing before its body still gets uvicorn's 500: nothing was sent
+                return
+            return await RequestResponseCycle.send(self, message)
+        self._head = None
+        if head.get(PLAIN) and message['type'] == 'http.response.body' and not message.get('more_body') \
+                and self.keep_alive and not self.flow.write_paused and not self.access_log \
+                and self.scope['method'] != 'HEAD':
+            if not self.disconnected:
+                self._write_plain(head['status'], head[PLAIN], message.get('body', b''))
+            return
+        await self._send_gathered(head, message)
+
+    def _write_plain(self, status: int, headers: bytes, body: bytes):
+        global _defaults
+        defaults = _defaults
+        if defaults[0] is not self.default_headers:
+            defaults = _defaults = (self.default_headers, b''.join(b'%s: %s\r\n' % h for h in self.default_headers))
+        self.response_started = self.response_complete = True
+        self.waiting_for_100_continue = False
+        self.transport.write(b''.join((_STATUS_LINES.get(status) or b'HTTP/1.1 %d \r\n' % status, defaults[1],
+                                       headers, b'\r\n', body)))
+        self.message_event.set()
+        self.on_response()
+
+    async def _send_gathered(self, head, message):
+        transport, gathered = self.transport, _Gathered()
+        self.transport = gathered
+        try:
+            await RequestResponseCycle.send(self, head)
+            await RequestResponseCycle.send(self, message)
+        finally:
+            self.transport = transport
+            parts = gathered.parts
+            if len(parts) == 2 and len(parts[1]) < 65536:
+                transport.write(parts[0] + parts[1])  # one send() for head and body
+            elif parts:
+                transport.writelines(parts)  # one writev(), no copy of a large body
+            if gathered.closing:
+                transport.close()

@@ -1,0 +1,64 @@
+"""Counters and histograms kept as plain numbers and turned into Prometheus families only when scraped.
+
+prometheus_client's own take a lock per inc/observe (a histogram one per bucket hit and one for its sum)
+and walk the bucket bounds in Python: microseconds on every request and every job. Here the owner holds
+one lock (``lock``) around its writes; a scrape copies the numbers under it."""
+import bisect
+import threading
+from typing import Dict, Optional, Sequence, Tuple
+
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.utils import floatToGoString
+
+
+class PlainMetrics:
+
+    def __init__(self, lock: Optional[threading.Lock] = None):
+        self.lock = lock if lock is not None else threading.Lock()
+        self._counters: Dict[str, Tuple[str, Sequence[str]]] = {}  # name -> (help, label names)
+        self._histograms: Dict[str, Tuple[str, Sequence[str], tuple]] = {}  # name -> (help, labels, bounds)
+        self._totals: Dict[tuple, int] = {}  # (name, label values) -> count
+        self._rows: Dict[tuple, list] = {}  # (name, label values) -> [count per bucket..., +Inf, sum]
+
+    def counter(self, name: str, help: str, labels: Sequence[str]):
+        self._counters[name] = (help, tuple(labels))
+
+    def histogram(self, name: str, help: str, labels: Sequence[str], buckets: Sequence[float]):
+        self._histograms[name] = (help, tuple(labels), tuple(sorted(buckets)))
+
+    # --- writes: the caller holds self.lock -------------------------------------------------
+    def inc(self, name: str, values: tuple):
+        key = (name, values)
+        self._totals[key] = self._totals.get(key, 0) + 1
+
+    def observe(self, name: str, values: tuple, value: float):
+        row = self._rows.get((name, values))
+        bounds = self._histograms[name][2]
+        if row is None:
+            row = self._rows[(name, values)] = [0] * (len(bounds) + 1) + [0.0]
+        row[bisect.bisect_left(bounds, value)] += 1  # le: a value on a bound counts in that bucket
+        row[-1] += value
+
+    # --- a scrape -----------------------------------------------------------------------------
+    def collect(self) -> list:
+        with self.lock:
+            totals, rows = dict(self._totals), {k: list(v) for k, v in self._rows.items()}
+        families = {}
+        for name, (doc, labels) in self._counters.items():
+            families[name] = CounterMetricFamily(name, doc, labels=list(labels))
+        for name, (doc, labels, _) in self._histograms.items():
+            families[name] = HistogramMetricFamily(name, doc, labels=list(labels))
+        for (name, values), count in sorted(totals.items(), key=_label_order):
+            families[name].add_metric([str(v) for v in values], count)
+        for (name, values), row in sorted(rows.items(), key=_label_order):
+            buckets, running = [], 0
+            for bound, count in zip(self._histograms[name][2] + (float('inf'),), row):
+                running += count
+                buckets.append((floatToGoString(bound), running))
+            families[name].add_metric([str(v) for v in values], buckets, row[-1])
+        return list(families.values())
+
+
+def _label_order(item) -> tuple:
+    (name, values), _ = item
+    return name, tuple(str(v) for v in values)
