@@ -14,8 +14,7 @@ class DurableLock:
         self._local = threading.local()
 
     def add_journal(self, journal):
-        """Before the lock is first used (the persistence's open): the hold depth is counted only while
-        there is a journal to sync, so a memory store's lock is a bare RLock."""
+        """Before the lock is first used (the persistence's open; a memory store has a bare RLock)."""
         if journal not in self._journals:
             self._journals.append(journal)
 

@@ -76,11 +76,9 @@ class AsgiApp:
             return response.status
         scope['route_template'] = route.path
         length, correlation = _length_and_correlation(scope['headers'])
-        if length is not None and length > self._max_body:
-            await self._send(send, status_error(413, 'TOO_LARGE', f'Request body exceeds {self._max_body} bytes',
-                                                {'connection': 'close'}))
-            return 413
         try:
+            if length is not None and length > self._max_body:
+                raise _TooLarge()  # refused before a byte of the body is read
             body = await self._read_body(receive) if length != 0 else b''
         except _TooLarge:
             await self._send(send, status_error(413, 'TOO_LARGE', f'Request body exceeds {self._max_body} bytes',

@@ -11,6 +11,7 @@ A journal write that fails (disk full, I/O error) fails the call with 503 STORAG
 whose write failed reloads the durable state, so what the caller was told failed is not visible."""
 import contextlib
 import copy
+import threading
 from typing import Any, Callable, Dict, Hashable, Iterable, Iterator, List, Optional
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
@@ -33,7 +34,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
     def __init__(self, data_class: type):
         self._data_class = data_class
         self._items: Dict[Hashable, Any] = {}
-        self._lock = DurableLock()
+        self._lock = threading.RLock()  # a DurableLock once a journal is attached (open): memory needs no more
         self._logger = CompositeLogger()
         self._journal = None  # a FileJournal makes this a file persistence
         self._opened = False
@@ -56,6 +57,8 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
 
     def open(self, correlation_id: Optional[str]):
         if self._journal is not None:
+            if not isinstance(self._lock, DurableLock):
+                self._lock = DurableLock()
             self._lock.add_journal(self._journal)
             self._journal.attach(lambda: self._items, self._logger)
         with self._lock:

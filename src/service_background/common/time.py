@@ -12,17 +12,17 @@ from pip_services3_commons.errors import BadRequestException
 # A batch asks the time once per job: calls within one millisecond share one datetime (and so the
 # formatted text to_iso caches for it). The pair is replaced whole, so threads never see half of it.
 _last_now = (-1, None)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_time_ns = time.time_ns
 
 
 def now() -> datetime:
     global _last_now
-    ms = time.time_ns() // 1_000_000
+    ms = _time_ns() // 1_000_000
     last = _last_now
     if last[0] == ms:
         return last[1]
-    value = datetime.fromtimestamp(ms / 1000, timezone.utc)
-    if value.microsecond % 1000:
-        value = truncate(value)
+    value = _EPOCH + timedelta(0, 0, 0, ms)  # whole milliseconds, exactly (a float division may not be)
     _last_now = (ms, value)
     return value
 
