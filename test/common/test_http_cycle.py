@@ -93,3 +93,14 @@ def test_an_app_that_fails_before_its_body_has_sent_nothing():
     cycle, transport, _ = _cycle()
     asyncio.run(cycle.send(_head(HEADERS, True)))
     assert transport.writes == [] and not cycle.response_started  # uvicorn can still answer 500
+
+
+def test_the_whole_response_extension_writes_once_or_declines():
+    cycle, transport, done = _cycle()
+    text = b''.join(b'%s: %s\r\n' % header for header in HEADERS)
+    assert cycle.write_whole(200, text, b'{"a":1}') is True
+    assert transport.writes == [b'HTTP/1.1 200 OK\r\ndate: Mon, 23 Nov 2026 10:00:00 GMT\r\n' + text + b'\r\n{"a":1}']
+    assert done == [True] and cycle.response_complete
+    assert cycle.write_whole(200, text, b'{}') is False  # a response was sent already
+    for declined in (_cycle(method='HEAD'), _cycle(keep_alive=False)):  # these go the ASGI way
+        assert declined[0].write_whole(200, text, b'{}') is False and declined[1].writes == []

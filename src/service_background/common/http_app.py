@@ -9,7 +9,7 @@ from typing import Any, Callable, List, Optional, Tuple
 from pip_services3_commons.errors import ApplicationException
 
 from . import blocking
-from .http_cycle import PLAIN
+from .http_cycle import PLAIN, WHOLE_RESPONSE
 from .http_errors import error_response, parse_json_body, status_error
 from .http_request import HttpRequest, set_current_request
 from .http_response import HttpResponse
@@ -17,6 +17,7 @@ from .http_router import Router
 
 _NO_CACHE = (b'cache-control', b'no-cache, no-store, must-revalidate')
 _CONTENT_TYPES = {'application/json': b'application/json'}  # the few a service sends, encoded once
+_NO_EXTENSIONS: dict = {}
 _UNSAFE_VALUE = re.compile(rb'[^\x20-\x7e]')
 _BARE_HEAD = b'%s: %s\r\ncontent-length: %%s\r\n' % _NO_CACHE
 _TYPED_HEAD = _BARE_HEAD + b'content-type: %s\r\n'
@@ -104,7 +105,7 @@ class AsgiApp:
             response = await self._handle(handler, request, params)
         else:
             response = self._handle_inline(handler, request, params)  # memory stores: no coroutine, no pool
-        await self._send(send, response)
+        await self._send(send, response, scope.get('extensions', _NO_EXTENSIONS).get(WHOLE_RESPONSE))
         return response.status
 
     @staticmethod
@@ -197,9 +198,11 @@ class AsgiApp:
         return HttpResponse(200, result, 'application/json')
 
     @staticmethod
-    async def _send(send, response: HttpResponse):
-        length = b'%d' % len(response.body)
-        headers = [_NO_CACHE, (b'content-length', length)]
+    async def _send(send, response: HttpResponse, whole: Optional[Callable] = None):
+        """``whole``: the server's write_whole extension (http_cycle.py), tried for a reply with only the
+        headers made here; anything else, or a server without it, gets the two ASGI messages."""
+        body = response.body
+        length = b'%d' % len(body)
         content_type, plain = response.content_type, response.headers is None
         if content_type:
             encoded = _CONTENT_TYPES.get(content_type)
@@ -210,15 +213,21 @@ class AsgiApp:
                         _CONTENT_TYPES[content_type] = encoded
                 else:
                     plain = False
+        if plain:
+            text = _TYPED_HEAD % (length, encoded) if content_type else _BARE_HEAD % length
+            if whole is not None and whole(response.status, text, body):
+                return
+        headers = [_NO_CACHE, (b'content-length', length)]
+        if content_type:
             headers.append((b'content-type', encoded))
         if response.headers:
             headers.extend((k.lower().encode('latin-1'), str(v).encode('latin-1'))
                            for k, v in response.headers.items())
         start = {'type': 'http.response.start', 'status': response.status, 'headers': headers}
-        if plain:  # only headers made here, also as their wire text: the server may skip its walk (http_cycle.py)
-            start[PLAIN] = _TYPED_HEAD % (length, encoded) if content_type else _BARE_HEAD % length
+        if plain:  # also as wire text: the server may skip its walk over them (http_cycle.py)
+            start[PLAIN] = text
         await send(start)
-        await send({'type': 'http.response.body', 'body': response.body})
+        await send({'type': 'http.response.body', 'body': body})
 
 
 def _length_and_correlation(raw: list) -> tuple:

@@ -5,12 +5,17 @@ sends each at once: every reply cost two send() calls, two TCP segments and two 
 This cycle holds the head until its body comes. A reply whose start carries ``PLAIN`` (its headers as
 wire text, only ones the endpoint makes itself: no caller-made values to check, a whole body with its
 content-length) is written in one join; anything else goes through uvicorn's own send (its checks
-included), gathered into one write."""
+included), gathered into one write.
+
+The cycle also offers the app a server extension (``scope['extensions'][WHOLE_RESPONSE]``, set by
+LimitedHttpToolsProtocol): ``write_whole(status, head_text, body)`` writes such a reply in one call, no
+ASGI messages awaited on the way; it answers False when the reply must go the ASGI way instead."""
 from http import HTTPStatus
 
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 PLAIN = 'service_background.plain'  # a key of our http.response.start messages (other servers ignore it)
+WHOLE_RESPONSE = 'service_background.whole_response'  # the scope extension: write_whole
 _STATUS_LINES = {s.value: b'HTTP/1.1 %d %s\r\n' % (s.value, s.phrase.encode('latin-1')) for s in HTTPStatus}
 _defaults = (None, b'')  # uvicorn's default headers (a new list each second: the date) and their text
 
@@ -48,6 +53,17 @@ class OneWriteCycle(RequestResponseCycle):
                 self._write_plain(head['status'], head[PLAIN], message.get('body', b''))
             return
         await self._send_gathered(head, message)
+
+    def write_whole(self, status: int, head_text: bytes, body: bytes) -> bool:
+        """The endpoint's own reply (head_text: its header lines) written now; False when it must be sent
+        as ASGI messages (a response begun, HEAD, a close to announce, writes paused, an access log)."""
+        if self.disconnected:
+            return True  # as uvicorn's send: nothing to write to
+        if self.response_started or self._head is not None or not self.keep_alive or self.flow.write_paused \
+                or self.access_log or self.scope['method'] == 'HEAD':
+            return False
+        self._write_plain(status, head_text, body)
+        return True
 
     def _write_plain(self, status: int, headers: bytes, body: bytes):
         global _defaults

@@ -6,7 +6,7 @@ from typing import Optional
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from .http_cycle import OneWriteCycle
+from .http_cycle import WHOLE_RESPONSE, OneWriteCycle
 
 
 def _plain_response(status: str, message: str) -> bytes:
@@ -79,6 +79,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if type(cycle) is RequestResponseCycle:
             # uvicorn builds the cycle inline (no factory to override); its task has not run yet
             cycle.__class__ = OneWriteCycle
+            cycle.scope['extensions'] = {WHOLE_RESPONSE: cycle.write_whole}
 
 
 def limited_protocol(header_timeout: float, max_header_bytes: int) -> type:

@@ -43,20 +43,27 @@ class PlainMetrics:
     def collect(self) -> list:
         with self.lock:
             totals, rows = dict(self._totals), {k: list(v) for k, v in self._rows.items()}
-        families = {}
-        for name, (doc, labels) in self._counters.items():
-            families[name] = CounterMetricFamily(name, doc, labels=list(labels))
-        for name, (doc, labels, _) in self._histograms.items():
-            families[name] = HistogramMetricFamily(name, doc, labels=list(labels))
-        for (name, values), count in sorted(totals.items(), key=_label_order):
-            families[name].add_metric([str(v) for v in values], count)
-        for (name, values), row in sorted(rows.items(), key=_label_order):
-            buckets, running = [], 0
-            for bound, count in zip(self._histograms[name][2] + (float('inf'),), row):
-                running += count
-                buckets.append((floatToGoString(bound), running))
-            families[name].add_metric([str(v) for v in values], buckets, row[-1])
-        return list(families.values())
+        return families(self._counters, self._histograms, totals, rows)
+
+
+def families(counters: dict, histograms: dict, totals: dict, rows: dict) -> list:
+    """Prometheus families of counters {name: (help, labels)} and histograms {name: (help, labels, bounds)}
+    from their numbers: totals {(name, label values): count}, rows {(name, label values): [per bucket...,
+    +Inf, sum]}."""
+    result = {}
+    for name, (doc, labels) in counters.items():
+        result[name] = CounterMetricFamily(name, doc, labels=list(labels))
+    for name, (doc, labels, _) in histograms.items():
+        result[name] = HistogramMetricFamily(name, doc, labels=list(labels))
+    for (name, values), count in sorted(totals.items(), key=_label_order):
+        result[name].add_metric([str(v) for v in values], count)
+    for (name, values), row in sorted(rows.items(), key=_label_order):
+        buckets, running = [], 0
+        for bound, count in zip(histograms[name][2] + (float('inf'),), row):
+            running += count
+            buckets.append((floatToGoString(bound), running))
+        result[name].add_metric([str(v) for v in values], buckets, row[-1])
+    return list(result.values())
 
 
 def _label_order(item) -> tuple:

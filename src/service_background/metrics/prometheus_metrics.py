@@ -24,10 +24,8 @@ from prometheus_client.core import GaugeMetricFamily
 from ..common.timer import IntervalTimer
 from .domain_snapshot import DomainSnapshot
 from .jobs_tracker import JobsTracker
-from .plain_metrics import PlainMetrics
+from .http_metrics import HttpMetrics
 
-HTTP_REQUESTS, HTTP_LATENCY = 'sb_http_requests', 'sb_http_request_duration_seconds'
-HTTP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 
 def _name(name: str) -> str:
@@ -38,20 +36,14 @@ def _descriptor(domain: str, kind: str) -> Descriptor:
     return Descriptor(domain, kind, '*', '*', '1.0')
 
 
-_METHODS = frozenset(('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'))
-
-
 class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IReferenceable, IOpenable):
 
     def __init__(self):
         self._logger = CompositeLogger()
         self.registry = CollectorRegistry()
         self._refresh_ms = 10000
-        # on every request: plain numbers, as the jobs tracker keeps (plain_metrics says why)
-        self._http = PlainMetrics()
-        self._http.counter(HTTP_REQUESTS, 'HTTP requests', ['method', 'route', 'status'])
-        self._http.histogram(HTTP_LATENCY, 'HTTP request latency', ['method', 'route'], HTTP_BUCKETS)
-        self.registry.register(self._http)
+        self.http = HttpMetrics()  # on every request: plain numbers (plain_metrics says why)
+        self.registry.register(self.http)
         self.jobs = JobsTracker(self.registry)
         self.domains = DomainSnapshot(self.registry, self._logger)
         self._jobs_controller = None
@@ -68,7 +60,7 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
         self._logger.set_references(references)
         for endpoint in references.get_optional(_descriptor('*', 'endpoint')):
             if hasattr(endpoint, 'register_observer'):
-                endpoint.register_observer(self.observe_http)
+                endpoint.register_observer(self.http.observe)
         self._jobs_controller = references.get_one_optional(_descriptor('service-background-jobs', 'controller'))
         if self._jobs_controller is not None:
             self._jobs_controller.metrics = self.jobs
@@ -101,16 +93,6 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
         self._opened = False
 
     # --- what the services read ---------------------------------------------------------------
-    def observe_http(self, method: str, route: str, status: int, seconds: float):
-        if not route:
-            route = '<unmatched>'
-            if method not in _METHODS:
-                method = 'OTHER'  # label values stay bounded whatever methods callers invent
-        numbers = self._http
-        with numbers.lock:  # the cron functions' endpoint observes from its own thread
-            numbers.inc(HTTP_REQUESTS, (method, route, status))
-            numbers.observe(HTTP_LATENCY, (method, route), seconds)
-
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
