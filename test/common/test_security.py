@@ -99,6 +99,10 @@ def test_every_route_of_every_domain_needs_a_token(secured):
     for method, path in (('GET', '/nope'), ('DELETE', '/heartbeat'), ('POST', '/v1/jobs/add_job/extra')):
         assert requests.request(method, url + path, timeout=10).status_code == 401
     assert _call(url, 'GET', '/status', token=FULL).status_code == 429  # the wrong tokens above: locked out
+    # X-Forwarded-For from a caller that is no configured proxy names no other client (an address in a header
+    # only: nothing connects to it)
+    spoofed = requests.get(url + '/status', headers={**_bearer(FULL), 'X-Forwarded-For': '10.9.8.7'}, timeout=10)
+    assert spoofed.status_code == 429
     endpoint._authorizer.reset_failures()
 
 
@@ -189,6 +193,15 @@ def test_wrong_tokens_are_limited_per_client():
         assert authorizer.authenticate({'authorization': 'Bearer bad'}, client)[1].status == 401
     assert authorizer.authenticate({'authorization': 'Bearer good'}, client)[1].status == 429
     assert authorizer.authenticate({'authorization': 'Bearer good'}, ('10.9.9.9', 1))[0] is not None
+
+
+def test_a_trusted_proxy_names_the_client_whose_wrong_tokens_count():
+    with container(AUTH_TOKENS=FULL, HTTP_TRUSTED_PROXIES='127.0.0.1') as (url, _, _, _):
+        forwarded = {'X-Forwarded-For': '10.9.8.7'}  # only a header value: nothing connects to it
+        for _ in range(25):
+            requests.get(url + '/status', headers={**_bearer('wrong'), **forwarded}, timeout=10)
+        assert requests.get(url + '/status', headers={**_bearer(FULL), **forwarded}, timeout=10).status_code == 429
+        assert requests.get(url + '/status', headers=_bearer(FULL), timeout=10).status_code == 200  # the proxy itself
 
 
 def test_token_config_rules():
