@@ -130,8 +130,9 @@ class AsyncWaiters:
     def notify(self, key: Hashable, count: int = 1) -> int:
         """Wakes up to ``count`` waiters of ``key`` or of ANY, oldest first; safe from any thread.
         Returns how many were woken."""
-        if count <= 0:
-            return 0
+        if count <= 0 or not self._count:
+            return 0  # none waits (the usual case under load): no lock. A waiter registers before it
+            # looks at the store and a notifier looks here after its write, so none is missed
         chosen = []
         with self._lock:
             while len(chosen) < count:
@@ -148,6 +149,8 @@ class AsyncWaiters:
 
     def notify_all(self, key: Hashable) -> int:
         """Wakes every waiter of ``key`` (and none of ANY): e.g. everyone waiting on one job's result."""
+        if not self._count:
+            return 0  # as in notify
         with self._lock:
             group = self._waiters.pop(key, None) or {}
             chosen = list(group.values())

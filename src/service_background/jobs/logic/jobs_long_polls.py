@@ -116,6 +116,8 @@ class JobsLongPolls:
     # --- waking ---------------------------------------------------------------------------------
     def notify_enqueued(self, jobs: List[Optional[JobV1]]):
         """Wakes, per queue, as many waiters as jobs became takeable (delayed ones wake at their due time)."""
+        if not len(self.job_waiters):
+            return
         now = t.now()
         counts: Dict[str, int] = {}
         for job in jobs:
