@@ -23,9 +23,10 @@ after --jobs jobs or --max-seconds (then it says incomplete).
 
 Run: .venv/bin/python bench/jobs_throughput.py [--peer ours|ceiling|redis|beanstalkd|all|a,b]
         [--store memory|file|both] (--persistence is the same) [--modes single,batch,queue] [--jobs 10000]
-        [--batch 100] [--max-seconds 300] [--quick] [--proof]
+        [--batch 100] [--warmup 500] [--max-seconds 300] [--quick] [--proof]
 --proof is --peer all --store both --modes single,batch (every figure of the issue's jobs proof);
---quick is --jobs 300 --max-seconds 60, to check the bench works. SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
+--quick is --jobs 300 --max-seconds 60, to check the bench works. Each measured run follows --warmup jobs of the
+same mode on the same server, uncounted (every peer alike). SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
 --limit N (ours only, issue 13): each mode runs four times on the same service, without a queue limit, twice
 with set_queue_limits {type: bench, concurrency: N}, and without again (A-B-B-A, so the cleaner's work on the
 previous run's jobs and warm-up weigh on both alike), and prints the ratio of the sums (the proof: >= 0.9x with a limit that is
@@ -221,6 +222,7 @@ def main():
                         help='comma list of single, batch, queue (default: all three for ours, single,batch for peers)')
     parser.add_argument('--jobs', type=int, default=10000)
     parser.add_argument('--batch', type=int, default=100)
+    parser.add_argument('--warmup', type=int, default=500, help='jobs run and not counted before each run (0: none)')
     parser.add_argument('--max-seconds', type=float, default=300, help='bound of each run (default 300)')
     parser.add_argument('--quick', action='store_true', help='--jobs 300 --max-seconds 60')
     parser.add_argument('--proof', action='store_true', help='--peer all --store both --modes single,batch')
@@ -230,7 +232,7 @@ def main():
     if args.proof:
         args.peer, args.store, args.modes = 'all', 'both', 'single,batch'
     if args.quick:
-        args.jobs, args.max_seconds = min(args.jobs, 300), min(args.max_seconds, 60)
+        args.jobs, args.max_seconds, args.warmup = min(args.jobs, 300), min(args.max_seconds, 60), min(args.warmup, 100)
     peers = PEERS if args.peer == 'all' else [p for p in args.peer.split(',') if p]
     stores = ['memory', 'file'] if args.store == 'both' else [args.store]
     for p in peers:
@@ -256,6 +258,8 @@ def main():
                     if args.limit and peer == 'ours':
                         run_limited(address, pid, store, mode, args)
                         continue
+                    if args.warmup:  # every peer alike: first calls, caches and allocations are not the figure
+                        run(peer, address, pid, mode, args.warmup, args.batch, args.max_seconds)
                     r = run(peer, address, pid, mode, args.jobs, args.batch, args.max_seconds)
                     results[(peer, store, mode)] = r
                     note = '' if r['complete'] else (f'  INCOMPLETE: {r["done"]} done of {r["added"]} added '
