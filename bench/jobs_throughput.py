@@ -23,10 +23,12 @@ after --jobs jobs or --max-seconds (then it says incomplete).
 
 Run: .venv/bin/python bench/jobs_throughput.py [--peer ours|ceiling|redis|beanstalkd|all|a,b]
         [--store memory|file|both] (--persistence is the same) [--modes single,batch,queue] [--jobs 10000]
-        [--batch 100] [--warmup 500] [--max-seconds 300] [--quick] [--proof]
+        [--batch 100] [--warmup 500] [--rounds 1] [--max-seconds 300] [--quick] [--proof]
 --proof is --peer all --store both --modes single,batch (every figure of the issue's jobs proof);
 --quick is --jobs 300 --max-seconds 60, to check the bench works. Each measured run follows --warmup jobs of the
-same mode on the same server, uncounted (every peer alike). SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
+same mode on the same server, uncounted (every peer alike). --rounds N (N > 1) starts every peer's server at once
+and runs N interleaved rounds (peer after peer, round after round), then uses each figure's median: on a machine
+whose speed drifts between runs, every peer meets the same spells. SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
 --limit N (ours only, issue 13): each mode runs four times on the same service, without a queue limit, twice
 with set_queue_limits {type: bench, concurrency: N}, and without again (A-B-B-A, so the cleaner's work on the
 previous run's jobs and warm-up weigh on both alike), and prints the ratio of the sums (the proof: >= 0.9x with a limit that is
@@ -37,6 +39,7 @@ import contextlib
 import http.client
 import multiprocessing
 import os
+import statistics
 import sys
 import time
 
@@ -223,6 +226,8 @@ def main():
     parser.add_argument('--jobs', type=int, default=10000)
     parser.add_argument('--batch', type=int, default=100)
     parser.add_argument('--warmup', type=int, default=500, help='jobs run and not counted before each run (0: none)')
+    parser.add_argument('--rounds', type=int, default=1,
+                        help='N > 1: all servers up at once, N interleaved rounds, medians (a noisy machine)')
     parser.add_argument('--max-seconds', type=float, default=300, help='bound of each run (default 300)')
     parser.add_argument('--quick', action='store_true', help='--jobs 300 --max-seconds 60')
     parser.add_argument('--proof', action='store_true', help='--peer all --store both --modes single,batch')
@@ -241,35 +246,70 @@ def main():
     for s in stores:
         if s not in ('memory', 'file'):
             parser.error(f'unknown store {s}')
+    if args.rounds > 1 and args.limit:
+        parser.error('--limit runs its own A-B-B-A rounds: not with --rounds')
     print(f'1 producer + {WORKERS} worker processes, {args.jobs} jobs a run, batch {args.batch}, '
           f'{os.cpu_count()} cores, one run after the other', flush=True)
     results = {}
     for store in stores:
+        plan = []  # (peer, its modes) on this store
         for peer in peers:
             if peer == 'ceiling' and store == 'file':
                 continue  # the ceiling app keeps nothing on disk
             modes = args.modes.split(',') if args.modes else (
                 ['single', 'batch', 'queue'] if peer == 'ours' else ['single', 'batch'])
             modes = [m for m in modes if m != 'queue' or peer == 'ours']
-            if not modes:
-                continue
+            if modes:
+                plan.append((peer, modes))
+        if args.rounds > 1:
+            results.update(_interleaved(plan, store, args))
+            continue
+        for peer, modes in plan:
             with server(peer, store) as (address, pid):
                 for mode in modes:
                     if args.limit and peer == 'ours':
                         run_limited(address, pid, store, mode, args)
                         continue
-                    if args.warmup:  # every peer alike: first calls, caches and allocations are not the figure
-                        run(peer, address, pid, mode, args.warmup, args.batch, args.max_seconds)
-                    r = run(peer, address, pid, mode, args.jobs, args.batch, args.max_seconds)
-                    results[(peer, store, mode)] = r
-                    note = '' if r['complete'] else (f'  INCOMPLETE: {r["done"]} done of {r["added"]} added '
-                                                     f'in {r["elapsed"]:.0f} s {"; ".join(r["errors"])}')
-                    note += ''.join(f'  ({n})' for n in r['notes'])
-                    cpu = f'{r["cpu_ms"]:7.3f} ms' if r['cpu_ms'] is not None else '    n/a'
-                    label = f'{mode}' + (f' of {args.batch}' if mode == 'batch' else '')
-                    print(f'{peer:>10} {STORE_NAMES[(peer, store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
-                          f'server CPU {cpu}/job{note}', flush=True)
+                    results[(peer, store, mode)] = _measure(peer, store, mode, address, pid, args, args.warmup)
     summary(results)
+
+
+def _measure(peer: str, store: str, mode: str, address, pid: int, args, warmup: int, prefix: str = '') -> dict:
+    """One run, after ``warmup`` uncounted jobs of the same mode (every peer alike: first calls, caches and
+    allocations are not the figure); prints its line."""
+    if warmup:
+        run(peer, address, pid, mode, warmup, args.batch, args.max_seconds)
+    r = run(peer, address, pid, mode, args.jobs, args.batch, args.max_seconds)
+    note = '' if r['complete'] else (f'  INCOMPLETE: {r["done"]} done of {r["added"]} added '
+                                     f'in {r["elapsed"]:.0f} s {"; ".join(r["errors"])}')
+    note += ''.join(f'  ({n})' for n in r['notes'])
+    cpu = f'{r["cpu_ms"]:7.3f} ms' if r['cpu_ms'] is not None else '    n/a'
+    label = f'{mode}' + (f' of {args.batch}' if mode == 'batch' else '')
+    print(f'{prefix}{peer:>10} {STORE_NAMES[(peer, store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
+          f'server CPU {cpu}/job{note}', flush=True)
+    return r
+
+
+def _interleaved(plan: list, store: str, args) -> dict:
+    """--rounds N: every peer's server up at once, then N rounds of one run per peer and mode, so a slow
+    spell of this machine weighs on all of them; each figure is the median of its N runs."""
+    runs = {}
+    with contextlib.ExitStack() as stack:
+        running = [(peer, modes) + tuple(stack.enter_context(server(peer, store))) for peer, modes in plan]
+        for number in range(args.rounds):
+            for peer, modes, address, pid in running:
+                for mode in modes:
+                    r = _measure(peer, store, mode, address, pid, args, args.warmup if number == 0 else 0,
+                                 f'round {number + 1}: ')
+                    runs.setdefault((peer, store, mode), []).append(r)
+    medians = {}
+    for key, rs in runs.items():
+        cpus = [r['cpu_ms'] for r in rs if r['cpu_ms'] is not None]
+        medians[key] = {'rate': statistics.median(r['rate'] for r in rs),
+                        'cpu_ms': statistics.median(cpus) if cpus else None}
+        print(f'median of {len(rs)}: {key[0]:>10} {STORE_NAMES[key[:2]]:<23} {key[2]:<13} '
+              f'{medians[key]["rate"]:>9,.0f} jobs/s   server CPU {medians[key]["cpu_ms"] or 0:7.3f} ms/job', flush=True)
+    return medians
 
 
 def set_limit(url: str, concurrency):
