@@ -62,11 +62,12 @@ class AsgiApp:
         method = scope['method']
         path = scope['path']
         route, params, known = self._router.match(method, path)
+        headers = dict(scope['headers'])  # by name, in C (ASGI names are lower case; the last of a repeat wins)
         token = None
         authorizer = self._authorizer
         if authorizer is not None and (route is None or not route.handler.access.public):
             # before the route is known to exist and before the body is read: unknown routes are 401 too
-            token, failure = authorizer.authenticate(_headers(scope['headers']), scope.get('client'))
+            token, failure = authorizer.authenticate(_token_headers(headers), scope.get('client'))
             if failure is not None:
                 await self._send(send, failure)
                 return failure.status
@@ -76,7 +77,7 @@ class AsgiApp:
             await self._send(send, response)
             return response.status
         scope['route_template'] = route.path
-        length, correlation = _length_and_correlation(scope['headers'])
+        length = _content_length(headers)
         try:
             if length is not None and length > self._max_body:
                 raise _TooLarge()  # refused before a byte of the body is read
@@ -94,7 +95,7 @@ class AsgiApp:
                 await self._send(send, failure)
                 return failure.status
         request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
-                              scope.get('client'), correlation)
+                              scope.get('client'), headers)
         set_current_request(request)
         if handler.is_async:
             # a long-poll whose client hung up is cancelled, so it takes no job for nobody
@@ -230,27 +231,21 @@ class AsgiApp:
         await send({'type': 'http.response.body', 'body': body})
 
 
-def _length_and_correlation(raw: list) -> tuple:
-    """The body's announced length (None when unknown, chunked: then the reads bound it) and a
-    correlation_id header, in one pass over the headers (ASGI gives their names in lower case)."""
-    found = dict(raw)  # in C: a pass in Python cost more than the whole dict
-    length = found.get(b'content-length')
-    if length is not None:
-        try:
-            length = int(length)
-        except ValueError:
-            length = None
-    return length, found.get(b'correlation_id')
+def _content_length(headers: dict) -> Optional[int]:
+    """The body's announced length; None when unknown (chunked): then the reads bound it."""
+    length = headers.get(b'content-length')
+    if length is None:
+        return None
+    try:
+        return int(length)
+    except ValueError:
+        return None
 
 
-def _headers(raw: list) -> dict:
-    """The two headers a token may come in, by lower-case name."""
-    found = {}
-    for name, value in raw:
-        name = name.lower()
-        if name == b'authorization' or name == b'cookie':
-            found[name.decode('latin-1')] = value.decode('latin-1')
-    return found
+def _token_headers(headers: dict) -> dict:
+    """The two headers a token may come in."""
+    return {name.decode('latin-1'): headers[name].decode('latin-1')
+            for name in (b'authorization', b'cookie') if name in headers}
 
 
 def _call(function: Callable, params: dict) -> Any:

@@ -47,8 +47,7 @@ class OneWriteCycle(RequestResponseCycle):
             return await RequestResponseCycle.send(self, message)
         self._head = None
         if head.get(PLAIN) and message['type'] == 'http.response.body' and not message.get('more_body') \
-                and self.keep_alive and not self.flow.write_paused and not self.access_log \
-                and self.scope['method'] != 'HEAD':
+                and self._plain_allowed():
             if not self.disconnected:
                 self._write_plain(head['status'], head[PLAIN], message.get('body', b''))
             return
@@ -59,11 +58,16 @@ class OneWriteCycle(RequestResponseCycle):
         as ASGI messages (a response begun, HEAD, a close to announce, writes paused, an access log)."""
         if self.disconnected:
             return True  # as uvicorn's send: nothing to write to
-        if self.response_started or self._head is not None or not self.keep_alive or self.flow.write_paused \
-                or self.access_log or self.scope['method'] == 'HEAD':
+        if self.response_started or self._head is not None or not self._plain_allowed():
             return False
         self._write_plain(status, head_text, body)
         return True
+
+    def _plain_allowed(self) -> bool:
+        """Whether this response may skip uvicorn's send: not when it must announce a close, wait for the
+        writes to drain, log the request, or drop the body of a HEAD."""
+        return self.keep_alive and not self.flow.write_paused and not self.access_log \
+            and self.scope['method'] != 'HEAD'
 
     def _write_plain(self, status: int, headers: bytes, body: bytes):
         global _defaults

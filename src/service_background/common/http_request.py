@@ -7,10 +7,10 @@ from urllib.parse import parse_qs
 
 class HttpRequest:
     __slots__ = ('method', 'path', 'body', 'params', 'client', '_raw_query', '_raw_headers', '_query', '_headers',
-                 '_correlation')
+                 '_by_name')
 
     def __init__(self, method: str, path: str, raw_query: bytes, raw_headers: list, body: bytes,
-                 params: Dict[str, str], client: Optional[tuple] = None, correlation_header: Optional[bytes] = None):
+                 params: Dict[str, str], client: Optional[tuple] = None, raw_by_name: Optional[dict] = None):
         self.method = method
         self.path = path
         self.body = body
@@ -20,7 +20,8 @@ class HttpRequest:
         self._raw_headers = raw_headers
         self._query: Optional[Dict[str, List[str]]] = None
         self._headers: Optional[Dict[str, str]] = None
-        self._correlation = correlation_header  # the endpoint found it on its pass over the headers
+        # the raw headers by (lower-case, as ASGI gives them) name; the endpoint has made this dict already
+        self._by_name = raw_by_name if raw_by_name is not None else dict(raw_headers)
 
     @property
     def query_lists(self) -> Dict[str, List[str]]:
@@ -50,10 +51,7 @@ class HttpRequest:
     def header(self, name: str) -> Optional[str]:
         if self._headers is not None:
             return self._headers.get(name.lower())
-        key, found = name.lower().encode('latin-1'), None  # one header asked: no dict built
-        for raw_name, value in self._raw_headers:
-            if raw_name == key:  # ASGI gives header names in lower case
-                found = value
+        found = self._by_name.get(name.lower().encode('latin-1'))
         return found.decode('latin-1') if found is not None else None
 
     @property
@@ -62,8 +60,7 @@ class HttpRequest:
             value = self.query('correlation_id')
             if value:
                 return value
-        found = self._correlation
-        return found.decode('latin-1') or None if found is not None else None
+        return self.header('correlation_id') or None
 
 
 _current: contextvars.ContextVar = contextvars.ContextVar('http_request')

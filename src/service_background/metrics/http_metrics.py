@@ -2,10 +2,9 @@
 plain numbers per (method, route, status) — the latency buckets and their sum; the count is their total
 — so a request costs one lookup and two additions under a lock. A scrape sums the rows into the two
 Prometheus families (plain_metrics.families)."""
-import bisect
 import threading
 
-from .plain_metrics import families
+from .plain_metrics import families, observe_into
 
 HTTP_REQUESTS, HTTP_LATENCY = 'sb_http_requests', 'sb_http_request_duration_seconds'
 HTTP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
@@ -26,13 +25,8 @@ class HttpMetrics:
             route = '<unmatched>'
             if method not in _METHODS:
                 method = 'OTHER'  # label values stay bounded whatever methods callers invent
-        key = (method, route, status)
         with self._lock:
-            row = self._rows.get(key)
-            if row is None:
-                row = self._rows[key] = [0] * (len(HTTP_BUCKETS) + 1) + [0.0]
-            row[bisect.bisect_left(HTTP_BUCKETS, seconds)] += 1  # le: a value on a bound counts in that bucket
-            row[-1] += seconds
+            observe_into(self._rows, (method, route, status), HTTP_BUCKETS, seconds)
 
     def describe(self):
         return []

@@ -4,8 +4,7 @@ prometheus_client's own take a lock per inc/observe (a histogram one per bucket 
 and walk the bucket bounds in Python: microseconds on every request and every job. Here the owner holds
 one lock (``lock``) around its writes; a scrape copies the numbers under it."""
 import bisect
-import threading
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.utils import floatToGoString
@@ -13,8 +12,8 @@ from prometheus_client.utils import floatToGoString
 
 class PlainMetrics:
 
-    def __init__(self, lock: Optional[threading.Lock] = None):
-        self.lock = lock if lock is not None else threading.Lock()
+    def __init__(self, lock):
+        self.lock = lock  # the owner's, held around its writes
         self._counters: Dict[str, Tuple[str, Sequence[str]]] = {}  # name -> (help, label names)
         self._histograms: Dict[str, Tuple[str, Sequence[str], tuple]] = {}  # name -> (help, labels, bounds)
         self._totals: Dict[tuple, int] = {}  # (name, label values) -> count
@@ -32,18 +31,22 @@ class PlainMetrics:
         self._totals[key] = self._totals.get(key, 0) + 1
 
     def observe(self, name: str, values: tuple, value: float):
-        row = self._rows.get((name, values))
-        bounds = self._histograms[name][2]
-        if row is None:
-            row = self._rows[(name, values)] = [0] * (len(bounds) + 1) + [0.0]
-        row[bisect.bisect_left(bounds, value)] += 1  # le: a value on a bound counts in that bucket
-        row[-1] += value
+        observe_into(self._rows, (name, values), self._histograms[name][2], value)
 
     # --- a scrape -----------------------------------------------------------------------------
     def collect(self) -> list:
         with self.lock:
             totals, rows = dict(self._totals), {k: list(v) for k, v in self._rows.items()}
         return families(self._counters, self._histograms, totals, rows)
+
+
+def observe_into(rows: dict, key, bounds: tuple, value: float):
+    """One observation into ``rows[key]``: [count per bucket of ``bounds``..., +Inf, sum]."""
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = [0] * (len(bounds) + 1) + [0.0]
+    row[bisect.bisect_left(bounds, value)] += 1  # le: a value on a bound counts in that bucket
+    row[-1] += value
 
 
 def families(counters: dict, histograms: dict, totals: dict, rows: dict) -> list:
