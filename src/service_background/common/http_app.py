@@ -1,24 +1,24 @@
 """The ASGI application behind HttpEndpoint: route lookup, bounded body read, the request context,
 interceptors, the handler (awaited, inline or in the blocking pool) and one encoded reply."""
 import asyncio
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Tuple
 
 from pip_services3_commons.errors import ApplicationException
+from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
 from . import blocking
 from .http_cycle import PLAIN, WHOLE_RESPONSE
 from .http_errors import error_response, parse_json_body, status_error
-from .http_request import HttpRequest, set_current_request
+from .http_request import HttpRequest, reset_current_request, set_current_request
 from .http_response import HttpResponse
 from .http_router import Router
 
 _NO_CACHE = (b'cache-control', b'no-cache, no-store, must-revalidate')
 _CONTENT_TYPES = {'application/json': b'application/json'}  # the few a service sends, encoded once
 _NO_EXTENSIONS: dict = {}
-_UNSAFE_VALUE = re.compile(rb'[^\x20-\x7e]')
+_FRAMING = (b'content-length', b'transfer-encoding')  # the endpoint's own: a reply is always whole
 _BARE_HEAD = b'%s: %s\r\ncontent-length: %%s\r\n' % _NO_CACHE
 _TYPED_HEAD = _BARE_HEAD + b'content-type: %s\r\n'
 
@@ -44,6 +44,10 @@ class AsgiApp:
         self._logger = logger
         self._max_body = max_body
 
+    @property
+    def max_body(self) -> int:
+        return self._max_body
+
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http':
             return
@@ -64,10 +68,9 @@ class AsgiApp:
         route, params, known = self._router.match(method, path)
         headers = dict(scope['headers'])  # by name, in C (ASGI names are lower case; the last of a repeat wins)
         token = None
-        authorizer = self._authorizer
-        if authorizer is not None and (route is None or not route.handler.access.public):
+        if self._authorizer is not None and (route is None or not route.handler.access.public):
             # before the route is known to exist and before the body is read: unknown routes are 401 too
-            token, failure = authorizer.authenticate(_token_headers(headers), scope.get('client'))
+            token, failure = self._authorizer.authenticate(_token_headers(headers), scope.get('client'))
             if failure is not None:
                 await self._send(send, failure)
                 return failure.status
@@ -90,13 +93,13 @@ class AsgiApp:
             return 0
         handler = route.handler
         if token is not None:
-            failure = authorizer.authorize(token, method, handler.access, params, body)
+            failure = self._authorizer.authorize(token, method, handler.access, params, body)
             if failure is not None:
                 await self._send(send, failure)
                 return failure.status
         request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
                               scope.get('client'), headers)
-        set_current_request(request)
+        set_current_request(request)  # the task's own context: gone with it
         if handler.is_async:
             # a long-poll whose client hung up is cancelled, so it takes no job for nobody
             response = await self._unless_disconnected(self._handle(handler, request, params), receive)
@@ -108,6 +111,38 @@ class AsgiApp:
             response = self._handle_inline(handler, request, params)  # memory stores: no coroutine, no pool
         await self._send(send, response, scope.get('extensions', _NO_EXTENSIONS).get(WHOLE_RESPONSE))
         return response.status
+
+    def inline_route(self, method: str, path: str) -> Optional[tuple]:
+        """(route, path values) of a request the server may serve inline, from its parser's callback with
+        the whole body in hand (http_protocol.py): a synchronous handler that never blocks, and no
+        interceptors. None: the request goes the ASGI way."""
+        if self._interceptors:
+            return None
+        route, params, _ = self._router.match(method, path)
+        if route is None or route.handler.is_async or route.handler.blocking:
+            return None
+        return route, params
+
+    def serve_inline(self, method: str, path: str, query: bytes, raw_headers: list, headers: dict, body: bytes,
+                     client: Optional[tuple], route, params: dict) -> HttpResponse:
+        """What ``_serve`` does for a route from ``inline_route``, as one call: the reply to write."""
+        started = time.perf_counter()
+        handler = route.handler
+        response = None
+        if self._authorizer is not None and not handler.access.public:
+            token, response = self._authorizer.authenticate(_token_headers(headers), client)
+            if response is None:
+                response = self._authorizer.authorize(token, method, handler.access, params, body)
+        if response is None:
+            request = HttpRequest(method, path, query, raw_headers, body, params, client, headers)
+            context = set_current_request(request)
+            try:
+                response = self._handle_inline(handler, request, params)
+            finally:
+                reset_current_request(context)  # no task of its own: later tasks must not inherit it
+        for observer in self._observers:
+            observer(method, route.path, response.status, time.perf_counter() - started)
+        return response
 
     @staticmethod
     async def _unless_disconnected(call, receive) -> Optional[HttpResponse]:
@@ -200,35 +235,59 @@ class AsgiApp:
 
     @staticmethod
     async def _send(send, response: HttpResponse, whole: Optional[Callable] = None):
-        """``whole``: the server's write_whole extension (http_cycle.py), tried for a reply with only the
-        headers made here; anything else, or a server without it, gets the two ASGI messages."""
-        body = response.body
-        length = b'%d' % len(body)
-        content_type, plain = response.content_type, response.headers is None
-        if content_type:
-            encoded = _CONTENT_TYPES.get(content_type)
-            if encoded is None:
-                encoded = content_type.encode('latin-1')
-                if _UNSAFE_VALUE.search(encoded) is None:  # a Lua function names its own: uvicorn checks that
-                    if len(_CONTENT_TYPES) < 64:
-                        _CONTENT_TYPES[content_type] = encoded
-                else:
-                    plain = False
-        if plain:
-            text = _TYPED_HEAD % (length, encoded) if content_type else _BARE_HEAD % length
-            if whole is not None and whole(response.status, text, body):
-                return
-        headers = [_NO_CACHE, (b'content-length', length)]
-        if content_type:
-            headers.append((b'content-type', encoded))
+        """``whole``: the server's write_whole extension (http_cycle.py), tried for a reply whose head
+        ``response_head`` could write; anything else, or a server without it, gets the two ASGI messages."""
+        head = response_head(response)
+        if head is not None and whole is not None and not head[1] and whole(response.status, head[0], response.body):
+            return
+        headers = [_NO_CACHE, (b'content-length', b'%d' % len(response.body))]
+        if response.content_type:
+            headers.append((b'content-type', response.content_type.encode('latin-1')))
         if response.headers:
             headers.extend((k.lower().encode('latin-1'), str(v).encode('latin-1'))
                            for k, v in response.headers.items())
         start = {'type': 'http.response.start', 'status': response.status, 'headers': headers}
-        if plain:  # also as wire text: the server may skip its walk over them (http_cycle.py)
-            start[PLAIN] = text
+        if head is not None and not head[1]:  # also as wire text: the server may skip its walk over them
+            start[PLAIN] = head[0]
         await send(start)
-        await send({'type': 'http.response.body', 'body': body})
+        await send({'type': 'http.response.body', 'body': response.body})
+
+
+def response_head(response: HttpResponse) -> Optional[Tuple[bytes, bool]]:
+    """(the reply's header lines as wire text, whether they close the connection); None when a header is
+    one uvicorn would refuse or handle itself (framing): then the reply goes the ASGI way."""
+    content_type, length = response.content_type, b'%d' % len(response.body)
+    if content_type:
+        encoded = _CONTENT_TYPES.get(content_type)
+        if encoded is None:
+            encoded = _header_value(content_type)  # a Lua function names its own
+            if encoded is None:
+                return None
+            if len(_CONTENT_TYPES) < 64:
+                _CONTENT_TYPES[content_type] = encoded
+        text = _TYPED_HEAD % (length, encoded)
+    else:
+        text = _BARE_HEAD % length
+    close = False
+    if response.headers:
+        lines = [text]
+        for name, value in response.headers.items():
+            name, value = name.lower().encode('latin-1', 'replace'), _header_value(value)
+            if value is None or HEADER_RE.search(name) or name in _FRAMING:
+                return None
+            if name == b'connection' and b'close' in [token.strip() for token in value.lower().split(b',')]:
+                close = True
+            lines.append(b'%s: %s\r\n' % (name, value))
+        text = b''.join(lines)
+    return text, close
+
+
+def _header_value(value) -> Optional[bytes]:
+    try:
+        encoded = str(value).encode('latin-1')
+    except UnicodeEncodeError:
+        return None
+    return None if HEADER_VALUE_RE.search(encoded) else encoded
 
 
 def _content_length(headers: dict) -> Optional[int]:

@@ -20,6 +20,15 @@ _STATUS_LINES = {s.value: b'HTTP/1.1 %d %s\r\n' % (s.value, s.phrase.encode('lat
 _defaults = (None, b'')  # uvicorn's default headers (a new list each second: the date) and their text
 
 
+def whole_response(status: int, default_headers: list, headers: bytes, body: bytes) -> bytes:
+    """A reply as one piece of wire text: status line, the server's headers (date), ``headers``, body."""
+    global _defaults
+    defaults = _defaults
+    if defaults[0] is not default_headers:
+        defaults = _defaults = (default_headers, b''.join(b'%s: %s\r\n' % h for h in default_headers))
+    return b''.join((_STATUS_LINES.get(status) or b'HTTP/1.1 %d \r\n' % status, defaults[1], headers, b'\r\n', body))
+
+
 class _Gathered:
     """What uvicorn's send writes while it sends one response: written together at the end."""
     __slots__ = ('parts', 'closing')
@@ -70,14 +79,9 @@ class OneWriteCycle(RequestResponseCycle):
             and self.scope['method'] != 'HEAD'
 
     def _write_plain(self, status: int, headers: bytes, body: bytes):
-        global _defaults
-        defaults = _defaults
-        if defaults[0] is not self.default_headers:
-            defaults = _defaults = (self.default_headers, b''.join(b'%s: %s\r\n' % h for h in self.default_headers))
         self.response_started = self.response_complete = True
         self.waiting_for_100_continue = False
-        self.transport.write(b''.join((_STATUS_LINES.get(status) or b'HTTP/1.1 %d \r\n' % status, defaults[1],
-                                       headers, b'\r\n', body)))
+        self.transport.write(whole_response(status, self.default_headers, headers, body))
         self.message_event.set()
         self.on_response()
 

@@ -1,12 +1,25 @@
 """uvicorn's httptools protocol with the two limits it lacks: a request's head must arrive within
 ``header_timeout`` seconds (slowloris: one header byte a second) and fit in ``max_header_bytes``.
 A connection that breaks either is answered 408 / 431 and closed; it never held a thread.
-Its requests run in ``OneWriteCycle`` (http_cycle.py): one write per response."""
+Its requests run in ``OneWriteCycle`` (http_cycle.py): one write per response.
+
+Inline requests: a keep-alive HTTP/1.1 request with a small announced body, nothing else in flight on its
+connection, whose route the app (AsgiApp.inline_route) serves with a synchronous handler that never
+blocks, is served from the parser's callbacks once its body is in: the app's ``serve_inline`` answers and
+the reply is written at once. No cycle, task, event or ASGI message: the per-request machinery cost more
+than a memory store's work. Everything else (long-polls, the blocking pool, chunked or large bodies,
+HEAD, Expect, upgrades, pipelined requests behind an unfinished one) goes the ASGI way unchanged."""
+import urllib.parse
 from typing import Optional
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from .http_cycle import WHOLE_RESPONSE, OneWriteCycle
+from .http_app import response_head
+from .http_cycle import WHOLE_RESPONSE, OneWriteCycle, whole_response
+from .http_errors import status_error
+
+INLINE_MAX_BODY = 64 * 1024  # uvicorn's read buffer high-water mark: no flow control needed below it
 
 
 def _plain_response(status: str, message: str) -> bytes:
@@ -22,6 +35,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
+        app = self.app  # an app uvicorn wrapped (trusted proxy headers) or one without the hook: no inline
+        self._inline_app = app if hasattr(app, 'serve_inline') and not self.access_log and not self.root_path \
+            and self.limit_concurrency is None else None
+        self._inline: Optional[tuple] = None
+        self._inline_body = b''
+        self._close_after_inline = False
         self._head_bytes = 0
         self._head_pending = True
         self._head_started = self.loop.time()
@@ -74,12 +93,86 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._head_pending = False
         self._head_bytes = 0
+        if self._inline_app is not None:
+            self._inline = self._inline_request()
+            if self._inline is not None:
+                return
         super().on_headers_complete()
         cycle = self.cycle
         if type(cycle) is RequestResponseCycle:
             # uvicorn builds the cycle inline (no factory to override); its task has not run yet
             cycle.__class__ = OneWriteCycle
             cycle.scope['extensions'] = {WHOLE_RESPONSE: cycle.write_whole}
+
+
+    # --- inline requests --------------------------------------------------------------------------------
+    def _inline_request(self) -> Optional[tuple]:
+        parser, cycle = self.parser, self.cycle
+        if self.expect_100_continue or self.pipeline or (cycle is not None and not cycle.response_complete) \
+                or self.flow.write_paused or parser.should_upgrade() or parser.get_http_version() != '1.1' \
+                or not parser.should_keep_alive():
+            return None
+        method = parser.get_method()
+        if method == b'HEAD':
+            return None
+        headers = dict(self.headers)
+        length = headers.get(b'content-length')
+        if length is None:
+            if b'transfer-encoding' in headers:
+                return None
+        elif not length.isdigit() or int(length) > min(INLINE_MAX_BODY, self._inline_app.max_body):
+            return None
+        url = httptools.parse_url(self.url)
+        try:
+            path = url.path.decode('ascii')
+        except UnicodeDecodeError:
+            return None  # uvicorn's own answer to it
+        if '%' in path:
+            path = urllib.parse.unquote(path)
+        method = method.decode('ascii')
+        found = self._inline_app.inline_route(method, path)
+        if found is None:
+            return None
+        self._inline_body = b''
+        return method, path, url.query or b'', headers, found
+
+    def on_body(self, body: bytes) -> None:
+        if self._inline is not None:
+            self._inline_body += body  # within the announced length, which is small
+            return
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        inline = self._inline
+        if inline is None:
+            return super().on_message_complete()
+        self._inline = None
+        body, self._inline_body = self._inline_body, b''
+        method, path, query, headers, (route, params) = inline
+        try:
+            response = self._inline_app.serve_inline(method, path, query, self.headers, headers, body, self.client,
+                                                     route, params)
+            head = response_head(response)
+            if head is None:
+                raise RuntimeError('the reply has a header uvicorn would refuse')
+        except Exception:  # the app's own failure (handlers' are ErrorDescriptions already): uvicorn's 500
+            self.logger.exception('%s %s failed', method, path)
+            response = status_error(500, 'INTERNAL', 'The server failed to answer')
+            head = response_head(response)
+        text, close = head
+        if self.transport.is_closing():
+            return
+        self.transport.write(whole_response(response.status, self.server_state.default_headers, text,
+                                            response.body))
+        if close or self._close_after_inline:
+            self.transport.close()
+        self.on_response_complete()
+
+    def shutdown(self) -> None:
+        if self._inline is not None:
+            self._close_after_inline = True  # its body is on the way: answer it, then close
+            return
+        super().shutdown()
 
 
 def limited_protocol(header_timeout: float, max_header_bytes: int) -> type:

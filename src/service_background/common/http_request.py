@@ -72,3 +72,7 @@ def current_request() -> HttpRequest:
 
 def set_current_request(request: HttpRequest) -> contextvars.Token:
     return _current.set(request)
+
+
+def reset_current_request(token: contextvars.Token) -> None:
+    _current.reset(token)
