@@ -4,6 +4,7 @@ replies, in order, over real loopback connections to a real HttpEndpoint."""
 import asyncio
 import logging
 import socket
+import time
 
 import pytest
 from pip_services3_commons.config import ConfigParams
@@ -32,8 +33,14 @@ class _Routes:
             blocking=False)
         add('GET', '/closing', None, lambda: HttpResponse(200, b'{}', 'application/json', {'Connection': 'close'}),
             blocking=False)
+        add('GET', '/wait', None, self.wait)
         add('GET', '/bad_header', None, lambda: HttpResponse(200, b'{}', 'application/json', {'X-Bad': 'a\r\nb'}),
             blocking=False)
+
+    async def wait(self):
+        self.seen.append(_where())
+        await asyncio.sleep(1)
+        return HttpResponse(200, b'waited', 'text/plain')
 
     def echo(self):
         self.seen.append(_where())
@@ -53,6 +60,7 @@ def endpoint(monkeypatch):
         # request, and a server with an access log serves nothing inline (in production it has none)
         monkeypatch.setattr(logging.getLogger('uvicorn.access'), 'handlers', [])
         return _Replies(endpoint.port)
+    routes.endpoint = endpoint
     try:
         yield connect, routes
     finally:
@@ -151,3 +159,21 @@ def test_a_header_that_would_split_the_reply_becomes_an_error_description(endpoi
     assert status == 500 and b'"code":"INTERNAL"' in body and 'x-bad' not in headers
     replies.sock.sendall(_request('POST', '/echo', b'next'))  # the connection still serves
     assert replies.read()[2] == b'echo:next'
+
+
+def test_a_waiting_request_holds_no_head_timer(endpoint):
+    """10,000 long-polls must not wake the loop 10 s later for heads that came long ago."""
+    connect, routes = endpoint
+    replies = connect()
+    replies.sock.sendall(_request('GET', '/wait'))
+    deadline = time.monotonic() + 5
+    while 'task' not in routes.seen and time.monotonic() < deadline:
+        time.sleep(0.01)
+    connections = list(routes.endpoint._server.server_state.connections)
+    assert routes.seen == ['task'] and len(connections) == 1 and connections[0]._head_timer is None
+    assert replies.read()[2] == b'waited'
+    replies.sock.sendall(b'GET /wait HTTP/1.1\r\nHost: 127.0.0.1\r\n')  # a head begun arms it again
+    deadline = time.monotonic() + 5
+    while connections[0]._head_timer is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert connections[0]._head_timer is not None

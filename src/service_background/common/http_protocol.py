@@ -96,7 +96,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._inline_app is not None:
             self._inline = self._inline_request()
             if self._inline is not None:
-                return
+                return  # answered within moments: its timer may stay (it finds no head pending)
+        # a task may wait long (a long-poll): its head timer would fire for nothing, 10k waiters at once
+        self._cancel_head_timer()
         super().on_headers_complete()
         cycle = self.cycle
         if type(cycle) is RequestResponseCycle:
