@@ -3,11 +3,12 @@
 with this machine's noise (jobs/s and CPU ms/job swing 20-30% between identical runs here), so a change of
 a few percent can be seen and kept or dropped.
 
-The real container (config/config.yml, memory store, metrics on) runs in this process; its ASGI app is
-called directly, without uvicorn or sockets, for --rounds rounds of 100 jobs:
+The real container (config/config.yml, memory store, metrics on) runs in this process; its app is called
+directly, without uvicorn or sockets, as the server calls it for these requests (``serve_inline``: small
+requests to a memory store's commands; see common/http_protocol.py), for --rounds rounds of 100 jobs:
   batch   add_jobs(100), start_jobs_by_type(limit 100), complete_jobs(100) per round
   single  100 x add_job, 100 x start_job_by_type, 100 x complete_job per round
-The peer is bench/ceiling_app.py (a raw ASGI app with a dict and a deque) driven the same way. Each count is
+The peer is bench/ceiling_app.py (a raw ASGI app with a dict and a deque), called as an ASGI app. Each count is
 (instructions of a run of R2 rounds - instructions of a run of R1 rounds) / (100 (R2 - R1)), so start-up and
 imports cancel out. The cleaner's timer is set far out (it would fire at valgrind's pace, not the rounds').
 
@@ -27,8 +28,13 @@ sys.path.insert(0, HERE)
 async def _call(app, path: str, body: dict):
     import msgspec
     data = msgspec.json.encode(body)
+    headers = [(b'content-type', b'application/json'), (b'content-length', str(len(data)).encode())]
+    found = app.inline_route('POST', path) if hasattr(app, 'inline_route') else None
+    if found is not None:  # what the server does with a small request to a memory store's command
+        response = app.serve_inline('POST', path, b'', headers, dict(headers), data, ('127.0.0.1', 1), *found)
+        return msgspec.json.decode(response.body) if response.body else None
     scope = {'type': 'http', 'method': 'POST', 'path': path, 'query_string': b'', 'client': ('127.0.0.1', 1),
-             'headers': [(b'content-type', b'application/json'), (b'content-length', str(len(data)).encode())]}
+             'headers': headers}
     state = {'sent': False, 'out': []}
 
     async def receive():
