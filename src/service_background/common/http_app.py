@@ -1,5 +1,6 @@
 """The ASGI application behind HttpEndpoint: route lookup, bounded body read, the request context,
-interceptors, the handler (awaited, inline or in the blocking pool) and one encoded reply."""
+interceptors, the handler (awaited, inline or in the blocking pool) and one encoded reply; and the same
+as one synchronous call (``serve_inline``) for the requests the server answers from its parser."""
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor

@@ -106,7 +106,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             cycle.__class__ = OneWriteCycle
             cycle.scope['extensions'] = {WHOLE_RESPONSE: cycle.write_whole}
 
-
     # --- inline requests --------------------------------------------------------------------------------
     def _inline_request(self) -> Optional[tuple]:
         parser, cycle = self.parser, self.cycle
