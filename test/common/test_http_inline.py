@@ -116,7 +116,8 @@ def test_small_sync_requests_are_inline_the_rest_the_asgi_way_with_the_same_repl
              (_request('POST', '/echo', big), big, 'task'),
              (_request('POST', '/echo', b'cont', 'Expect: 100-continue\r\n'), b'cont', 'task'),
              (_request('POST', '/pooled', b'pool'), b'pool', 'pool'),
-             (_request('POST', '/echo', b'again'), b'again', 'inline')]
+             (_request('POST', '/echo', b'again'), b'again', 'inline'),  # its URL read once, then known
+             (_request('POST', '/echo?correlation_id=c1', b'query'), b'query', 'inline')]
     for raw, body, where in cases:
         replies.sock.sendall(raw)
         status, headers, reply = replies.read()

@@ -32,6 +32,7 @@ def _plain_response(status: str, message: str) -> bytes:
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     header_timeout = 10.0
     max_header_bytes = 64 * 1024
+    _targets: dict = {}  # (method, url) -> _target(): one per endpoint (limited_protocol)
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -41,6 +42,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._inline: Optional[tuple] = None
         self._inline_body = b''
         self._close_after_inline = False
+        self._inline_limit = min(INLINE_MAX_BODY, app.max_body) if self._inline_app is not None else 0
         self._head_bytes = 0
         self._head_pending = True
         self._head_started = self.loop.time()
@@ -84,7 +86,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._reject('431 Request Header Fields Too Large', 'The request head is too large')
 
     def on_message_begin(self) -> None:
-        super().on_message_begin()
+        self.url = b''
+        self.expect_100_continue = False
+        self.headers = []
+        self.scope = None  # uvicorn's, made in on_headers_complete for a request that goes the ASGI way
         self._head_pending = True
         self._head_started = self.loop.time()
         if self._head_timer is None:
@@ -99,6 +104,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 return  # answered within moments: its timer may stay (it finds no head pending)
         # a task may wait long (a long-poll): its head timer would fire for nothing, 10k waiters at once
         self._cancel_head_timer()
+        headers, url, expect = self.headers, self.url, self.expect_100_continue
+        HttpToolsProtocol.on_message_begin(self)
+        self.headers.extend(headers)
+        self.url, self.expect_100_continue = url, expect
         super().on_headers_complete()
         cycle = self.cycle
         if type(cycle) is RequestResponseCycle:
@@ -121,8 +130,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if length is None:
             if b'transfer-encoding' in headers:
                 return None
-        elif not length.isdigit() or int(length) > min(INLINE_MAX_BODY, self._inline_app.max_body):
+        elif not length.isdigit() or int(length) > self._inline_limit:
             return None
+        key = (method, self.url)
+        target = self._targets.get(key)
+        if target is None:
+            target = self._target(method)
+            if target is None:
+                return None
+            # a static route's URL without a query is read once per endpoint (the routes are fixed when open)
+            if not target[3][1] and b'?' not in self.url and len(self._targets) < 1024:
+                self._targets[key] = target
+        self._inline_body = b''
+        return target, headers
+
+    def _target(self, method: bytes) -> Optional[tuple]:
+        """(method, path, query, (route, path values)) of an inline request; None: the ASGI way."""
         url = httptools.parse_url(self.url)
         try:
             path = url.path.decode('ascii')
@@ -134,8 +157,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         found = self._inline_app.inline_route(method, path)
         if found is None:
             return None
-        self._inline_body = b''
-        return method, path, url.query or b'', headers, found
+        return method, path, url.query or b'', found
 
     def on_body(self, body: bytes) -> None:
         if self._inline is not None:
@@ -149,10 +171,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return super().on_message_complete()
         self._inline = None
         body, self._inline_body = self._inline_body, b''
-        method, path, query, headers, (route, params) = inline
+        (method, path, query, (route, params)), headers = inline
         try:
             response = self._inline_app.serve_inline(method, path, query, self.headers, headers, body, self.client,
-                                                     route, params)
+                                                     route, params or {})  # a cached target's {} stays unshared
             head = response_head(response)
             if head is None:
                 raise RuntimeError('the reply has a header uvicorn would refuse')
@@ -179,4 +201,4 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 def limited_protocol(header_timeout: float, max_header_bytes: int) -> type:
     """The protocol class with this endpoint's limits (uvicorn instantiates it per connection)."""
     return type('EndpointHttpProtocol', (LimitedHttpToolsProtocol,),
-                {'header_timeout': float(header_timeout), 'max_header_bytes': int(max_header_bytes)})
+                {'header_timeout': float(header_timeout), 'max_header_bytes': int(max_header_bytes), '_targets': {}})
