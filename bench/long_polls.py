@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Long-polls: N concurrent `POST /want_job` waiters (X-Accepted-Block-For: 30, raw asyncio streams on uvloop,
+"""Long-polls: N concurrent `POST /want_job` waiters (X-Accepted-Block-For: --block-for, default 30; raw asyncio
+streams on uvloop,
 one kept-alive connection each; a waiter asks again after a 204 or after its job) against our service (memory),
 then:
   1. idle: the server's CPU% over --idle-seconds while they wait (target < 1%);
@@ -9,12 +10,15 @@ then:
      was sent): wake latency = the waiter's receipt of its job - that time, p50 / p99 / max (target p99 <= 75 ms),
      and every job handed out exactly once (none twice, none missing, none unknown).
 --mongo: a MongoDB-wire test server (.venv-mongo/bin/nx-27017, in memory) and two service processes on it, the
-waiters on one, the jobs added on the other (target wake p99 <= 100 ms).
+waiters on one, the jobs added on the other (target wake p99 <= 100 ms). Opening 10,000 waiters there takes
+~8 s, so with the default 30 s blocks most of them time out during the jobs phase and re-send want_job: a burst
+of takes on nx-27017 through the blocking pool that the wake figures then include (the "204s to re-send" count);
+--block-for 120 keeps them waiting throughout.
 Every phase is bounded in time; the waiters are closed at the end. RLIMIT_NOFILE is raised for this process
 and the service it starts.
 
 Run: .venv/bin/python bench/long_polls.py [--waiters 10000] [--jobs 1000] [--idle-seconds 10]
-        [--heartbeats 300] [--wake-timeout 60] [--mongo] [--quick] [--url URL --pid PID]
+        [--heartbeats 300] [--wake-timeout 60] [--block-for 30] [--mongo] [--quick] [--url URL --pid PID]
 --quick is --waiters 100 --jobs 50 --idle-seconds 2 --heartbeats 50 (today's cheroot server holds
 HTTP_THREADS=200 waiters at most). SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
 """
@@ -72,11 +76,11 @@ def percentile(values: list, p: float) -> float:
 # ---------------------------------------------------------------------------------------------- waiters
 
 class Waiters:
-    def __init__(self, host: str, port: int, count: int, connect_parallel: int = 200):
+    def __init__(self, host: str, port: int, count: int, block_for: int = BLOCK_FOR, connect_parallel: int = 200):
         self.host, self.port, self.count = host, port, count
         body = dumps({'queue': QUEUE})
         self.request = (f'POST /want_job HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n'
-                        f'X-Accepted-Block-For: {BLOCK_FOR}\r\nContent-Length: {len(body)}\r\n\r\n').encode() + body
+                        f'X-Accepted-Block-For: {block_for}\r\nContent-Length: {len(body)}\r\n\r\n').encode() + body
         self.received = []  # (job id, params, receipt time)
         self.sent = 0  # requests written (first ones and repeats)
         self.connected = 0
@@ -250,7 +254,7 @@ def mongo_server():
 async def bench(args, wait_url: str, add_url: str, pid: int) -> dict:
     host, port = wait_url.split('//', 1)[1].split(':')
     out = {}
-    waiters = Waiters(host, int(port), args.waiters)
+    waiters = Waiters(host, int(port), args.waiters, args.block_for)
     started = time.time()
     waiters.start()
     await waiters.opened(args.open_timeout)
@@ -320,6 +324,8 @@ def main():
     parser.add_argument('--wake-timeout', type=float, default=60, help='bound of the jobs phase (s)')
     parser.add_argument('--open-timeout', type=float, default=120, help='bound of opening the waiters (s)')
     parser.add_argument('--settle', type=float, default=2, help='s after opening and after the last wake')
+    parser.add_argument('--block-for', type=int, default=BLOCK_FOR,
+                        help='X-Accepted-Block-For of each want_job (s); a waiter re-sends after a 204')
     parser.add_argument('--mongo', action='store_true', help='two services on the MongoDB-wire test server')
     parser.add_argument('--url', help='a service already running (then --pid is its process, for CPU)')
     parser.add_argument('--pid', type=int, default=0)
@@ -329,7 +335,7 @@ def main():
         args.waiters, args.jobs = min(args.waiters, 100), min(args.jobs, 50)
         args.idle_seconds, args.heartbeats, args.settle = min(args.idle_seconds, 2), min(args.heartbeats, 50), 1
     limit = raise_nofile(args.waiters * 2 + 2048)  # inherited by the services started below
-    print(f'{args.waiters:,} want_job waiters (X-Accepted-Block-For: {BLOCK_FOR}), {args.jobs:,} jobs, '
+    print(f'{args.waiters:,} want_job waiters (X-Accepted-Block-For: {args.block_for}), {args.jobs:,} jobs, '
           f'{"two services on MongoDB (nx-27017)" if args.mongo else "memory"}, {os.cpu_count()} cores, '
           f'RLIMIT_NOFILE {limit}', flush=True)
     try:
