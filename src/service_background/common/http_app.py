@@ -55,12 +55,14 @@ class AsgiApp:
         if self._observers:
             started = time.perf_counter()
             status = await self._serve(scope, receive, send)
-            elapsed = time.perf_counter() - started
-            route = scope.get('route_template', '')
-            for observer in self._observers:
-                observer(scope['method'], route, status, elapsed)
+            self._observe(scope['method'], scope.get('route_template', ''), status, started)
             return
         await self._serve(scope, receive, send)
+
+    def _observe(self, method: str, route: str, status: int, started: float):
+        elapsed = time.perf_counter() - started
+        for observer in self._observers:
+            observer(method, route, status, elapsed)
 
     async def _serve(self, scope, receive, send) -> int:
         """Serves one request; returns the status sent (0 when the client went away)."""
@@ -127,7 +129,7 @@ class AsgiApp:
     def serve_inline(self, method: str, path: str, query: bytes, raw_headers: list, headers: dict, body: bytes,
                      client: Optional[tuple], route, params: dict) -> HttpResponse:
         """What ``_serve`` does for a route from ``inline_route``, as one call: the reply to write."""
-        started = time.perf_counter()
+        started = time.perf_counter() if self._observers else 0.0
         handler = route.handler
         response = None
         if self._authorizer is not None and not handler.access.public:
@@ -141,8 +143,8 @@ class AsgiApp:
                 response = self._handle_inline(handler, request, params)
             finally:
                 reset_current_request(context)  # no task of its own: later tasks must not inherit it
-        for observer in self._observers:
-            observer(method, route.path, response.status, time.perf_counter() - started)
+        if self._observers:
+            self._observe(method, route.path, response.status, started)
         return response
 
     @staticmethod

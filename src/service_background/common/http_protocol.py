@@ -141,8 +141,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             # a static route's URL without a query is read once per endpoint (the routes are fixed when open)
             if not target[3][1] and b'?' not in self.url and len(self._targets) < 1024:
                 self._targets[key] = target
-        self._inline_body = b''
-        return target, headers
+        return target, headers  # the body gathers in _inline_body, left empty by the last request
 
     def _target(self, method: bytes) -> Optional[tuple]:
         """(method, path, query, (route, path values)) of an inline request; None: the ASGI way."""
