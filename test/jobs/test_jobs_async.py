@@ -13,7 +13,7 @@ from service_background.retries.logic import RetriesController
 from service_background.retries.persistence import RetriesFilePersistence
 
 from .. import helpers
-from .wiring import wire
+from .wiring import counting_takes, wire
 
 
 def run(coro, timeout=20):
@@ -273,13 +273,6 @@ def test_mongodb_own_adds_wake_once(mongo_uri):
 
 def test_an_idle_waiter_queries_nothing_and_a_delayed_job_wakes_it_when_due(persistence):
     controller, _ = wire(persistence, lease_interval=100)
-    takes = []
-    real_take = persistence.take
-
-    def counting_take(*args, **kwargs):
-        takes.append(1)
-        return real_take(*args, **kwargs)
-    persistence.take = counting_take
     try:
         async def main():
             waiting = asyncio.ensure_future(controller.want_job_async(None, 'later', 10000))
@@ -292,7 +285,7 @@ def test_an_idle_waiter_queries_nothing_and_a_delayed_job_wakes_it_when_due(pers
             job = await waiting
             assert job.id == added.id
             assert time.monotonic() - start < 3.0  # woken by the lease tick once due, not by the 10 s deadline
-        run(main())
+        with counting_takes(persistence) as takes:
+            run(main())
     finally:
-        persistence.take = real_take
         controller.close(None)

@@ -1,4 +1,6 @@
 """Builds a controller with a direct client over a given persistence, as the container would."""
+import contextlib
+
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor
 
@@ -19,3 +21,19 @@ def wire(persistence, **options):
         Descriptor('service-background-jobs', 'controller', 'default', 'default', '1.0'), controller,
         Descriptor('service-background-jobs', 'client', 'direct', 'default', '1.0'), JobsDirectClientV1())
     return controller, client
+
+
+@contextlib.contextmanager
+def counting_takes(persistence):
+    """The store's takes while the block runs: a list that grows by one per take."""
+    takes = []
+    real_take = persistence.take
+
+    def counting_take(*args, **kwargs):
+        takes.append(1)
+        return real_take(*args, **kwargs)
+    persistence.take = counting_take
+    try:
+        yield takes
+    finally:
+        del persistence.take  # the class's own again

@@ -10,7 +10,7 @@ from pip_services3_commons.errors import ApplicationException
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
 from . import blocking
-from .http_cycle import PLAIN, WHOLE_RESPONSE
+from .http_cycle import ON_DISCONNECT, PLAIN, WHOLE_RESPONSE
 from .http_errors import error_response, parse_json_body, status_error
 from .http_request import HttpRequest, reset_current_request, set_current_request
 from .http_response import HttpResponse
@@ -103,16 +103,32 @@ class AsgiApp:
         request = HttpRequest(method, path, scope.get('query_string', b''), scope['headers'], body, params,
                               scope.get('client'), headers)
         set_current_request(request)  # the task's own context: gone with it
+        extensions = scope.get('extensions', _NO_EXTENSIONS)
         if handler.is_async:
             # a long-poll whose client hung up is cancelled, so it takes no job for nobody
-            response = await self._unless_disconnected(self._handle(handler, request, params), receive)
+            on_disconnect = extensions.get(ON_DISCONNECT)
+            if on_disconnect is None:
+                response = await self._unless_disconnected(self._handle(handler, request, params), receive)
+            elif not on_disconnect(asyncio.current_task()):
+                response = None  # gone already
+            else:
+                try:
+                    response = await self._handle(handler, request, params)
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if not on_disconnect(None) or task.cancelling() > 1:
+                        raise  # not (only) the hang-up: the server is stopping
+                    task.uncancel()
+                    response = None
+                finally:
+                    on_disconnect(None)
             if response is None:
                 return 0
         elif handler.blocking or self._interceptors:
             response = await self._handle(handler, request, params)
         else:
             response = self._handle_inline(handler, request, params)  # memory stores: no coroutine, no pool
-        await self._send(send, response, scope.get('extensions', _NO_EXTENSIONS).get(WHOLE_RESPONSE))
+        await self._send(send, response, extensions.get(WHOLE_RESPONSE))
         return response.status
 
     def inline_route(self, method: str, path: str) -> Optional[tuple]:
@@ -149,6 +165,8 @@ class AsgiApp:
 
     @staticmethod
     async def _unless_disconnected(call, receive) -> Optional[HttpResponse]:
+        """``call`` in a task of its own, cancelled when ``receive`` says the client hung up (servers
+        without our protocol's hang-up callback)."""
         async def disconnected():
             while (await receive())['type'] != 'http.disconnect':
                 pass

@@ -7,15 +7,19 @@ wire text, only ones the endpoint makes itself: no caller-made values to check, 
 content-length) is written in one join; anything else goes through uvicorn's own send (its checks
 included), gathered into one write.
 
-The cycle also offers the app a server extension (``scope['extensions'][WHOLE_RESPONSE]``, set by
-LimitedHttpToolsProtocol): ``write_whole(status, head_text, body)`` writes such a reply in one call, no
-ASGI messages awaited on the way; it answers False when the reply must go the ASGI way instead."""
+The cycle also offers the app two server extensions (``scope['extensions']``, set by
+LimitedHttpToolsProtocol): ``WHOLE_RESPONSE``, ``write_whole(status, head_text, body)``, writes such a reply
+in one call, no ASGI messages awaited on the way (False when the reply must go the ASGI way instead);
+``ON_DISCONNECT``, ``on_disconnect(task)``, has the protocol cancel ``task`` when the client hangs up before
+the reply (a long-poll is cancelled by it instead of by a task of its own watching ``receive``: a waiter
+holds one task, not three, and a quarter fewer objects for the garbage collector to walk)."""
 from http import HTTPStatus
 
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 PLAIN = 'service_background.plain'  # a key of our http.response.start messages (other servers ignore it)
 WHOLE_RESPONSE = 'service_background.whole_response'  # the scope extension: write_whole
+ON_DISCONNECT = 'service_background.on_disconnect'  # the scope extension: on_disconnect
 _STATUS_LINES = {s.value: b'HTTP/1.1 %d %s\r\n' % (s.value, s.phrase.encode('latin-1')) for s in HTTPStatus}
 _defaults = (None, b'')  # uvicorn's default headers (a new list each second: the date) and their text
 
@@ -46,6 +50,27 @@ class _Gathered:
 
 class OneWriteCycle(RequestResponseCycle):
     _head = None
+    watcher = None  # the task on_disconnect named
+    hung_up = False  # the protocol cancelled it
+
+    def on_disconnect(self, task) -> bool:
+        """``task`` is cancelled if the client hangs up before the reply is complete; False, and no
+        cancel, when it already has. ``on_disconnect(None)`` ends that and says whether it hung up."""
+        if task is None:
+            self.watcher = None
+            return self.hung_up
+        if self.disconnected:
+            return False
+        self.watcher = task
+        return True
+
+    def hang_up(self):
+        """The client went away (the protocol's connection_lost)."""
+        task = self.watcher
+        if task is not None and self.disconnected:
+            self.watcher = None
+            self.hung_up = True
+            task.cancel()
 
     async def send(self, message) -> None:
         head = self._head

@@ -16,7 +16,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from .http_app import response_head
-from .http_cycle import WHOLE_RESPONSE, OneWriteCycle, whole_response
+from .http_cycle import ON_DISCONNECT, WHOLE_RESPONSE, OneWriteCycle, whole_response
 from .http_errors import status_error
 
 INLINE_MAX_BODY = 64 * 1024  # uvicorn's read buffer high-water mark: no flow control needed below it
@@ -51,6 +51,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc) -> None:
         self._cancel_head_timer()
         super().connection_lost(exc)
+        if type(self.cycle) is OneWriteCycle:
+            self.cycle.hang_up()
 
     def _cancel_head_timer(self):
         if self._head_timer is not None:
@@ -113,7 +115,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if type(cycle) is RequestResponseCycle:
             # uvicorn builds the cycle inline (no factory to override); its task has not run yet
             cycle.__class__ = OneWriteCycle
-            cycle.scope['extensions'] = {WHOLE_RESPONSE: cycle.write_whole}
+            cycle.scope['extensions'] = {WHOLE_RESPONSE: cycle.write_whole, ON_DISCONNECT: cycle.on_disconnect}
 
     # --- inline requests --------------------------------------------------------------------------------
     def _inline_request(self) -> Optional[tuple]:

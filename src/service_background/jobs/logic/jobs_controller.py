@@ -1,4 +1,5 @@
 from datetime import datetime
+from functools import partial
 from typing import Any, List, Optional
 
 from pip_services3_commons.commands import CommandSet
@@ -254,7 +255,7 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
             type = require_text(correlation_id, 'queue', type)
         timeout = self._timeout(correlation_id, timeout)
         return await self._long_polls.want(correlation_id, type, self._wait_seconds(block_for_ms),
-                                           lambda: self.start_jobs_by_type(correlation_id, type, timeout, 1))
+                                           partial(self.start_jobs_by_type, correlation_id, type, timeout, 1))
 
     async def wait_job_result_async(self, correlation_id: Optional[str], job_id: str, wait_ms: float) -> JobV1:
         """``wait_job_result`` without a thread: the job once it is finished, or as it is when ``wait_ms``

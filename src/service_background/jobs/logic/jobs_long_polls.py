@@ -1,7 +1,8 @@
 """The jobs domain's long-polls without threads: async waiters per queue type (and ANY) and per job
 result, woken by the controller's writes, by the lease timer when delayed jobs fall due, and on
 MongoDB by one signal poller per process that reads the shared per-type counters (jobs added or
-released by other processes). No waiter re-queries on a timer: an idle waiter costs nothing."""
+released by other processes). No waiter re-queries on a timer: an idle waiter costs nothing, and a
+queue a take just found empty is not taken from again until a job may be there (empty_queues.py)."""
 import asyncio
 import contextvars
 import threading
@@ -12,6 +13,7 @@ from ...common import time as t
 from ...common.async_signal import ANY, AsyncWaiters
 from ...common.blocking import pool, run_sync
 from ..data.version1 import JobStatusV1, JobV1
+from .empty_queues import EmptyQueueHints
 
 
 class JobsLongPolls:
@@ -27,6 +29,7 @@ class JobsLongPolls:
         self._poller_lock = threading.Lock()
         self._signals_seen: Dict[str, int] = {}
         self._opened = False
+        self._empty = EmptyQueueHints()
 
     def open(self, persistence, signal_interval_ms: float):
         self._persistence = persistence
@@ -52,9 +55,19 @@ class JobsLongPolls:
         while True:
             waiter = self.job_waiters.register(key)  # before the take: a job stored after it wakes us
             try:
-                jobs = await self._take(correlation_id, take)
-                if jobs:
-                    return jobs[0]
+                hinted = type is not None and self._hint_applies(type)
+                admitted = self._empty.admit(type) if hinted else True
+                if admitted is not None:
+                    try:
+                        jobs = await self._take(correlation_id, take)
+                    except BaseException:
+                        if hinted:
+                            self._empty.forget(type)  # it found who knows what: the next ones take
+                        raise
+                    if hinted:
+                        self._empty.taken(type, admitted, bool(jobs))
+                    if jobs:
+                        return jobs[0]
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.job_waiters.closed:
                     return None
@@ -113,9 +126,21 @@ class JobsLongPolls:
             finally:
                 self.result_waiters.discard(waiter)
 
+    # --- known empty queues ------------------------------------------------------------------------
+    def _hint_applies(self, type: str) -> bool:
+        """Not for limited or paused queues: their takes find nothing for reasons other than no jobs."""
+        controller = self._controller
+        return not controller.limits.limits(type) and not controller.pauses.is_paused(type)
+
     # --- waking ---------------------------------------------------------------------------------
+    def wake(self, type: str, count: int):
+        """Marks ``count`` jobs on the queue, then wakes up to ``count`` of its waiters (and of ANY)."""
+        self._empty.mark(type, count)
+        self.job_waiters.notify(type, count)
+
     def notify_enqueued(self, jobs: List[Optional[JobV1]]):
         """Wakes, per queue, as many waiters as jobs became takeable (delayed ones wake at their due time)."""
+        self._empty.mark_jobs(jobs)  # even without waiters: a want_job sent next must take
         if not len(self.job_waiters):
             return
         now = t.now()
@@ -125,14 +150,15 @@ class JobsLongPolls:
                     job.not_before is None or job.not_before <= now):
                 counts[job.type] = counts.get(job.type, 0) + 1
         for name, count in counts.items():
-            self.job_waiters.notify(name, count)
+            self.job_waiters.notify(name, count)  # marked above
 
     def notify_due(self, correlation_id: Optional[str]):
         """Wakes waiters of queues whose delayed jobs fell due since the last call (the lease timer's tick)."""
+        self._empty.bound()
         if not len(self.job_waiters):
             return
         for name, count in self._persistence.pop_due_counts(correlation_id, t.now()).items():
-            self.job_waiters.notify(name, count)
+            self.wake(name, count)
 
     def notify_finished(self, job_id: Optional[str] = None):
         if job_id is None:
@@ -180,4 +206,4 @@ class JobsLongPolls:
             if delta > 0:
                 foreign = self._persistence.foreign_signals(name, delta)
                 if foreign > 0:
-                    self.job_waiters.notify(name, foreign)
+                    self.wake(name, foreign)

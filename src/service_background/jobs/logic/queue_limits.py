@@ -324,7 +324,7 @@ class QueueLimits(QueueSettings):
         controller = self._controller
         if controller is not None:
             controller._enqueued.notify()
-            controller._long_polls.job_waiters.notify(type, count)
+            controller._long_polls.wake(type, count)
 
     def _wake_at(self, type: str, at_ms: float):
         """Waiters refused by a full rate window try again when it ends (one timer per type)."""

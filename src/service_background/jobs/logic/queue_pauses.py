@@ -83,7 +83,7 @@ class QueuePauses(QueueSettings):
         controller = self._controller
         if controller is not None:  # waiters of the queue (and of any queue) try again now
             controller._enqueued.notify()
-            controller._long_polls.job_waiters.notify(type, WAKE_ALL)
+            controller._long_polls.wake(type, WAKE_ALL)
         return {'type': type, 'paused': False}
 
     # --- the take ------------------------------------------------------------------------
