@@ -60,8 +60,11 @@ class EmptyQueueHints:
             return marked, False
         return None
 
-    def taken(self, type: str, admitted: Tuple[int, bool], found: bool):
-        """What a take ``admit`` let through found."""
+    def taken(self, type: str, admitted: Tuple[int, bool], found: Optional[bool]):
+        """What a take ``admit`` let through found (None: it failed, so the next ones take)."""
+        if found is None:
+            self._empty.pop(type, None)
+            return
         marked, looked_again = admitted
         if not found:
             self._empty[type] = _Empty(marked, time.monotonic())
@@ -69,9 +72,6 @@ class EmptyQueueHints:
             hint = self._empty.get(type)
             if hint is not None:
                 hint.since = 0.0  # maybe more jobs no mark announced: the next one looks too (one at a time)
-
-    def forget(self, type: str):
-        self._empty.pop(type, None)
 
     def bound(self):
         """Starts over once callers have named too many queues (the lease tick)."""

@@ -15,6 +15,7 @@ from ...common.blocking import pool, run_sync
 from ..data.version1 import JobStatusV1, JobV1
 from .empty_queues import EmptyQueueHints
 
+_UNHINTED = ()  # any queue, or a limited or paused one: every want_job takes
 
 class JobsLongPolls:
 
@@ -56,16 +57,15 @@ class JobsLongPolls:
             waiter = self.job_waiters.register(key)  # before the take: a job stored after it wakes us
             try:
                 hinted = type is not None and self._hint_applies(type)
-                admitted = self._empty.admit(type) if hinted else True
+                admitted = self._empty.admit(type) if hinted else _UNHINTED
                 if admitted is not None:
+                    found = None  # the take failed: what it found is unknown
                     try:
                         jobs = await self._take(correlation_id, take)
-                    except BaseException:
+                        found = bool(jobs)
+                    finally:
                         if hinted:
-                            self._empty.forget(type)  # it found who knows what: the next ones take
-                        raise
-                    if hinted:
-                        self._empty.taken(type, admitted, bool(jobs))
+                            self._empty.taken(type, admitted, found)
                     if jobs:
                         return jobs[0]
                 remaining = deadline - time.monotonic()
