@@ -4,11 +4,17 @@ VENV ?= .venv
 MONGO_VENV ?= .venv-mongo
 PY = $(VENV)/bin/python
 
-.PHONY: install run test clean system-deps
+.PHONY: install run wheel test clean system-deps
 
-$(VENV)/.installed: setup.py
+# .venv/.runtime: the service and its runtime dependencies (make run); .venv/.installed adds the test
+# extras (pytest, selenium, schemathesis) to the same venv (make test).
+$(VENV)/.runtime: setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime setup.py
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
 
@@ -18,10 +24,14 @@ $(MONGO_VENV)/.installed:
 	$(MONGO_VENV)/bin/pip install -q 'nx-27017==0.8.1'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.runtime
 
 run: install
-	$(PY) bin/run.py
+	$(VENV)/bin/service-background
+
+# dist/service_background-<version>-py3-none-any.whl: what docker/Dockerfile installs
+wheel: install
+	$(PY) -m pip wheel . --no-deps -q -w dist
 
 # The closer-to-MongoDB server, used when TEST_MONGO_SERVER=secantusdb.
 .venv-secantus/.installed:
@@ -41,4 +51,4 @@ test: system-deps $(VENV)/.installed $(MONGO_SERVERS)
 		$(PY) -m pytest test $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(MONGO_VENV) .venv-secantus
+	rm -rf $(VENV) $(MONGO_VENV) .venv-secantus bench/.venv-peers build dist

@@ -9,7 +9,8 @@ setup(
     python_requires='>=3.11,<3.14',
     package_dir={'': 'src'},
     packages=find_packages('src'),
-    package_data={'service_background.dashboard': ['static/*']},
+    # read at runtime from the installed package: the default config and the dashboard's pages
+    package_data={'service_background': ['config/*.yml'], 'service_background.dashboard': ['static/*']},
     install_requires=[
         'pip-services3-commons>=3.3.14,<3.4',
         'pip-services3-components>=3.5.9,<3.6',

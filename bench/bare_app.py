@@ -1,8 +1,9 @@
 """A bare starlette app with our service's three hot paths, for bench/http_core.py to compare with:
 GET /heartbeat (the current UTC time as a JSON string, like ours), POST /v1/retries/add_retry (a dict keyed by
 (group, id), attempt_count + 1 per call, the record as JSON) and POST /v1/jobs/add_job (a job into a dict).
-Serve: .venv/bin/python -m uvicorn bare_app:app --loop uvloop --http httptools --no-access-log (cwd bench/), or
-granian --interface asgi bare_app:app."""
+Needs starlette, which the service does not: benchlib.asgi_app serves it from bench/.venv-peers (created and
+filled on first use). By hand, from bench/: .venv-peers/bin/python -m uvicorn bare_app:app --loop uvloop
+--http httptools --no-access-log, or .venv-peers/bin/granian --interface asgi bare_app:app."""
 import json
 import uuid
 from datetime import datetime, timedelta, timezone

@@ -1,5 +1,6 @@
 """Helpers shared by the benches: free loopback ports, starting our service and the peers, installing what a
-bench compares with, and reading a server process's CPU time. Everything listens on 127.0.0.1 only."""
+bench compares with (peer servers in bench/.venv-peers), and reading a server process's CPU time. Everything
+listens on 127.0.0.1 only."""
 import contextlib
 import os
 import random
@@ -11,13 +12,52 @@ import sys
 import tempfile
 import time
 import urllib.request
+from importlib import metadata
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 # the checkout whose bin/run.py the benches start: this one, or SERVICE_ROOT (e.g. a `git archive` of a commit)
 SERVICE_ROOT = os.path.abspath(os.environ.get('SERVICE_ROOT') or ROOT)
 BENCH = os.path.join(ROOT, 'bench')
 PYTHON = sys.executable
+# the peers' own venv: what the service does not depend on (starlette, granian) never enters the service's venv
+PEERS_VENV = os.path.join(BENCH, '.venv-peers')
+STARLETTE = 'starlette>=0.40,<2'
+GRANIAN = 'granian>=2,<3'
 _apt_updated = False
+
+
+def same_as_ours(dist: str, fallback: str) -> str:
+    """A requirement on the version of ``dist`` this interpreter runs (a peer on the same server as ours
+    measures the framework, not a server upgrade), else ``fallback``."""
+    try:
+        return f'{dist}=={metadata.version(dist)}'
+    except metadata.PackageNotFoundError:
+        return dist + fallback
+
+
+def peer_app_requirements(server: str = 'uvicorn') -> list:
+    """What bench/bare_app.py and bench/ceiling_app.py need to serve, on uvicorn (ours) or granian."""
+    served = [same_as_ours('uvicorn', '>=0.30'), same_as_ours('httptools', '>=0.6'),
+              same_as_ours('uvloop', '>=0.19'), same_as_ours('msgspec', '>=0.18.6'), STARLETTE]
+    return served + ([GRANIAN] if server == 'granian' else [])
+
+
+def peer_python(*requirements: str) -> str:
+    """The python of bench/.venv-peers, created on first use, with ``requirements`` pip-installed (once: a
+    list of what was installed is kept beside it)."""
+    python = os.path.join(PEERS_VENV, 'bin', 'python')
+    if not os.path.exists(python):
+        print(f'# creating {PEERS_VENV} for the peers', file=sys.stderr)
+        subprocess.run([sys.executable, '-m', 'venv', PEERS_VENV], check=True)
+    stamp = os.path.join(PEERS_VENV, 'installed.txt')
+    done = set(open(stamp).read().split()) if os.path.exists(stamp) else set()
+    missing = [r for r in requirements if r not in done]
+    if missing:
+        print(f'# installing {" ".join(missing)} into {PEERS_VENV}', file=sys.stderr)
+        subprocess.run([python, '-m', 'pip', 'install', '-q', *missing], check=True)
+        with open(stamp, 'a') as f:
+            f.writelines(r + '\n' for r in missing)
+    return python
 
 
 def free_port() -> int:
@@ -134,20 +174,20 @@ def our_service(store: str = 'memory', env: dict = None, log: str = None):
 
 @contextlib.contextmanager
 def asgi_app(module: str, server: str = 'uvicorn'):
-    """Serves bench/<module>.py's `app` on one process: uvicorn (httptools + uvloop, no access log) or granian
-    (asgi, uvloop, no access log). Yields (url, Popen)."""
+    """Serves bench/<module>.py's `app` on one process of bench/.venv-peers (installed on first use): uvicorn
+    (httptools + uvloop, no access log) or granian (asgi, uvloop, no access log). Yields (url, Popen)."""
+    if server not in ('uvicorn', 'granian'):
+        raise ValueError(server)
+    python = peer_python(*peer_app_requirements(server))
     port = free_port()
     if server == 'uvicorn':
-        command = [PYTHON, '-m', 'uvicorn', f'{module}:app', '--host', '127.0.0.1', '--port', str(port),
+        command = [python, '-m', 'uvicorn', f'{module}:app', '--host', '127.0.0.1', '--port', str(port),
                    '--loop', 'uvloop', '--http', 'httptools', '--no-access-log', '--log-level', 'warning',
                    '--workers', '1']
-    elif server == 'granian':
-        ensure_pip('granian')
-        command = [os.path.join(os.path.dirname(PYTHON), 'granian'), '--interface', 'asgi', '--host', '127.0.0.1',
+    else:
+        command = [os.path.join(os.path.dirname(python), 'granian'), '--interface', 'asgi', '--host', '127.0.0.1',
                    '--port', str(port), '--workers', '1', '--loop', 'uvloop', '--no-access-log',
                    '--log-level', 'warning', f'{module}:app']
-    else:
-        raise ValueError(server)
     process = subprocess.Popen(command, cwd=BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     url = f'http://127.0.0.1:{port}'
@@ -177,7 +217,8 @@ def ensure_apt(binary: str, package: str = None) -> str:
 
 
 def ensure_pip(module: str, package: str = None):
-    """Imports `module`, installing `package` into this venv with pip when it is missing."""
+    """Imports `module`, installing `package` into this venv with pip when it is missing: for client libraries
+    a bench imports itself (redis, rq); servers it compares with run from bench/.venv-peers (peer_python)."""
     import importlib
     try:
         return importlib.import_module(module)

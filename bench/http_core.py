@@ -2,7 +2,9 @@
 """HTTP core cost: our service (memory) beside a bare starlette app (bench/bare_app.py) with the same three
 routes, one after the other on this machine, each loaded with wrk (installed with apt-get when missing).
 Prints per route req/s, p99 latency, non-2xx count, server CPU µs per request and the ratio ours / bare with
-the issue's target beside it (heartbeat >= 0.8x, add_retry >= 0.6x).
+the issue's target beside it (heartbeat >= 0.8x, add_retry >= 0.6x). Runs on a fresh clone after `make install`:
+the bare app's starlette (and granian) go into bench/.venv-peers on first use, with the uvicorn, httptools and
+uvloop versions ours runs on.
 
 Run: .venv/bin/python bench/http_core.py [--duration 10] [--connections 32] [--threads 2] [--warmup 2]
         [--routes heartbeat,add_retry,add_job] [--server uvicorn|granian] [--compare-servers] [--quick]
@@ -118,6 +120,10 @@ def main():
                   f'p99 {ours["p99_ms"]:.2f} vs {bare["p99_ms"]:.2f} ms  '
                   f'CPU/req {ours["cpu_us"]:.0f} vs {bare["cpu_us"]:.0f} µs ({benchlib.ratio(ours["cpu_us"], bare["cpu_us"])})'
                   f'{verdict}')
+    failed = [f'{name} {route}: {r["non2xx"]} non-2xx' for name, routes in all_results.items()
+              for route, r in routes.items() if r['non2xx']]
+    if failed:  # a run whose requests failed measured errors, not the routes
+        sys.exit('; '.join(failed))
     if args.compare_servers:
         print('bare app granian / uvicorn:')
         for route in args.routes:

@@ -3,7 +3,7 @@
 with this machine's noise (jobs/s and CPU ms/job swing 20-30% between identical runs here), so a change of
 a few percent can be seen and kept or dropped.
 
-The real container (config/config.yml, memory store, metrics on) runs in this process; its app is called
+The real container (its packaged config.yml, memory store, metrics on) runs in this process; its app is called
 directly, without uvicorn or sockets, as the server calls it for these requests (``serve_inline``: small
 requests to a memory store's commands; see common/http_protocol.py), for --rounds rounds of 100 jobs:
   batch   add_jobs(100), start_jobs_by_type(limit 100), complete_jobs(100) per round
@@ -74,10 +74,11 @@ def _our_app():
     from pip_services3_commons.config import ConfigParams
     from benchlib import free_port
     from service_background.container import BackgroundProcess
+    from service_background.container.config_files import packaged_config_path
     values = {'HTTP_HOST': '127.0.0.1', 'HTTP_PORT': str(free_port()), 'HTTP_FUNC_LISTEN': str(free_port()),
               'LOG_LEVEL': 'error', 'MEMORY_ENABLED': 'true', 'JOBS_CLEAN_INTERVAL': '3600000'}
     container = BackgroundProcess()
-    container.read_config_from_file(None, os.path.join(ROOT, 'config', 'config.yml'), ConfigParams.from_value(values))
+    container.read_config_from_file(None, packaged_config_path(), ConfigParams.from_value(values))
     container.open(None)
     endpoint = [c for c in container._references.get_all() if type(c).__name__ == 'HttpEndpoint'][0]
     return endpoint._server.config.app, container

@@ -42,11 +42,12 @@ def _serve(peer: str) -> str:
         sys.path.insert(0, os.path.join(ROOT, 'src'))
         from pip_services3_commons.config import ConfigParams
         from service_background.container import BackgroundProcess
+        from service_background.container.config_files import packaged_config_path
         values = {'HTTP_HOST': '127.0.0.1', 'HTTP_PORT': str(port), 'HTTP_FUNC_LISTEN': str(free_port()),
                   'LOG_LEVEL': 'error', 'MEMORY_ENABLED': 'true', 'JOBS_CLEAN_INTERVAL': '1000',
                   'JOBS_FINISHED_TTL': '1'}
         container = BackgroundProcess()
-        container.read_config_from_file(None, os.path.join(ROOT, 'config', 'config.yml'),
+        container.read_config_from_file(None, packaged_config_path(),
                                         ConfigParams.from_value(values))
         container.open(None)
     else:

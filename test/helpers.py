@@ -10,7 +10,8 @@ import requests
 from pip_services3_commons.config import ConfigParams
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG_PATH = os.path.join(ROOT, 'config', 'config.yml')
+# the default config, shipped inside the package
+CONFIG_PATH = os.path.join(ROOT, 'src', 'service_background', 'config', 'config.yml')
 
 
 # Ports for test servers come from below the kernel's ephemeral range: a port the kernel handed out
@@ -54,7 +55,7 @@ def make_persistence(kind: str, classes: dict, tmp_path, mongo_uri: str, name: s
 
 @contextlib.contextmanager
 def running_container(**params) -> Iterator[str]:
-    """The real BackgroundProcess, configured by config/config.yml with ``params`` as its
+    """The real BackgroundProcess, configured by the packaged config.yml with ``params`` as its
     environment, serving on a free loopback port. Yields the base URL."""
     from service_background.container import BackgroundProcess
     port = free_port()

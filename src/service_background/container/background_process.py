@@ -2,6 +2,7 @@ import gc
 import os
 from typing import Iterable, Optional, Tuple
 
+from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import ConfigException
 from pip_services3_container import ProcessContainer
 
@@ -15,6 +16,7 @@ from ..jobs.build.queue_pauses_factory import QueuePausesFactory
 from ..jobs.build.queue_limits_factory import QueueLimitsFactory
 from ..jobs.build.job_batches_factory import JobBatchesFactory
 from ..metrics import MetricsFactory
+from .config_files import data_location, find_config_path
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
 SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
@@ -51,9 +53,10 @@ def normalize_switches(environ=os.environ, names: Iterable[str] = SWITCHES):
 class BackgroundProcess(ProcessContainer):
     """One process with every domain: retries, jobs, tasks, cron."""
 
-    def __init__(self):
+    def __init__(self, config_path: Optional[str] = None):
         super().__init__('service-background', 'Background work microservices')
-        self._config_path = os.environ.get('CONFIG_PATH', './config/config.yml')
+        self._config_path = config_path or find_config_path()
+        self._start_note: Optional[str] = None
         self._factories.add(CommonFactory())
         self._factories.add(SecurityFactory())
         self._factories.add(RetriesFactory())
@@ -66,9 +69,16 @@ class BackgroundProcess(ProcessContainer):
         self._factories.add(MetricsFactory())
         self._factories.add(DashboardFactory())
 
+    def read_config_from_file(self, correlation_id: Optional[str], path: str, parameters: Optional[ConfigParams]):
+        # what a newcomer needs first: which file was read and where the data goes
+        self._start_note = f'Config {os.path.abspath(path)}; data: {data_location(parameters or {})}'
+        super().read_config_from_file(correlation_id, path, parameters)
+
     def open(self, correlation_id: Optional[str]):
         thresholds = gc_thresholds()  # a bad value stops the start, before anything opens
         super().open(correlation_id)
+        if self._start_note:
+            self._logger.info(correlation_id, '%s', self._start_note)
         # What was loaded at start (stores, schedules) lives as long as the process: keep full GC
         # passes from walking it, they were the main source of cron fire lateness.
         gc.freeze()

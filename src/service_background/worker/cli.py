@@ -11,6 +11,7 @@ import os
 import sys
 from typing import List, Optional
 
+from ..version import package_version
 from .base_worker import BaseWorker
 from .runner import run_workers
 from .jobs_worker import JobsWorker
@@ -67,6 +68,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='folder put first on sys.path to import handlers (WORKER_PATH; the current folder)')
     parser.add_argument('--log-level', default=_env('WORKER_LOG_LEVEL', 'info'),
                         help='debug, info, warning, error (WORKER_LOG_LEVEL; info)')
+    parser.add_argument('--version', action='version', version=f'%(prog)s {package_version()}')
     args = parser.parse_args(argv)
     try:
         args.types = parse_specs(args.types or [_env('WORKER_TYPES', '')])

@@ -7,11 +7,14 @@ import socket
 import sys
 import threading
 
+from ...version import package_version
 from .agent import NodeAgent, Unauthenticated
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Runs the commands of REMOTE@ cron jobs sent to this node.')
+    parser = argparse.ArgumentParser(prog='service-background-node',
+                                     description='Runs the commands of REMOTE@ cron jobs sent to this node.')
+    parser.add_argument('--version', action='version', version=f'%(prog)s {package_version()}')
     parser.add_argument('--url', default=os.environ.get('CRON_URL', 'http://127.0.0.1:8080'),
                         help='the service (env CRON_URL)')
     parser.add_argument('--group', required=True, help='the group to join')
