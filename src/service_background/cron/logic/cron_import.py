@@ -9,6 +9,9 @@ from ..data.version1 import CronGroupV1, CronJobV1
 from . import job_rules as rules
 from .executors import CronExecutors
 
+# what a run summary holds (CronRunV1.summary): an imported last_result keeps these, scalars only
+_RESULT_FIELDS = ('status', 'code', 'error', 'duration_ms', 'planned_time', 'node_id')
+
 
 def imported_group(correlation_id: Optional[str], record: dict) -> CronGroupV1:
     """A group record of a dump, checked (a missing secret gets a new one)."""
@@ -26,6 +29,14 @@ def imported_group(correlation_id: Optional[str], record: dict) -> CronGroupV1:
     return group
 
 
+def _imported_result(record) -> Optional[dict]:
+    """The run summary of a job record, cut to its known fields and short scalars."""
+    if not isinstance(record, dict):
+        return None
+    return {k: v for k, v in record.items()
+            if k in _RESULT_FIELDS and (v is None or isinstance(v, (bool, int, float))
+                                        or (isinstance(v, str) and len(v) <= 4096))}
+
 
 def imported_job(correlation_id: Optional[str], group_name: str, record, executors: CronExecutors) -> CronJobV1:
     """A job record of a dump, checked like an added job."""
@@ -41,7 +52,6 @@ def imported_job(correlation_id: Optional[str], group_name: str, record, executo
                     active=record.get('active', True) is not False, created=now, updated=now, **fields)
     for name in ('created', 'last_run'):
         setattr(job, name, t.to_datetime(record.get(name)) or getattr(job, name))
-    if isinstance(record.get('last_result'), dict):
-        job.last_result = record['last_result']
+    job.last_result = _imported_result(record.get('last_result'))
     rules.check_runnable(correlation_id, job, executors)
     return job
