@@ -1,21 +1,31 @@
-"""Issue 12: API tokens on every route of every domain (from the endpoints' route tables), scopes,
-protected mode, and the outbound address check (no test connects to a non-loopback address, except
-the protected-mode one, which proves a connection to this machine's own non-loopback address fails)."""
+"""API tokens on every route of every domain (from the endpoints' route tables), scopes, the 16-character
+minimum, the per-address and process-wide limits on wrong tokens, protected mode, and the outbound address
+check (no test connects to a non-loopback address, except the protected-mode one, which proves a
+connection to this machine's own non-loopback address fails)."""
 import contextlib
+import http.client
+import json
+import os
 import re
 import socket
+import subprocess
+import sys
 
 import pytest
 import requests
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor
 
+from service_background.common.attempt_limiter import AttemptLimiter
 from service_background.common.outbound import OutboundDenied, OutboundPolicy
 from service_background.common.token_authorizer import TokenAuthorizer, parse_tokens
-from test.helpers import CONFIG_PATH, free_port, wait_http
+from test.helpers import CONFIG_PATH, ROOT, free_port, wait_http
 
-FULL, JOBS, READ, CRON, GROUP = 'fullT0ken', 'j0bs-T', 'r3ad_T', 'cr0nT', 'gr0upT'
-TOKENS = f'{FULL},{JOBS}@jobs,{READ}@read,{CRON}@cron,{GROUP}@cron:SecG1,rt@retries+read'
+FULL, JOBS, READ, CRON, GROUP = 'fullT0ken-0123456789', 'j0bs-T-0123456789', 'r3ad_T-0123456789', \
+    'cr0nT-0123456789ab', 'gr0upT-0123456789a'
+RT = 'rt-retries-read-0123'
+GOOD = 'g00d-T0ken-0123456789'
+TOKENS = f'{FULL},{JOBS}@jobs,{READ}@read,{CRON}@cron,{GROUP}@cron:SecG1,{RT}@retries+read'
 
 
 @contextlib.contextmanager
@@ -150,11 +160,11 @@ def test_read_scope_cannot_write_on_any_route(secured):
             reads += 1
     assert writes > 30 and reads > 15
     # read combined with a domain narrows it: retries reads only
-    assert requests.post(f'{url}/v1/retries/get_group_names', json={}, headers=_bearer('rt'),
+    assert requests.post(f'{url}/v1/retries/get_group_names', json={}, headers=_bearer(RT),
                          timeout=10).status_code == 200
-    assert requests.post(f'{url}/v1/retries/add_retry', json={'group': 'g', 'id': '1'}, headers=_bearer('rt'),
+    assert requests.post(f'{url}/v1/retries/add_retry', json={'group': 'g', 'id': '1'}, headers=_bearer(RT),
                          timeout=10).status_code == 403
-    assert requests.post(f'{url}/v1/jobs/get_jobs', json={}, headers=_bearer('rt'), timeout=10).status_code == 403
+    assert requests.post(f'{url}/v1/jobs/get_jobs', json={}, headers=_bearer(RT), timeout=10).status_code == 403
 
 
 def test_scopes_allow_what_they_name(secured):
@@ -187,12 +197,12 @@ def test_scopes_allow_what_they_name(secured):
 
 def test_wrong_tokens_are_limited_per_client():
     authorizer = TokenAuthorizer()
-    authorizer.configure(ConfigParams.from_tuples('auth.tokens', 'good', 'auth.max_failures', 3))
+    authorizer.configure(ConfigParams.from_tuples('auth.tokens', GOOD, 'auth.max_failures', 3))
     client = ('10.1.2.3', 5555)
     for _ in range(3):
         assert authorizer.authenticate({'authorization': 'Bearer bad'}, client)[1].status == 401
-    assert authorizer.authenticate({'authorization': 'Bearer good'}, client)[1].status == 429
-    assert authorizer.authenticate({'authorization': 'Bearer good'}, ('10.9.9.9', 1))[0] is not None
+    assert authorizer.authenticate({'authorization': f'Bearer {GOOD}'}, client)[1].status == 429
+    assert authorizer.authenticate({'authorization': f'Bearer {GOOD}'}, ('10.9.9.9', 1))[0] is not None
 
 
 def test_a_trusted_proxy_names_the_client_whose_wrong_tokens_count():
@@ -205,13 +215,81 @@ def test_a_trusted_proxy_names_the_client_whose_wrong_tokens_count():
 
 
 def test_token_config_rules():
-    tokens = parse_tokens('s3cret,r3ad@read,t0k@cron:YM55+read, ,x@jobs+tasks')
+    tokens = parse_tokens('s3cret-0123456789,r3ad-0123456789ab@read,t0k-0123456789abc@cron:YM55+read, ,'
+                          'x-0123456789abcdef@jobs+tasks')
     assert [t.unrestricted for t in tokens] == [True, True, False, False]
     assert tokens[2].groups == {'YM55'} and tokens[2].read_only and tokens[3].domains == {'jobs', 'tasks'}
-    for bad in ('bad secretZZ', 'S3cretZZ@nope', 'S3cretZZ@cron:bad-group!', 'S3cretZZ@', 'S3cretZZ$b'):
+    for bad in ('bad secretZZ-0123456789', 'S3cretZZ-0123456789@nope', 'S3cretZZ-0123456789@cron:bad-group!',
+                'S3cretZZ-0123456789@', 'S3cretZZ-0123456789$b', 'S3cretZZ'):
         with pytest.raises(Exception) as info:
             parse_tokens(bad)
         assert 'ZZ' not in str(info.value)  # secrets are never echoed
+
+
+def test_a_short_token_stops_the_start_with_an_error_naming_the_rule_not_the_token():
+    for tokens in ('sh0rtZZsecret', f'{GOOD},ok-but-sh0rtZZ@jobs'):
+        env = dict(os.environ, AUTH_TOKENS=tokens, HTTP_HOST='127.0.0.1', HTTP_PORT=str(free_port()),
+                   HTTP_FUNC_LISTEN=str(free_port()), MEMORY_ENABLED='true')
+        done = subprocess.run([sys.executable, os.path.join(ROOT, 'bin', 'run.py')], env=env, capture_output=True,
+                              text=True, timeout=60)
+        output = done.stdout + done.stderr
+        assert done.returncode != 0 and 'shorter than 16 characters' in output, output[-2000:]
+        assert 'ZZ' not in output and GOOD not in output  # the rule, never the secret
+    with pytest.raises(Exception) as info:
+        parse_tokens(f'{GOOD},0123456789abcde')
+    assert info.value.code == 'TOKEN_TOO_SHORT' and 'entry #2' in str(info.value)
+    assert len(parse_tokens('a' * 16)) == 1
+
+
+def _get_from(port: int, source: str, token: str):
+    """GET /status from the loopback address ``source`` (the client socket bound to it): (status, headers, body)."""
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=10, source_address=(source, 0))
+    try:
+        connection.request('GET', '/status', headers={'Authorization': f'Bearer {token}'})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_guessing_from_many_addresses_hits_the_process_wide_ceiling_but_a_valid_token_passes():
+    with container(AUTH_TOKENS=GOOD) as (url, _, endpoint, _):
+        port = endpoint.port
+        statuses, valid = [], []
+        for round in range(5):  # 40 addresses x 5 wrong tokens: 200, each address far below its own 20
+            for i in range(40):
+                status, headers, body = _get_from(port, f'127.0.0.{10 + i}', f'wrong-guess-{round}-{i:02d}xxxxx')
+                statuses.append(status)
+                if status == 429:
+                    error = json.loads(body)
+                    assert error['code'] == 'TOO_MANY_ATTEMPTS' and error['status'] == 429 and error['message']
+                    assert 1 <= int(headers['retry-after']) <= 61
+            valid.append(_get_from(port, '127.0.0.2', GOOD)[0])  # a clean client, meanwhile
+        assert set(statuses) == {401, 429}
+        assert statuses[:100] == [401] * 100 and statuses[100:] == [429] * 100, statuses.index(429)
+        assert valid == [200] * 5
+        # a right token from an address that guessed wrong this minute (a guesser's lucky try) is refused
+        assert _get_from(port, '127.0.0.10', GOOD)[0] == 429
+        assert _get_from(port, '127.0.0.1', GOOD)[0] == 200
+
+
+def test_the_process_wide_ceiling_never_refuses_a_valid_token_from_a_clean_address():
+    authorizer = TokenAuthorizer()
+    authorizer.configure(ConfigParams.from_tuples('auth.tokens', GOOD, 'auth.max_global_failures', 5))
+    for i in range(10):
+        assert authorizer.authenticate({'authorization': 'Bearer wrong'}, (f'10.0.0.{i}', 1))[1].status == \
+            (401 if i < 5 else 429)
+    token, failure = authorizer.authenticate({'authorization': f'Bearer {GOOD}'}, ('10.0.1.1', 1))
+    assert failure is None and token is not None
+    assert authorizer.authenticate({'authorization': f'Bearer {GOOD}'}, ('10.0.0.3', 1))[1].status == 429
+
+
+def test_a_flood_of_failures_keeps_the_limiter_small_and_engaged():
+    limiter = AttemptLimiter(5, 60.0)
+    for _ in range(10000):
+        limiter.fail(None)
+    assert limiter.failures(None) == 5 and limiter.retry_after(None) > 59
+    assert limiter.failures('other') == 0 and limiter.retry_after('other') == 0
 
 
 # --- protected mode ----------------------------------------------------------------------------------
@@ -234,10 +312,10 @@ def test_protected_mode_binds_loopback_only():
 
 
 def test_tokens_or_auth_disabled_open_other_addresses():
-    with container(HTTP_HOST='0.0.0.0', AUTH_TOKENS='t0ken') as (_, _, endpoint, func):
+    with container(HTTP_HOST='0.0.0.0', AUTH_TOKENS=GOOD) as (_, _, endpoint, func):
         assert endpoint.host == '0.0.0.0' and func.host == '0.0.0.0'
         assert _reachable_at_another_address(endpoint.port)  # the control: bound to every address
-    with container(HTTP_HOST='0.0.0.0', AUTH_DISABLED='true', AUTH_TOKENS='t0ken') as (url, _, endpoint, _):
+    with container(HTTP_HOST='0.0.0.0', AUTH_DISABLED='true', AUTH_TOKENS=GOOD) as (url, _, endpoint, _):
         assert endpoint.host == '0.0.0.0'
         assert requests.get(url + '/status', timeout=10).status_code == 200  # disabled: no token needed
 

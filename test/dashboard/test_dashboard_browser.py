@@ -119,3 +119,23 @@ def test_login_sets_an_httponly_cookie(browser, memory_service):
     cookie = browser.get_cookie('sb_token')
     assert cookie['value'] == 'secret-token' and cookie['httpOnly'] and cookie['sameSite'] == 'Strict'
     assert browser.execute_script('return document.cookie') == ''
+
+
+def test_a_group_token_logged_in_sees_its_group_only(browser):
+    from test.common.test_security import container
+    full, group = 'browser-full-0123456789', 'browser-group-0123456789'
+    with container(AUTH_TOKENS=f'{full},{group}@cron:BrG1') as (url, _, _, _):
+        for name in ('BrG1', 'BrG2'):
+            r = requests.post(url + '/v1/register/group', json={'group_name': name},
+                              headers={'Authorization': f'Bearer {full}'}, timeout=10)
+            assert r.status_code == 200, r.text
+        browser.get(url + '/ui/login')
+        browser.find_element(By.ID, 'token').send_keys(group)
+        browser.find_element(By.ID, 'login').click()
+        _wait(lambda: browser.current_url.rstrip('/').endswith('/ui'))
+        _open(browser, url, 'overview')
+        _open(browser, url, 'cron')
+        headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, '#view h3')]
+        assert headings == ['BrG1']
+        browser.get(f'{url}/ui#/retries')  # out of scope: the page says so instead of showing data
+        _wait(lambda: 'no scope over retries' in browser.find_element(By.ID, 'view').text)

@@ -1,6 +1,7 @@
-"""Counts failed secret checks (API tokens, OTP codes, node tokens) per key (group and source) in a
-sliding window; once a key has ``limit`` failures in ``window_s`` seconds every further try is refused
-with 429 until the oldest failure ages out, right guesses included, so guessing cannot go on."""
+"""Counts failed secret checks (API tokens, OTP codes, node tokens) per key (group and source, or one key
+for a whole process) in a sliding window; once a key has ``limit`` failures in ``window_s`` seconds its
+caller refuses further tries with 429 until the oldest failure ages out (token_authorizer.py decides which
+tries: a right token from a clean address passes a process-wide ceiling)."""
 import threading
 import time
 from collections import deque
@@ -54,6 +55,12 @@ class AttemptLimiter:
                 return 0.0
             return max(0.0, failures[0] + self.window_s - now)
 
+    def failures(self, key: Hashable) -> int:
+        """Failures of ``key`` within the window (at most ``limit``: no more are kept)."""
+        with self._lock:
+            failures = self._prune(key, time.monotonic())
+            return len(failures) if failures is not None else 0
+
     def check(self, key: Hashable, correlation_id: Optional[str] = None):
         """Raises 429 when ``key`` used up its failures."""
         wait = self.retry_after(key)
@@ -66,7 +73,8 @@ class AttemptLimiter:
             if len(self._failures) >= self._max_keys:  # a flood of sources: forget the stale ones
                 for stale in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window_s]:
                     del self._failures[stale]
-            self._failures.setdefault(key, deque()).append(now)
+            # the newest ``limit`` suffice to tell whether ``limit`` fell within the window: bounded memory
+            self._failures.setdefault(key, deque(maxlen=self.limit)).append(now)
 
     def reset(self):
         with self._lock:

@@ -1,7 +1,9 @@
 """What the dashboard's views need beyond the domains' own commands: per-queue numbers (from the
 metrics' JobsTracker: O(queues)), job search with a text filter, actions on jobs (one, selected, or
 all matching a filter), the stuck view, retries/tasks/cron summaries. Domains missing from the
-process answer empty."""
+process answer empty. Each view shows what the asking token may see (``ApiToken.may_use``, the rule of the
+domain routes): the overview and the cron view list only its domains and groups; inputs come checked
+(api_params.py)."""
 import json
 from datetime import timedelta
 from typing import Any, Dict, List
@@ -11,10 +13,9 @@ from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.refer import Descriptor
 
 from ..common import time as t
+from ..common.token_authorizer import ApiToken
 
 SCAN_LIMIT = 10000  # jobs read at most by a text search or an action on all matching
-ACTIONS = ('retry', 'delete', 'requeue')
-FILTER_KEYS = ('type', 'status', 'ref_id', 'created_from', 'created_to', 'id')
 
 
 def _controller(references, domain: str):
@@ -36,20 +37,25 @@ class DashboardApi:
         self.retries_c = _controller(references, 'retries')
         self.tasks_c = _controller(references, 'tasks')
         self.cron_c = _controller(references, 'cron')
-        self.metrics = references.get_one_optional(Descriptor('service-background', 'counters', 'prometheus', '*', '1.0'))
+        self.metrics = references.get_one_optional(
+            Descriptor('service-background', 'counters', 'prometheus', '*', '1.0'))
 
     # --- overview ------------------------------------------------------------------------------
-    def overview(self) -> dict:
-        queues = self.metrics.jobs.snapshot() if self.metrics is not None else {}
-        paused = self.jobs.pauses.paused_types() if self.jobs is not None else []
+    def overview(self, viewer: ApiToken) -> dict:
+        """Queues, task counts and cron runs of the domains and groups ``viewer`` may see."""
+        sees_jobs = viewer.may_use('jobs')
+        queues = self.metrics.jobs.snapshot() if self.metrics is not None and sees_jobs else {}
+        paused = self.jobs.pauses.paused_types() if self.jobs is not None and sees_jobs else []
         for type in paused:
             queues.setdefault(type, {'queued': 0, 'delayed': 0, 'running': 0, 'oldest_age': 0, 'enqueued_1h': 0,
                                      'done_1h': 0, 'failed_1h': 0, 'per_minute': []})
         for type, row in queues.items():
             row['paused'] = type in paused
         runs = self.metrics.domains.runs_last_hour() if self.metrics is not None else {}
-        return {'time': t.to_iso(t.now()), 'queues': queues, 'tasks': self.task_counts(),
-                'cron_runs_1h': runs, 'long_poll_waiters': self.metrics.long_poll_waiters() if self.metrics else 0}
+        runs = {group: row for group, row in runs.items() if viewer.may_use('cron', group)}
+        return {'time': t.to_iso(t.now()), 'queues': queues,
+                'tasks': self.task_counts() if viewer.may_use('tasks') else {}, 'cron_runs_1h': runs,
+                'long_poll_waiters': self.metrics.long_poll_waiters() if self.metrics and sees_jobs else 0}
 
     def task_counts(self) -> Dict[str, dict]:
         if self.tasks_c is None:
@@ -65,16 +71,15 @@ class DashboardApi:
 
     # --- jobs ----------------------------------------------------------------------------------
     @staticmethod
-    def _filter(body: dict) -> FilterParams:
-        wanted = body.get('filter') or {}
-        return FilterParams.from_value({k: v for k, v in wanted.items() if k in FILTER_KEYS and v not in (None, '')})
+    def _filter(query: dict) -> FilterParams:
+        return FilterParams.from_value(query['filter'])
 
-    def _matching(self, body: dict, limit: int) -> List[Any]:
+    def _matching(self, query: dict, limit: int) -> List[Any]:
         """Jobs matching the filter and the text (in params / result / last_error), up to ``limit``."""
-        text = (body.get('text') or '').strip().lower()
+        text = query['text']
         found, skip = [], 0
         while len(found) < limit and skip < SCAN_LIMIT:
-            page = self.jobs.get_jobs(None, self._filter(body), PagingParams(skip, 100, False))
+            page = self.jobs.get_jobs(None, self._filter(query), PagingParams(skip, 100, False))
             for job in page.data:
                 if not text or text in json.dumps([job.params, job.result, job.last_error], default=str).lower():
                     found.append(job)
@@ -83,24 +88,20 @@ class DashboardApi:
             skip += 100
         return found[:limit]
 
-    def find_jobs(self, body: dict) -> dict:
-        skip = max(0, int(body.get('skip') or 0))
-        take = min(100, max(1, int(body.get('take') or 25)))
-        if not (body.get('text') or '').strip():
-            page = self.jobs.get_jobs(None, self._filter(body), PagingParams(skip, take, True))
+    def find_jobs(self, query: dict) -> dict:
+        """``query``: api_params.job_search's."""
+        skip, take = query['skip'], query['take']
+        if not query['text']:
+            page = self.jobs.get_jobs(None, self._filter(query), PagingParams(skip, take, True))
             return {'data': [_jsonable(j) for j in page.data], 'total': page.total, 'skip': skip, 'take': take}
-        jobs = self._matching(body, skip + take + 1)
+        jobs = self._matching(query, skip + take + 1)
         return {'data': [_jsonable(j) for j in jobs[skip:skip + take]], 'total': None, 'skip': skip, 'take': take,
                 'more': len(jobs) > skip + take}
 
-    def job_action(self, body: dict) -> dict:
-        action = body.get('action')
-        if action not in ACTIONS:
-            raise BadRequestException(None, 'BAD_ACTION', f'action must be one of {", ".join(ACTIONS)}')
-        if body.get('all'):
-            ids = [job.id for job in self._matching(body, SCAN_LIMIT)]
-        else:
-            ids = [i for i in (body.get('ids') or []) if isinstance(i, str)]
+    def job_action(self, query: dict) -> dict:
+        """``query``: api_params.job_action's."""
+        action = query['action']
+        ids = [job.id for job in self._matching(query, SCAN_LIMIT)] if query['all'] else query['ids']
         done, errors = 0, []
         for job_id in ids:
             try:
@@ -149,6 +150,7 @@ class DashboardApi:
 
     # --- retries, tasks, cron --------------------------------------------------------------------
     def retries(self) -> dict:
+        """Record counts per group and the records expiring soonest (the retries scope sees every group)."""
         c = self.retries_c
         if c is None:
             return {'groups': [], 'soonest': []}
@@ -175,19 +177,30 @@ class DashboardApi:
             result.append({'id': namespace.id, 'tasks': tasks})
         return {'namespaces': result}
 
-    def cron(self) -> dict:
+    def cron(self, viewer: ApiToken) -> dict:
+        """The groups ``viewer`` may see, each with its jobs (and their last runs), functions and nodes."""
         c = self.cron_c
         if c is None:
-            return {'groups': []}
+            return {'groups': [], 'now': t.to_iso(t.now())}
         groups = []
         for group in c.get_groups(None):
             name = group.group_name
+            if not viewer.may_use('cron', name):
+                continue
             jobs = []
             for job in c.get_jobs(None, name):
                 row = _jsonable(job)
                 row['runs'] = [_jsonable(run) for run in c.get_job_runs(None, name, job.job_id)][-20:]
                 jobs.append(row)
-            funcs = [_jsonable(f) for f in c.get_funcs(None, name)] if getattr(c, '_funcs', None) else []
+            funcs = [_jsonable(f) for f in self._funcs_of(name)]
             nodes = [_jsonable(n) for n in c.get_nodes(None, name)]
             groups.append({'group_name': name, 'jobs': jobs, 'funcs': funcs, 'nodes': nodes})
         return {'groups': groups, 'now': t.to_iso(t.now())}
+
+    def _funcs_of(self, group_name: str) -> list:
+        try:
+            return self.cron_c.get_funcs(None, group_name)
+        except BadRequestException as ex:
+            if ex.code == 'FUNCS_DISABLED':
+                return []
+            raise

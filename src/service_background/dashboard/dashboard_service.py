@@ -5,15 +5,23 @@ build step) whose views (#/overview, #/jobs, #/stuck, #/queues, #/retries, #/tas
 domains' JSON APIs and the few aggregations under /ui/api (dashboard_api.py). /ui/login takes an API
 token once and sets it as the cookie ``sb_token`` (HttpOnly, SameSite=Strict, Path=/): every later
 fetch of the page authenticates with it. /swagger serves pip-services3-swagger's Swagger UI files
-over each domain's OpenAPI document (/v1/<domain>/swagger)."""
+over each domain's OpenAPI document (/v1/<domain>/swagger).
+
+/ui/api/* is scoped as the domain routes are (token_authorizer.py): /ui/api/jobs, jobs/action and stuck are
+``jobs`` routes, /ui/api/retries a ``retries`` one, /ui/api/tasks a ``tasks`` one; the overview and
+/ui/api/cron answer any token with only the domains and cron groups it may see (403 for cron when none)."""
 import os
 from typing import Optional
 from urllib.parse import parse_qs
+
+from pip_services3_commons.errors import UnauthorizedException
 
 from ..common.http_errors import status_error
 from ..common.http_request import current_request
 from ..common.http_response import HttpResponse, send_json, send_raw
 from ..common.rest_service import RestService
+from ..common.token_authorizer import AUTHORIZER_DESCRIPTOR, EVERY_SCOPE, ApiToken, RouteAccess, forbidden
+from . import api_params
 from .dashboard_api import DashboardApi
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static')
@@ -54,16 +62,32 @@ class DashboardServiceV1(RestService):
         super().__init__()
         self._api = DashboardApi()
         self._swagger_dir = _swagger_dir()
+        self._authorizer = None
 
     def set_references(self, references):
         super().set_references(references)
         self._api.set_references(references)
+        self._authorizer = references.get_one_optional(AUTHORIZER_DESCRIPTOR)
         self._blocking = True  # file and MongoDB stores: aggregations run in the pool
 
     def _route(self, method: str, route: str, handler, public: bool = False, blocking: bool = True):
         # no domain: any token reads the dashboard; login and its assets are public
         self.register_route(method, route, None, handler, blocking, write=False if method == 'GET' else None,
                             public=public)
+
+    def _api_route(self, method: str, route: str, handler, domain: Optional[str] = None, write: bool = False):
+        """A /ui/api route checked by the endpoint as a route of ``domain`` (None: any token; the handler
+        filters by the token's scopes)."""
+        self._endpoint.register_route(method, route, None, handler, True, access=RouteAccess(domain, write))
+
+    def _viewer(self) -> ApiToken:
+        """The token of the request being served (every scope when tokens are not checked)."""
+        if self._authorizer is None:
+            return EVERY_SCOPE
+        token = self._authorizer.token_of(current_request().headers)
+        if token is None:  # the endpoint let no such request through: refuse rather than guess
+            raise UnauthorizedException(None, 'UNAUTHORIZED', 'this route needs a token')
+        return token
 
     def register(self):
         r = self._route
@@ -72,16 +96,19 @@ class DashboardServiceV1(RestService):
         r('GET', '/ui/static/<name>', lambda name: _file(STATIC, name), public=True, blocking=False)
         r('GET', '/ui/login', lambda: _file(STATIC, 'login.html'), public=True, blocking=False)
         r('POST', '/ui/login', self._login, public=True, blocking=False)
-        r('GET', '/ui/logout', lambda: _redirect('/ui/login', f'{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0'),
+        r('GET', '/ui/logout',
+          lambda: _redirect('/ui/login', f'{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0'),
           public=True, blocking=False)
-        api = self._api
-        r('GET', '/ui/api/overview', lambda: send_json(api.overview()))
-        r('POST', '/ui/api/jobs', lambda: send_json(api.find_jobs(self._body())))
-        r('POST', '/ui/api/jobs/action', lambda: send_json(api.job_action(self._body())))
-        r('GET', '/ui/api/stuck', lambda: send_json(api.stuck(float(current_request().query('within') or 30))))
-        r('GET', '/ui/api/retries', lambda: send_json(api.retries()))
-        r('GET', '/ui/api/tasks', lambda: send_json(api.tasks()))
-        r('GET', '/ui/api/cron', lambda: send_json(api.cron()))
+        api, a = self._api, self._api_route
+        a('GET', '/ui/api/overview', lambda: send_json(api.overview(self._viewer())))
+        a('POST', '/ui/api/jobs', lambda: send_json(api.find_jobs(api_params.job_search(self._body()))), 'jobs')
+        a('POST', '/ui/api/jobs/action', lambda: send_json(api.job_action(api_params.job_action(self._body()))),
+          'jobs', write=True)
+        a('GET', '/ui/api/stuck', lambda: send_json(api.stuck(api_params.within_seconds(
+            current_request().query('within')))), 'jobs')
+        a('GET', '/ui/api/retries', lambda: send_json(api.retries()), 'retries')
+        a('GET', '/ui/api/tasks', lambda: send_json(api.tasks()), 'tasks')
+        a('GET', '/ui/api/cron', self._cron)
         # Swagger UI over each domain's OpenAPI
         r('GET', '/swagger', lambda: _redirect('/swagger/index.html'), blocking=False)
         r('GET', '/swagger/index.html', self._swagger_index, blocking=False)
@@ -92,11 +119,17 @@ class DashboardServiceV1(RestService):
         from ..common.http_errors import read_json_body
         return read_json_body() or {}
 
+    def _cron(self) -> HttpResponse:
+        viewer = self._viewer()
+        if not viewer.may_use_some('cron'):
+            return forbidden('cron')
+        return send_json(self._api.cron(viewer))
+
     def _login(self):
         request = current_request()
         form = parse_qs(request.body.decode('utf-8', 'replace'))
         token = (form.get('token') or [''])[0].strip()
-        authorizer = getattr(self._endpoint, '_authorizer', None)
+        authorizer = self._authorizer
         if not token or '\n' in token or ';' in token:
             return _redirect('/ui/login?error=1')
         if authorizer is not None and getattr(authorizer, 'enabled', False):
