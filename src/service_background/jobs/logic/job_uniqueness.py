@@ -9,11 +9,14 @@ persistence/unique_locks.py).
   finished or failed before (a finished job that is deleted ends it sooner).
 A second add (add_job, add_jobs, add_uniq_job) of the same type and key while the lock holds
 returns the existing job and stores nothing. add_uniq_job is ``{until: finished}`` on type + ref_id
-(without a ref_id it is a plain add, as in the seed)."""
+(without a ref_id it is a plain add, as in the seed).
+
+``idempotency_key`` (persistence/idempotency_keys.py) is looked up first: a known key answers the job it
+named (the unique lock is not consulted), and the same key sent with another type is a 409."""
 from datetime import datetime
 from typing import Any, Optional
 
-from pip_services3_commons.errors import BadRequestException
+from pip_services3_commons.errors import BadRequestException, ConflictException
 
 from ...common import time as t
 from ..data.version1 import JobV1
@@ -50,17 +53,43 @@ def apply_unique(correlation_id: Optional[str], job: JobV1, unique: Any, now: da
     return job
 
 
+def _same_request(correlation_id: Optional[str], job: JobV1, stored: JobV1) -> JobV1:
+    if stored.id != job.id and stored.type != job.type:  # only a key names a job of another type
+        raise ConflictException(correlation_id, 'IDEMPOTENCY_KEY_REUSED',
+                                'idempotency_key was already used to add a job of another type') \
+            .with_details('field', 'idempotency_key')
+    return stored
+
+
+def store_one(persistence, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+    """Stores ``job``, or returns the job its idempotency key or unique lock already names."""
+    if job.idempotency_key is not None:
+        return _same_request(correlation_id, job, persistence.create_idempotent(correlation_id, job, now))
+    if job.unique_key is not None:
+        return persistence.create_unique(correlation_id, job, now)
+    return persistence.create(correlation_id, job)
+
+
+def store_uniq(persistence, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+    """add_uniq_job's store: the unfinished job of (type, ref_id) unless the job names its own lock."""
+    if job.idempotency_key is not None and job.unique_key is None:
+        job.unique_key, job.unique_until = job.ref_id, 'finished'  # the lock create_uniq would give it
+    if job.unique_key is None:
+        return persistence.create_uniq(correlation_id, job)
+    return store_one(persistence, correlation_id, job, now)
+
+
 def store_jobs(persistence, correlation_id: Optional[str], jobs: list, now: datetime):
-    """Stores ``jobs`` (one write when none is unique); a unique one whose key is held is not stored
-    and its holder is returned in its place. Returns (jobs to return, jobs newly stored)."""
-    if not any(job.unique_key is not None for job in jobs):
+    """Stores ``jobs`` (one write when none is unique or keyed); a unique one whose key is held or a
+    keyed one whose key is known is not stored and the job named is returned in its place. Returns
+    (jobs to return, jobs newly stored)."""
+    if not any(job.unique_key is not None or job.idempotency_key is not None for job in jobs):
         stored = persistence.create_many(correlation_id, jobs) if len(jobs) > 1 else \
             [persistence.create(correlation_id, jobs[0])]
         return stored, stored
     result, new = [], []
     for job in jobs:
-        stored = persistence.create_unique(correlation_id, job, now) if job.unique_key is not None \
-            else persistence.create(correlation_id, job)
+        stored = store_one(persistence, correlation_id, job, now)
         result.append(stored)
         if stored.id == job.id:
             new.append(stored)

@@ -32,7 +32,9 @@ class JobsCommandSet(CommandSet):
     clear_queue_limits {type} (queue_limits.py); add_batch {jobs, callback_url?, description?} → the
     batch, get_batch {batch_id} → the batch with counts by status, cancel_batch {batch_id}
     (job_batches.py). add_job / add_jobs / add_uniq_job take ``unique``, ``backoff`` and
-    ``depends_on`` in NewJobV1 (job_uniqueness.py, job_backoff.py, job_dependencies.py)."""
+    ``depends_on`` in NewJobV1 (job_uniqueness.py, job_backoff.py, job_dependencies.py), and
+    ``idempotency_key`` (not blank, at most 256 characters, else 400): a known key answers the job it first added
+    (persistence/idempotency_keys.py)."""
 
     def __init__(self, controller):
         super().__init__()

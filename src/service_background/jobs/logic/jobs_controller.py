@@ -27,7 +27,7 @@ from .job_backoff import RetryPolicy
 from .queue_limits import NO_LIMITS
 from .job_batches import NO_BATCHES
 from .job_dependencies import JobDependencies
-from .job_uniqueness import store_jobs
+from .job_uniqueness import store_jobs, store_uniq
 from .new_job_rules import to_job
 
 MAX_BATCH = 1000
@@ -129,7 +129,8 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
 
     # --- adding -------------------------------------------------------------------------------
     def add_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
-        """``new_job.unique`` (job_uniqueness.py): a held key returns its holder, nothing is added."""
+        """``new_job.unique`` (job_uniqueness.py): a held key returns its holder, nothing is added; so
+        does a known ``new_job.idempotency_key`` (a retry after a 503 answers the first job)."""
         return self._add(correlation_id, [new_job])[0]
 
     def add_jobs(self, correlation_id: Optional[str], new_jobs: Any) -> List[JobV1]:
@@ -151,8 +152,7 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
         job = to_job(correlation_id, new_job, t.now(), self._option('max_retries'))
         if job.ref_id is None and job.unique_key is None:
             return self.add_job(correlation_id, new_job)
-        result = self._persistence.create_uniq(correlation_id, job) if job.unique_key is None else \
-            self._persistence.create_unique(correlation_id, job, t.now())
+        result = store_uniq(self._persistence, correlation_id, job, t.now())
         if result.id == job.id:
             self._notify_enqueued([result])
         return result

@@ -9,6 +9,7 @@ from ...common import time as t
 from ...common.ids import new_uuid4
 from ...common.validation import optional_non_negative, require_text
 from ..data.version1 import JobStatusV1, JobV1, NewJobV1
+from ..persistence.idempotency_keys import MAX_KEY_LENGTH
 from .job_backoff import check_backoff
 from .job_dependencies import wait_for_parents
 from .job_uniqueness import apply_unique
@@ -38,7 +39,7 @@ def _only_type_and_params(new_job: NewJobV1) -> bool:
     return new_job.ref_id is None and new_job.ttl is None and new_job.priority is None and new_job.delay is None \
         and new_job.timeout is None and new_job.max_retries is None and new_job.callback_url is None \
         and new_job.result_ttl is None and new_job.unique is None and new_job.backoff is None \
-        and new_job.depends_on is None
+        and new_job.depends_on is None and new_job.idempotency_key is None
 
 
 def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int,
@@ -59,6 +60,11 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
     url = new_job.callback_url
     if url is not None and (not isinstance(url, str) or not url.startswith(('http://', 'https://'))):
         raise BadRequestException(correlation_id, 'BAD_CALLBACK_URL', 'callback_url must be an http(s) URL')
+    key = new_job.idempotency_key
+    if key is not None and (not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH):
+        raise BadRequestException(correlation_id, 'BAD_IDEMPOTENCY_KEY',
+                                  f'idempotency_key must be a non-blank string of up to {MAX_KEY_LENGTH} characters') \
+            .with_details('field', 'idempotency_key')
     depends_on = new_job.depends_on
     if depends_on is not None:
         if not isinstance(depends_on, list) or len(depends_on) > MAX_PARENTS or not all(
@@ -73,5 +79,6 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
                  max_retries=retries if retries is not None else max_retries,
                  not_before=t.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
                  result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url,
-                 backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id)
+                 backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id,
+                 idempotency_key=key)
     return wait_for_parents(apply_unique(correlation_id, job, new_job.unique, now))

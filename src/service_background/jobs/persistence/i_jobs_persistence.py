@@ -33,6 +33,12 @@ class IJobsPersistence(ABC):
         processes sharing a MongoDB included; a holder whose lock ended is replaced as holder."""
         raise NotImplementedError()
 
+    def create_idempotent(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+        """Stores ``job`` (it has an ``idempotency_key``; ``create_unique`` when it is unique too) unless
+        its key already names a job: returns that one (as its record keeps it once deleted,
+        idempotency_keys.py). Atomic across every caller, processes sharing a MongoDB included."""
+        raise NotImplementedError()
+
     @abstractmethod
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
         """Atomic read-modify-write of one job: ``change`` gets a copy (or None) and returns what to

@@ -15,6 +15,7 @@ from .callback_outbox_store import CallbackOutboxMemoryStore
 from .job_queue_index import JobQueueIndex
 from .stamp_heap import StampHeap
 from .unique_locks import job_lock_key, keeps_lock, lock_holds
+from .idempotency_keys import DEFAULT_TTL_MS, IdempotencyKeysMemoryStore, configured_ttl, record_of
 from .jobs_filter import parse_filter, to_predicate
 
 _UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
@@ -45,6 +46,29 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._running: Dict[str, int] = {}  # running jobs per type (queue limits)
         self._children: Dict[str, Set[str]] = {}  # parent id -> ids of children waiting on it
         self._batch_open: Dict[str, int] = {}  # batch id -> its unfinished jobs
+        self._idem: Dict[str, str] = {}  # idempotency key -> the id of the live job it names
+        self._gone_keys: Optional[IdempotencyKeysMemoryStore] = None  # keys of deleted jobs (open)
+        self._idem_ttl = DEFAULT_TTL_MS
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def configure(self, config):
+        super().configure(config)
+        self._idem_ttl = configured_ttl(config)
+
+    def open(self, correlation_id: Optional[str]):
+        if self._gone_keys is None:  # file: its own journal beside the jobs file, as the outbox
+            journal = None
+            if self._journal is not None:
+                root, ext = os.path.splitext(self._journal.journal_path[:-len('.journal')])
+                journal = FileJournal(f'{root}.keys{ext or ".json"}')
+            self._gone_keys = IdempotencyKeysMemoryStore(journal)
+        self._gone_keys.open(correlation_id)
+        super().open(correlation_id)
+
+    def close(self, correlation_id: Optional[str]):
+        super().close(correlation_id)
+        if self._gone_keys is not None:
+            self._gone_keys.close(correlation_id)
 
     # --- index hooks ------------------------------------------------------------------------
     def _on_loaded(self):
@@ -56,6 +80,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._running = {}
         self._children = {}
         self._batch_open = {}
+        self._idem = {}
         now = t.now()
         for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
             self._pack(job)
@@ -100,6 +125,16 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             self._index_children(old, None)
         if 'batch_id' in x and status in _UNFINISHED:
             self._count_batch(x['batch_id'], -1)
+        if 'idempotency_key' in x:
+            self._forget_key(old)
+
+    def _forget_key(self, job: JobV1):
+        """The key of a deleted job: its record is kept until the key's time is over."""
+        record = record_of(job, t.now(), self._idem_ttl)
+        if record is not None:
+            self._gone_keys.put(record)
+        if self._idem.get(job.idempotency_key) == job.id:
+            del self._idem[job.idempotency_key]
 
     def _index_children(self, old: Optional[JobV1], new: Optional[JobV1]):
         before = old.waiting_on if old is not None and old.status == JobStatusV1.Queued else None
@@ -185,6 +220,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                     self._uniq[job_lock_key(new)] = new.id  # a new holder (create_unique checked the old one)
             else:
                 self._unlock(new)
+        if old is None and 'idempotency_key' in x:
+            self._idem[x['idempotency_key']] = new.id  # create_idempotent checked the key first
         if 'ref_id' in x and status in _UNFINISHED:
             self._by_ref.setdefault((new.type, x['ref_id']), set()).add(new.id)
         elif 'ref_id' in ox:
@@ -235,6 +272,15 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             if holder_id is not None:
                 del self._uniq[job_lock_key(job)]  # a ttl lock that ran out: the new job holds the key
             return self.create(correlation_id, job)
+
+    def create_idempotent(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+        with self._lock:  # the look-up and the insert in one step
+            id = self._idem.get(job.idempotency_key)
+            found = self._out(self._items[id]) if id is not None else self._gone_keys.get(job.idempotency_key, now)
+            if found is not None:
+                return found
+            return self.create_unique(correlation_id, job, now) if job.unique_key is not None else \
+                self.create(correlation_id, job)
 
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
         return super().modify(correlation_id, id, change)
@@ -293,14 +339,17 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         return result
 
     def delete_all(self, correlation_id: Optional[str]) -> None:
-        self.clear(correlation_id)
+        with self._lock:  # every job and every key of a deleted one
+            self.clear(correlation_id)
+            self._gone_keys.clear(correlation_id)
 
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
         removed = 0
-        with self.batch():
+        with self.batch(), self._gone_keys.batch():  # file: the keys' records are durable before the deletions
             for id in self._expiry.pop_due(now.timestamp(), len(self._items)):
                 job = self._items.get(id)
                 if job is not None and _expired(job, now):
                     self._remove(id)
                     removed += 1
+        self._gone_keys.delete_expired(now)
         return removed

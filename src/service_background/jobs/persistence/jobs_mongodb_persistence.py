@@ -17,6 +17,7 @@ from .i_jobs_persistence import Change, IJobsPersistence
 from .jobs_filter import parse_filter, to_query
 from .waiting import WAITING
 from .unique_locks import job_lock_key, keeps_lock, lock_holds, stored_key
+from .jobs_mongodb_keys import JobsMongoDbKeys
 
 _UNFINISHED = [JobStatusV1.Queued, JobStatusV1.Running]
 _TAKE_ORDER = [('priority', 1), ('created_ms', 1)]
@@ -34,7 +35,7 @@ def uniq_key(type: str, ref_id: Any) -> str:
     return stored_key(type, ref_id)
 
 
-class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
+class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersistence):
     """Queries stay within what the MongoDB-wire test servers serve: equality, $in, ranges, sorts and
     find_one_and_update; no null matches in a take (``not_before`` is never null).
     Every query and sort on a date uses its ``<field>_ms`` twin (see the base class).
@@ -43,7 +44,7 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     replace (modify, modify_many: finish, extend, abort, the lease sweeper) matches status, retries,
     lease end and, when there is one, the token, so a change decided on a lease that is gone lands
     nowhere. Uniq jobs: see ``UNIQ_FIELD``; the key rides along every replace while the job is
-    unfinished and is dropped by the one that finishes it."""
+    unfinished and is dropped by the one that finishes it. Idempotency keys: jobs_mongodb_keys.py."""
 
     def __init__(self):
         super().__init__('jobs', JobV1)
@@ -55,6 +56,7 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     def open(self, correlation_id: Optional[str]):
         super().open(correlation_id)
         self._signals = self._collection.database[self._collection_name + '_signals']
+        self._open_keys()
 
     def close(self, correlation_id: Optional[str]):
         super().close(correlation_id)
@@ -157,6 +159,7 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._collection.create_index([(UNIQ_FIELD, 1)], unique=True, sparse=True)
         self._collection.create_index([('waiting_on', 1)])  # issue 13: children by parent
         self._collection.create_index([('batch_id', 1), ('status', 1)])
+        self._define_key_index()
 
     def _to_doc_keeping(self, job: JobV1, stored: Optional[dict]) -> dict:
         """The document for ``job`` replacing ``stored``: the uniq key stays while the job keeps its
@@ -198,6 +201,8 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
             try:
                 self._collection.insert_one(doc)
             except DuplicateKeyError:
+                if job.idempotency_key is not None and self._live_keyed(job.idempotency_key):
+                    raise  # the idempotency key is taken (create_idempotent), not the lock
                 holder_doc = self._collection.find_one({UNIQ_FIELD: key})
                 if holder_doc is None:
                     if self._collection.find_one({'_id': item.id}, {'_id': 1}) is not None:
@@ -347,8 +352,13 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
 
     def delete_all(self, correlation_id: Optional[str]) -> None:
         self._collection.delete_many({})
+        self._keys.clear()
 
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
-        deleted = self.delete_by_filter(correlation_id, {'status': {'$in': _UNFINISHED},
-                                                         'execute_until_ms': {'$lte': _ms(now)}})
-        return deleted + self.delete_by_filter(correlation_id, {'remove_at_ms': {'$lte': _ms(now)}})
+        deleted = 0
+        for query in ({'status': {'$in': _UNFINISHED}, 'execute_until_ms': {'$lte': _ms(now)}},
+                      {'remove_at_ms': {'$lte': _ms(now)}}):
+            self._keep_keys(query, now)  # the keys of young keyed jobs outlive them
+            deleted += self.delete_by_filter(correlation_id, query)
+        self._keys.delete_expired(now)
+        return deleted

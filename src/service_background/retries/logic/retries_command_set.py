@@ -7,7 +7,8 @@ from ...common.commands import Command
 
 
 class RetriesCommandSet(CommandSet):
-    """The eight seed commands; argument names as in retries-commands-v1."""
+    """The eight seed commands; argument names as in retries-commands-v1. add_retry takes an optional
+    ``idempotency_key``: repeated with it, the attempt is counted once."""
 
     def __init__(self, controller):
         super().__init__()
@@ -25,8 +26,10 @@ class RetriesCommandSet(CommandSet):
                     lambda cid, args: c.get_retries(cid, FilterParams.from_value(args.get('filter')),
                                                     PagingParams.from_value(args.get('paging')))),
             Command('add_retry', ObjectSchema(True).with_required_property('group', TypeCode.String)
-                    .with_required_property('id', TypeCode.String).with_optional_property('ttl', TypeCode.Float),
-                    lambda cid, args: c.add_retry(cid, args.get('group'), args.get('id'), args.get('ttl'))),
+                    .with_required_property('id', TypeCode.String).with_optional_property('ttl', TypeCode.Float)
+                    .with_optional_property('idempotency_key', TypeCode.String),
+                    lambda cid, args: c.add_retry(cid, args.get('group'), args.get('id'), args.get('ttl'),
+                                                  args.get('idempotency_key'))),
             Command('add_retries', ObjectSchema(True).with_required_property('group', TypeCode.String)
                     .with_required_property('ids', None).with_optional_property('ttl', TypeCode.Float),
                     lambda cid, args: c.add_retries(cid, args.get('group'), args.get('ids'), args.get('ttl'))),

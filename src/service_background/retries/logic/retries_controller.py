@@ -50,8 +50,17 @@ class RetriesController(ControllerBase):
         return self._persistence.get_page_by_filter(correlation_id, filter, paging)
 
     def add_retry(self, correlation_id: Optional[str], group: str, id: str,
-                  ttl: Optional[float] = None) -> RetryV1:
-        return self.add_retries(correlation_id, group, [require_text(correlation_id, 'id', id)], ttl)[0]
+                  ttl: Optional[float] = None, idempotency_key: Optional[str] = None) -> RetryV1:
+        """With ``idempotency_key`` (not blank, at most 256 characters), a call repeated after a 503 or a
+        lost answer counts the attempt once: the record keeps the key of its last counted attempt."""
+        if idempotency_key is None:
+            return self.add_retries(correlation_id, group, [require_text(correlation_id, 'id', id)], ttl)[0]
+        key = require_text(correlation_id, 'idempotency_key', idempotency_key)
+        group = require_text(correlation_id, 'group', group)
+        id = require_text(correlation_id, 'id', id)
+        now = t.now()
+        expiration_time = t.add_ms(now, optional_non_negative(correlation_id, 'ttl', ttl, self._default_ttl))
+        return self._persistence.add_attempt(correlation_id, group, id, now, expiration_time, key)
 
     def add_retries(self, correlation_id: Optional[str], group: str, ids: List[str],
                     ttl: Optional[float] = None) -> List[RetryV1]:

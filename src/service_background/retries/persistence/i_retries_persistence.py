@@ -24,8 +24,9 @@ class IRetriesPersistence(ABC):
 
     @abstractmethod
     def add_attempt(self, correlation_id: Optional[str], group: str, id: str, now: datetime,
-                    expiration_time: datetime) -> RetryV1:
-        """Atomically creates the record with attempt_count 1 or adds one attempt to it."""
+                    expiration_time: datetime, key: Optional[str] = None) -> RetryV1:
+        """Atomically creates the record with attempt_count 1 or adds one attempt to it; with ``key``,
+        unless the record's last counted attempt had that key (then it is returned as it is)."""
 
     def add_attempts(self, correlation_id: Optional[str], group: str, ids: List[str], now: datetime,
                      expiration_time: datetime) -> List[RetryV1]:

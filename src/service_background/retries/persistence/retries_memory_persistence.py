@@ -37,14 +37,18 @@ class RetriesMemoryPersistence(MemoryPersistence, IRetriesPersistence):
             return [item.clone() for item in found if item is not None]
 
     def add_attempt(self, correlation_id: Optional[str], group: str, id: str, now: datetime,
-                    expiration_time: datetime) -> RetryV1:
-        def change(item: Optional[RetryV1]) -> RetryV1:
+                    expiration_time: datetime, key: Optional[str] = None) -> RetryV1:
+        def change(item: Optional[RetryV1]) -> Optional[RetryV1]:
+            if item is not None and key is not None and item.idempotency_key == key:
+                return None  # this attempt was counted already
             item = item or RetryV1(id=id, group=group, attempt_count=0)
             item.attempt_count += 1
+            item.idempotency_key = key
             item.last_attempt_time = now
             item.expiration_time = expiration_time
             return item
-        return self.modify(correlation_id, (group, id), change)
+        with self._lock:
+            return self.modify(correlation_id, (group, id), change) or self.get_one_by_ids(correlation_id, group, id)
 
     def add_attempts(self, correlation_id: Optional[str], group: str, ids: List[str], now: datetime,
                      expiration_time: datetime) -> List[RetryV1]:

@@ -12,6 +12,9 @@ from .i_retries_persistence import IRetriesPersistence
 from .retries_filter import parse_filter
 
 
+_NO_KEY = ''  # a record's attempt made without a key: a string, as nx-27017's $ne never matches a null
+
+
 def _doc_id(group: str, id: str) -> str:
     # one _id for the (group, id) pair; JSON keeps any characters in either part unambiguous
     return json.dumps([group, id])
@@ -28,6 +31,12 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
 
     def _doc_id(self, item: RetryV1) -> str:
         return _doc_id(item.group, item.id)
+
+    def _from_doc(self, doc: Optional[dict]) -> Optional[RetryV1]:
+        item = super()._from_doc(doc)
+        if item is not None and item.idempotency_key == _NO_KEY:
+            item.idempotency_key = None
+        return item
 
     def get_group_names(self, correlation_id: Optional[str]) -> List[str]:
         return sorted(g for g in self._collection.distinct('group') if g is not None)
@@ -47,10 +56,20 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
         return [by_id[i] for i in ids if i in by_id]
 
     def add_attempt(self, correlation_id: Optional[str], group: str, id: str, now: datetime,
-                    expiration_time: datetime) -> RetryV1:
+                    expiration_time: datetime, key: Optional[str] = None) -> RetryV1:
         update = {'$inc': {'attempt_count': 1},
                   '$set': {'id': id, 'group': group, 'last_attempt_time': now, 'last_attempt_time_ms': date_ms(now),
-                           'expiration_time': expiration_time, 'expiration_time_ms': date_ms(expiration_time)}}
+                           'expiration_time': expiration_time, 'expiration_time_ms': date_ms(expiration_time),
+                           'idempotency_key': key or _NO_KEY}}
+        if key is not None:
+            # counts only where the last counted attempt had another key; where it had this one the
+            # upsert's insert meets the record's _id: the attempt was counted, the record is the answer
+            query = {'_id': _doc_id(group, id), 'idempotency_key': {'$ne': key}}
+            try:
+                counted = self.find_one_and_update(correlation_id, query, update, upsert=True)
+            except DuplicateKeyError:
+                counted = None  # a real MongoDB says so; nx-27017 answers nothing
+            return counted or self.get_one_by_ids(correlation_id, group, id)
         try:
             return self.find_one_and_update(correlation_id, {'_id': _doc_id(group, id)}, update, upsert=True)
         except DuplicateKeyError:
@@ -80,7 +99,8 @@ class RetriesMongoDbPersistence(MongoDbPersistence, IRetriesPersistence):
     def _attempt_update(group: str, id: str, now: datetime, expiration_time: datetime) -> dict:
         return {'$inc': {'attempt_count': 1},
                 '$set': {'id': id, 'group': group, 'last_attempt_time': now, 'last_attempt_time_ms': date_ms(now),
-                         'expiration_time': expiration_time, 'expiration_time_ms': date_ms(expiration_time)}}
+                         'expiration_time': expiration_time, 'expiration_time_ms': date_ms(expiration_time),
+                         'idempotency_key': _NO_KEY}}
 
     def delete_by_ids(self, correlation_id: Optional[str], group: str, id: str) -> Optional[RetryV1]:
         return self.delete_by_id(correlation_id, _doc_id(group, id))

@@ -47,8 +47,13 @@ class JobsQueueClient:
 
     def add_job(self, queue: str, params: Any = None, priority: Optional[int] = None,
                 result_ttl: Optional[float] = None, callback_url: Optional[str] = None,
-                job_timeout: Optional[float] = None, delay: Optional[float] = None) -> JobV1:
-        return self._call('POST', '/jobs', json={'queue': queue, 'params': params},
+                job_timeout: Optional[float] = None, delay: Optional[float] = None,
+                idempotency_key: Optional[str] = None) -> JobV1:
+        """With ``idempotency_key``, a call repeated after a 503 or a lost answer returns the first job."""
+        body = {'queue': queue, 'params': params}
+        if idempotency_key is not None:
+            body['idempotency_key'] = idempotency_key
+        return self._call('POST', '/jobs', json=body,
                           headers=self._headers(priority=priority, result_ttl=result_ttl, callback_url=callback_url,
                                                 job_timeout=job_timeout, delay=delay))
 

@@ -20,7 +20,10 @@ class JobV1(DataObjectV1):
     type, lifetime ``started | finished | ttl``, end of a ttl lock), ``backoff`` (the retry backoff
     asked by the job, None: the default), ``depends_on`` (parent ids) and ``waiting_on`` (the parents
     not done yet: while it is non-empty ``not_before`` is far in the future, so takes skip the job
-    without a new query condition), ``batch_id`` (the batch made by add_batch)."""
+    without a new query condition), ``batch_id`` (the batch made by add_batch).
+
+    ``idempotency_key``: the key the job was added with; a later add with that key answers this job
+    (persistence/idempotency_keys.py)."""
 
     # what every job has is a slot; what few jobs or only finished ones have lives in one dict, absent
     # while all of it is None: a queued job costs ~110 bytes, not ~260 (issue 10: RSS per queued job)
@@ -28,7 +31,8 @@ class JobV1(DataObjectV1):
                  '_x')
     _sparse_fields = ('ref_id', 'result', 'started', 'locked_until', 'execute_until', 'completed', 'timeout',
                       'result_ttl', 'callback_url', 'last_error', 'remove_at', 'lease_token', 'unique_key',
-                      'unique_until', 'unique_expires', 'backoff', 'depends_on', 'waiting_on', 'batch_id')
+                      'unique_until', 'unique_expires', 'backoff', 'depends_on', 'waiting_on', 'batch_id',
+                      'idempotency_key')
 
     _packed_fields = frozenset({'params', 'result'})
     _date_fields = frozenset({'created', 'started', 'locked_until', 'execute_until', 'completed',
@@ -45,7 +49,8 @@ class JobV1(DataObjectV1):
                  lease_token: Optional[str] = None, unique_key: Optional[str] = None,
                  unique_until: Optional[str] = None, unique_expires: Optional[datetime] = None,
                  backoff: Optional[dict] = None, depends_on: Optional[list] = None,
-                 waiting_on: Optional[list] = None, batch_id: Optional[str] = None):
+                 waiting_on: Optional[list] = None, batch_id: Optional[str] = None,
+                 idempotency_key: Optional[str] = None):
         self.id = id
         self.type = type
         self.params = params
@@ -59,7 +64,7 @@ class JobV1(DataObjectV1):
                 and completed is None and timeout is None and result_ttl is None and callback_url is None \
                 and last_error is None and remove_at is None and lease_token is None and unique_key is None \
                 and unique_until is None and unique_expires is None and backoff is None and depends_on is None \
-                and waiting_on is None and batch_id is None:
+                and waiting_on is None and batch_id is None and idempotency_key is None:
             self._x = None  # most new jobs: no dict of pairs to build and drop
             return
         x = {name: value for name, value in (
@@ -68,7 +73,8 @@ class JobV1(DataObjectV1):
             ('result_ttl', result_ttl), ('callback_url', callback_url), ('last_error', last_error),
             ('remove_at', remove_at), ('lease_token', lease_token), ('unique_key', unique_key),
             ('unique_until', unique_until), ('unique_expires', unique_expires), ('backoff', backoff),
-            ('depends_on', depends_on), ('waiting_on', waiting_on), ('batch_id', batch_id)) if value is not None}
+            ('depends_on', depends_on), ('waiting_on', waiting_on), ('batch_id', batch_id),
+            ('idempotency_key', idempotency_key)) if value is not None}
         self._x = x or None
 
     @property

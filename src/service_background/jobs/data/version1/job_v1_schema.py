@@ -22,7 +22,7 @@ class JobV1Schema(ObjectSchema):
         self.with_optional_property('callback_url', TypeCode.String)
         self.with_optional_property('last_error', TypeCode.String)
         self.with_optional_property('lease_token', TypeCode.String)
-        for name in ('unique_key', 'unique_until', 'batch_id'):
+        for name in ('unique_key', 'unique_until', 'batch_id', 'idempotency_key'):
             self.with_optional_property(name, TypeCode.String)
         for name in ('unique_expires', 'backoff', 'depends_on', 'waiting_on'):
             self.with_optional_property(name, None)

@@ -11,7 +11,8 @@ class NewJobV1(DataObjectV1):
                  ttl: Optional[int] = None, priority: Optional[int] = None, delay: Optional[int] = None,
                  timeout: Optional[int] = None, max_retries: Optional[int] = None,
                  callback_url: Optional[str] = None, result_ttl: Optional[int] = None,
-                 unique: Optional[dict] = None, backoff: Optional[dict] = None, depends_on: Optional[list] = None):
+                 unique: Optional[dict] = None, backoff: Optional[dict] = None, depends_on: Optional[list] = None,
+                 idempotency_key: Optional[str] = None):
         self.type = type
         self.ref_id = ref_id
         self.params = params
@@ -25,3 +26,5 @@ class NewJobV1(DataObjectV1):
         self.unique = unique  # {key?, until: started | finished | ttl, ttl?} (issue 13)
         self.backoff = backoff  # {type: exponential | fixed, base_ms, max_ms, jitter}
         self.depends_on = depends_on  # [job_id, ...]: takeable once every parent is done
+        # a retried add with the same key answers the first job (persistence/idempotency_keys.py)
+        self.idempotency_key = idempotency_key

@@ -20,3 +20,4 @@ class NewJobV1Schema(ObjectSchema):
         self.with_optional_property('unique', TypeCode.Map)
         self.with_optional_property('backoff', TypeCode.Map)
         self.with_optional_property('depends_on', TypeCode.Array)
+        self.with_optional_property('idempotency_key', TypeCode.String)  # not blank, at most 256 characters

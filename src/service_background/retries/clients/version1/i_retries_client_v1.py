@@ -17,7 +17,7 @@ class IRetriesClientV1(ABC):
 
     @abstractmethod
     def add_retry(self, correlation_id: Optional[str], group: str, id: str,
-                  ttl: Optional[float] = None) -> RetryV1: ...
+                  ttl: Optional[float] = None, idempotency_key: Optional[str] = None) -> RetryV1: ...
 
     @abstractmethod
     def add_retries(self, correlation_id: Optional[str], group: str, ids: List[str],

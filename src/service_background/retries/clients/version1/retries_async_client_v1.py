@@ -22,9 +22,10 @@ class RetriesAsyncClientV1(AsyncCommandableHttpClient):
         return DataPage([RetryV1.from_json(d) for d in page.get('data', [])], page.get('total'))
 
     async def add_retry(self, correlation_id: Optional[str], group: str, id: str,
-                        ttl: Optional[float] = None) -> RetryV1:
+                        ttl: Optional[float] = None, idempotency_key: Optional[str] = None) -> RetryV1:
         return RetryV1.from_json(await self.call_command('add_retry', correlation_id,
-                                                         {'group': group, 'id': id, 'ttl': ttl}))
+                                                         {'group': group, 'id': id, 'ttl': ttl,
+                                                          'idempotency_key': idempotency_key}))
 
     async def add_retries(self, correlation_id: Optional[str], group: str, ids: List[str],
                           ttl: Optional[float] = None) -> List[RetryV1]:

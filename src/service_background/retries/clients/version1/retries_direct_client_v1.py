@@ -24,8 +24,8 @@ class RetriesDirectClientV1(DirectClient, IRetriesClientV1):
         return self._controller.get_retries(correlation_id, filter, paging)
 
     def add_retry(self, correlation_id: Optional[str], group: str, id: str,
-                  ttl: Optional[float] = None) -> RetryV1:
-        return self._controller.add_retry(correlation_id, group, id, ttl)
+                  ttl: Optional[float] = None, idempotency_key: Optional[str] = None) -> RetryV1:
+        return self._controller.add_retry(correlation_id, group, id, ttl, idempotency_key)
 
     def add_retries(self, correlation_id: Optional[str], group: str, ids: List[str],
                     ttl: Optional[float] = None) -> List[RetryV1]:

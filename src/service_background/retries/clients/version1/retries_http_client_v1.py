@@ -22,9 +22,10 @@ class RetriesHttpClientV1(CommandableHttpClient, IRetriesClientV1):
         return DataPage([RetryV1.from_json(d) for d in page.get('data', [])], page.get('total'))
 
     def add_retry(self, correlation_id: Optional[str], group: str, id: str,
-                  ttl: Optional[float] = None) -> RetryV1:
+                  ttl: Optional[float] = None, idempotency_key: Optional[str] = None) -> RetryV1:
         return RetryV1.from_json(self.call_command('add_retry', correlation_id,
-                                                   {'group': group, 'id': id, 'ttl': ttl}))
+                                                   {'group': group, 'id': id, 'ttl': ttl,
+                                                    'idempotency_key': idempotency_key}))
 
     def add_retries(self, correlation_id: Optional[str], group: str, ids: List[str],
                     ttl: Optional[float] = None) -> List[RetryV1]:

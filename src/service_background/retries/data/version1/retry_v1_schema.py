@@ -11,3 +11,4 @@ class RetryV1Schema(ObjectSchema):
         self.with_optional_property('attempt_count', TypeCode.Long)
         self.with_optional_property('last_attempt_time', None)
         self.with_optional_property('expiration_time', None)
+        self.with_optional_property('idempotency_key', TypeCode.String)

@@ -1,0 +1,94 @@
+"""Idempotency keys on MongoDB (idempotency_keys.py), mixed into JobsMongoDbPersistence.
+
+A job added with a key carries it in ``idem_key`` under a unique sparse index, so of two processes
+racing to add the same key one insert wins and the other finds the winner. A keyed job deleted before
+its key's time is over leaves a record in ``<jobs collection>_keys``, written before the job goes."""
+from datetime import datetime
+from typing import Optional
+
+from pymongo.errors import DuplicateKeyError
+
+from pip_services3_commons.errors import ConflictException
+
+from ...common import time as t
+from ...common.mongodb_persistence import TwinCollection, date_ms
+from ..data.version1 import JobV1
+from .idempotency_keys import (DEFAULT_TTL_MS, IDEM_FIELD, IdempotencyKeyV1, IdempotencyKeysMongoStore,
+                               configured_ttl, record_of)
+
+_ATTEMPTS = 20
+# what a record needs of a job about to be deleted (never its params or result)
+_RECORD_FIELDS = {'type': 1, 'status': 1, 'created': 1, 'completed': 1, 'idempotency_key': 1, IDEM_FIELD: 1}
+
+
+class JobsMongoDbKeys:
+    """Uses the persistence's collection, connection and conversions (it is the same object)."""
+
+    _keys: Optional[IdempotencyKeysMongoStore] = None
+    _idem_ttl = DEFAULT_TTL_MS
+
+    def configure(self, config):
+        super().configure(config)
+        self._idem_ttl = configured_ttl(config)
+
+    def _open_keys(self):
+        raw = self._db.get_collection(self._collection_name + '_keys')
+        self._keys = IdempotencyKeysMongoStore(TwinCollection(raw, IdempotencyKeyV1._date_fields, self._connection))
+
+    def _define_key_index(self):
+        self._collection.create_index([(IDEM_FIELD, 1)], unique=True, sparse=True)
+
+    def _to_doc(self, item) -> dict:
+        doc = super()._to_doc(item)
+        key = item.idempotency_key
+        if key is not None:
+            doc[IDEM_FIELD] = key  # only on keyed jobs: a null would be one more entry of the unique index
+        return doc
+
+    def _live_keyed(self, key: str) -> bool:
+        return self._collection.find_one({IDEM_FIELD: key}, {'_id': 1}) is not None
+
+    def _keyed_job(self, key: str, now: datetime) -> Optional[JobV1]:
+        doc = self._collection.find_one({IDEM_FIELD: key})
+        return self._from_doc(doc) if doc is not None else self._keys.get(key, now)
+
+    def create_idempotent(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+        """Insert-or-find: the unique index lets one insert of the key win across processes; a loser
+        reads the winner. After a won insert the key's record is read again: a first job deleted
+        between our look and our insert left one, and then our job is taken back."""
+        key = job.idempotency_key
+        for _ in range(_ATTEMPTS):
+            found = self._keyed_job(key, now)
+            if found is not None:
+                return found
+            try:
+                stored = self.create_unique(correlation_id, job, now) if job.unique_key is not None else \
+                    self.create(correlation_id, job)
+            except DuplicateKeyError:
+                if not self._live_keyed(key):
+                    raise  # the id is taken, not the key
+                continue  # another add of the key won: read it
+            if stored.id != job.id:
+                return stored  # a unique lock's holder answered: nothing stored, the key names nothing
+            gone = self._keys.get(key, now)
+            if gone is not None and gone.id != stored.id:
+                self._collection.delete_one({'_id': stored.id})
+                return gone
+            return stored
+        raise ConflictException(correlation_id, 'JOB_BUSY', f'Idempotency key {key!r} kept changing; try again')
+
+    def _keep_key(self, doc: Optional[dict], now: datetime):
+        if doc is not None and doc.get(IDEM_FIELD) is not None:
+            record = record_of(self._from_doc(doc), now, self._idem_ttl)
+            if record is not None:
+                self._keys.put(record)
+
+    def _keep_keys(self, query: dict, now: datetime):
+        """Records for the keyed jobs ``query`` is about to delete (only those added within the ttl)."""
+        young = dict(query, created_ms={'$gt': date_ms(now) - self._idem_ttl})
+        for doc in self._collection.find(young, _RECORD_FIELDS):
+            self._keep_key(doc, now)
+
+    def delete_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]:
+        self._keep_key(self._collection.find_one({'_id': id}, _RECORD_FIELDS), t.now())
+        return super().delete_by_id(correlation_id, id)
