@@ -37,7 +37,8 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
     Configuration: options.workers (executions at once, default 32), options.history_size (runs kept
     per job, default 20), options.reply_url (POSTed every run's outcome; none by default),
     options.reply_timeout (ms, default 5000); Lua: options.lua_memory_mb (64), options.func_timeout (s, 30),
-    options.redis_allowed (true), options.redis_allowed_hosts (comma list, empty = any); nodes:
+    options.redis_allowed (true), options.redis_allowed_hosts (comma list, empty = any),
+    options.lua_processes (sandbox processes at most, 4), options.lua_warm_processes (kept started, 2); nodes:
     options.node_take_window (ms a queued execution waits for its node, 60000), options.node_report_grace
     (ms past the job timeout a node has to report, 10000). Executors: HTTP@, LUA@ and JOB@ (it needs the
     jobs controller in the process) built in, REMOTE@ when the nodes and dispatches persistences are there;
@@ -91,7 +92,9 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         hosts = [h.strip() for h in (options.get_as_string_with_default('redis_allowed_hosts', '') or '').split(',')]
         self._lua = LuaRuntime(max_memory_mb=max(1, options.get_as_integer_with_default('lua_memory_mb', 64)),
                                redis_allowed=options.get_as_boolean_with_default('redis_allowed', True),
-                               redis_allowed_hosts={h for h in hosts if h} or None)
+                               redis_allowed_hosts={h for h in hosts if h} or None,
+                               processes=max(1, options.get_as_integer_with_default('lua_processes', 4)),
+                               warm_processes=max(0, options.get_as_integer_with_default('lua_warm_processes', 2)))
         self._executors.register(LuaExecutor(self._lua))
         # JOB@ enqueues into the jobs domain when it is in the process; without it JOB@ jobs are 400s
         self._executors.register(JobExecutor(references.get_one_optional(
@@ -144,6 +147,8 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
                             reply_timeout=options.get_as_float_with_default('reply_timeout', 5000) / 1000.0)
         runner.start()
         self._runner = runner
+        if self._lua is not None:
+            self._lua.open()
         if self._hub is not None:
             self._hub.recorder = runner.record_run
             self._hub.start()
@@ -154,6 +159,8 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         if self._runner is not None:
             self._runner.stop()
         self._runner = None
+        if self._lua is not None:
+            self._lua.close()  # no sandbox process outlives the container
 
     # --- helpers ----------------------------------------------------------------------------
     def _group(self, correlation_id: Optional[str], group_name: str) -> CronGroupV1:

@@ -8,7 +8,7 @@ import lupa.lua54 as lua54
 import redis
 
 from ...common.outbound import OutboundDenied, OutboundPolicy, current_policy
-from .convert import ConversionError, to_lua
+from .convert import ConversionBudget, ConversionError, to_lua
 
 MAX_CONNECTIONS = 8
 MIN_TIMEOUT_S = 0.05
@@ -18,8 +18,11 @@ class RedisBridge:
     """One per Lua call; not shared between threads."""
 
     def __init__(self, lua: lua54.LuaRuntime, remaining_s: Callable[[], float],
-                 allowed_hosts: Optional[Collection[str]] = None, policy: Optional[OutboundPolicy] = None):
+                 allowed_hosts: Optional[Collection[str]] = None, policy: Optional[OutboundPolicy] = None,
+                 budget: Optional[ConversionBudget] = None):
+        """policy: anything with OutboundPolicy.resolve (in a sandbox process, a proxy asking the service)."""
         self._lua = lua
+        self._budget = budget or ConversionBudget()
         self._policy = policy
         self._remaining_s = remaining_s
         self._allowed_hosts = set(allowed_hosts) if allowed_hosts is not None else None
@@ -64,7 +67,7 @@ class RedisBridge:
             parts = _command_args(args)
             connection.send_command(command, *parts)
             reply = connection.read_response(timeout=self._timeout())
-            return _reply_to_lua(self._lua, reply), None
+            return _reply_to_lua(self._lua, reply, self._budget.fresh()), None
         except redis.ResponseError as err:
             return None, str(err).encode('utf-8', 'replace')
         except (ConversionError, redis.RedisError, OSError) as err:
@@ -126,14 +129,16 @@ def _command_arg(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _reply_to_lua(lua: lua54.LuaRuntime, reply: Any) -> Any:
+def _reply_to_lua(lua: lua54.LuaRuntime, reply: Any, budget: ConversionBudget) -> Any:
     if isinstance(reply, (list, tuple)):
         table = lua.table()
         for index, item in enumerate(reply, 1):
-            table[index] = _reply_to_lua(lua, item)
+            budget.spend()
+            table[index] = _reply_to_lua(lua, item, budget)
         return table
     if isinstance(reply, Exception):  # an error inside an array reply (EXEC)
         return str(reply).encode('utf-8', 'replace')
     if isinstance(reply, (dict, set)):  # RESP3 maps/sets, not used with protocol 2 but safe
-        return to_lua(lua, {str(k): v for k, v in reply.items()} if isinstance(reply, dict) else list(reply))
-    return to_lua(lua, reply)
+        return to_lua(lua, {str(k): v for k, v in reply.items()} if isinstance(reply, dict) else list(reply),
+                      budget=budget)
+    return to_lua(lua, reply, budget=budget)

@@ -1,41 +1,73 @@
-"""LuaRuntime: the entry point the cron executors and the function endpoint call. Thread-safe: each call
-gets a fresh Lua state (SandboxCall) on its own worker thread, and the caller waits at most the timeout
-plus a grace period. The Lua count hook stops runaway Lua code at the deadline; the grace period covers
-what a hook cannot interrupt (one long C call, e.g. a backtracking string.find): the caller gets a
-timed-out result and the abandoned thread is counted until it ends, so a flood of those is refused
-instead of eating every core."""
+"""LuaRuntime: the entry point the cron executors and the function endpoint call. Each call runs in a fresh
+Lua state inside one of a pool of sandbox processes (SandboxPool), under a data-size rlimit; the caller
+waits at most the timeout plus a grace period, and a call still running then has its process killed,
+so a C call the Lua hook cannot stop (a backtracking string.find) or a huge conversion ends with it."""
 import threading
-import time
-from typing import Any, Collection, Optional, Sequence
+import weakref
+from typing import Any, Collection, List, Optional, Sequence
 
 import lupa.lua54 as lua54
 
+from ...common.outbound import OutboundDenied, current_policy
+from .messages import context_to_wire, plain_args
 from .result import LuaRequestContext, LuaResult
-from .sandbox_call import SandboxCall, new_lua
+from .sandbox_call import new_lua
+from .sandbox_pool import SandboxPool
 
-_runaway_lock = threading.Lock()
-_runaway_count = 0
-
-
-def runaway_calls() -> int:
-    """How many abandoned calls are still running in this process."""
-    return _runaway_count
+MIN_QUEUE_S = 5.0  # a call waits for a free process at least this long (a cold start on a busy machine)
 
 
 class LuaRuntime:
 
     def __init__(self, timeout_s: float = 60, max_memory_mb: int = 64, redis_allowed: bool = True,
-                 redis_allowed_hosts: Optional[Collection[str]] = None, grace_s: float = 2.0,
-                 max_runaway: int = 4, hook_instructions: int = 10000):
-        if timeout_s <= 0 or max_memory_mb <= 0 or grace_s < 0 or hook_instructions <= 0:
-            raise ValueError('timeout_s, max_memory_mb and hook_instructions must be positive')
+                 redis_allowed_hosts: Optional[Collection[str]] = None, grace_s: float = 0.5,
+                 hook_instructions: int = 10000, processes: int = 4, warm_processes: int = 2,
+                 process_headroom_mb: Optional[int] = None, max_reply_mb: int = 8):
+        """processes: at most this many sandbox processes; warm_processes: kept started while idle.
+        process_headroom_mb: what a sandbox process may allocate past its start (default 3 x the Lua
+        limit + 64 MB: the Lua state and the Python side of a conversion). max_reply_mb: the largest
+        answer (return value and output) a call sends back."""
+        if timeout_s <= 0 or max_memory_mb <= 0 or grace_s < 0 or hook_instructions <= 0 or processes <= 0 \
+                or max_reply_mb <= 0:
+            raise ValueError('timeout_s, max_memory_mb, hook_instructions, processes and max_reply_mb must be '
+                             'positive')
         self.timeout_s = float(timeout_s)
         self.max_memory_mb = int(max_memory_mb)
         self.redis_allowed = redis_allowed
         self.redis_allowed_hosts = redis_allowed_hosts
         self.grace_s = float(grace_s)
-        self.max_runaway = max_runaway
         self.hook_instructions = int(hook_instructions)
+        self.processes = int(processes)
+        self.warm_processes = max(0, min(int(warm_processes), self.processes))
+        self.process_headroom_mb = int(process_headroom_mb or 3 * self.max_memory_mb + 64)
+        self.max_reply_bytes = int(max_reply_mb) * 1024 * 1024
+        self._lock = threading.Lock()
+        self._pool: Optional[SandboxPool] = None
+        self._finalizer = None
+        self._closed = False
+
+    def open(self) -> None:
+        """Starts the warm processes now (otherwise the first call does)."""
+        with self._lock:
+            self._closed = False
+        self._running_pool()
+
+    def close(self) -> None:
+        """Kills every sandbox process; calls are refused until open() again."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+            finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer.detach()
+        if pool is not None:
+            pool.close()
+
+    def process_ids(self) -> List[int]:
+        """The sandbox processes alive now."""
+        with self._lock:
+            pool = self._pool
+        return pool.pids() if pool is not None else []
 
     def call(self, source: str, function_name: Optional[str], args: Sequence[Any] = (),
              context: Optional[LuaRequestContext] = None, timeout_s: Optional[float] = None,
@@ -45,15 +77,20 @@ class LuaRuntime:
         if not isinstance(source, str):
             return LuaResult(ok=False, error='the Lua source must be a string')
         timeout = self.timeout_s if timeout_s is None or timeout_s <= 0 else float(timeout_s)
-        with _runaway_lock:
-            if _runaway_count >= self.max_runaway:
-                return LuaResult(ok=False, error='too many runaway Lua calls are still running, try later')
-        call = SandboxCall(source, function_name, args, context, timeout, self.max_memory_mb,
-                           self.redis_allowed, self.redis_allowed_hosts, self.hook_instructions, chunk_fallback)
-        return _run_watched(call, timeout + self.grace_s)
+        request = {'op': 'call', 'source': source, 'function': function_name, 'args': plain_args(args),
+                   'context': context_to_wire(context), 'timeout_s': timeout, 'max_memory_mb': self.max_memory_mb,
+                   'redis_allowed': self.redis_allowed,
+                   'redis_allowed_hosts': sorted(self.redis_allowed_hosts) if self.redis_allowed_hosts is not None
+                   else None, 'hook_instructions': self.hook_instructions, 'chunk_fallback': chunk_fallback,
+                   'cpu_s': timeout + self.grace_s + 1.0, 'max_reply_bytes': self.max_reply_bytes}
+        pool = self._running_pool()
+        if pool is None:
+            return LuaResult(ok=False, error='the Lua runtime is closed')
+        return pool.run(request, max(timeout, MIN_QUEUE_S), timeout + self.grace_s, _resolve)
 
     def check_syntax(self, source: str) -> Optional[str]:
-        """The Lua compile error of `source`, or None when it compiles (nothing is run)."""
+        """The Lua compile error of `source`, or None when it compiles (nothing is run). Done here, not in
+        a sandbox process: compiling is linear in the (size-checked) source and held to the Lua limit."""
         try:
             lua = new_lua(self.max_memory_mb)
             compiled, error = lua.execute(b'local f, e = load(...) return f ~= nil, e',
@@ -62,29 +99,23 @@ class LuaRuntime:
             return str(err).split('\nstack traceback:')[0]
         return None if compiled else error.decode('utf-8', 'replace')
 
+    def _running_pool(self) -> Optional[SandboxPool]:
+        with self._lock:
+            if self._closed:
+                return None
+            if self._pool is None:
+                self._pool = SandboxPool(self.processes, self.warm_processes, self.process_headroom_mb,
+                                         self.max_reply_bytes)
+                # a runtime dropped without close() still takes its processes with it
+                self._finalizer = weakref.finalize(self, self._pool.close)
+            return self._pool
 
-def _run_watched(call: SandboxCall, wait_s: float) -> LuaResult:
-    global _runaway_count
-    started = time.monotonic()
-    state = {'result': None, 'abandoned': False}
 
-    def work() -> None:
-        global _runaway_count
-        try:
-            result = call.execute()
-        except Exception as err:  # a bug of ours, not of the Lua code: still an answer, not a dead thread
-            result = LuaResult(ok=False, error=f'lua runtime failure: {type(err).__name__}: {err}')
-        with _runaway_lock:
-            state['result'] = result
-            if state['abandoned']:
-                _runaway_count -= 1
-
-    worker = threading.Thread(target=work, name='lua-call', daemon=True)
-    worker.start()
-    worker.join(wait_s)
-    with _runaway_lock:
-        if state['result'] is not None:
-            return state['result']
-        state['abandoned'] = True
-        _runaway_count += 1
-    return LuaResult(ok=False, error='timeout', timed_out=True, duration_ms=(time.monotonic() - started) * 1000.0)
+def _resolve(message: dict) -> dict:
+    """A sandbox process's redis.open asks where it may connect: the service's outbound policy answers."""
+    try:
+        return {'address': current_policy().resolve(str(message.get('host')), int(message.get('port')))}
+    except OutboundDenied as err:
+        return {'denied': str(err)}
+    except (OSError, ValueError, TypeError) as err:
+        return {'error': str(err)}

@@ -5,13 +5,14 @@ from typing import Any, Collection, Optional, Sequence
 
 import lupa.lua54 as lua54
 
-from .convert import ConversionError, from_lua, to_lua
+from .convert import ConversionBudget, ConversionError, from_lua, to_lua
 from .json_module import make_json_functions
 from .prelude import PRELUDE
 from .redis_module import RedisBridge
 from .result import LuaRequestContext, LuaResult
 
 LUA_MEMORY_MESSAGE = 'not enough memory'
+BYTES_PER_VALUE = 256  # a conversion may make max_memory / 256 values: about what the Lua side can hold
 
 
 def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
@@ -30,8 +31,12 @@ class SandboxCall:
     def __init__(self, source: str, function_name: Optional[str], args: Sequence[Any],
                  context: Optional[LuaRequestContext], timeout_s: float, max_memory_mb: int,
                  redis_allowed: bool, redis_allowed_hosts: Optional[Collection[str]],
-                 hook_instructions: int, chunk_fallback: bool):
+                 hook_instructions: int, chunk_fallback: bool, policy: Any = None):
+        """policy: what the redis module resolves addresses with (None: the process's outbound policy)."""
         self._source = source
+        self._policy = policy
+        self._budget = ConversionBudget(max(10000, max_memory_mb * 1024 * 1024 // BYTES_PER_VALUE),
+                                        self._check_deadline)
         self._function_name = function_name
         self._args = list(args)
         self._context = context
@@ -48,19 +53,19 @@ class SandboxCall:
         started = time.monotonic()
         self._deadline = started + self._timeout_s
         lua = new_lua(self._max_memory_mb)
-        bridge = RedisBridge(lua, self._remaining_s, self._redis_allowed_hosts)
+        bridge = RedisBridge(lua, self._remaining_s, self._redis_allowed_hosts, self._policy, self._budget)
         output_fn = None
         try:
             run, output_fn = lua.execute(PRELUDE, *self._prelude_args(lua, bridge))
             returned = run(_to_bytes(self._source), _to_bytes('=' + (self._function_name or 'lua')),
-                           _to_bytes(self._function_name), to_lua(lua, self._args), len(self._args),
-                           self._chunk_fallback)
+                           _to_bytes(self._function_name), to_lua(lua, self._args, budget=self._budget.fresh()),
+                           len(self._args), self._chunk_fallback)
             ok, rest = returned[0], returned[1:]
             if ok:
                 value, error = self._value(rest[1:]), None
             else:
                 value, error = None, self._message(rest[0] if rest else None)
-        except lua54.LuaMemoryError:
+        except (lua54.LuaMemoryError, MemoryError):  # MemoryError: the process's own limit, in a conversion
             value, error = None, LUA_MEMORY_MESSAGE
         except (lua54.LuaError, ConversionError) as err:
             value, error = None, str(err).split('\nstack traceback:')[0]
@@ -78,11 +83,12 @@ class SandboxCall:
                          duration_ms=duration_ms)
 
     def _prelude_args(self, lua: lua54.LuaRuntime, bridge: RedisBridge) -> list:
-        encode, decode = make_json_functions(lua)
+        encode, decode = make_json_functions(lua, self._budget, self._max_memory_mb * 1024 * 1024 // 4)
         context = None
         if self._context is not None:
             context = to_lua(lua, {'method': self._context.method, 'headers': self._context.headers,
-                                   'body': self._context.body, 'query': self._context.query})
+                                   'body': self._context.body, 'query': self._context.query},
+                             budget=self._budget.fresh())
         redis_functions = (bridge.open, bridge.exec, bridge.close) if self._redis_allowed else (None,) * 3
         return [self._check_deadline, self._hook_instructions, encode, decode, *redis_functions, context]
 
@@ -94,24 +100,23 @@ class SandboxCall:
     def _remaining_s(self) -> float:
         return self._deadline - time.monotonic()
 
-    @staticmethod
-    def _value(values: tuple) -> Any:
+    def _value(self, values: tuple) -> Any:
         try:
-            converted = [from_lua(value) for value in values]
+            budget = self._budget.fresh()
+            converted = [from_lua(value, budget=budget) for value in values]
         except ConversionError as err:
             return err
         if not converted:
             return None
         return converted[0] if len(converted) == 1 else converted
 
-    @staticmethod
-    def _message(error: Any) -> str:
+    def _message(self, error: Any) -> str:
         if isinstance(error, bytes):
             return error.decode('utf-8', 'replace')
         if error is None:
             return 'error (nil)'
         try:
-            return f'error object: {from_lua(error)}'
+            return f'error object: {from_lua(error, budget=self._budget.fresh())}'
         except ConversionError:
             return 'error object (not convertible)'
 
