@@ -14,7 +14,7 @@ from ...common.free_memory import give_back_free_memory
 from ...common.json_util import to_json
 from .job_rules import NAME_RULE
 
-# What one import may take, so that it stays within tens of MB whatever the archive holds (see README):
+# What one import may take, so that it stays within tens of MB whatever the archive holds (docs/cron.md):
 MAX_ARCHIVE = 16 * 1024 * 1024      # compressed bytes
 MAX_MEMBER = 8 * 1024 * 1024        # one group file
 MAX_TOTAL = 16 * 1024 * 1024        # all group files, decoded (JSON text times its character width)
