@@ -4,6 +4,7 @@ is an ErrorDescription. Bounded in examples per operation, so it stays well unde
 import pytest
 import requests
 import schemathesis
+from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 
 from test.helpers import running_container
@@ -44,6 +45,34 @@ def test_no_route_answers_5xx_and_errors_are_error_descriptions(fuzzed_service):
         def fuzz(case):
             _check(case, fuzzed_service)
         fuzz()
+
+
+# commands whose controllers check more than their schemas say (semantic rules: priorities, callback URLs,
+# uniqueness, dependencies, queue limits, result lists, task statuses, report outcomes): valid-by-schema bodies may be refused
+_CHECKED_BEYOND_SCHEMA = {'add_job', 'add_jobs', 'add_uniq_job', 'add_batch', 'set_queue_limits', 'complete_jobs',
+                          'release_tasks', 'report_jobs'}
+
+
+def test_a_body_valid_by_the_document_is_never_refused(fuzzed_service):
+    """The positive property on the commands of the retries, jobs and tasks faces: a body generated valid
+    by /openapi.json (names not blank, lists not empty, required arguments present) is never a 400."""
+    api = schemathesis.openapi.from_url(fuzzed_service + '/openapi.json')
+    operations = [result.ok() for result in api.get_all_operations()]
+    checked = [operation for operation in operations
+               if operation.path.startswith(('/v1/retries/', '/v1/jobs/', '/v1/tasks/'))
+               and operation.path.rsplit('/', 1)[1] not in _CHECKED_BEYOND_SCHEMA]
+    assert len(checked) > 30
+    refused = []
+    for operation in checked:
+        @given(case=operation.as_strategy(GenerationMode.POSITIVE))
+        @settings(max_examples=10, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def valid(case):
+            response = case.call(base_url=fuzzed_service, timeout=30)
+            if response.status_code == 400:
+                refused.append((case.path, response.json().get("code"), str(case.body)[:300]))
+        valid()
+    assert not refused, refused[:5]
 
 
 HOSTILE_VALUES = [1e308, 2 ** 70, -2 ** 70, -1, {}, [], 'x' * (1024 * 1024), None, True, 'Infinity']

@@ -36,6 +36,7 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import FileException
 
 from .journal_records import StorageUnavailableException, frame, keep_skipped, parse_record  # noqa: F401
+from .rate_limited_log import REFUSALS
 from .json_util import _default
 
 _log = logging.getLogger(__name__)
@@ -88,15 +89,13 @@ class FileJournal:
 
     def _warn(self, message: str):
         if self._logger is not None:
-            self._logger.warn(None, message)
-        else:
-            _log.warning(message)
+            return self._logger.warn(None, message)
+        _log.warning(message)
 
     def _error(self, message: str):
         if self._logger is not None:
-            self._logger.error(None, None, message)
-        else:
-            _log.error(message)
+            return self._logger.error(None, None, message)
+        _log.error(message)
 
     # --- load ---------------------------------------------------------------------------------
     def _segments(self) -> List[Tuple[int, str]]:
@@ -207,7 +206,8 @@ class FileJournal:
             self._error(f'Journal {self.journal_path}: a write failed ({error}) and could not be cut back '
                         f'({truncate_error}); writes are refused until a snapshot succeeds')
         else:
-            self._warn(f'Journal {self.journal_path}: a write failed ({error}); cut back to offset {self._offset}')
+            REFUSALS.warn(self._warn, 'STORAGE_UNAVAILABLE ' + self.journal_path,  # a full disk fails them all
+                          f'Journal {self.journal_path}: a write failed ({error}); cut back to offset {self._offset}')
         raise StorageUnavailableException(None, f'The journal could not be written: {error}') from error
 
     def _recover(self):

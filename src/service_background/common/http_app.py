@@ -11,10 +11,11 @@ from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
 from . import blocking
 from .http_cycle import ON_DISCONNECT, PLAIN, WHOLE_RESPONSE
-from .http_errors import error_response, parse_json_body, status_error
+from .http_errors import OUTAGE_STATUSES, describe, description_response, parse_json_body, status_error
 from .http_request import HttpRequest, reset_current_request, set_current_request
 from .http_response import HttpResponse
 from .http_router import Router
+from .rate_limited_log import RateLimitedLog
 
 _NO_CACHE = (b'cache-control', b'no-cache, no-store, must-revalidate')
 _CONTENT_TYPES = {'application/json': b'application/json'}  # the few a service sends, encoded once
@@ -44,6 +45,7 @@ class AsgiApp:
         self._interceptors = interceptors
         self._logger = logger
         self._max_body = max_body
+        self._refusals = RateLimitedLog()  # 5xx outages: one WARN line per cause a minute, with a count
 
     @property
     def max_body(self) -> int:
@@ -78,7 +80,8 @@ class AsgiApp:
                 await self._send(send, failure)
                 return failure.status
         if route is None:
-            response = status_error(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed on {path}') \
+            response = status_error(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed on {path}',
+                                    {'Allow': ', '.join(self._router.allowed(path))}) \
                 if known else status_error(404, 'NOT_FOUND', f'No route {method} {path}')
             await self._send(send, response)
             return response.status
@@ -233,9 +236,15 @@ class AsgiApp:
             return self._failed(request, ex)
 
     def _failed(self, request: HttpRequest, ex: Exception) -> HttpResponse:
-        if not isinstance(ex, ApplicationException) or (getattr(ex, 'status', 500) or 500) >= 500:
+        description = describe(ex)
+        status = description.status or 500
+        if status in OUTAGE_STATUSES:
+            # an outage refuses every write alike: one WARN line per cause a minute, no trace each
+            self._refusals.warn(lambda line: self._logger.warn(request.correlation_id, line), description.code,
+                          f'{request.method} {request.path} refused: {description.message}')
+        elif not isinstance(ex, ApplicationException) or status >= 500:
             self._logger.error(request.correlation_id, ex, f'{request.method} {request.path} failed')
-        return error_response(ex)
+        return description_response(description)
 
     @staticmethod
     def _validate(schema, request: HttpRequest):

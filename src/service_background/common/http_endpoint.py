@@ -123,6 +123,7 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         proxies = (options.get_as_string('options.trusted_proxies') or '').strip()
         config = uvicorn.Config(
             app, loop='uvloop', lifespan='off', access_log=False, log_level='warning', server_header=False,
+            ws='none',  # upgrades are refused by our protocol (a JSON 400), never handed to a WebSocket stack
             proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
             http=limited_protocol(options.get_as_float('options.header_timeout'),
                                   options.get_as_integer('options.max_header_bytes')),

@@ -44,8 +44,15 @@ def _as_dict(description: ErrorDescription) -> dict:
 
 
 def error_response(error: Any) -> HttpResponse:
-    description = describe(error)
+    return description_response(describe(error))
+
+
+def description_response(description: ErrorDescription) -> HttpResponse:
     return HttpResponse(description.status or 500, to_json_bytes(_as_dict(description)), JSON)
+
+
+# 5xx answers that say "not now", not "broken": a full disk, a database down, a call past its deadline
+OUTAGE_STATUSES = (502, 503, 504)
 
 
 def status_error(status: int, code: str, message: str, headers: Optional[dict] = None) -> HttpResponse:

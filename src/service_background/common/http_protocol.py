@@ -8,7 +8,11 @@ connection, whose route the app (AsgiApp.inline_route) serves with a synchronous
 blocks, is served from the parser's callbacks once its body is in: the app's ``serve_inline`` answers and
 the reply is written at once. No cycle, task, event or ASGI message: the per-request machinery cost more
 than a memory store's work. Everything else (long-polls, the blocking pool, chunked or large bodies,
-HEAD, Expect, upgrades, pipelined requests behind an unfinished one) goes the ASGI way unchanged."""
+HEAD, Expect, pipelined requests behind an unfinished one) goes the ASGI way unchanged.
+
+Malformed requests (bytes the parser refuses, bad framing, a head over the limit whatever the read size,
+an upgrade to WebSocket or h2c) are answered by this protocol, never uvicorn's text/plain: a JSON
+ErrorDescription 4xx with ``connection: close``, and one WARN line per cause a minute."""
 import urllib.parse
 from typing import Optional
 
@@ -18,15 +22,26 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from .http_app import response_head
 from .http_cycle import ON_DISCONNECT, WHOLE_RESPONSE, OneWriteCycle, whole_response
 from .http_errors import status_error
+from .rate_limited_log import REFUSALS
 
 INLINE_MAX_BODY = 64 * 1024  # uvicorn's read buffer high-water mark: no flow control needed below it
+_CLOSE = {'connection': 'close'}
 
 
-def _plain_response(status: str, message: str) -> bytes:
-    body = ('{"code":"%s","message":"%s","status":%s}' % (
-        'REQUEST_TIMEOUT' if status.startswith('408') else 'HEADERS_TOO_LARGE', message, status[:3])).encode()
-    return (f'HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n'
-            f'connection: close\r\n\r\n').encode() + body
+class _Refused(Exception):
+    """Raised from a parser callback: the request is answered ``status`` and the connection closed."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _refusal_of(error: httptools.HttpParserError) -> _Refused:
+    """What a parser error is answered: our own refusal raised in a callback, else a 400 naming the fault."""
+    cause = error.__context__ if isinstance(error, httptools.HttpParserCallbackError) else error
+    if isinstance(cause, _Refused):
+        return cause
+    return _Refused(400, 'BAD_REQUEST', f'Malformed HTTP request: {str(cause or error)[:200]}')
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
@@ -43,7 +58,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._inline_body = b''
         self._close_after_inline = False
         self._inline_limit = min(INLINE_MAX_BODY, app.max_body) if self._inline_app is not None else 0
-        self._head_bytes = 0
+        self._head_bytes = 0  # bytes read while a head is pending (a head dripped across reads)
+        self._refusal: Optional[bytes] = None  # a refusal waiting for the reply in progress
+        self._head_size = 0  # the target and header lines the parser handed over (a head in one read)
         self._head_pending = True
         self._head_started = self.loop.time()
         self._head_timer: Optional[object] = self.loop.call_later(self.header_timeout, self._head_check)
@@ -59,11 +76,34 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._head_timer.cancel()
             self._head_timer = None
 
-    def _reject(self, status: str, message: str):
+    def _reject(self, status: int, code: str, message: str):
+        """Answers an ErrorDescription and closes the connection, after the reply to an earlier request."""
         self._cancel_head_timer()
-        if not self.transport.is_closing():
-            self.transport.write(_plain_response(status, message))
+        if self.transport.is_closing():
+            return
+        REFUSALS.warn(self.logger.warning, code, f'HTTP request refused with {status}: {message}')
+        response = status_error(status, code, message, _CLOSE)
+        text, _ = response_head(response)
+        self._refusal = whole_response(status, self.server_state.default_headers, text, response.body)
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or cycle.more_body:
+            self._write_refusal()  # the refused request is the one in progress (its task sees the hang-up)
+        # else the request in progress came whole before the bad one: HTTP/1.1 answers in order, so the
+        # refusal follows its reply (on_response_complete)
+
+    def _write_refusal(self):
+        refusal, self._refusal = self._refusal, None
+        if refusal is not None and not self.transport.is_closing():
+            self.transport.write(refusal)
             self.transport.close()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._refusal is not None and not self.pipeline:
+            self.loop.call_soon(self._write_refusal)  # after the reply's own write (a gathered one ends later)
+
+    def _too_large(self):
+        self._reject(431, 'HEADERS_TOO_LARGE', f'The request head is over {self.max_header_bytes} bytes')
 
     def _head_check(self):
         """The head timer, armed at most once per header_timeout on a connection (not once per request):
@@ -74,20 +114,44 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         left = self._head_started + self.header_timeout - self.loop.time()
         if left <= 0:
-            self._reject('408 Request Timeout', 'The request head did not arrive in time')
+            self._reject(408, 'REQUEST_TIMEOUT', 'The request head did not arrive in time')
         else:
             self._head_timer = self.loop.call_later(left, self._head_check)
 
     def data_received(self, data: bytes) -> None:
+        """uvicorn's, with its parser errors answered by us (``_refusal_of``) instead of its text/plain 400."""
         if self.transport.is_closing():
             return
         if self._head_pending:
             self._head_bytes += len(data)
-        super().data_received(data)
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:  # on_headers_complete refuses upgrades first: a safety net
+            self._reject(400, 'UPGRADE_NOT_SUPPORTED', 'Protocol upgrades are not supported')
+            return
+        except httptools.HttpParserError as error:
+            refusal = _refusal_of(error)
+            self._reject(refusal.status, refusal.code, refusal.message)
+            return
         if self._head_pending and self._head_bytes > self.max_header_bytes:
-            self._reject('431 Request Header Fields Too Large', 'The request head is too large')
+            self._too_large()
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        self._grow_head(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._grow_head(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def _grow_head(self, size: int):
+        self._head_size += size
+        if self._head_size > self.max_header_bytes:
+            raise _Refused(431, 'HEADERS_TOO_LARGE', f'The request head is over {self.max_header_bytes} bytes')
 
     def on_message_begin(self) -> None:
+        self._head_size = 0
         self.url = b''
         self.expect_100_continue = False
         self.headers = []
@@ -98,6 +162,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._head_timer = self.loop.call_later(self.header_timeout, self._head_check)
 
     def on_headers_complete(self) -> None:
+        if self.parser.should_upgrade():
+            raise _Refused(400, 'UPGRADE_NOT_SUPPORTED',
+                           'Protocol upgrades (WebSocket, h2c) and CONNECT are not supported: HTTP/1.1 only')
         self._head_pending = False
         self._head_bytes = 0
         if self._inline_app is not None:

@@ -68,3 +68,9 @@ class Router:
                 return route, dict(zip(route.names, found.groups())), True
             known = True
         return None, {}, known
+
+    def allowed(self, path: str) -> List[str]:
+        """The methods some route serves ``path`` with (the Allow header of a 405), sorted."""
+        methods = set(self._static_paths.get(path, ()))
+        methods.update(route.method for route in self._patterns if route.regex.match(path))
+        return sorted(methods)

@@ -23,6 +23,7 @@ from pip_services3_components.log import CompositeLogger
 from .data import json_value
 from .durable_lock import DurableLock
 from .file_journal import StorageUnavailableException
+from .rate_limited_log import REFUSALS
 
 MAX_PAGE_SIZE = 100
 
@@ -218,7 +219,8 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
             for item in self._journal.load(self._data_class):
                 items[self._key(item)] = item
         except Exception as ex:  # the journal refuses writes until a snapshot of memory succeeds
-            self._logger.error(None, ex, 'Could not reload the durable state after a failed write')
+            REFUSALS.warn(lambda line: self._logger.error(None, None, line), 'RELOAD_FAILED ' + type(self).__name__,
+                          f'Could not reload the durable state after a failed write: {type(ex).__name__}: {ex}')
             return
         self._items = items
         self._on_loaded()

@@ -18,6 +18,22 @@ _TYPES = {TypeCode.String: {'type': 'string'}, TypeCode.Boolean: {'type': 'boole
           TypeCode.Float: {'type': 'number'}, TypeCode.Double: {'type': 'number'},
           TypeCode.DateTime: {'type': 'string', 'format': 'date-time'}, TypeCode.Map: {'type': 'object'},
           TypeCode.Array: {'type': 'array'}}
+# what the controllers' checks (validation.require_text, the cron name rules) refuse, said in the schema so
+# a body valid by the document is never refused for these
+_NAME = {'type': 'string', 'pattern': '^[a-zA-Z0-9_]{1,22}$'}  # cron group and job names
+_TEXT = {'type': 'string', 'minLength': 1, 'maxLength': 256, 'pattern': '\\S'}  # require_text: not blank
+_TEXT_NAMES = {'id', 'group', 'type', 'queue', 'lease_token', 'idempotency_key', 'namespace_id', 'task_id',
+               'batch_id', 'job_id'}
+_TEXT_LISTS = {'ids', 'job_ids', 'task_ids'}
+_LIST = {'type': 'array', 'minItems': 1, 'maxItems': 1000, 'items': _TEXT}
+_LIMIT = {'type': 'integer', 'minimum': 1, 'maximum': 1000}  # a page or a take: 1..1000
+_WITH_ID = {'type': 'object', 'properties': {'id': _TEXT}, 'required': ['id']}
+_TASK = {'type': 'object', 'properties': {'id': _TEXT, 'namespace_id': _TEXT}, 'required': ['id', 'namespace_id']}
+_UNTYPED = {**{name: _LIST for name in _TEXT_LISTS}, 'namespace': _WITH_ID, 'task': _TASK,
+            'limit': _LIMIT}  # arguments the schemas leave untyped
+_ALWAYS_REQUIRED = {'group_name', 'node_id'}  # refused when missing, whatever the command's schema says
+_RULES = {'group_name': _NAME, 'node_id': {'type': 'string', 'pattern': '^[a-zA-Z0-9_.-]{1,64}$'}}
+_NOT_NULL = {'anyOf': [{'type': kind} for kind in ('string', 'number', 'boolean', 'object', 'array')]}
 _ERROR = {'description': 'ErrorDescription', 'content': {'application/json': {'schema': {
     'type': 'object', 'required': ['code', 'status'],
     'properties': {'code': {'type': 'string'}, 'message': {'type': 'string'}, 'status': {'type': 'integer'}}}}}}
@@ -27,10 +43,14 @@ def json_schema(spec: Any, name: str = '') -> Dict[str, Any]:
     """A JSON Schema for a pip-services property type (a TypeCode or a Schema)."""
     if isinstance(spec, ObjectSchema):
         properties, required = {}, []
+        names = {prop.get_name() for prop in spec.get_properties() or []}
         for prop in spec.get_properties() or []:
-            properties[prop.get_name()] = json_schema(prop.get_type(), prop.get_name())
-            if prop.is_required():
+            schema = _checked(json_schema(prop.get_type(), prop.get_name()), prop.get_name(), 'group_name' in names)
+            if prop.is_required() or prop.get_name() in _ALWAYS_REQUIRED:
                 required.append(prop.get_name())
+                if not schema:
+                    schema = dict(_NOT_NULL)  # a required argument of any type is still not null
+            properties[prop.get_name()] = schema
         result = {'type': 'object', 'properties': properties}
         if required:
             result['required'] = required
@@ -48,13 +68,31 @@ def json_schema(spec: Any, name: str = '') -> Dict[str, Any]:
     return result
 
 
+def _checked(schema: Dict[str, Any], name: str, cron: bool) -> Dict[str, Any]:
+    """``schema`` with the rule the controllers apply to a property of this name (beside a group_name, a
+    job_id is a cron job's name)."""
+    kind = schema.get('type')
+    if not schema and name in _UNTYPED:
+        return dict(_UNTYPED[name])
+    if kind in (None, 'string') and 'format' not in schema:
+        if name in _RULES:
+            return dict(_RULES[name])
+        if name in _TEXT_NAMES:
+            return dict(_NAME if cron and name == 'job_id' else _TEXT)
+    if kind in ('integer', 'number') and name == 'limit':
+        return dict(_LIMIT)
+    if kind == 'array' and name in _TEXT_LISTS:
+        return dict(_LIST)
+    return schema
+
+
 def _path_and_parameters(route: str) -> Tuple[str, List[dict]]:
     parameters = []
 
     def replace(match):
-        parameters.append({'name': match.group(1), 'in': 'path', 'required': True,
-                           'schema': {'type': 'string', 'minLength': 1,
-                                      **({} if match.group(2) else {'pattern': '^[^/]+$'})}})
+        schema = dict(_RULES[match.group(1)]) if match.group(1) in _RULES else \
+            {'type': 'string', 'minLength': 1, **({} if match.group(2) else {'pattern': '^[^/]+$'})}
+        parameters.append({'name': match.group(1), 'in': 'path', 'required': True, 'schema': schema})
         return '{' + match.group(1) + '}'
     return re.sub(r'<([A-Za-z_][A-Za-z0-9_]*)(?::(path))?>', replace, route), parameters
 
@@ -79,7 +117,9 @@ def build_document(title: str, routes: Iterable[Tuple[str, str]],
         if command is not None:
             body = json_schema(command._schema) if getattr(command, '_schema', None) is not None \
                 else {'type': 'object'}
-            operation['requestBody'] = {'required': False, 'content': {'application/json': {'schema': body}}}
+            # a command with required arguments refuses a missing body: the document says so
+            operation['requestBody'] = {'required': bool(body.get('required')),
+                                        'content': {'application/json': {'schema': body}}}
         elif method in ('POST', 'PUT'):
             operation['requestBody'] = {'required': False,
                                         'content': {'application/json': {'schema': {'type': 'object'}}}}

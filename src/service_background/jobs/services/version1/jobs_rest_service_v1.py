@@ -9,7 +9,7 @@ from ....common.http_request import current_request
 from ....common.http_response import HttpResponse, send_json
 from ....common.rest_service import RestService
 from ...data.version1 import JobV1
-from .queue_headers import priority_header, seconds_header, url_header
+from .queue_headers import priority_header, seconds_header, url_header, wait_header
 
 
 def _job_body(job: JobV1, status: int = 200, headers: Optional[dict] = None) -> HttpResponse:
@@ -53,12 +53,14 @@ class JobsRestServiceV1(RestService):
                    'callback_url': url_header('X-Accepted-Callback-URL'),
                    'timeout': seconds_header('X-Accepted-Job-Timeout'), 'delay': seconds_header('X-Accepted-Delay'),
                    # issue 13 (jobs/logic/job_uniqueness.py, job_backoff.py, job_dependencies.py)
-                   'unique': body.get('unique'), 'backoff': body.get('backoff'), 'depends_on': body.get('depends_on')}
+                   'unique': body.get('unique'), 'backoff': body.get('backoff'), 'depends_on': body.get('depends_on'),
+                   # a retry after a 503 sends the same key: the first job answers (idempotency_keys.py)
+                   'idempotency_key': body.get('idempotency_key', current_request().header('Idempotency-Key'))}
         job = self._controller.add_job(self._get_correlation_id(), new_job)
         return _job_body(job, 202, {'Location': f'/jobs/{job.id}'})
 
     async def _get(self, job_id: str) -> HttpResponse:
-        wait = seconds_header('X-Accepted-Wait-Result')
+        wait = wait_header('X-Accepted-Wait-Result')
         if wait:
             return _job_body(await self._controller.wait_job_result_async(self._get_correlation_id(), job_id, wait))
         return _job_body(await run_sync(self._blocking, self._controller.get_job_by_id,
@@ -70,7 +72,7 @@ class JobsRestServiceV1(RestService):
             raise BadRequestException(None, 'BAD_JSON', 'Request body must be a JSON object')
         queue = (body or {}).get('queue') or current_request().query('queue') or None
         job = await self._controller.want_job_async(self._get_correlation_id(), queue,
-                                                    seconds_header('X-Accepted-Block-For'),
+                                                    wait_header('X-Accepted-Block-For'),  # capped at max_wait
                                                     seconds_header('X-Accepted-Timeout'))
         return _job_body(job) if job is not None else HttpResponse(204, b'', None)
 

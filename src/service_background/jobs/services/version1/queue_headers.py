@@ -5,10 +5,21 @@ from typing import Optional
 from pip_services3_commons.errors import BadRequestException
 
 from ....common.http_request import current_request
+from ....common.validation import MAX_NUMBER
 
 
 def seconds_header(name: str) -> Optional[float]:
     """The header's value in ms, or None when absent; junk or a negative number is a 400."""
+    return _seconds(name, False)
+
+
+def wait_header(name: str) -> Optional[float]:
+    """A long-poll's wait in ms: as ``seconds_header``, but a number however large (past a float's range
+    too) is a wait the controller caps at its ``max_wait``, never a 400."""
+    return _seconds(name, True)
+
+
+def _seconds(name: str, capped: bool) -> Optional[float]:
     raw = current_request().header(name)
     if raw is None or raw.strip() == '':
         return None
@@ -16,9 +27,9 @@ def seconds_header(name: str) -> Optional[float]:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not math.isfinite(value) or value < 0:
+    if math.isnan(value) or value < 0 or not (capped or math.isfinite(value)):
         raise BadRequestException(None, 'BAD_HEADER', f'{name} must be a number of seconds >= 0, not {raw!r}')
-    return value * 1000.0
+    return min(value * 1000.0, MAX_NUMBER) if capped else value * 1000.0
 
 
 def priority_header(name: str = 'X-Accepted-Priority') -> Optional[int]:
