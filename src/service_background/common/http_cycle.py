@@ -12,7 +12,10 @@ LimitedHttpToolsProtocol): ``WHOLE_RESPONSE``, ``write_whole(status, head_text, 
 in one call, no ASGI messages awaited on the way (False when the reply must go the ASGI way instead);
 ``ON_DISCONNECT``, ``on_disconnect(task)``, has the protocol cancel ``task`` when the client hangs up before
 the reply (a long-poll is cancelled by it instead of by a task of its own watching ``receive``: a waiter
-holds one task, not three, and a quarter fewer objects for the garbage collector to walk)."""
+holds one task, not three, and a quarter fewer objects for the garbage collector to walk).
+
+A reply that ends the connection closes it through the protocol's closer (``close_with``): its lingering
+close, so a client still sending the body reads the reply (http_linger.py)."""
 from http import HTTPStatus
 
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
@@ -52,6 +55,21 @@ class OneWriteCycle(RequestResponseCycle):
     _head = None
     watcher = None  # the task on_disconnect named
     hung_up = False  # the protocol cancelled it
+    _closer = None  # the protocol's close after a reply (close_with); None: the transport's close
+
+    def close_with(self, closer) -> None:
+        """``closer()`` ends the connection after a reply that closes it, instead of ``transport.close``."""
+        self._closer = closer
+
+    def abandon(self) -> None:
+        """The connection answers nothing more (it lingers, then closes): the body read so far is dropped and
+        an unfinished request sees the hang-up now, as it would at connection_lost."""
+        self.body = bytearray()
+        self.waiting_for_100_continue = False
+        if not self.response_complete:
+            self.disconnected = True
+            self.hang_up()
+        self.message_event.set()
 
     def on_disconnect(self, task) -> bool:
         """``task`` is cancelled if the client hangs up before the reply is complete; False, and no
@@ -124,4 +142,4 @@ class OneWriteCycle(RequestResponseCycle):
             elif parts:
                 transport.writelines(parts)  # one writev(), no copy of a large body
             if gathered.closing:
-                transport.close()
+                (self._closer or transport.close)()

@@ -8,7 +8,10 @@ machinery altogether (http_protocol.py). A long-poll is an awaiting task: it cos
 Limits: options.max_body (HTTP_MAX_BODY, 16 MiB) answered 413 before the body is read,
 options.max_header_bytes (431), options.header_timeout (408, slow clients), options.keep_alive_timeout;
 options.threads sizes the shared blocking pool, or this endpoint's own with options.own_pool.
-Every error is an ErrorDescription."""
+A reply that ends the connection (413, 431, 408, malformed 400s) is followed by a lingering close
+(http_linger.py): what the client still sends is read and dropped, up to options.linger_bytes,
+options.linger_seconds in all and options.linger_idle seconds of silence, on at most
+options.linger_connections connections at once. Every error is an ErrorDescription."""
 import inspect
 import socket
 import threading
@@ -27,6 +30,7 @@ from pip_services3_rpc.connect import HttpConnectionResolver
 
 from . import blocking
 from .http_app import AsgiApp
+from .http_linger import LingerPolicy
 from .http_protocol import limited_protocol
 from .http_router import Router
 from .token_authorizer import AUTHORIZER_DESCRIPTOR, RouteAccess
@@ -42,6 +46,10 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
         'options.max_body', 16 * 1024 * 1024,
         'options.max_header_bytes', 64 * 1024,
         'options.header_timeout', 10,
+        'options.linger_bytes', 64 * 1024 * 1024,
+        'options.linger_seconds', 10,
+        'options.linger_idle', 2,
+        'options.linger_connections', 256,
         'options.keep_alive_timeout', 60,
         'options.backlog', 4096,
         'options.threads', 64,
@@ -126,7 +134,11 @@ class HttpEndpoint(IOpenable, IConfigurable, IReferenceable):
             ws='none',  # upgrades are refused by our protocol (a JSON 400), never handed to a WebSocket stack
             proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
             http=limited_protocol(options.get_as_float('options.header_timeout'),
-                                  options.get_as_integer('options.max_header_bytes')),
+                                  options.get_as_integer('options.max_header_bytes'),
+                                  LingerPolicy(options.get_as_long('options.linger_bytes'),
+                                               options.get_as_float('options.linger_seconds'),
+                                               options.get_as_float('options.linger_idle'),
+                                               options.get_as_integer('options.linger_connections'))),
             timeout_keep_alive=options.get_as_integer('options.keep_alive_timeout'),
             timeout_graceful_shutdown=options.get_as_integer('options.shutdown_timeout'))
         self._server = uvicorn.Server(config)

@@ -12,7 +12,11 @@ HEAD, Expect, pipelined requests behind an unfinished one) goes the ASGI way unc
 
 Malformed requests (bytes the parser refuses, bad framing, a head over the limit whatever the read size,
 an upgrade to WebSocket or h2c) are answered by this protocol, never uvicorn's text/plain: a JSON
-ErrorDescription 4xx with ``connection: close``, and one WARN line per cause a minute."""
+ErrorDescription 4xx with ``connection: close``, and one WARN line per cause a minute.
+
+Every reply that ends the connection (these refusals, the app's 413, any ``connection: close``) closes it
+through ``close_after_reply``: a lingering close (http_linger.py), so a client still sending its body reads
+the reply instead of a reset."""
 import urllib.parse
 from typing import Optional
 
@@ -22,6 +26,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from .http_app import response_head
 from .http_cycle import ON_DISCONNECT, WHOLE_RESPONSE, OneWriteCycle, whole_response
 from .http_errors import status_error
+from .http_linger import LingerPolicy, Lingering
 from .rate_limited_log import REFUSALS
 
 INLINE_MAX_BODY = 64 * 1024  # uvicorn's read buffer high-water mark: no flow control needed below it
@@ -48,6 +53,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     header_timeout = 10.0
     max_header_bytes = 64 * 1024
     _targets: dict = {}  # (method, url) -> _target(): one per endpoint (limited_protocol)
+    linger_policy = LingerPolicy()  # one per endpoint (limited_protocol)
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -64,9 +70,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_pending = True
         self._head_started = self.loop.time()
         self._head_timer: Optional[object] = self.loop.call_later(self.header_timeout, self._head_check)
+        self._lingering: Optional[Lingering] = None  # set once the connection's last reply is written
+        self._stopping = False
 
     def connection_lost(self, exc) -> None:
         self._cancel_head_timer()
+        if self._lingering is not None:
+            self._lingering.end()
         super().connection_lost(exc)
         if type(self.cycle) is OneWriteCycle:
             self.cycle.hang_up()
@@ -79,7 +89,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _reject(self, status: int, code: str, message: str):
         """Answers an ErrorDescription and closes the connection, after the reply to an earlier request."""
         self._cancel_head_timer()
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._lingering is not None:
             return
         REFUSALS.warn(self.logger.warning, code, f'HTTP request refused with {status}: {message}')
         response = status_error(status, code, message, _CLOSE)
@@ -93,11 +103,29 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _write_refusal(self):
         refusal, self._refusal = self._refusal, None
-        if refusal is not None and not self.transport.is_closing():
+        if refusal is not None and not self.transport.is_closing() and self._lingering is None:
             self.transport.write(refusal)
-            self.transport.close()
+            self.close_after_reply()
+
+    def close_after_reply(self) -> None:
+        """Closes the connection after the reply just written, lingering (http_linger.py) unless the server
+        is stopping: nothing more is parsed or answered on it, and a request in progress sees the hang-up."""
+        transport = self.transport
+        if transport.is_closing() or self._lingering is not None:
+            return
+        self._cancel_head_timer()
+        self._unset_keepalive_if_required()
+        if self._stopping:
+            transport.close()
+            return
+        self._lingering = self.linger_policy.start(transport, self.loop)
+        if self._lingering is not None and type(self.cycle) is OneWriteCycle:
+            self.cycle.abandon()
 
     def on_response_complete(self) -> None:
+        if self._lingering is not None:
+            self.server_state.total_requests += 1  # uvicorn's count; nothing more runs on this connection
+            return
         super().on_response_complete()
         if self._refusal is not None and not self.pipeline:
             self.loop.call_soon(self._write_refusal)  # after the reply's own write (a gathered one ends later)
@@ -119,7 +147,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._head_timer = self.loop.call_later(left, self._head_check)
 
     def data_received(self, data: bytes) -> None:
-        """uvicorn's, with its parser errors answered by us (``_refusal_of``) instead of its text/plain 400."""
+        """uvicorn's, with its parser errors answered by us (``_refusal_of``) instead of its text/plain 400;
+        after the last reply, what arrives is counted and dropped (the lingering close)."""
+        if self._lingering is not None:
+            self._lingering.discard(len(data))
+            return
         if self.transport.is_closing():
             return
         if self._head_pending:
@@ -182,6 +214,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if type(cycle) is RequestResponseCycle:
             # uvicorn builds the cycle inline (no factory to override); its task has not run yet
             cycle.__class__ = OneWriteCycle
+            cycle.close_with(self.close_after_reply)
             cycle.scope['extensions'] = {WHOLE_RESPONSE: cycle.write_whole, ON_DISCONNECT: cycle.on_disconnect}
 
     # --- inline requests --------------------------------------------------------------------------------
@@ -256,17 +289,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(whole_response(response.status, self.server_state.default_headers, text,
                                             response.body))
         if close or self._close_after_inline:
-            self.transport.close()
+            self.close_after_reply()
         self.on_response_complete()
 
     def shutdown(self) -> None:
+        self._stopping = True  # no lingering while the server waits for its connections to end
+        if self._lingering is not None:
+            self._lingering.abort()
+            return
         if self._inline is not None:
             self._close_after_inline = True  # its body is on the way: answer it, then close
             return
         super().shutdown()
 
 
-def limited_protocol(header_timeout: float, max_header_bytes: int) -> type:
+def limited_protocol(header_timeout: float, max_header_bytes: int, linger: Optional[LingerPolicy] = None) -> type:
     """The protocol class with this endpoint's limits (uvicorn instantiates it per connection)."""
     return type('EndpointHttpProtocol', (LimitedHttpToolsProtocol,),
-                {'header_timeout': float(header_timeout), 'max_header_bytes': int(max_header_bytes), '_targets': {}})
+                {'header_timeout': float(header_timeout), 'max_header_bytes': int(max_header_bytes), '_targets': {},
+                 'linger_policy': linger if linger is not None else LingerPolicy()})
