@@ -1,4 +1,4 @@
-"""Part 2 stores (nodes, dispatches, funcs) and the jobs change feed, on memory, file and MongoDB."""
+"""The cron side stores (nodes, dispatches, funcs) and the jobs change feed, on memory, file and MongoDB."""
 import threading
 
 from service_background.common import time as t

@@ -89,3 +89,23 @@ def test_idle_scheduler_sleeps_instead_of_scanning_and_stops_promptly():
         started = time.monotonic()
         s.stop()
         assert time.monotonic() - started < 2
+
+
+def test_a_delayed_or_early_key_fires_off_time_yet_reports_its_planned_times():
+    rec = Recorder()
+    s = Scheduler(rec, default_delay_ms=-200)
+    s.start()
+    try:
+        base = now_ms() + 400
+        s.schedule('ahead', base, parse_schedule('@every 1s'))  # the default: 200 ms ahead
+        s.schedule('late', base, parse_schedule('@every 1s'))
+        s.delay('late', 150)
+        time.sleep(max(0.0, (base + 950 - now_ms()) / 1000))  # 2nd 'ahead' is out (at +800), 2nd 'late' not (+1150)
+        fired = {(f[0], f[1]): f for f in rec.fired}
+        ahead, late = fired[('ahead', base)], fired[('late', base)]
+        assert ahead[2] == base + 1000 and late[2] == base + 1000  # the schedule never shifts
+        assert -250 <= ahead[3] - base <= -120, ahead
+        assert 140 <= late[3] - base <= 300, late
+        assert ('ahead', base + 1000) in fired and ('late', base + 1000) not in fired
+    finally:
+        s.stop()

@@ -86,18 +86,59 @@ def test_a_run_that_cannot_start_in_time_is_recorded_as_missed_not_run():
 
 
 def test_group_cache_is_bounded_and_never_holds_unknown_names():
-    from pip_services3_components.log import CompositeLogger
     from service_background.cron.data.version1 import CronGroupV1
-    from service_background.cron.logic import cron_runner
+    from service_background.cron.logic.group_cache import GROUP_CACHE_SIZE, GroupCache
 
     class _Groups:
         def get_group(self, cid, name):
             return CronGroupV1(group_name=name) if name.startswith('known') else None
-    runner = CronRunner(_Jobs(None), _Groups(), _Runs(), None, CompositeLogger())
+    cache = GroupCache(_Groups())
     for i in range(5000):
-        assert runner.group(f'unknown{i}') == (None, None)
-    assert len(runner._group_cache) == 0
-    for i in range(cron_runner.GROUP_CACHE_SIZE + 500):
-        assert runner.group(f'known{i}')[0].group_name == f'known{i}'
-    assert len(runner._group_cache) == cron_runner.GROUP_CACHE_SIZE
-    assert 'known0' not in runner._group_cache and f'known{cron_runner.GROUP_CACHE_SIZE + 499}' in runner._group_cache
+        assert cache.get(f'unknown{i}') == (None, None)
+    assert len(cache) == 0
+    for i in range(GROUP_CACHE_SIZE + 500):
+        assert cache.get(f'known{i}')[0].group_name == f'known{i}'
+    assert len(cache) == GROUP_CACHE_SIZE
+    assert 'known0' not in cache and f'known{GROUP_CACHE_SIZE + 499}' in cache
+
+
+def test_a_run_due_while_the_previous_one_goes_on_runs_when_it_ends_within_the_grace():
+    """The first run takes 1.2 s; the one planned 1 s after it waits behind it and runs 0.2 s late
+    (not skipped); none runs while another is going."""
+    import threading
+    from pip_services3_components.log import CompositeLogger
+    from service_background.cron.data.version1 import CronJobV1
+    from service_background.cron.logic import ExecutionResult
+    from service_background.cron.logic.schedule import parse_schedule
+    from service_background.cron.logic.scheduler import now_ms
+    job = CronJobV1(group_name='g', job_id='j', name='n', request_url='HTTP@http://127.0.0.1:1/',
+                    interval_pattern='@every 1s', timeout=5)
+    jobs, runs = _Jobs(job), _Runs()
+    jobs.set_last_result = lambda *args: None
+    started, lock = [], threading.Lock()
+
+    class _Executors:
+        def get(self, url):
+            class E:
+                def execute(self, execution):
+                    with lock:
+                        started.append((execution.planned_ms, now_ms()))
+                        first = len(started) == 1
+                    time.sleep(1.2 if first else 0.05)
+                    return ExecutionResult(True, 200)
+            return E()
+
+    class _Groups:
+        def get_group(self, cid, name):
+            return None
+    runner = CronRunner(jobs, _Groups(), runs, _Executors(), CompositeLogger())
+    runner.start()
+    try:
+        base = now_ms() + 100
+        runner.scheduler.schedule(('g', 'j'), base, parse_schedule('@every 1s'))
+        time.sleep(1.6)
+    finally:
+        runner.stop()
+    assert [p for p, _ in started[:2]] == [base, base + 1000], started
+    assert started[1][1] - started[0][1] >= 1150  # it waited for the first to end
+    assert [r.status for r in runs.runs][:2] == ['ok', 'ok']

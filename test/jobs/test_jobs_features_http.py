@@ -1,5 +1,5 @@
-"""Issue 13 on both HTTP faces of the real container (memory, and the store fixture's file/MongoDB):
-limits, unique lifetimes, dependencies, batches, backoff and retry_jobs."""
+"""Limits, unique lifetimes, dependencies, batches, backoff and retry_jobs on both HTTP faces of the real container
+(memory, and the store fixture's file/MongoDB)."""
 import asyncio
 
 import requests

@@ -4,37 +4,41 @@ last_result, reply hook). The scheduler thread itself never waits on I/O.
 
 Nothing starves the schedule (issue 11, point 5): HTTP@ runs go to their own pool (``http_workers``,
 default 256, threads made on demand), apart from LUA@/REMOTE@/JOB@ runs (``workers``) and from the reply
-hook (its own small pool with a bounded backlog). A job runs at most once at a time: a run due while
-its previous one is still running is skipped and recorded with status ``skipped``; a run that could
-not start within ``missed_grace_ms`` (default 1000) of its planned time is recorded as ``missed`` and
-not executed, so a backlog never fires late in a burst."""
+hook (run_recorder.py). A job runs at most once at a time here: a run due
+while its previous one is still running waits behind it and runs when it ends, unless that is past
+``missed_grace_ms`` (default 1000): then it is recorded as ``skipped``. Another run that could not start
+within that grace is recorded as ``missed`` and not executed, so a backlog never fires late in a burst.
+Processes sharing a store claim a run CLAIM_AHEAD_MS before its time, so it fires on time whatever the
+database's latency; once one of them wins a job's run, the others claim that job's runs only after
+their time (and fail): a killed process loses at most the run it had claimed ahead, and its jobs go on."""
+import random
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from typing import Dict, Hashable, Optional
+from typing import Dict, Hashable, Optional, Tuple
 
-import pyotp
-import requests
 from pip_services3_components.log import CompositeLogger
 
 from ...common import time as t
-from ...common.json_util import to_json
 from ...common.timer import IntervalTimer
 from ..data.version1 import CronJobV1, CronRunV1
 from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 from .executors import CronExecution, CronExecutors, ExecutionResult
+from .group_cache import GroupCache
+from .run_recorder import RunRecorder
+from .run_slots import FULL, RUN, RunSlots
 from .schedule import parse_schedule
 from .scheduler import Scheduler, now_ms
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-GROUP_CACHE_S = 2.0        # another process may remove and re-register a group (new secret)
-GROUP_CACHE_SIZE = 1024    # groups kept (LRU); unknown names are never cached
+CLAIM_AHEAD_MS = 300       # a shared store: how early a process claims a run it expects to fire
+CLAIM_JITTER_MS = 100      # a shared store: a job new to a process is claimed up to this much less early
+CLAIM_LATE_MS = 50         # a shared store: how late a process claims the runs another one fires (off their time)
+ONCE = parse_schedule('@once')
 HTTP_WORKERS = 256         # HTTP@ runs in flight at most (one per job at a time)
 MISSED_GRACE_MS = 1000     # a run that cannot start this late is recorded as missed, not run
-REPLY_WORKERS = 4
-REPLY_BACKLOG = 1000       # reply hook posts waiting at most; past it the newest are dropped (logged)
+RESYNC_S = 10.0            # a shared store: a job another process fires is re-read at most this often
 SHARED_MISSED_GRACE_MS = 2000  # a shared store: a run this late is still another process's to fire
 WATCH_INTERVAL_MS = 1000   # a shared store: edits made by other processes are seen within ~1 s
 WATCH_OVERLAP_MS = 3000    # re-read this far back: writes land after their `updated` stamp
@@ -56,31 +60,27 @@ class CronRunner:
                  missed_grace_ms: int = MISSED_GRACE_MS):
         self._jobs = jobs
         self._groups = groups
-        self._runs = runs
         self._executors = executors
         self._logger = logger
         self._workers = workers
-        self._history_size = history_size
-        self._reply_url = reply_url
-        self._reply_timeout = reply_timeout
-        self._scheduler = Scheduler(self._on_due)
+        self._shared = bool(getattr(jobs, 'shared', False))
+        self._recorder = RunRecorder(jobs, runs, logger, history_size, reply_url, reply_timeout, self._shared)
+        # a shared store: runs are claimed ahead, so a database's latency never makes them late
+        self._scheduler = Scheduler(self._on_due, default_delay_ms=-CLAIM_AHEAD_MS if self._shared else 0)
+        self._fires = Scheduler(self._on_fire, name='cron-fires')  # runs claimed ahead, at their time
+        self._ready: Dict[Hashable, Tuple[int, Optional[int], CronJobV1]] = {}  # claimed ahead: (planned, next, job)
+        self._ready_lock = threading.Lock()
         self._pool: Optional[ThreadPoolExecutor] = None
         self._http_workers = max(1, http_workers)
         self._http_pool: Optional[ThreadPoolExecutor] = None
-        self._reply_pool: Optional[ThreadPoolExecutor] = None
-        self._reply_backlog = 0
-        self._reply_dropped = 0
         self._missed_grace_ms = missed_grace_ms
         self._http_keys = set()  # keys of HTTP@ jobs (their runs go to the HTTP pool)
-        self._running = set()
-        self._running_lock = threading.Lock()
-        self._group_cache: 'OrderedDict[str, tuple]' = OrderedDict()  # name -> (expires, group, TOTP or None)
-        self._group_cache_lock = threading.Lock()
-        self._shared = bool(getattr(jobs, 'shared', False))
+        self._slots = RunSlots()
+        self._yielded: Dict[Hashable, float] = {}  # shared store: jobs another process fires -> last re-read
+        self._group_cache = GroupCache(groups)
         self._watcher: Optional[IntervalTimer] = None
         self._watch_since: Optional[datetime] = None
         self._watch_seen: Dict[Hashable, datetime] = {}
-        self._local = threading.local()
         # Held by every change of a job's state together with the matching scheduler update, so
         # the scheduler always ends up with what the persistence has last.
         self.lock = threading.RLock()
@@ -93,12 +93,13 @@ class CronRunner:
     def start(self):
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix='cron-run')
         self._http_pool = ThreadPoolExecutor(self._http_workers, thread_name_prefix='cron-http')
-        self._reply_pool = ThreadPoolExecutor(REPLY_WORKERS, thread_name_prefix='cron-reply')
+        self._recorder.start()
         self._watch_since = t.now()
         with self.lock:
             for job in self._jobs.get_active_jobs(None):
                 self.resume(job)
         self._scheduler.start()
+        self._fires.start()
         if self._shared:
             self._watcher = IntervalTimer('cron-watch', self._watch, WATCH_INTERVAL_MS, self._logger)
             self._watcher.start()
@@ -107,12 +108,15 @@ class CronRunner:
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
-        self._scheduler.stop()
-        self._scheduler.clear()
-        for pool in (self._pool, self._http_pool, self._reply_pool):
+        for scheduler in (self._scheduler, self._fires):
+            scheduler.stop()
+            scheduler.clear()
+        self._ready.clear()
+        for pool in (self._pool, self._http_pool):
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._http_pool = self._reply_pool = None
+        self._pool = self._http_pool = None
+        self._recorder.stop()
 
     def resume(self, job: CronJobV1):
         """Plans a loaded job; a run missed while the service was down is skipped, not replayed."""
@@ -133,22 +137,28 @@ class CronRunner:
             self._http_keys.add(job.key)
         else:
             self._http_keys.discard(job.key)
+        self._unready(job.key, job)
         if job.active and job.next_run is not None:
+            new = self._shared and self._scheduler.planned(job.key) is None
             self._scheduler.schedule(job.key, to_ms(job.next_run), parse_schedule(job.interval_pattern))
+            if new and job.key not in self._yielded:  # jittered: which process fires a new job is random
+                self._scheduler.delay(job.key, random.randrange(CLAIM_JITTER_MS) - CLAIM_AHEAD_MS)
         else:
             self._scheduler.unschedule(job.key)
 
     def forget(self, key: Hashable):
+        self._unready(key)
         self._scheduler.unschedule(key)
         self._http_keys.discard(key)
+        self._yielded.pop(key, None)
 
     def forget_group(self, group_name: str):
-        with self._group_cache_lock:
-            self._group_cache.pop(group_name, None)
+        self._group_cache.forget(group_name)
 
     def _watch(self):
         """Plans what other processes changed: each job whose ``updated`` moved since the last look.
-        Deleted jobs need no watching: their next due fails its claim and is forgotten then."""
+        Deleted jobs need no watching: a due fails its claim and the job is re-read and forgotten then
+        (within RESYNC_S on a process that leaves the job to another one)."""
         since, now = self._watch_since, t.now()
         jobs = self._jobs.get_changed_jobs(None, t.add_ms(since, -WATCH_OVERLAP_MS))
         with self.lock:
@@ -173,51 +183,113 @@ class CronRunner:
 
     # --- running ------------------------------------------------------------------------------
     def _on_due(self, key: Hashable, planned_ms: int, next_ms: Optional[int]):
-        """On the scheduler thread: hands the run to its pool, or, while the job's previous run is
-        still going, a ``skipped`` record to the reply pool. Marked running here, so a second due run
+        """On the scheduler thread: hands the run to its pool to claim, or queues it behind the job's
+        run in progress here (decided when that run ends). Marked running here, so a second due run
         queued behind a busy pool is seen as busy too."""
-        with self._running_lock:
-            busy = key in self._running
-            if not busy:
-                self._running.add(key)
-        if busy:
-            pool = self._reply_pool
-            if pool is not None:
-                pool.submit(self._skip, key, planned_ms, next_ms)
+        state = self._slots.due(key, (planned_ms, next_ms, None))
+        if state == FULL:
+            self._recorder.submit(self._skip, key, planned_ms, next_ms)
+        elif state == RUN:
+            self._submit(key, planned_ms, next_ms, False, None)
+
+    def _on_fire(self, key: Hashable, planned_ms: int, next_ms: Optional[int]):
+        """On the fire scheduler's thread: a run claimed ahead is due: to its pool, or behind the job's
+        run in progress here (a run fired by hand)."""
+        with self._ready_lock:
+            entry = self._ready.pop(key, None)
+        if entry is None:
             return
+        planned_ms, next_ms, job = entry
+        state = self._slots.due(key, entry)
+        if state == FULL:
+            self._recorder.record_later(self._not_run(job, planned_ms, 'skipped', 'the previous run was still running'))
+        elif state == RUN:
+            self._submit(key, planned_ms, next_ms, False, job)
+
+    def _submit(self, key: Hashable, planned_ms: int, next_ms: Optional[int], behind: bool,
+                job: Optional[CronJobV1]):
         pool = self._http_pool if key in self._http_keys else self._pool
         try:
             if pool is None:
                 raise RuntimeError('stopped')
-            pool.submit(self._run, key, planned_ms, next_ms)
+            pool.submit(self._run, key, planned_ms, next_ms, behind, job)
         except RuntimeError:  # stopped meanwhile
-            with self._running_lock:
-                self._running.discard(key)
+            self._slots.drop(key)
 
-    def _run(self, key: Hashable, planned_ms: int, next_ms: Optional[int]):
+    def _run(self, key: Hashable, planned_ms: int, next_ms: Optional[int], behind: bool = False,
+             job: Optional[CronJobV1] = None):
+        """Claims one due run (unless ``job``: claimed ahead already) and fires it, or, claimed ahead of
+        its time, hands it to the fire scheduler. ``behind``: it came due while the job's previous run
+        was still going here; too late by then, it is recorded as skipped."""
+        run = None
         try:
-            late_ms = now_ms() - planned_ms
-            missed = late_ms > self._missed_grace_ms
-            planned = to_dt(planned_ms)
-            try:
-                job = self._jobs.claim_run(None, key[0], key[1], planned, to_dt(next_ms), None if missed else planned)
-            except Exception as ex:
-                self._logger.error(None, ex, f'Cannot claim cron job {key[0]}/{key[1]}')
-                return
             if job is None:
-                self._resync(key)
-            elif missed:
-                self._logger.warn(None, f'Cron job {key[0]}/{key[1]}: run at {t.to_iso(planned)} missed '
-                                        f'(could not start within {self._missed_grace_ms} ms)')
-                self._record_not_run(job, planned_ms, 'missed',
-                                     f'could not start within {self._missed_grace_ms} ms ({late_ms} ms late)')
-            else:
-                self._execute(job, planned_ms)
+                job = self._claim(key, planned_ms, next_ms)
+                if job is not None and planned_ms > now_ms():
+                    with self._ready_lock:
+                        self._ready[key] = (planned_ms, next_ms, job)
+                    self._fires.schedule(key, planned_ms, ONCE)
+                    job = None
+            if job is not None:
+                run = self._fire(job, planned_ms, behind)
         finally:
-            with self._running_lock:
-                self._running.discard(key)
+            self._finish(key)
+        if run is not None:
+            self._recorder.record_later(run)
+
+    def _claim(self, key: Hashable, planned_ms: int, next_ms: Optional[int]) -> Optional[CronJobV1]:
+        """The claimed job, or None when another process has the run (or the job changed)."""
+        planned = to_dt(planned_ms)
+        last_run = None if now_ms() - planned_ms > self._missed_grace_ms else planned
+        try:
+            job = self._jobs.claim_run(None, key[0], key[1], planned, to_dt(next_ms), last_run)
+        except Exception as ex:
+            self._logger.error(None, ex, f'Cannot claim cron job {key[0]}/{key[1]}')
+            return None
+        if job is None:
+            self._claim_lost(key)
+        else:
+            self._claim_won(key)
+        return job
+
+    def _fire(self, job: CronJobV1, planned_ms: int, behind: bool) -> Optional[CronRunV1]:
+        """Executes a claimed run, unless it is past the grace: then it is recorded as skipped (behind
+        a run still going) or missed. The run to record, or None."""
+        late_ms = now_ms() - planned_ms
+        if late_ms <= self._missed_grace_ms:
+            return self._execute(job, planned_ms)
+        planned = t.to_iso(to_dt(planned_ms))
+        if behind:
+            self._logger.warn(None, f'Cron job {job.group_name}/{job.job_id} is still running: run at {planned} '
+                                    f'skipped')
+            return self._not_run(job, planned_ms, 'skipped', 'the previous run was still running')
+        self._logger.warn(None, f'Cron job {job.group_name}/{job.job_id}: run at {planned} missed (could not '
+                                f'start within {self._missed_grace_ms} ms)')
+        return self._not_run(job, planned_ms, 'missed',
+                             f'could not start within {self._missed_grace_ms} ms ({late_ms} ms late)')
+
+    def _finish(self, key: Hashable):
+        """The job's run here ended: the next one waiting behind it starts now (recording the one that
+        ended is no part of it)."""
+        tick = self._slots.leave(key)
+        if tick is not None:
+            self._submit(key, tick[0], tick[1], True, tick[2])
+
+    def _unready(self, key: Hashable, job: Optional[CronJobV1] = None):
+        """The job changed while one of its runs is claimed ahead here: the run fires the new version if
+        the job still goes on from where the claim left it (``job``: as stored now), else not at all."""
+        with self._ready_lock:
+            entry = self._ready.get(key)
+            if entry is None:
+                return
+            if job is not None and job.active and to_ms(job.next_run) == entry[1]:
+                self._ready[key] = (entry[0], entry[1], job)
+                return
+            del self._ready[key]
+        self._fires.unschedule(key)
 
     def _skip(self, key: Hashable, planned_ms: int, next_ms: Optional[int]):
+        """A due run with too many runs of its job already waiting here: skipped at once."""
         planned = to_dt(planned_ms)
         try:
             job = self._jobs.claim_run(None, key[0], key[1], planned, to_dt(next_ms), None)
@@ -225,40 +297,67 @@ class CronRunner:
             self._logger.error(None, ex, f'Cannot claim cron job {key[0]}/{key[1]}')
             return
         if job is None:
-            self._resync(key)
+            self._claim_lost(key)
             return
         self._logger.warn(None, f'Cron job {key[0]}/{key[1]} is still running: run at {t.to_iso(planned)} skipped')
-        self._record_not_run(job, planned_ms, 'skipped', 'the previous run was still running')
+        self.record_run(self._not_run(job, planned_ms, 'skipped', 'the previous run was still running'))
 
-    def _record_not_run(self, job: CronJobV1, planned_ms: int, status: str, error: str):
-        self.record_run(CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
-                                  planned_time=to_dt(planned_ms), started=None, duration_ms=0,
-                                  status=status, error=error))
+    def _claim_won(self, key: Hashable):
+        if self._shared and self._yielded.pop(key, None) is not None:
+            self._scheduler.delay(key, -CLAIM_AHEAD_MS)
+
+    def _claim_lost(self, key: Hashable):
+        """On one store, a lost claim means the job changed: plan it as stored. On a shared store it is
+        mostly another process firing the run, so from now on this process claims that job's runs
+        CLAIM_LATE_MS after their time, not ahead (the other one has claimed and fired them by then; if
+        it died, they fire here that much late), and re-reads the job at most every RESYNC_S (edits reach it through the
+        watcher anyway; this catches a deleted job and a schedule that drifted)."""
+        if self._shared:
+            clock = time.monotonic()
+            last = self._yielded.get(key)
+            self._scheduler.delay(key, CLAIM_LATE_MS)
+            if last is not None and clock - last < RESYNC_S:
+                return
+            self._yielded[key] = clock
+        self._resync(key)
+
+    def run_now(self, job: CronJobV1) -> Optional[int]:
+        """Fires ``job`` once now, outside its schedule (its next_run is left alone): the planned time,
+        or None while the job is running here. Raises RuntimeError when the runner is stopped."""
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError('stopped')
+        key = job.key
+        if not self._slots.enter(key):
+            return None
+        planned_ms = now_ms()
+
+        def fire():
+            run = None
+            try:
+                run = self._execute(job, planned_ms)
+            finally:
+                self._finish(key)
+            if run is not None:
+                self._recorder.record_later(run)
+        try:
+            pool.submit(fire)
+        except RuntimeError:
+            self._slots.drop(key)
+            raise
+        return planned_ms
+
+    @staticmethod
+    def _not_run(job: CronJobV1, planned_ms: int, status: str, error: str) -> CronRunV1:
+        return CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
+                         planned_time=to_dt(planned_ms), started=None, duration_ms=0, status=status, error=error)
 
     def group(self, group_name: str) -> tuple:
-        """(group, its TOTP or None), cached for a moment. The cache is an LRU of at most
-        GROUP_CACHE_SIZE groups and holds only groups that exist: a name nobody registered (e.g. sent to
-        the functions port by any caller) is looked up each time and never stored."""
-        clock = time.monotonic()
-        with self._group_cache_lock:
-            cached = self._group_cache.get(group_name)
-            if cached is not None and cached[0] >= clock:
-                self._group_cache.move_to_end(group_name)
-                return cached[1], cached[2]
-        group = self._groups.get_group(None, group_name)
-        if group is None:
-            with self._group_cache_lock:
-                self._group_cache.pop(group_name, None)
-            return None, None
-        totp = pyotp.TOTP(group.otp_secret) if group.otp_secret else None
-        with self._group_cache_lock:
-            self._group_cache[group_name] = (clock + GROUP_CACHE_S, group, totp)
-            self._group_cache.move_to_end(group_name)
-            while len(self._group_cache) > GROUP_CACHE_SIZE:
-                self._group_cache.popitem(last=False)
-        return group, totp
+        """(group, its TOTP or None), cached for a moment (group_cache.py)."""
+        return self._group_cache.get(group_name)
 
-    def _execute(self, job: CronJobV1, planned_ms: int):
+    def _execute(self, job: CronJobV1, planned_ms: int) -> Optional[CronRunV1]:
+        """Runs the job: the run to record, or None when the executor recorded it itself."""
         started = t.now()
         clock = time.monotonic()
         try:
@@ -268,55 +367,13 @@ class CronRunner:
         except Exception as ex:  # an executor bug or a prefix whose executor is gone
             result = ExecutionResult(False, None, f'execution failed: {ex}')
         if result.recorded:
-            return
-        self.record_run(CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
-                                  planned_time=to_dt(planned_ms), started=started,
-                                  duration_ms=round((time.monotonic() - clock) * 1000, 3),
-                                  status='ok' if result.ok else 'failed', code=result.code, error=result.error,
-                                  output=result.output))
+            return None
+        return CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
+                         planned_time=to_dt(planned_ms), started=started,
+                         duration_ms=round((time.monotonic() - clock) * 1000, 3),
+                         status='ok' if result.ok else 'failed', code=result.code, error=result.error,
+                         output=result.output)
 
     def record_run(self, run: CronRunV1):
-        """Keeps a run's outcome: history, the job's last_result, the reply hook."""
-        try:
-            run = self._runs.add_run(None, run, self._history_size)
-            self._jobs.set_last_result(None, run.group_name, run.job_id, run.summary())
-        except Exception as ex:
-            self._logger.error(None, ex, f'Cannot record the run of cron job {run.group_name}/{run.job_id}')
-        if self._reply_url:
-            self._post_reply(run)
-
-    def _post_reply(self, run: CronRunV1):
-        """The reply hook in its own pool: a slow hook never holds a run's worker."""
-        pool = self._reply_pool
-        with self._running_lock:
-            if pool is None or self._reply_backlog >= REPLY_BACKLOG:
-                self._reply_dropped += 1
-                dropped = self._reply_dropped
-                pool = None
-            else:
-                self._reply_backlog += 1
-        if pool is None:
-            if dropped == 1 or dropped % 1000 == 0:
-                self._logger.warn(None, f'Reply hook backlog full: {dropped} replies dropped so far')
-            return
-
-        def post():
-            try:
-                self._reply(run)
-            finally:
-                with self._running_lock:
-                    self._reply_backlog -= 1
-        try:
-            pool.submit(post)
-        except RuntimeError:
-            with self._running_lock:
-                self._reply_backlog -= 1
-
-    def _reply(self, run: CronRunV1):
-        session = getattr(self._local, 'session', None) or requests.Session()
-        self._local.session = session
-        try:
-            session.post(self._reply_url, data=to_json(run), headers={'Content-Type': 'application/json'},
-                         timeout=self._reply_timeout)
-        except requests.RequestException as ex:
-            self._logger.warn(None, f'Reply hook {self._reply_url} failed: {ex}')
+        """Keeps a run's outcome: history, the job's last_result, the reply hook (REMOTE@ node reports)."""
+        self._recorder.record(run)

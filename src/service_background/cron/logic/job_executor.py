@@ -10,7 +10,8 @@ tick that still fires twice enqueues one job. A tick can fire twice when its ``n
 onto a planned time that already fired: an edit/active/import re-plans from the local clock, so a
 process whose clock is behind the one that fired can plan the same tick again; a claim does not
 expire, so a slow or killed process never hands its tick to another one (a process killed between
-its claim and the enqueue loses that tick instead: at most once per kill, a window of milliseconds).
+its claim, up to 300 ms ahead on a shared store, and the enqueue loses that tick instead: at most one
+per job per kill).
 
 Uniqueness used: ``NewJobV1.unique = {until: "ttl", ttl: 1 day}`` through ``JobsController.add_job``
 (issue 13, item 2; key: type + ref_id, the key space add_uniq_job uses too; on MongoDB one insert wins

@@ -2,7 +2,8 @@
 plans an earlier run. No scan of every job: a due entry costs O(log n), an idle scheduler sleeps.
 
 Entries are replaced lazily: each key has one current sequence number and any heap entry with an
-older one is dropped when it surfaces."""
+older one is dropped when it surfaces. A key may carry a delay: its runs are handed over that much after
+(negative: before) their planned time, still reported as planned; the schedule itself never shifts."""
 import heapq
 import itertools
 import threading
@@ -21,11 +22,15 @@ def now_ms() -> int:
 
 class Scheduler:
 
-    def __init__(self, on_due: DueCallback, clock: Callable[[], int] = now_ms):
+    def __init__(self, on_due: DueCallback, clock: Callable[[], int] = now_ms, default_delay_ms: int = 0,
+                 name: str = 'cron-scheduler'):
+        """``default_delay_ms``: the delay of a key scheduled for the first time (negative: ahead)."""
         self._on_due = on_due
+        self._default_delay = default_delay_ms
+        self._name = name
         self._clock = clock
         self._heap: List[Tuple[int, int, Hashable]] = []
-        self._current: Dict[Hashable, Tuple[int, int, Schedule]] = {}  # key -> (seq, due, schedule)
+        self._current: Dict[Hashable, Tuple[int, int, Schedule, int]] = {}  # key -> (seq, due, schedule, delay)
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._thread: Optional[threading.Thread] = None
@@ -41,18 +46,31 @@ class Scheduler:
             return entry[1] if entry is not None else None
 
     def schedule(self, key: Hashable, due_ms: Optional[int], schedule: Schedule):
-        """Plans ``key`` at ``due_ms`` (replacing what it had); None unschedules it."""
+        """Plans ``key`` at ``due_ms`` (replacing what it had, keeping its delay); None unschedules it."""
         with self._cond:
             if due_ms is None:
                 self.unschedule(key)
                 return
-            seq = next(self._seq)
-            self._current[key] = (seq, due_ms, schedule)
-            wake = not self._heap or due_ms < self._heap[0][0]
-            heapq.heappush(self._heap, (due_ms, seq, key))
-            self._compact()
-            if wake:
-                self._cond.notify()
+            entry = self._current.get(key)
+            self._push(key, due_ms, schedule, entry[3] if entry is not None else self._default_delay)
+
+    def delay(self, key: Hashable, delay_ms: int):
+        """Hands ``key``'s runs over ``delay_ms`` after their planned time from now on (0: on time,
+        negative: ahead of it)."""
+        with self._cond:
+            entry = self._current.get(key)
+            if entry is not None and entry[3] != delay_ms:
+                self._push(key, entry[1], entry[2], delay_ms)
+
+    def _push(self, key: Hashable, due_ms: int, schedule: Schedule, delay_ms: int):
+        seq = next(self._seq)
+        self._current[key] = (seq, due_ms, schedule, delay_ms)
+        fire_ms = due_ms + delay_ms
+        wake = not self._heap or fire_ms < self._heap[0][0]
+        heapq.heappush(self._heap, (fire_ms, seq, key))
+        self._compact()
+        if wake:
+            self._cond.notify()
 
     def unschedule(self, key: Hashable):
         with self._cond:
@@ -76,7 +94,7 @@ class Scheduler:
             if self._thread is not None:
                 return
             self._stopped = False
-            self._thread = threading.Thread(target=self._run, name='cron-scheduler', daemon=True)
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
             self._thread.start()
 
     def stop(self):
@@ -105,23 +123,24 @@ class Scheduler:
             if not self._heap:
                 self._cond.wait()
                 continue
-            due, seq, key = self._heap[0]
+            fire, seq, key = self._heap[0]
             entry = self._current.get(key)
             if entry is None or entry[0] != seq:
                 heapq.heappop(self._heap)
                 continue
             now = self._clock()
-            if due > now:
-                self._cond.wait((due - now) / 1000.0)
+            if fire > now:
+                self._cond.wait((fire - now) / 1000.0)
                 continue
             heapq.heappop(self._heap)
-            schedule = entry[2]
-            next_ms = schedule.next_run(due, now)
+            _, due, schedule, delay = entry
+            # the run after this one is computed from the planned time (a delay never shifts the schedule)
+            next_ms = schedule.next_run(due, now - delay)
             if next_ms is None:
                 del self._current[key]
             else:
                 new_seq = next(self._seq)
-                self._current[key] = (new_seq, next_ms, schedule)
-                heapq.heappush(self._heap, (next_ms, new_seq, key))
+                self._current[key] = (new_seq, next_ms, schedule, delay)
+                heapq.heappush(self._heap, (next_ms + delay, new_seq, key))
             return key, due, next_ms
         return None
