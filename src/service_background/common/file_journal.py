@@ -22,10 +22,11 @@ background thread for large ones (``options.compact_inline_max``, 50,000 items).
 segments are deleted. Load reads the snapshot, then every ``<journal>.<seq>`` in order, then the journal:
 replaying a segment over a newer snapshot is harmless, so a crash at any step loses nothing.
 
-Appends happen under the persistence's lock, the fsync in ``sync`` after it is left (DurableLock), so
-writers queued behind one fsync are covered by the next: group commit.
+**Group commit** (journal_sync.py): appends happen under the persistence's lock; the fsync runs on the
+journal's syncer thread after the writer left the lock (DurableLock), and one fsync covers every writer
+that arrived meanwhile. A failed fsync fails every writer not yet durable: the journal is cut back to
+its last durable record and the persistence reloads (``cut_back``) before they get their 503.
 """
-import glob
 import json
 import logging
 import os
@@ -33,9 +34,9 @@ import threading
 from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams
-from pip_services3_commons.errors import FileException
 
-from .journal_records import StorageUnavailableException, frame, keep_skipped, parse_record  # noqa: F401
+from . import journal_files as files, journal_sync
+from .journal_records import StorageUnavailableException, frame, parse_record  # noqa: F401
 from .rate_limited_log import REFUSALS
 from .json_util import _default
 
@@ -53,9 +54,9 @@ class FileJournal:
         self._fd: Optional[int] = None
         self._offset = 0           # end of the last good record of the active journal
         self._entries = 0          # records in the active journal
-        self._written = 0          # records appended since open
-        self._synced = 0           # records known durable
-        self._sync_lock = threading.Lock()
+        self._group = journal_sync.GroupCommit(default_path)  # tickets and fsyncs of the active journal
+        self._durable_end: Optional[int] = None  # set while a tail that failed its fsync could not be cut
+        self._reload: Optional[Callable[[], None]] = None  # the persistence's reload (after a cut back)
         self._batch_depth = 0
         self._pending: List[bytes] = []  # records of the open batch, written in one write() at its end
         self._failure: Optional[BaseException] = None  # set: refuse writes until a snapshot succeeds
@@ -71,13 +72,19 @@ class FileJournal:
     def configure(self, config: ConfigParams):
         self._path = config.get_as_string_with_default('path', self._path)
         self._fsync = config.get_as_boolean_with_default('options.fsync', self._fsync)
+        self._group.enabled = self._fsync
         self._min_compact = config.get_as_integer_with_default('options.compact_min', self._min_compact)
         self._inline_max = config.get_as_integer_with_default('options.compact_inline_max', self._inline_max)
 
-    def attach(self, items: Callable[[], dict], logger: Any = None):
-        """``items`` returns the persistence's live dict (called under its lock, for recovery)."""
+    def attach(self, items: Callable[[], dict], logger: Any = None, reload: Optional[Callable[[], None]] = None,
+               on_sync_failure: Optional[Callable[[], None]] = None):
+        """``items`` returns the persistence's live dict (called under its lock, for recovery); ``reload``
+        replaces it with what the files hold (under its lock); ``on_sync_failure`` takes the lock and
+        calls ``cut_back`` (from the syncer thread, after a failed fsync)."""
         self._items = items
         self._logger = logger
+        self._reload = reload
+        self._group.on_failure = on_sync_failure
 
     @property
     def journal_path(self) -> str:
@@ -98,14 +105,6 @@ class FileJournal:
         _log.error(message)
 
     # --- load ---------------------------------------------------------------------------------
-    def _segments(self) -> List[Tuple[int, str]]:
-        found = []
-        for name in glob.glob(glob.escape(self.journal_path) + '.*'):
-            suffix = name[len(self.journal_path) + 1:]
-            if suffix.isdigit():
-                found.append((int(suffix), name))
-        return sorted(found)
-
     def load(self, data_class: type) -> List[Any]:
         folder = os.path.dirname(os.path.abspath(self._path))
         os.makedirs(folder, exist_ok=True)
@@ -114,60 +113,16 @@ class FileJournal:
     def read_items(self) -> Dict[Hashable, dict]:
         """Snapshot + frozen segments + journal, as JSON items by key."""
         items: Dict[Hashable, dict] = {}
-        if os.path.exists(self._path):
-            try:
-                with open(self._path, 'r', encoding='utf-8') as f:
-                    for data in json.load(f):
-                        items[self._json_key(data['key'])] = data['item']
-            except (ValueError, KeyError, TypeError) as ex:
-                raise FileException(None, 'READ_FAILED', f'Snapshot {self._path} is unreadable: {ex}')
-        self.last_load_report = {'records': 0, 'skipped_records': 0, 'skipped_bytes': 0, 'torn_bytes': 0}
-        segments = self._segments()
+        files.read_snapshot(self._path, items)
+        report = self.last_load_report = {'records': 0, 'skipped_records': 0, 'skipped_bytes': 0, 'torn_bytes': 0}
+        keep = self.journal_path + '.skipped'
+        segments = files.segments(self.journal_path)
         for seq, name in segments:
-            self._replay(name, items)
+            files.replay(name, items, report, self._warn, keep)
         self._seq = max([seq for seq, _ in segments] + [self._seq])
         if os.path.exists(self.journal_path):
-            self._replay(self.journal_path, items)
+            files.replay(self.journal_path, items, report, self._warn, keep, self._durable_end)
         return items
-
-    def _replay(self, path: str, items: dict):
-        report = self.last_load_report
-        offset = 0
-        bad: List[Tuple[int, bytes]] = []  # bad spans not yet proven to be followed by a good record
-        with open(path, 'rb') as f:
-            for line in f:
-                skip, entry = parse_record(line)
-                if skip:
-                    bad.append((offset, line[:skip]))
-                if entry is not None:
-                    if bad:
-                        self._skipped(path, bad)
-                        bad = []
-                    key = self._json_key(entry['key'])
-                    if 'item' in entry:
-                        items[key] = entry['item']
-                    elif 'set' in entry:  # a patch: some fields of a stored item
-                        if isinstance(items.get(key), dict):
-                            items[key] = dict(items[key], **entry['set'])
-                    else:
-                        items.pop(key, None)
-                    report['records'] += 1
-                offset += len(line)
-        if bad:  # nothing good after them: a torn tail, never acknowledged
-            start = bad[0][0]
-            report['torn_bytes'] += offset - start
-            self._warn(f'Journal {path}: dropped a torn tail of {offset - start} bytes at offset {start}')
-            with open(path, 'r+b') as f:
-                f.truncate(start)
-
-    def _skipped(self, path: str, spans: List[Tuple[int, bytes]]):
-        self.last_load_report['skipped_records'] += len(spans)
-        self.last_load_report['skipped_bytes'] += sum(len(data) for _, data in spans)
-        self._warn(keep_skipped(path, spans, self.journal_path + '.skipped'))
-
-    @staticmethod
-    def _json_key(value: Any) -> Hashable:
-        return tuple(value) if isinstance(value, list) else value
 
     # --- writes -------------------------------------------------------------------------------
     def _append(self, entry: dict):
@@ -181,10 +136,16 @@ class FileJournal:
         if self._fd is None:
             self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             self._offset = os.fstat(self._fd).st_size
+            self._group.set_fd(self._fd, self._offset)
 
     def _write(self, data: bytes, lines: int):
+        if self._group.error is not None:  # a failed fsync not cut back yet: this write fails with its group
+            error = self._group.error
+            self.cut_back()
+            raise StorageUnavailableException(None, f'The journal could not be made durable: {error}')
         if self._failure is not None:
             self._recover()
+        journal_sync.settle_others(self)
         self._open_fd()
         try:
             view = memoryview(data)
@@ -195,7 +156,7 @@ class FileJournal:
             self._undo_append(ex)
         self._offset += len(data)
         self._entries += lines
-        self._written += lines
+        self._group.note_written(lines, self._offset)
 
     def _undo_append(self, error: OSError):
         """A write failed part way: cut the journal back to its last good record, then fail the call."""
@@ -239,24 +200,57 @@ class FileJournal:
 
     @property
     def written(self) -> int:
-        return self._written
+        """The ticket of the last record appended (DurableLock waits for it after the lock)."""
+        return self._group.written
+
+    @property
+    def fsync_count(self) -> int:
+        """fsyncs of journal records so far: fewer than writes when writers are concurrent."""
+        return self._group.fsync_count
+
+    def unsettled(self, upto: int, wrote: bool) -> bool:
+        """Whether a hold that saw the records up to ticket ``upto`` must wait for them (not durable
+        yet); one that ``wrote`` some must also hear whether their fsync failed."""
+        if wrote:
+            return upto > self._group.synced or self._group.failed_at(upto)
+        return upto > self._group.synced and not self._group.failed_at(upto)
 
     def sync(self, upto: int):
-        """Makes every record up to number ``upto`` durable; called with the persistence's lock NOT held."""
-        if not self._fsync or upto <= self._synced:
+        """Blocks until the records up to ticket ``upto`` are durable (one fsync covers every writer
+        waiting meanwhile); called with the persistence's lock NOT held. 503 if their fsync failed."""
+        self._group.wait(upto)
+
+    async def wait_durable(self, upto: int):
+        """``sync`` for a call on the event loop: awaits the syncer thread's fsync."""
+        future = self._group.wait_async(upto)
+        if future is not None:
+            await future
+
+    def cut_back(self):
+        """Under the persistence's lock, after a failed fsync: the journal is cut back to its last durable
+        record and the persistence reloaded from the files; then every writer not durable gets its 503."""
+        written, _, durable_end, error = self._group.claim()
+        if error is None:  # cut back already
+            self._group.release()
             return
-        with self._sync_lock:
-            if upto <= self._synced or self._fd is None:
-                return
-            target = self._written
+        try:
             try:
-                os.fsync(self._fd)
+                if self._fd is not None:
+                    os.ftruncate(self._fd, durable_end)
+                    os.close(self._fd)  # a fresh descriptor: a failed fsync is not reported twice
+                    self._fd = None
+                self._open_fd()
+                self._error(f'Journal {self.journal_path}: fsync failed ({error}); the records it did not make '
+                            f'durable were cut back and their calls failed')
             except OSError as ex:
                 self._failure = self._failure or ex
-                self._error(f'Journal {self.journal_path}: fsync failed ({ex}); writes are refused until a '
-                            f'snapshot succeeds')
-                raise StorageUnavailableException(None, f'The journal could not be made durable: {ex}') from ex
-            self._synced = max(self._synced, target)
+                self._durable_end = durable_end  # loads stop there until a snapshot succeeds
+                self._error(f'Journal {self.journal_path}: fsync failed ({error}) and the journal could not be cut '
+                            f'back ({ex}); writes are refused until a snapshot succeeds')
+            if self._reload is not None:
+                self._reload()
+        finally:
+            self._group.release(failed=(written, error))
 
     def append_put(self, key: Hashable, item: Any):
         self._append({'key': key, 'item': item.to_json()})
@@ -274,7 +268,7 @@ class FileJournal:
         has outgrown the store. The snapshot itself is written later, outside the lock."""
         if self._batch_depth or self._frozen is not None or self._failure is not None:
             return
-        if self._entries < max(self._min_compact, len(items)):
+        if self._entries < max(self._min_compact, len(items)) or self._group.error is not None:
             return
         if self._compactor is not None and self._compactor.is_alive():
             return  # a large snapshot is still being written: the journal may grow meanwhile
@@ -282,27 +276,42 @@ class FileJournal:
             self._rotate()
         except OSError as ex:
             self._warn(f'Journal {self.journal_path}: compaction postponed ({ex})')
+            if self._group.error is not None:  # the rotation's fsync failed: its writers fail as a group
+                self.cut_back()
             return
         self._frozen = (self._seq, dict(items))  # shallow: stored items are replaced, never changed
         self._frozen_inline = len(items) <= self._inline_max
         if not self._frozen_inline:
-            self._compactor = threading.Thread(target=self.run_frozen, name='journal-compaction', daemon=True)
-            self._compactor.start()
+            self._start_compactor()
+
+    def _start_compactor(self):
+        self._frozen_inline = False
+        self._compactor = threading.Thread(target=self.run_frozen, name='journal-compaction', daemon=True)
+        self._compactor.start()
 
     def _rotate(self):
         """The active journal becomes frozen segment ``<journal>.<seq>``; appends go to a fresh one."""
-        with self._sync_lock:
+        written, synced, _, _ = self._group.claim()  # no fsync runs on the descriptor closed here
+        durable = None
+        try:
             if self._fd is not None:
-                if self._fsync and self._synced < self._written:
-                    os.fsync(self._fd)  # records of writers still before their own sync are in it
+                if self._fsync and synced < written:
+                    try:
+                        os.fsync(self._fd)  # records of writers still before their own sync are in it
+                    except OSError as ex:
+                        self._group.fail(ex)
+                        raise
+                    self._group.count_fsync()
                 os.close(self._fd)
                 self._fd = None
-            self._synced = self._written
+            durable = written
             self._seq += 1
             if os.path.exists(self.journal_path):
                 os.replace(self.journal_path, f'{self.journal_path}.{self._seq}')
             self._entries = 0
             self._open_fd()
+        finally:
+            self._group.release(synced=durable)
 
     def run_frozen(self):
         """Writes the frozen generation's snapshot (outside the persistence's lock), then deletes the
@@ -316,7 +325,7 @@ class FileJournal:
             seq, items = frozen
             try:
                 self._write_snapshot(items)
-                self._drop_segments(seq)
+                files.drop_segments(self.journal_path, seq)
             except OSError as ex:  # the segments stay: the data is all there, only not compacted
                 self._error(f'Journal {self.journal_path}: snapshot failed ({ex}); will retry')
             finally:
@@ -324,11 +333,14 @@ class FileJournal:
         finally:
             self._compact_lock.release()
 
-    def after_unlock(self):
+    def after_unlock(self, on_loop: bool = False):
         """Called by DurableLock when a thread left the persistence's lock: writes a small frozen
-        snapshot now (a large one has its own thread)."""
+        snapshot now (a large one has its own thread, as has one frozen by a call on the event loop)."""
         if self._frozen is not None and self._frozen_inline:
-            self.run_frozen()
+            if on_loop:
+                self._start_compactor()
+            else:
+                self.run_frozen()
 
     def wait_compacted(self, timeout: Optional[float] = None):
         compactor = self._compactor
@@ -336,32 +348,8 @@ class FileJournal:
             compactor.join(timeout)
         self.run_frozen()
 
-    def _write_snapshot(self, items: Dict[Hashable, Any]):
-        tmp = self._path + '.tmp'
-        dumps = json.JSONEncoder(default=_default, separators=(',', ':')).encode
-        with open(tmp, 'wb') as f:
-            f.write(b'[')
-            chunk: List[str] = []
-            first = True
-            for key, item in items.items():
-                chunk.append(dumps({'key': key, 'item': item.to_json()}))
-                if len(chunk) >= 1000:  # small steps: other threads get the GIL between them
-                    f.write((('' if first else ',') + ','.join(chunk)).encode('utf-8'))
-                    first, chunk = False, []
-            if chunk:
-                f.write((('' if first else ',') + ','.join(chunk)).encode('utf-8'))
-            f.write(b']')
-            f.flush()
-            if self._fsync:
-                os.fsync(f.fileno())
-        os.replace(tmp, self._path)
-        self._fsync_folder()
-
-    def _drop_segments(self, upto_seq: int):
-        for seq, name in self._segments():
-            if seq <= upto_seq:
-                os.remove(name)
-        self._fsync_folder()
+    def _write_snapshot(self, items: Dict[Hashable, Any]):  # a method: tests slow it down
+        files.write_snapshot(self._path, items, self._fsync)
 
     def compact(self, items: dict):
         """Writes every item to a new snapshot now, then empties the journal (open, clear, recovery;
@@ -370,31 +358,41 @@ class FileJournal:
             self._frozen = None
             self._write_snapshot(dict(items))
             # Replaying the old journal over the new snapshot is harmless, so a crash here loses nothing.
-            with self._sync_lock:
+            written = self._group.claim()[0]
+            durable = None
+            try:
                 if self._fd is not None:
                     os.close(self._fd)
                     self._fd = None
-                self._drop_segments(self._seq)
+                files.drop_segments(self.journal_path, self._seq)
                 fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o644)
                 self._fd, self._offset = fd, 0
+                self._group.set_fd(fd, 0)
                 self._pending = []  # records of an open batch: the snapshot holds their items already
                 self._entries = 0
-                self._synced = self._written  # the snapshot holds every record written so far
-
-    def _fsync_folder(self):
-        fd = os.open(os.path.dirname(os.path.abspath(self._path)), os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+                self._durable_end = None
+                durable = written  # the snapshot holds every record written so far
+            finally:
+                self._group.release(synced=durable)
 
     def close(self):
+        """The last fsync (or the failure of every writer still waiting), then the syncer stops."""
         self.wait_compacted()
+        written, synced, _, error = self._group.claim()
+        durable, failed = None, None
         try:
-            self.sync(self._written)
-        except StorageUnavailableException:
-            pass
-        with self._sync_lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            if error is None and self._fd is not None and self._fsync and synced < written:
+                os.fsync(self._fd)
+                self._group.count_fsync()
+            durable = written
+        except OSError as ex:
+            error = ex
+        finally:
+            if durable is None or error is not None:
+                failed = (written, error or OSError('closed'))
+            self._group.release(synced=durable if failed is None else None, failed=failed)
+        self._group.stop()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            self._group.set_fd(None, 0)

@@ -23,6 +23,7 @@ from pip_services3_components.log import CompositeLogger
 from .data import json_value
 from .durable_lock import DurableLock
 from .file_journal import StorageUnavailableException
+from .journal_sync import DURABLE_INLINE
 from .rate_limited_log import REFUSALS
 
 MAX_PAGE_SIZE = 100
@@ -41,9 +42,15 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
         self._opened = False
 
     @property
-    def blocking(self) -> bool:
-        """A file persistence waits for fsync; a memory one never blocks."""
-        return self._journal is not None
+    def blocking(self):
+        """A memory persistence never blocks (False); a file one waits for fsync: its calls run on the
+        event loop and their replies wait for the covering fsync off it (``DURABLE_INLINE``)."""
+        return DURABLE_INLINE if self._journal is not None else False
+
+    @property
+    def journal(self):
+        """The FileJournal of a file persistence (its ``fsync_count``, ``journal_path``), else None."""
+        return self._journal
 
     # --- lifecycle -------------------------------------------------------------------------
     def configure(self, config: ConfigParams):
@@ -61,7 +68,7 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
             if not isinstance(self._lock, DurableLock):
                 self._lock = DurableLock()
             self._lock.add_journal(self._journal)
-            self._journal.attach(lambda: self._items, self._logger)
+            self._journal.attach(lambda: self._items, self._logger, self._reload, self._cut_back_journal)
         with self._lock:
             if self._journal is not None:
                 self._items = {}
@@ -73,9 +80,20 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
 
     def close(self, correlation_id: Optional[str]):
         with self._lock:
+            self._opened = False
             if self._journal is not None:
                 self._journal.close()
-            self._opened = False
+
+    def _cut_back_journal(self):
+        """The journal's syncer thread after a failed fsync: the journal cut back and the items reloaded
+        under the lock, before the writers of the failed group get their 503."""
+        while not self._lock.acquire_quiet(0.1):
+            if not self._opened:
+                return  # closing: the close fails the waiting writers itself
+        try:
+            self._journal.cut_back()
+        finally:
+            self._lock.release_quiet()
 
     def clear(self, correlation_id: Optional[str]):
         with self._lock:

@@ -48,7 +48,7 @@ class RestService(IOpenable, IConfigurable, IReferenceable, IUnreferenceable):
         self._endpoint = self._dependency_resolver.get_one_required('endpoint')
         controller = self._dependency_resolver.get_one_optional('controller')
         is_blocking = getattr(controller, 'is_blocking', None)
-        self._blocking = bool(is_blocking()) if callable(is_blocking) else True
+        self._blocking = is_blocking() if callable(is_blocking) else True  # False, True or DURABLE_INLINE
         self._endpoint.register(self)
 
     def unset_references(self):
