@@ -53,8 +53,10 @@ def events(path, event: str) -> Counter:
 
 
 def start_worker(url: str, log_path, *args: str, stderr_path=None, **env) -> subprocess.Popen:
-    """The CLI in a process of its own, importing handlers from test/worker/handlers.py."""
-    environment = dict(os.environ, WORKER_TEST_LOG=str(log_path), **{k: str(v) for k, v in env.items()})
+    """The CLI in a process of its own, importing handlers from test/worker/handlers.py; one worker
+    process unless ``WORKER_PROCESSES`` or ``--processes`` says otherwise."""
+    environment = dict(os.environ, WORKER_PROCESSES='1', WORKER_TEST_LOG=str(log_path),
+                       **{k: str(v) for k, v in env.items()})
     stderr = open(stderr_path, 'ab') if stderr_path else subprocess.DEVNULL
     try:
         return subprocess.Popen([sys.executable, '-m', 'service_background.worker.cli', '--url', url,
@@ -63,6 +65,30 @@ def start_worker(url: str, log_path, *args: str, stderr_path=None, **env) -> sub
     finally:
         if stderr_path:
             stderr.close()
+
+
+def connected_to(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a TCP connection to loopback ``port`` (from /proc: its socket
+    inodes matched against the kernel's table)."""
+    inodes = set()
+    try:
+        fds = os.listdir(f'/proc/{pid}/fd')
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            inodes.add(os.readlink(f'/proc/{pid}/fd/{fd}')[8:-1])
+        except OSError:
+            pass  # closed meanwhile
+    for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(table) as f:
+                rows = [line.split() for line in f.readlines()[1:]]
+        except OSError:
+            continue
+        if any(int(row[2].rsplit(':', 1)[1], 16) == port and row[9] in inodes for row in rows):
+            return True
+    return False
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 15) -> Optional[int]:

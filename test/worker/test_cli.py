@@ -6,6 +6,7 @@ import pytest
 
 from service_background.worker import JobsWorker, TasksWorker, format_error
 from service_background.worker.cli import build_workers, parse_args
+from service_background.worker.supervisor import default_processes
 
 from ..helpers import ROOT
 
@@ -25,6 +26,12 @@ def test_options_and_environment(monkeypatch):
     assert sorted(jobs._handlers) == ['a', 'b'] and jobs._concurrency == 3 and jobs._grace == 7
     args = parse_args(['--type', 'x=test.worker.handlers:echo', '--url', 'http://other:2'])
     assert args.types == {'x': 'test.worker.handlers:echo'} and args.url == 'http://other:2'
+    assert args.processes == default_processes() >= 1 and args.prefetch is None
+    monkeypatch.setenv('WORKER_PROCESSES', '3')
+    monkeypatch.setenv('WORKER_PREFETCH', '5')
+    args = parse_args(['--path', ROOT])
+    assert (args.processes, args.prefetch) == (3, 5)
+    assert parse_args(['--processes', '1', '--prefetch', '0']).processes == 1
 
 
 def test_usage_errors_exit_2(monkeypatch):
@@ -35,6 +42,8 @@ def test_usage_errors_exit_2(monkeypatch):
     assert exit_info.value.code == 2
     with pytest.raises(SystemExit):
         parse_args(['--type', 'no-function-here'])
+    with pytest.raises(SystemExit):
+        parse_args(['--type', 'x=test.worker.handlers:echo', '--processes', '0'])
     result = subprocess.run([sys.executable, '-m', 'service_background.worker.cli', '--type', 'a=nowhere.at_all:fn'],
                             cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and 'cannot load a handler' in result.stderr

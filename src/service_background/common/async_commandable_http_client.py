@@ -1,4 +1,4 @@
-"""Base of the asyncio clients: one ``httpx.AsyncClient`` (one connection pool) per client object,
+"""Base of the asyncio clients: one LeanHttpClient (one keep-alive connection pool) per client object,
 ``async with`` lifecycle, an optional bearer token, and the same exceptions as the sync clients
 (ErrorDescriptions become pip-services ApplicationExceptions; a call that gets no answer is a
 ConnectionException ``NO_RESPONSE``).
@@ -7,17 +7,20 @@ Standalone: ``async with JobsAsyncClientV1('http://127.0.0.1:8080', token='t') a
 As a component: configure (``connection.uri`` or ``connection.protocol/host/port``,
 ``credential.token``, ``options.timeout`` ms, ``options.max_connections``), set_references, then
 ``await client.open_async(None)`` / ``await client.close_async(None)``."""
-import json
+import asyncio
 from typing import Any, Dict, Optional
+from urllib.parse import urlencode
 
-import httpx
+import msgspec
+
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.errors import (ApplicationExceptionFactory, ConfigException, ConnectionException,
                                           ErrorDescription)
 from pip_services3_commons.refer import IReferenceable, IReferences
 from pip_services3_rpc.connect import HttpConnectionResolver
 
-from .json_util import to_json
+from .json_util import to_json_bytes
+from .lean_http_client import LeanHttpClient, LeanResponse
 
 
 class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
@@ -30,7 +33,7 @@ class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
         self._token = token
         self._timeout = timeout
         self._max_connections = max_connections
-        self._http: Optional[httpx.AsyncClient] = None
+        self._http: Optional[LeanHttpClient] = None
         self.requests = 0  # calls sent, for tests and benchmarks
 
     # --- component plumbing -----------------------------------------------------------------------
@@ -63,15 +66,12 @@ class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
         headers = {'Content-Type': 'application/json'}
         if self._token:
             headers['Authorization'] = f'Bearer {self._token}'
-        limits = httpx.Limits(max_connections=self._max_connections,
-                              max_keepalive_connections=self._max_connections)
-        self._http = httpx.AsyncClient(base_url=self._url, headers=headers, limits=limits,
-                                       timeout=httpx.Timeout(self._timeout))
+        self._http = LeanHttpClient(self._url, headers, self._max_connections)
 
     async def close_async(self, correlation_id: Optional[str] = None):
         http, self._http = self._http, None
         if http is not None:
-            await http.aclose()
+            await http.close()
 
     async def __aenter__(self):
         await self.open_async(None)
@@ -83,22 +83,25 @@ class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
     # --- calls ------------------------------------------------------------------------------------
     async def request(self, method: str, path: str, correlation_id: Optional[str] = None, body: Any = None,
                       params: Optional[Dict[str, Any]] = None, headers: Optional[Dict[str, str]] = None,
-                      wait: float = 0.0) -> Optional[httpx.Response]:
+                      wait: float = 0.0) -> Optional[LeanResponse]:
         """One call; ``wait`` seconds are added to the timeout (long-polls). None for a 204;
         an ErrorDescription answer is raised as its ApplicationException."""
         if self._http is None:
             raise ConnectionException(correlation_id, 'NOT_OPEN', 'The client is not open')
-        query = dict(params or {})
+        query = {k: v for k, v in (params or {}).items() if v is not None}
         if correlation_id:
             query['correlation_id'] = correlation_id
-        content = to_json(body) if body is not None else None
+        target = f'{path}?{urlencode(query)}' if query else path
+        content = to_json_bytes(body) if body is not None else None
         self.requests += 1
         try:
-            response = await self._http.request(method, path, params=query or None, content=content,
-                                                headers=headers, timeout=self._timeout + wait)
-        except httpx.HTTPError as ex:
+            response = await self._http.request(method, target, content, headers, self._timeout + wait)
+        except asyncio.CancelledError:
+            raise
+        except (OSError, TimeoutError) as ex:  # ConnectionError is an OSError
+            reason = 'timed out' if isinstance(ex, TimeoutError) else f'{type(ex).__name__} {ex}'
             raise ConnectionException(correlation_id, 'NO_RESPONSE',
-                                      f'Cannot call {method} {self._url}{path}: {type(ex).__name__} {ex}').wrap(ex)
+                                      f'Cannot call {method} {self._url}{path}: {reason}').wrap(ex)
         if response.status_code == 204:
             return None
         if response.status_code >= 400:
@@ -109,22 +112,33 @@ class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
         response = await self.request('POST', f'/{self._base_route}/{name}', correlation_id, params or {})
         return None if response is None else _json(response)
 
+    async def call_command_raw(self, name: str, correlation_id: Optional[str],
+                               params: Optional[dict] = None) -> bytes:
+        """As call_command, but the reply body undecoded (b'' for none): callers that may not need it."""
+        response = await self.request('POST', f'/{self._base_route}/{name}', correlation_id, params or {})
+        return b'' if response is None else response.content
+
     @staticmethod
-    def _to_exception(correlation_id: Optional[str], response: httpx.Response) -> Exception:
-        description = ErrorDescription()
-        try:
-            for key, value in response.json().items():
-                setattr(description, key, value)
-        except (ValueError, AttributeError):
-            description.message = response.text
-        description.status = description.status or response.status_code
-        description.code = description.code or 'UNKNOWN'
-        description.correlation_id = description.correlation_id or correlation_id
-        return ApplicationExceptionFactory.create(description)
+    def _to_exception(correlation_id: Optional[str], response: LeanResponse) -> Exception:
+        return error_to_exception(correlation_id, response.status_code, response.content)
 
 
-def _json(response: httpx.Response) -> Any:
-    return json.loads(response.content) if response.content else None
+def error_to_exception(correlation_id: Optional[str], status: int, content: bytes) -> Exception:
+    """An error reply (an ErrorDescription, or any text) as its ApplicationException."""
+    description = ErrorDescription()
+    try:
+        for key, value in msgspec.json.decode(content).items():
+            setattr(description, key, value)
+    except (msgspec.DecodeError, ValueError, AttributeError):
+        description.message = content.decode('utf-8', 'replace')
+    description.status = description.status or status
+    description.code = description.code or 'UNKNOWN'
+    description.correlation_id = description.correlation_id or correlation_id
+    return ApplicationExceptionFactory.create(description)
+
+
+def _json(response: LeanResponse) -> Any:
+    return msgspec.json.decode(response.content) if response.content else None
 
 
 _FENCED_CLASSES: Dict[type, type] = {}

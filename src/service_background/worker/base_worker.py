@@ -53,6 +53,20 @@ class Slots:
             if not done:
                 return
 
+    async def wait_until(self, ready: Callable[[], bool]):
+        """Until ``ready()`` holds; it is checked again whenever a slot frees or poke() is called."""
+        while not ready():
+            self._changed.clear()
+            await self._changed.wait()
+
+    def poke(self):
+        self._changed.set()
+
+    def resize(self, size: int):
+        """A new size (the items held stay held): free moves by the difference."""
+        self.free += size - self.size
+        self.size = size
+
     def reported(self, n: int = 1):
         self.reporting -= n
         self._changed.set()
@@ -75,7 +89,7 @@ class Item:
         self.obj = obj
         self.handler = handler
         self.task: Optional[asyncio.Task] = None
-        self.phase = 'handler'  # then 'report'
+        self.phase = 'handler'  # then 'report'; JobsWorker: 'queued' (prefetched), 'handler', 'done'
         self.lease_lost = False
         self.thread_future: Optional[asyncio.Future] = None
         self.extender: Optional[asyncio.Task] = None
@@ -211,6 +225,9 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
     async def _give_back(self, items: List[Item]):
         raise NotImplementedError
 
+    async def _drain_outcomes(self, give_up_at: float):
+        """The last step of a stop: outcomes still buffered are sent (JobsWorker)."""
+
     async def run_async(self) -> int:
         """The worker on the running loop, until stop(); returns the exit code."""
         if not self._handlers:
@@ -259,6 +276,12 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             fetcher.cancel()
         await asyncio.gather(*fetchers, return_exceptions=True)
         loop = asyncio.get_running_loop()
+        queued = [item for item in self._running.values() if item.phase == 'queued']
+        for item in queued:  # taken ahead, never started: given back at once, no grace needed
+            item.task.cancel()
+        await asyncio.gather(*(item.task for item in queued), return_exceptions=True)
+        if queued:
+            await self._give_back(queued)
         self._deadline = loop.time() + (0.0 if self._stop_now else self._grace)
         if self._running:
             log.info('stopping: %d running, waiting up to %.1f s', len(self._running), self._grace)
@@ -270,7 +293,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
                                    return_when=asyncio.FIRST_COMPLETED)
         finally:
             now_waiter.cancel()
-        left = [item for item in self._running.values() if item.phase == 'handler']
+        left = [item for item in self._running.values() if item.phase in ('queued', 'handler')]
         for item in left:
             item.task.cancel()
         await asyncio.gather(*(item.task for item in left), return_exceptions=True)
@@ -289,6 +312,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         await self._wait_orphans(max(self._deadline - loop.time(), self._orphan_wait()) + REPORT_GRACE)
         if self._orphans:
             log.warning('stopping: %d calls still unanswered', len(self._orphans))
+        await self._drain_outcomes(max(self._deadline, loop.time()) + REPORT_GRACE)
 
     def _orphan_wait(self) -> float:
         return 0.0
@@ -297,9 +321,10 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
     def _count(self, name: str, n: int = 1):
         self.stats[name] = self.stats.get(name, 0) + n
 
-    def _start_item(self, key: str, obj: Any, handler: Handler):
+    def _start_item(self, key: str, obj: Any, handler: Handler, phase: str = 'handler'):
         """Runs one fetched item; its slot is already taken and is given back when it ends."""
         item = Item(key, obj, handler)
+        item.phase = phase
         self._running[key] = item
         item.task = asyncio.create_task(self._run_item(item))
 
@@ -322,8 +347,8 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
                 self._slots.give()
 
     async def _call_service(self, coro, give_back: Callable) -> Any:
-        """A fetch call that a stop must not cancel mid-request (an httpx request cancelled in flight can
-        hang its connection, and the server may hand the answer's jobs to nobody): the caller's
+        """A fetch call that a stop must not cancel mid-request (a request cancelled in flight costs its
+        connection, and the server may hand the answer's jobs to nobody): the caller's
         cancellation leaves the call running; what it returns then goes to ``give_back``."""
         call = asyncio.ensure_future(coro)
         try:

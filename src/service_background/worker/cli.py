@@ -3,6 +3,9 @@
     service-background-worker --url http://127.0.0.1:8080 --token T --type mail=myapp.mail:send --concurrency 8
     WORKER_URL=... WORKER_TYPES=mail=myapp.mail:send,sms=myapp.sms:send service-background-worker
 
+--processes N (WORKER_PROCESSES; default: the number of cores) runs N worker processes under a
+supervisor that restarts one that dies and forwards SIGTERM/SIGINT.
+
 Exit codes: 0 after a stop (SIGTERM/SIGINT: graceful; a second signal: at once), 2 for bad options,
 a handler that cannot be imported, or credentials the service refuses (401/403)."""
 import argparse
@@ -15,6 +18,7 @@ from ..version import package_version
 from .base_worker import BaseWorker
 from .runner import run_workers
 from .jobs_worker import JobsWorker
+from .supervisor import Supervisor, default_processes
 from .support import load_callable, parse_specs
 from .tasks_worker import TasksWorker
 
@@ -49,6 +53,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='a tasks namespace and its handler; repeatable (WORKER_NAMESPACES, comma separated)')
     parser.add_argument('--concurrency', type=int, default=int(_env('WORKER_CONCURRENCY', '8')),
                         help='handlers run at once, per worker kind (WORKER_CONCURRENCY; 8)')
+    parser.add_argument('--processes', type=int, default=int(_env('WORKER_PROCESSES', str(default_processes()))),
+                        help='worker processes, under a supervisor when more than 1 '
+                             '(WORKER_PROCESSES; the number of cores)')
+    parser.add_argument('--prefetch', type=int, default=_env('WORKER_PREFETCH'),
+                        help='jobs taken ahead of the free handlers; default: paced by handler time and '
+                             'round trip (WORKER_PREFETCH)')
     parser.add_argument('--lease', type=_positive, default=float(_env('WORKER_LEASE', '0')),
                         help="seconds of lease asked per take; 0: the job's timeout (WORKER_LEASE; 0)")
     parser.add_argument('--block-for', type=_positive, default=float(_env('WORKER_BLOCK_FOR', '5')),
@@ -79,6 +89,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error('give at least one --type or --namespace (or WORKER_TYPES / WORKER_NAMESPACES)')
     if args.concurrency < 1:
         parser.error('--concurrency must be at least 1')
+    if args.processes < 1:
+        parser.error('--processes must be at least 1')
+    try:
+        args.prefetch = None if args.prefetch in (None, '') else max(0, int(args.prefetch))
+    except ValueError:
+        parser.error('--prefetch must be a number')
     return args
 
 
@@ -89,7 +105,7 @@ def build_workers(args: argparse.Namespace) -> List[BaseWorker]:
     if args.types:
         jobs = JobsWorker(args.url, args.token, args.concurrency, lease=args.lease or None,
                           block_for=args.block_for, grace=args.grace, time_limit=args.time_limit or None,
-                          requeue_errors=args.requeue_errors)
+                          requeue_errors=args.requeue_errors, prefetch=args.prefetch)
         for name, spec in args.types.items():
             jobs.handle(name, load_callable(spec))
         workers.append(jobs)
@@ -106,13 +122,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
                         format='%(asctime)s %(levelname)s %(name)s %(message)s')
-    for noisy in ('httpx', 'httpcore'):  # one line per request at info
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        workers = build_workers(args)
+        workers = build_workers(args)  # with N processes: a handler that cannot load fails here, once
     except (ImportError, AttributeError, ValueError, TypeError) as ex:
         logging.getLogger('service-background-worker').error('cannot load a handler: %s', ex)
         return 2
+    if args.processes > 1:
+        child = [sys.executable, '-m', 'service_background.worker.cli',
+                 *(sys.argv[1:] if argv is None else argv), '--processes', '1']
+        return Supervisor(child, args.processes).run()
     return run_workers(workers)
 
 

@@ -1,76 +1,114 @@
-"""JobsWorker: runs registered functions for jobs of their type.
+"""JobsWorker: runs registered functions for jobs of their type, batch first.
 
     worker = JobsWorker(url='http://127.0.0.1:8080', token=None, concurrency=8)
     worker.handle('mail', send_mail)      # def send_mail(job) -> result, or async def
     worker.run()                           # until SIGTERM/SIGINT; returns the exit code
 
-Fetching: per type, a batch take (``start_jobs_by_type`` with limit = the free slots) while the
-queue has jobs, else one long-poll ``POST /want_job`` (X-Accepted-Block-For) at a time, so an idle
-worker sends one request per ``block_for`` seconds. Leases are extended at half their length while
-the handler runs; a 404/409 answer to an extension means the lease is lost: extending stops and
-the outcome is not reported (the job is someone else's now). A ``lease_token`` on the job is passed
-back on every extend/complete/fail/abort."""
+Producers add jobs with one call (a keep-alive connection per thread, only the id decoded):
+
+    from service_background.worker import enqueue
+    job_id = enqueue('mail', {'to': 'a@b.c'}, url='http://127.0.0.1:8080')   # or WORKER_URL
+
+Fetching: per type, takes sized to the free slots plus a prefetch (worker/pacing.py: enough jobs to
+cover one round trip at the handlers' pace), so a free handler never waits for the service; when the
+queue is empty, one long-poll ``POST /want_job`` (X-Accepted-Block-For) at a time, so an idle worker
+sends one request per ``block_for`` seconds. Outcomes (complete, fail, give back) and lease extensions
+are coalesced (worker/outcome_batcher.py) into ``report_jobs`` calls, each fenced by its job's
+``lease_token``; the next take rides along with them. Leases are extended at half their length while
+the job is held; an extension refused LEASE_LOST (or NOT_FOUND) means the job is someone else's now:
+its outcome is dropped, alone. A stop sends every buffered outcome before the process exits; a
+process killed with outcomes unsent loses only that work (the jobs come back after their lease)."""
 import asyncio
-from typing import Any, List, Optional
+from typing import List, Optional
 
 from pip_services3_commons.config import ConfigParams
 
 from ..common.json_util import to_json
+from ..common.time import to_datetime
 from ..jobs.clients.version1.jobs_async_client_v1 import JobsAsyncClientV1
-from .base_worker import BaseWorker, HandlerTimeout, Item, REPORT_GRACE, log
-from .support import error_status, format_error, is_transient
+from ..jobs.clients.version1.lazy_job import LazyJobV1
+from .base_worker import BaseWorker, HandlerTimeout, Item, log
+from .outcome_batcher import GONE, OutcomeBatcher
+from .pacing import Pacer
+from .support import format_error
 
-LEASE_LOST = (404, 409, 410)
+LEASE_LOST = GONE
 
 
 class JobsWorker(BaseWorker):
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, concurrency: int = 8,
                  lease: Optional[float] = None, block_for: float = 5.0, grace: float = 30.0,
-                 time_limit: Optional[float] = None, requeue_errors: bool = True):
+                 time_limit: Optional[float] = None, requeue_errors: bool = True, prefetch: Optional[int] = None):
         """``lease``: seconds asked on each take (None: the job's own ``timeout``, else the service's
         default); ``block_for``: seconds of one long-poll; ``grace``: seconds running handlers get
         at shutdown; ``time_limit``: seconds a handler may run (None: no limit); ``requeue_errors``:
         an error with attempts left gives the job back at once (abort_job) and only the last
-        attempt is failed, so a job is tried up to ``max_retries`` times."""
+        attempt is failed, so a job is tried up to ``max_retries`` times; ``prefetch``: jobs held
+        beyond the running ones (None: paced by the measured handler time and round trip)."""
         super().__init__(url, token, concurrency, grace, time_limit)
         self._lease = lease if lease and lease > 0 else None
         self._block_for = max(0.0, float(block_for))
         self._requeue_errors = requeue_errors
+        self._prefetch = prefetch if prefetch is None else max(0, int(prefetch))
+        self._batcher: Optional[OutcomeBatcher] = None
+        self._pacer: Optional[Pacer] = None
+        self._gate: Optional[asyncio.Semaphore] = None
+        self._queued = 0
+        self._last_dates: tuple = (None, None)
+        self._last_granted: Optional[float] = None
 
     def configure(self, config: ConfigParams):
-        """Also options.lease, options.block_for (seconds) and options.requeue_errors."""
+        """Also options.lease, options.block_for (seconds), options.requeue_errors, options.prefetch."""
         super().configure(config)
+        prefetch = config.get_as_nullable_integer('options.prefetch')
+        self._prefetch = self._prefetch if prefetch is None else max(0, prefetch)
         lease = config.get_as_float_with_default('options.lease', self._lease or 0)
         self._lease = lease if lease > 0 else None
         self._block_for = config.get_as_float_with_default('options.block_for', self._block_for)
         self._requeue_errors = config.get_as_boolean_with_default('options.requeue_errors', self._requeue_errors)
 
     def _make_client(self) -> JobsAsyncClientV1:
-        return JobsAsyncClientV1(self.url, self._token, max_connections=2 * self._concurrency + 2 * len(self._handlers))
+        client = JobsAsyncClientV1(self.url, self._token, max_connections=4 + 2 * len(self._handlers))
+        self._batcher = OutcomeBatcher(client, self.state, self._count, self._fatal)
+        self._pacer = Pacer(self._concurrency, self._prefetch)
+        self._gate = asyncio.Semaphore(self._concurrency)
+        self._queued = 0
+        return client
 
     def _fetchers(self) -> List:
         return [self._fetch_loop(job_type) for job_type in self._handlers]
 
     # --- fetching -------------------------------------------------------------------------------
+    def _ready_to_take(self) -> bool:
+        """A take when half the holding room is free, or at once when no taken job waits to run."""
+        slots = self._slots
+        return slots.free > 0 and (self._queued == 0 or slots.free * 2 >= slots.size)
+
     async def _fetch_loop(self, job_type: str):
         handler = self._handlers[job_type]
         lease_ms = int(self._lease * 1000) if self._lease else None
         block_ms = self._block_for * 1000
+        loop = asyncio.get_running_loop()
         idle = False  # the last long-poll found nothing: go on long-polling only
         while not self._stopping:
-            await self._slots.wait()
+            self._slots.resize(self._pacer.capacity())
+            await self._slots.wait_until(self._ready_to_take)
             jobs = []
             ticket = self.state.ticket()
             try:
                 n = min(self._slots.free, 1000)
-                if n > 1 and not idle:
+                if not idle:
                     self._slots.take(n)
+                    take = {'type': job_type, 'limit': n}
+                    if lease_ms:
+                        take['timeout'] = lease_ms
+                    started = loop.time()
                     try:
-                        jobs = await self._call_service(
-                            self.client.start_jobs_by_type(None, job_type, lease_ms, n), self._give_back_jobs)
+                        jobs = await self._call_service(self._batcher.flush(take), self._give_back_jobs)
                     finally:
                         self._slots.give(n - len(jobs))
+                    self._pacer.trip_took(loop.time() - started)
                 if not jobs:
                     self._slots.take(1)
                     job = None
@@ -91,25 +129,80 @@ class JobsWorker(BaseWorker):
                 await asyncio.sleep(self.state.failed(ex))
                 continue
             self._count('taken', len(jobs))
+            self._queued += len(jobs)
             for job in jobs:
-                self._start_item(job.id, job, handler)
+                self._start_item(job.id, job, handler, 'queued')
 
     # --- one job --------------------------------------------------------------------------------
     def _lease_ms(self, job) -> Optional[float]:
-        if job.locked_until is not None and job.started is not None:
-            granted = (job.locked_until - job.started).total_seconds() * 1000
-            if granted > 0:
-                return granted
-        return self._lease * 1000 if self._lease else job.timeout
+        """The lease granted: as asked, else the job's own timeout, else as the service's dates say."""
+        if self._lease:
+            return self._lease * 1000
+        peek = job.peek if isinstance(job, LazyJobV1) else job.__getattribute__
+        if peek('timeout'):
+            return peek('timeout')
+        dates = peek('locked_until'), peek('started')
+        if dates[0] is None or dates[1] is None:
+            return None
+        if dates != self._last_dates:  # the jobs of one take share both dates: parsed once
+            granted = (to_datetime(dates[0]) - to_datetime(dates[1])).total_seconds() * 1000
+            self._last_dates, self._last_granted = dates, (granted if granted > 0 else None)
+        return self._last_granted
 
     async def _process(self, item: Item):
         job = item.obj
-        token = getattr(job, 'lease_token', None)
+        token = job.peek('lease_token') if isinstance(job, LazyJobV1) else getattr(job, 'lease_token', None)
         lease_ms = self._lease_ms(job)
         loop = asyncio.get_running_loop()
         timer = None
         if lease_ms:
             timer = loop.call_later(lease_ms / 2000.0, self._start_extender, item, lease_ms, token)
+        try:
+            async with self._gate:
+                self._queued -= 1
+                item.phase = 'handler'
+                if self._queued == 0:
+                    self._slots.poke()  # the fetcher may take now
+                if self._stopping:
+                    item.phase = 'done'
+                    self._buffer_give_backs([job])
+                    return
+                action, value = await self._run_handler(item, loop)
+                item.phase = 'done'
+        except asyncio.CancelledError:
+            if item.phase == 'queued':
+                self._queued -= 1
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if item.extender is not None:
+                item.extender.cancel()  # its extension, if one is buffered, still goes
+        if item.lease_lost:
+            self._count('lease_lost')
+            log.warning('job %s: lease was lost, outcome (%s) not reported', job.id, action)
+            return
+        report = {'job_id': job.id, 'outcome': action}
+        if token is not None:
+            report['lease_token'] = token
+        if action == 'complete':
+            if value is not None:
+                report['result'] = value
+        else:
+            first_line = value.split('\n', 1)[0]
+            if self._requeue_errors and (job.retries or 0) < (job.max_retries or 0):
+                log.warning('job %s (%s) attempt %s/%s failed, given back: %s', job.id, job.type, job.retries,
+                            job.max_retries, first_line)
+                report['outcome'] = 'abort'
+            else:
+                log.warning('job %s (%s) failed: %s', job.id, job.type, first_line)
+                report['outcome'] = 'fail'
+                report['error'] = value
+        self._batcher.add(report)
+
+    async def _run_handler(self, item: Item, loop) -> tuple:
+        """('complete', result) or ('error', text)."""
+        started = loop.time()
         try:
             result = await self._call(item, self._limit(item))
             action, value = 'complete', result
@@ -125,91 +218,48 @@ class JobsWorker(BaseWorker):
             action, value = 'error', f'TimeoutError: {ex}'
         except BaseException as ex:  # noqa: B902 - every handler failure is the job's outcome
             action, value = 'error', format_error(ex)
-        finally:
-            if timer is not None:
-                timer.cancel()
-            if item.extender is not None and not item.extending:
-                item.extender.cancel()  # asleep; one in a call ends after it (a call is never cancelled)
-        self._to_report(item)
-        if item.lease_lost:
-            self._count('lease_lost')
-            log.warning('job %s: lease was lost, outcome (%s) not reported', job.id, action)
-            return
-        if action == 'error':
-            first_line = value.split('\n', 1)[0]
-            if self._requeue_errors and (job.retries or 0) < (job.max_retries or 0):
-                log.warning('job %s (%s) attempt %s/%s failed, given back: %s', job.id, job.type, job.retries,
-                            job.max_retries, first_line)
-                action = 'requeue'
-            else:
-                log.warning('job %s (%s) failed: %s', job.id, job.type, first_line)
-                action = 'fail'
-        await self._report(job, action, value, token)
+        self._pacer.handler_ran(loop.time() - started)
+        return action, value
 
     def _start_extender(self, item: Item, lease_ms: float, token: Optional[str]):
-        if item.phase == 'handler':
+        if item.phase in ('queued', 'handler'):
             item.extender = asyncio.ensure_future(self._extend_loop(item, lease_ms, token))
 
     async def _extend_loop(self, item: Item, lease_ms: float, token: Optional[str]):
         interval = lease_ms / 2000.0
-        while item.phase == 'handler':
-            item.extending = True
-            try:
-                await self.client.extend_job(None, item.key, int(lease_ms), lease_token=token)
-                self._count('extended')
-                wait = interval
-            except Exception as ex:  # noqa: BLE001
-                if error_status(ex) in LEASE_LOST:
-                    item.lease_lost = True
-                    log.warning('job %s: lease lost (%s); no longer extended', item.key, ex)
-                    return
-                wait = min(interval / 2, self.state.failed(ex))  # try again well before it runs out
-            finally:
-                item.extending = False
-            if item.phase != 'handler':
-                return
-            await asyncio.sleep(wait)
-
-    async def _report(self, job, action: str, value: Any, token: Optional[str]) -> bool:
         loop = asyncio.get_running_loop()
-        while True:
-            ticket = self.state.ticket()
-            try:
-                if action == 'complete':
-                    await self.client.complete_job(None, job.id, value, lease_token=token)
-                    self._count('completed')
-                elif action == 'requeue':
-                    await self.client.abort_job(None, job.id, lease_token=token)
-                    self._count('requeued')
-                else:
-                    await self.client.fail_job(None, job.id, value, lease_token=token)
-                    self._count('failed')
-                self.state.ok(ticket)
-                return True
-            except asyncio.CancelledError:
-                raise
-            except Exception as ex:  # noqa: BLE001
-                if not is_transient(ex):
-                    self._count('rejected')
-                    log.warning('job %s: %s not accepted: %s', job.id, action, ex)
-                    return False
-                delay = self.state.failed(ex)
-                if self._stopping and loop.time() + delay > self._deadline + REPORT_GRACE:
-                    log.error('job %s: gave up reporting %s at shutdown: %s', job.id, action, ex)
-                    return False
-                await asyncio.sleep(delay)
+        while item.phase in ('queued', 'handler'):
+            answer = loop.create_future()
+            report = {'job_id': item.key, 'outcome': 'extend', 'timeout': int(lease_ms)}
+            if token is not None:
+                report['lease_token'] = token
+            self._batcher.add(report, lambda refusal, f=answer: f.done() or f.set_result(refusal))
+            refusal = await answer
+            if refusal is not None and refusal.get('status') in LEASE_LOST:
+                item.lease_lost = True
+                log.warning('job %s: lease lost (%s); no longer extended', item.key, refusal.get('code'))
+                return
+            await asyncio.sleep(interval if refusal is None else interval / 2)  # try again well before the end
 
     async def _give_back(self, items: List[Item]):
-        await self._give_back_jobs([item.obj for item in items])
+        self._buffer_give_backs([item.obj for item in items])
 
     async def _give_back_jobs(self, jobs: list):
-        async def abort(job):
-            try:
-                await self.client.abort_job(None, job.id, lease_token=getattr(job, 'lease_token', None))
-                self._count('given_back')
-            except Exception as ex:  # noqa: BLE001
-                log.warning('job %s: could not give it back: %s', job.id, ex)
-        await asyncio.gather(*(abort(job) for job in jobs))
+        self._buffer_give_backs(jobs)
+
+    def _buffer_give_backs(self, jobs: list):
+        """Buffers an abort (give back) for each job; the batcher sends them."""
+        for job in jobs:
+            report = {'job_id': job.id, 'outcome': 'abort'}
+            token = job.peek('lease_token') if isinstance(job, LazyJobV1) else getattr(job, 'lease_token', None)
+            if token is not None:
+                report['lease_token'] = token
+            self._batcher.add(report, counter='given_back')
+
+    async def _drain_outcomes(self, give_up_at: float):
+        if self._batcher is not None:
+            await self._batcher.close(give_up_at)
 
     def _orphan_wait(self) -> float:
         return self._block_for + 1.0
+

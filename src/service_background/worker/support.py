@@ -1,6 +1,7 @@
 """Pieces the workers share: handler specs, error texts, a daemon thread pool for sync handlers,
 and the service's reachability state with its backoff."""
 import asyncio
+import collections
 import importlib
 import inspect
 import logging
@@ -95,10 +96,13 @@ def is_transient(ex: BaseException) -> bool:
 
 class DaemonThreadPool:
     """N daemon threads for sync handlers. Daemon, so a handler that never returns cannot keep the
-    process alive after shutdown (concurrent.futures' threads are joined at exit)."""
+    process alive after shutdown (concurrent.futures' threads are joined at exit). Outcomes that finish
+    together reach the loop in one wake-up, not one each."""
 
     def __init__(self, size: int, name: str = 'worker'):
         self._queue: 'queue.SimpleQueue' = queue.SimpleQueue()
+        self._done: collections.deque = collections.deque()
+        self._wake_pending = False
         self._threads = [threading.Thread(target=self._run, name=f'{name}-{i}', daemon=True)
                          for i in range(max(1, size))]
         for thread in self._threads:
@@ -111,11 +115,21 @@ class DaemonThreadPool:
                 return
             loop, future, fn, arg = item
             try:
-                result = fn(arg)
+                self._done.append((future, fn(arg), None))
             except BaseException as ex:  # noqa: B902 - handed to the loop as the handler's outcome
-                loop.call_soon_threadsafe(_settle, future, None, ex)
-            else:
-                loop.call_soon_threadsafe(_settle, future, result, None)
+                self._done.append((future, None, ex))
+            if not self._wake_pending:  # the loop clears it before draining: no outcome is missed
+                self._wake_pending = True
+                try:
+                    loop.call_soon_threadsafe(self._drain)
+                except RuntimeError:  # the loop is closed: nobody waits for the outcome
+                    pass
+
+    def _drain(self):
+        self._wake_pending = False
+        done = self._done
+        while done:
+            _settle(*done.popleft())
 
     def submit(self, fn: Callable, arg: Any) -> 'asyncio.Future':
         loop = asyncio.get_running_loop()

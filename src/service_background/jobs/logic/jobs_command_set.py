@@ -27,6 +27,9 @@ class JobsCommandSet(CommandSet):
     id is unknown or already finished) and fail_job. extend_job, abort_job, complete_job, fail_job take
     an optional ``lease_token`` and complete_jobs optional ``lease_tokens`` (fenced leases).
 
+    report_jobs {reports, take?, quiet?} → {results, jobs}: many outcomes in one write, each fenced and
+    refused alone in its slot, then an optional take (job_reports.py).
+
     Issue 13: retry_jobs {filter} → {count} (job_backoff.py); set_queue_limits {type, concurrency?,
     rate?: {limit, period_ms}} → the type's limits, get_queue_limits {type?} → a list of them,
     clear_queue_limits {type} (queue_limits.py); add_batch {jobs, callback_url?, description?} → the
@@ -77,6 +80,8 @@ class JobsCommandSet(CommandSet):
                     .with_optional_property('lease_tokens', None),
                     lambda cid, args: c.complete_jobs(cid, args.get('job_ids'), args.get('results'),
                                                       args.get('lease_tokens'))),
+            Command('report_jobs', _reports(),
+                    lambda cid, args: c.report_jobs(cid, args.get('reports'), args.get('take'), args.get('quiet'))),
             Command('fail_job', _fenced(_by_id().with_optional_property('error', TypeCode.String)),
                     lambda cid, args: c.fail_job(cid, args.get('job_id'), args.get('error'),
                                                  args.get('lease_token'))),
@@ -106,6 +111,17 @@ class JobsCommandSet(CommandSet):
             Command('get_batch', _batch(), lambda cid, args: c.batches.get_batch(cid, args.get('batch_id'))),
             Command('cancel_batch', _batch(), lambda cid, args: c.batches.cancel_batch(cid, args.get('batch_id'))),
         ])
+
+
+def _reports() -> ObjectSchema:
+    """report_jobs {reports: [{job_id, lease_token, outcome: complete | fail | abort | extend, result?,
+    error?, timeout?}], take?: {type, limit?, timeout?}, quiet?} (job_reports.py checks the rest)."""
+    report = _fenced(_by_id_with_timeout()).with_required_property('outcome', TypeCode.String) \
+        .with_optional_property('result', None).with_optional_property('error', TypeCode.String)
+    take = ObjectSchema(True).with_required_property('type', TypeCode.String) \
+        .with_optional_property('limit', TypeCode.Integer).with_optional_property('timeout', TypeCode.Long)
+    return ObjectSchema(True).with_optional_property('reports', ArraySchema(report)) \
+        .with_optional_property('take', take).with_optional_property('quiet', TypeCode.Boolean)
 
 
 def _typed() -> ObjectSchema:

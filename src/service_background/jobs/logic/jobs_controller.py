@@ -20,8 +20,10 @@ from .callback_sender import CallbackSender
 from .jobs_command_set import JobsCommandSet
 from .jobs_long_polls import JobsLongPolls
 from .jobs_bulk import JobsBulk
+from .job_reports import JobReports
+from . import job_outcomes as outcomes
 from .jobs_maintenance import JobsMaintenance
-from .lease_checks import check_lease, lease_token_arg
+from .lease_checks import lease_token_arg
 from .jobs_hooks import NO_METRICS, NO_PAUSES
 from .job_backoff import RetryPolicy
 from .queue_limits import NO_LIMITS
@@ -33,7 +35,7 @@ from .new_job_rules import to_job
 MAX_BATCH = 1000
 
 
-class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
+class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
     """One job store behind both faces (commands and seed 002's queue).
 
     Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
@@ -275,45 +277,25 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
         self._finished.notify()
         self._long_polls.notify_finished(job_id)
 
-    # --- working on a taken job -----------------------------------------------------------------
-    def _require(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1]) -> JobV1:
-        if job is None:
-            raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} was not found') \
-                .with_details('job_id', job_id)
-        return job
-
-    _lease_token = staticmethod(lease_token_arg)
-    _check_lease = staticmethod(check_lease)
-
-    def _require_running(self, correlation_id: Optional[str], job_id: str, job: Optional[JobV1],
-                         lease_token: Optional[str] = None) -> JobV1:
-        job = self._require(correlation_id, job_id, job)
-        self._check_lease(correlation_id, job_id, job, lease_token)
-        if job.status != JobStatusV1.Running:
-            raise ConflictException(correlation_id, 'JOB_NOT_RUNNING', f'Job {job_id} is {job.status}, not running')
-        return job
+    # --- working on a taken job (job_outcomes.py: the changes report_jobs applies too) ----------
+    _require = staticmethod(outcomes.require)
 
     def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Any = None,
                    lease_token: Any = None) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
         timeout = self._timeout(correlation_id, timeout)
-        lease_token = self._lease_token(correlation_id, lease_token)
-
-        def extend(job: Optional[JobV1]) -> JobV1:
-            job = self._require_running(correlation_id, job_id, job, lease_token)
-            job.locked_until = t.add_ms(t.now(), timeout or job.timeout or self._option('default_timeout'))
-            return job
-        job = self._persistence.modify(correlation_id, job_id, extend)
+        lease_token = lease_token_arg(correlation_id, lease_token)
+        job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.extend(
+            correlation_id, job_id, job, lease_token, t.now(), timeout, self._option('default_timeout')))
         self.limits.job_extended(job)  # a limited type's slot lasts as long as the lease
         return job
 
     def abort_job(self, correlation_id: Optional[str], job_id: str, lease_token: Any = None) -> JobV1:
         """Gives a running job back to the queue at once (a job out of attempts fails instead)."""
         job_id = require_text(correlation_id, 'job_id', job_id)
-        lease_token = self._lease_token(correlation_id, lease_token)
-        job = self._persistence.modify(correlation_id, job_id, lambda job: rules.release(
-            self._require_running(correlation_id, job_id, job, lease_token), t.now(), 'aborted',
-            self._option('finished_ttl')))
+        lease_token = lease_token_arg(correlation_id, lease_token)
+        job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.abort(
+            correlation_id, job_id, job, lease_token, t.now(), self._option('finished_ttl')))
         self._after_release(job)
         return job
 
@@ -338,17 +320,10 @@ class JobsController(JobsBulk, JobsMaintenance, ControllerBase):
     def _finish(self, correlation_id: Optional[str], job_id: str, status: str, result: Any,
                 error: Optional[str], lease_token: Any = None, retry: bool = False) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
-        lease_token = self._lease_token(correlation_id, lease_token)
-
-        def finish(job: Optional[JobV1]) -> JobV1:
-            job = self._require(correlation_id, job_id, job)
-            self._check_lease(correlation_id, job_id, job, lease_token)
-            if job.is_finished:
-                raise ConflictException(correlation_id, 'JOB_FINISHED', f'Job {job_id} is already {job.status}')
-            if retry and status == JobStatusV1.Failed:  # attempts left: back to the queue after a backoff
-                return self.retry.fail(job, t.now(), error, result)
-            return rules.finish(job, t.now(), status, result, error, self._option('finished_ttl'))
-        job = self._persistence.modify(correlation_id, job_id, finish)
+        lease_token = lease_token_arg(correlation_id, lease_token)
+        job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.finish(
+            correlation_id, job_id, job, lease_token, t.now(), status, result, error, self._option('finished_ttl'),
+            self.retry if retry else None))
         self._after_release(job)
         return job
 

@@ -56,6 +56,15 @@ class IJobsClientV1(ABC):
         as job_ids or a map id -> token) is not the current one."""
 
     @abstractmethod
+    def report_jobs(self, correlation_id: Optional[str], reports: List[dict], take: Optional[dict] = None,
+                    quiet: bool = False) -> dict:
+        """Many outcomes in one call, each fenced by its own lease: ``reports`` [{job_id, lease_token,
+        outcome: complete | fail | abort | extend, result? | error? | timeout?}], applied in order; then
+        ``take`` {type, limit, timeout?} as start_jobs_by_type. Returns {results, jobs}: ``results[i]`` is
+        None when report i was applied, else the {code, status, message} of its refusal (LEASE_LOST...);
+        ``jobs`` the JobV1s taken."""
+
+    @abstractmethod
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
                  lease_token: Optional[str] = None) -> JobV1: ...
 

@@ -9,6 +9,8 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from ....common.async_commandable_http_client import AsyncCommandableHttpClient, _json, with_lease_token
 from ...data.version1 import JobV1, NewJobV1
+from .jobs_http_client_v1 import new_job_of, report_body
+from .lazy_job import LazyJobV1, job_id_of
 
 
 def _job(data: Any) -> Optional[JobV1]:
@@ -34,7 +36,14 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
         return [_job(d) for d in await self.call_command(name, correlation_id, params) or []]
 
     async def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
-        return await self._one('add_job', correlation_id, {'new_job': new_job})
+        """The job added; its fields are decoded from the reply only when first read."""
+        return LazyJobV1.of(await self.call_command_raw('add_job', correlation_id, {'new_job': new_job}))
+
+    async def enqueue(self, type: str, params: Any = None, **fields) -> str:
+        """Adds one job of ``type`` (``fields``: any NewJobV1 field, e.g. priority, delay, timeout,
+        max_retries, unique); returns its id."""
+        raw = await self.call_command_raw('add_job', None, {'new_job': new_job_of(type, params, fields)})
+        return job_id_of(raw)
 
     async def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
         return await self._many('add_jobs', correlation_id, {'new_jobs': new_jobs})
@@ -101,6 +110,12 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
             params['lease_tokens'] = lease_tokens
         return [_job(d) if d is not None else None
                 for d in await self.call_command('complete_jobs', correlation_id, params) or []]
+
+    async def report_jobs(self, correlation_id: Optional[str], reports: List[dict], take: Optional[dict] = None,
+                          quiet: bool = False) -> dict:
+        """Many outcomes in one call (IJobsClientV1.report_jobs): {results, jobs}."""
+        reply = await self.call_command('report_jobs', correlation_id, report_body(reports, take, quiet))
+        return {'results': reply.get('results', []), 'jobs': [_job(d) for d in reply.get('jobs') or []]}
 
     async def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
         return (await self.call_command('retry_jobs', correlation_id, {'filter': filter}))['count']

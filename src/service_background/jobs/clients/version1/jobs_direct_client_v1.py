@@ -62,6 +62,10 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
                       results: Optional[List[Any]] = None, lease_tokens: Any = None) -> List[Optional[JobV1]]:
         return self._controller.complete_jobs(correlation_id, job_ids, results, lease_tokens)
 
+    def report_jobs(self, correlation_id: Optional[str], reports: List[dict], take: Optional[dict] = None,
+                    quiet: bool = False) -> dict:
+        return self._controller.report_jobs(correlation_id, reports, take, quiet)
+
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
                  lease_token: Optional[str] = None) -> JobV1:
         return self._controller.fail_job(correlation_id, job_id, error, lease_token)

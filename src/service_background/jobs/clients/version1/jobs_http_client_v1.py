@@ -5,12 +5,34 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from ....common.commandable_http_client import CommandableHttpClient
 from ...data.version1 import JobV1, NewJobV1
 from .i_jobs_client_v1 import IJobsClientV1
+from .lazy_job import LazyJobV1, job_id_of
+
+
+def new_job_of(type: str, params: Any, fields: dict) -> dict:
+    """enqueue's new job: ``type``, ``params`` when given, and the other NewJobV1 fields named."""
+    unknown = set(fields) - set(NewJobV1.field_names())
+    if unknown:
+        raise TypeError(f'not a NewJobV1 field: {", ".join(sorted(unknown))}')
+    new_job = {'type': type, **{k: v for k, v in fields.items() if v is not None}}
+    if params is not None:
+        new_job['params'] = params
+    return new_job
 
 
 def _fenced(params: dict, lease_token: Optional[str]) -> dict:
     """Sends ``lease_token`` only when given: an unfenced call stays seed 001's exact body."""
     if lease_token is not None:
         params['lease_token'] = lease_token
+    return params
+
+
+def report_body(reports: List[dict], take: Optional[dict], quiet: bool) -> dict:
+    """report_jobs' body: ``take`` and ``quiet`` only when given."""
+    params: dict = {'reports': reports}
+    if take is not None:
+        params['take'] = take
+    if quiet:
+        params['quiet'] = True
     return params
 
 
@@ -27,7 +49,13 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
         return [JobV1.from_json(d) for d in self.call_command(name, correlation_id, params) or []]
 
     def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
-        return self._job('add_job', correlation_id, {'new_job': new_job})
+        """The job added; its fields are decoded from the reply only when first read."""
+        return LazyJobV1.of(self.call_command_raw('add_job', correlation_id, {'new_job': new_job}))
+
+    def enqueue(self, type: str, params: Any = None, **fields) -> str:
+        """Adds one job of ``type`` (``fields``: any NewJobV1 field, e.g. priority, delay, timeout,
+        max_retries, unique); returns its id."""
+        return job_id_of(self.call_command_raw('add_job', None, {'new_job': new_job_of(type, params, fields)}))
 
     def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
         return self._jobs('add_jobs', correlation_id, {'new_jobs': new_jobs})
@@ -73,6 +101,11 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
         if lease_tokens is not None:
             params['lease_tokens'] = lease_tokens
         return [JobV1.from_json(d) for d in self.call_command('complete_jobs', correlation_id, params) or []]
+
+    def report_jobs(self, correlation_id: Optional[str], reports: List[dict], take: Optional[dict] = None,
+                    quiet: bool = False) -> dict:
+        reply = self.call_command('report_jobs', correlation_id, report_body(reports, take, quiet))
+        return {'results': reply.get('results', []), 'jobs': [JobV1.from_json(d) for d in reply.get('jobs') or []]}
 
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
                  lease_token: Optional[str] = None) -> JobV1:

@@ -1,0 +1,59 @@
+"""What a worker's outcome does to a job it holds (extend, abort, complete, fail), as changes a
+persistence applies in one atomic step: the single calls and report_jobs share them, so both fence alike."""
+from datetime import datetime
+from typing import Any, Optional
+
+from pip_services3_commons.errors import ConflictException, NotFoundException
+
+from ...common import time as t
+from ..data.version1 import JobStatusV1, JobV1
+from ..persistence import job_transitions as rules
+from .job_backoff import RetryPolicy
+from .lease_checks import check_lease
+
+
+def not_found(correlation_id: Optional[str], job_id: str) -> NotFoundException:
+    return NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} was not found') \
+        .with_details('job_id', job_id)
+
+
+def require(correlation_id: Optional[str], job_id: str, job: Optional[JobV1]) -> JobV1:
+    if job is None:
+        raise not_found(correlation_id, job_id)
+    return job
+
+
+def require_running(correlation_id: Optional[str], job_id: str, job: Optional[JobV1],
+                    lease_token: Optional[str] = None) -> JobV1:
+    job = require(correlation_id, job_id, job)
+    check_lease(correlation_id, job_id, job, lease_token)
+    if job.status != JobStatusV1.Running:
+        raise ConflictException(correlation_id, 'JOB_NOT_RUNNING', f'Job {job_id} is {job.status}, not running')
+    return job
+
+
+def extend(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lease_token: Optional[str],
+           now: datetime, timeout: Optional[float], default_timeout: float) -> JobV1:
+    """The lease runs ``timeout`` ms from now (else the job's own timeout, else the default)."""
+    job = require_running(correlation_id, job_id, job, lease_token)
+    job.locked_until = t.add_ms(now, timeout or job.timeout or default_timeout)
+    return job
+
+
+def abort(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lease_token: Optional[str],
+          now: datetime, keep_ms: Optional[float]) -> JobV1:
+    """Given back to the queue at once (a job out of attempts fails instead)."""
+    return rules.release(require_running(correlation_id, job_id, job, lease_token), now, 'aborted', keep_ms)
+
+
+def finish(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lease_token: Optional[str],
+           now: datetime, status: str, result: Any, error: Optional[str], keep_ms: Optional[float],
+           retry: Optional[RetryPolicy] = None) -> JobV1:
+    """Done or failed; with ``retry``, a failed job with attempts left goes back after its backoff."""
+    job = require(correlation_id, job_id, job)
+    check_lease(correlation_id, job_id, job, lease_token)
+    if job.is_finished:
+        raise ConflictException(correlation_id, 'JOB_FINISHED', f'Job {job_id} is already {job.status}')
+    if retry is not None and status == JobStatusV1.Failed:
+        return retry.fail(job, now, error, result)
+    return rules.finish(job, now, status, result, error, keep_ms)
