@@ -23,7 +23,6 @@ setup(
         'httptools>=0.6,<0.10',
         'uvloop>=0.19,<0.30; sys_platform != "win32"',
         'msgspec>=0.18.6,<0.23',
-        'httpx>=0.27,<0.29',
         'croniter>=2.0,<8',
         'pyotp>=2.9,<3',
         'lupa>=2.0,<3',

@@ -6,8 +6,8 @@ transport differs. Prints requests/s and CPU ms per request of the client proces
 for single add_job calls (1 and 8 in flight) and add_jobs of 500 jobs.
 
 Run: .venv/bin/python bench/http_clients.py [--singles 3000] [--batches 40]
-aiohttp is not a dependency: the bench imports it from --aiohttp-path (pip install --target DIR aiohttp)
-and skips it when absent."""
+httpx and aiohttp are not dependencies of the service: the bench pip-installs them into the venv it runs in
+when they are missing (benchlib.ensure_pip)."""
 import argparse
 import asyncio
 import os
@@ -88,16 +88,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--singles', type=int, default=3000)
     parser.add_argument('--batches', type=int, default=40)
-    parser.add_argument('--aiohttp-path', default='/tmp/aiohttp_pkgs')
     args = parser.parse_args()
-    kinds = [('httpx', Httpx), ('lean', Lean)]
-    if os.path.isdir(args.aiohttp_path):
-        sys.path.append(args.aiohttp_path)
-    try:
-        import aiohttp
-        kinds.insert(1, (f'aiohttp {aiohttp.__version__}', Aiohttp))
-    except ImportError:
-        print('# aiohttp not found: skipped')
+    httpx = benchlib.ensure_pip('httpx', 'httpx>=0.27,<0.29')
+    aiohttp = benchlib.ensure_pip('aiohttp', 'aiohttp>=3.9,<4')
+    kinds = [(f'httpx {httpx.__version__}', Httpx), (f'aiohttp {aiohttp.__version__}', Aiohttp), ('lean', Lean)]
     import uvloop
     single = msgspec.json.encode({'new_job': {'type': 'bench_http', 'params': {'n': 1}}})
     batch = msgspec.json.encode({'new_jobs': [{'type': 'bench_http', 'params': {'n': i}} for i in range(500)]})
