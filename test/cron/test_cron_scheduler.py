@@ -109,3 +109,18 @@ def test_a_delayed_or_early_key_fires_off_time_yet_reports_its_planned_times():
         assert ('ahead', base + 1000) in fired and ('late', base + 1000) not in fired
     finally:
         s.stop()
+
+
+def test_an_entry_centuries_ahead_keeps_the_thread_alive():
+    """exec_time may be as late as 9999-12-31: a wait past threading.TIMEOUT_MAX must not end the thread."""
+    rec = Recorder()
+    s = Scheduler(rec)
+    s.start()
+    try:
+        s.schedule('far', 253402300799000, parse_schedule('@once'))
+        time.sleep(0.1)
+        s.schedule('soon', now_ms() + 50, parse_schedule('@once'))
+        assert rec.event.wait(2)
+        assert [f[0] for f in rec.fired] == ['soon']
+    finally:
+        s.stop()

@@ -1,3 +1,5 @@
+"""The cron commands (/v1/cron/<name>): one per seed operation, with argument schemas that say what the
+controller accepts."""
 import base64
 import binascii
 
@@ -7,6 +9,11 @@ from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.validate import ObjectSchema
 
 from ...common.commands import Command
+from ..data.version1.cron_func_v1_schema import func_args, new_func_args
+from ..data.version1.cron_job_v1_schema import (active_job_args, cron_job_changes_args, group_args, job_args,
+                                                jobs_by_name_args, new_cron_job_args)
+from ..data.version1.cron_node_v1_schema import issue_token_args, node_args, poll_node_args, \
+    register_node_args, report_node_args
 from .cron_run_now import run_job_now
 
 
@@ -24,11 +31,9 @@ class CronCommandSet(CommandSet):
     def __init__(self, controller):
         super().__init__()
         c = controller
-        group = ObjectSchema(True).with_required_property('group_name', TypeCode.String)
-        job = ObjectSchema(True).with_required_property('group_name', TypeCode.String) \
-            .with_required_property('job_id', TypeCode.String)
-        # add/edit bodies are checked field by field by the controller (messages name the field)
-        body = ObjectSchema(True)
+        # names are typed; add/edit, function and node bodies are not (the controller checks each field and
+        # names it in its 400); every schema describes what is accepted (cron/data/version1/*_schema.py)
+        group, job, body = group_args(), job_args(), ObjectSchema(True)
         self.add_commands([
             Command('get_version', body, lambda cid, args: c.get_version(cid)),
             Command('register_group', group, lambda cid, args: c.register_group(cid, args.get('group_name'))),
@@ -36,12 +41,13 @@ class CronCommandSet(CommandSet):
             Command('get_groups', body, lambda cid, args: c.get_groups(cid)),
             Command('get_group_info', group, lambda cid, args: c.get_group_info(cid, args.get('group_name'))),
             Command('get_nodes', group, lambda cid, args: c.get_nodes(cid, args.get('group_name'))),
-            Command('add_job', body, lambda cid, args: c.add_job(cid, args.get_as_object())),
-            Command('edit_job', body, lambda cid, args: c.edit_job(cid, args.get_as_object())),
+            Command('add_job', new_cron_job_args(), lambda cid, args: c.add_job(cid, args.get_as_object())),
+            Command('edit_job', cron_job_changes_args(), lambda cid, args: c.edit_job(cid, args.get_as_object())),
             Command('pause_job', job, lambda cid, args: c.pause_job(cid, args.get('group_name'), args.get('job_id'))),
             Command('run_job', job, lambda cid, args: run_job_now(c, cid, args.get('group_name'), args.get('job_id'))),
-            Command('active_job', job, lambda cid, args: c.active_job(cid, args.get('group_name'), args.get('job_id'),
-                                                                      args.get('exec_time'))),
+            Command('active_job', active_job_args(),
+                    lambda cid, args: c.active_job(cid, args.get('group_name'), args.get('job_id'),
+                                                   args.get('exec_time'))),
             Command('delete_job', job, lambda cid, args: c.delete_job(cid, args.get('group_name'),
                                                                       args.get('job_id'))),
             Command('get_jobs', group, lambda cid, args: c.get_jobs(cid, args.get('group_name'))),
@@ -49,26 +55,24 @@ class CronCommandSet(CommandSet):
             Command('get_job_runs', job, lambda cid, args: c.get_job_runs(cid, args.get('group_name'),
                                                                           args.get('job_id'))),
             Command('clear_jobs', group, lambda cid, args: c.clear_jobs(cid, args.get('group_name'))),
-            Command('delete_jobs_by_name', ObjectSchema(True).with_required_property('group_name', TypeCode.String)
-                    .with_required_property('name', TypeCode.String),
+            Command('delete_jobs_by_name', jobs_by_name_args(),
                     lambda cid, args: c.delete_jobs_by_name(cid, args.get('group_name'), args.get('name'))),
-            Command('dump', ObjectSchema(True).with_optional_property('group_name', TypeCode.String),
+            Command('dump', group_args(required=False),
                     lambda cid, args: {'data': base64.b64encode(c.dump(cid, args.get('group_name'))).decode()}),
             Command('import_dump', ObjectSchema(True).with_required_property('data', TypeCode.String)
                     .with_optional_property('replace_secrets', TypeCode.Boolean),
                     lambda cid, args: c.import_dump(cid, _decode(cid, args.get('data')),
                                                     args.get('replace_secrets') is True)),
-            Command('add_func', body, lambda cid, args: c.add_func(cid, args.get_as_object())),
+            Command('add_func', new_func_args(), lambda cid, args: c.add_func(cid, args.get_as_object())),
             Command('get_funcs', group, lambda cid, args: c.get_funcs(cid, args.get('group_name'))),
-            Command('remove_func', ObjectSchema(True).with_required_property('group_name', TypeCode.String)
-                    .with_required_property('name', TypeCode.String),
+            Command('remove_func', func_args(),
                     lambda cid, args: c.remove_func(cid, args.get('group_name'), args.get('name'))),
-            Command('issue_node_token', ObjectSchema(True).with_required_property('group_name', TypeCode.String)
-                    .with_required_property('node_id', TypeCode.String),
+            Command('issue_node_token', issue_token_args(),
                     lambda cid, args: c.issue_node_token(cid, args.get('group_name'), args.get('node_id'))),
             # what bin/node.py calls (each authenticated by otp_code or token in the body)
-            Command('register_node', body, lambda cid, args: c.register_node(cid, args.get_as_object())),
-            Command('node_heartbeat', body, lambda cid, args: c.node_heartbeat(cid, args.get_as_object())),
-            Command('poll_node', body, lambda cid, args: c.poll_node(cid, args.get_as_object())),
-            Command('report_node', body, lambda cid, args: c.report_node(cid, args.get_as_object())),
+            Command('register_node', register_node_args(),
+                    lambda cid, args: c.register_node(cid, args.get_as_object())),
+            Command('node_heartbeat', node_args(), lambda cid, args: c.node_heartbeat(cid, args.get_as_object())),
+            Command('poll_node', poll_node_args(), lambda cid, args: c.poll_node(cid, args.get_as_object())),
+            Command('report_node', report_node_args(), lambda cid, args: c.report_node(cid, args.get_as_object())),
         ])

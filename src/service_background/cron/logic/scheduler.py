@@ -130,7 +130,8 @@ class Scheduler:
                 continue
             now = self._clock()
             if fire > now:
-                self._cond.wait((fire - now) / 1000.0)
+                # at most a day at a time: exec_time may be centuries ahead, past threading.TIMEOUT_MAX
+                self._cond.wait(min((fire - now) / 1000.0, 86400.0))
                 continue
             heapq.heappop(self._heap)
             _, due, schedule, delay = entry

@@ -4,6 +4,7 @@ from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.validate import ArraySchema, FilterParamsSchema, ObjectSchema, PagingParamsSchema
 
 from ...common.commands import Command
+from ...common.validation import DescribedSchema
 from ..data.version1 import NewJobV1Schema
 
 
@@ -95,8 +96,7 @@ class JobsCommandSet(CommandSet):
             Command('resume_queue', _typed(), lambda cid, args: c.pauses.resume(cid, args.get('type'))),
             Command('get_paused_queues', ObjectSchema(True), lambda cid, args: c.pauses.paused_types(cid)),
             # issue 13: global per-queue limits (jobs/logic/queue_limits.py), persisted, every process
-            Command('set_queue_limits', _typed().with_optional_property('concurrency', TypeCode.Integer)
-                    .with_optional_property('rate', TypeCode.Map),
+            Command('set_queue_limits', _queue_limits(),
                     lambda cid, args: c.limits.set_limits(cid, args.get('type'), args.get('concurrency'),
                                                           args.get('rate'))),
             Command('get_queue_limits', ObjectSchema(True).with_optional_property('type', TypeCode.String),
@@ -126,6 +126,13 @@ def _reports() -> ObjectSchema:
 
 def _typed() -> ObjectSchema:
     return ObjectSchema(True).with_required_property('type', TypeCode.String)
+
+
+def _queue_limits() -> ObjectSchema:
+    """set_queue_limits {type, concurrency?, rate?}: one of the two at least (/openapi.json says so)."""
+    return DescribedSchema(True).with_required_property('type', TypeCode.String) \
+        .with_optional_property('concurrency', TypeCode.Integer).with_optional_property('rate', TypeCode.Map) \
+        .with_described_object({'anyOf': [{'required': ['concurrency']}, {'required': ['rate']}]})
 
 
 def _batch() -> ObjectSchema:
