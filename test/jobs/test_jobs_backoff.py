@@ -89,6 +89,7 @@ def test_retry_jobs_requeues_dead_jobs(wired):
 
 def test_bad_backoff_is_refused(wired):
     _, client = wired
-    for bad in ({'type': 'linear'}, {'base_ms': -1}, {'jitter': 2}, {'x': 1}, 'fast'):
+    for bad in ({'type': 'linear'}, {'base_ms': -1}, {'base_ms': 1e300}, {'max_ms': 1e14}, {'jitter': 2},
+                {'x': 1}, 'fast'):
         with pytest.raises(BadRequestException):
             client.add_job(None, {'type': 'b', 'backoff': bad})

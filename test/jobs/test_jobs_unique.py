@@ -53,7 +53,7 @@ def test_add_jobs_with_unique_and_bad_specs(client):
                                   {'type': 'b'}])
     assert jobs[0].id == jobs[1].id and jobs[2].id != jobs[0].id
     for bad in ({'until': 'never', 'key': 'a'}, {'until': 'ttl', 'key': 'a'}, {}, {'key': 3},
-                {'until': 'started', 'key': 'a', 'ttl': 5}):
+                {'until': 'started', 'key': 'a', 'ttl': 5}, {'until': 'ttl', 'key': 'a', 'ttl': 1e300}):
         with pytest.raises(BadRequestException):
             client.add_job(None, {'type': 'b', 'unique': bad})
 

@@ -22,6 +22,8 @@ from ..persistence import job_transitions as rules
 from .job_dependencies import wait_for_parents
 
 TYPES = ('exponential', 'fixed')
+# durations past this overflow a date (about 317 years): the OpenAPI document's bound too
+MAX_MS = 1e13
 
 
 def _bad(correlation_id: Optional[str], message: str):
@@ -44,8 +46,8 @@ def check_backoff(correlation_id: Optional[str], backoff: Any) -> Optional[dict]
     if backoff.get('type', 'exponential') not in TYPES:
         raise _bad(correlation_id, 'backoff.type must be "exponential" or "fixed"')
     for name in ('base_ms', 'max_ms'):
-        if name in backoff and (not _number(backoff[name]) or backoff[name] < 0):
-            raise _bad(correlation_id, f'backoff.{name} must be a number >= 0')
+        if name in backoff and (not _number(backoff[name]) or not 0 <= backoff[name] <= MAX_MS):
+            raise _bad(correlation_id, f'backoff.{name} must be a number 0..{MAX_MS:.0e} (ms)')
     jitter = backoff.get('jitter')
     if jitter is not None and not isinstance(jitter, bool) and (not _number(jitter) or not 0 <= jitter <= 1):
         raise _bad(correlation_id, 'backoff.jitter must be a number 0..1 or a boolean')

@@ -43,8 +43,8 @@ def apply_unique(correlation_id: Optional[str], job: JobV1, unique: Any, now: da
         raise _bad(correlation_id, 'unique.until must be "started", "finished" or "ttl"')
     ttl = unique.get('ttl')
     if until == 'ttl':
-        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl <= 0:
-            raise _bad(correlation_id, 'unique.ttl (ms, > 0) is required with until "ttl"')
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= 1e13:
+            raise _bad(correlation_id, 'unique.ttl (ms, 0 < ttl <= 1e13) is required with until "ttl"')
         job.unique_expires = t.add_ms(now, ttl)
     elif ttl is not None:
         raise _bad(correlation_id, 'unique.ttl is only for until "ttl"')
