@@ -1,0 +1,50 @@
+"""Our producer for bench/worker_peers.py, run with the repo's .venv python: `ours_producer.py URL TYPE
+bulk|single N RATE` adds N no-op jobs with our Python client (JobsAsyncClientV1): single, one add_job per call
+stamped with CLOCK_MONOTONIC and paced to RATE jobs/s when RATE > 0; bulk, add_jobs of 1000 unstamped. Prints
+"ready" once set up and starts at a line on stdin; stops after MAX_SECONDS; prints "added N SECONDS"."""
+import asyncio
+import os
+import sys
+import time
+
+from service_background.jobs.clients.version1.jobs_async_client_v1 import JobsAsyncClientV1  # PYTHONPATH: src
+
+MAX_SECONDS = float(os.environ.get('MAX_SECONDS') or 300)
+
+
+async def produce(url: str, job_type: str, mode: str, n: int, rate: float) -> int:
+    async with JobsAsyncClientV1(url) as client:
+        print('ready', flush=True)  # the bench reads the CPU used so far, then says go
+        sys.stdin.readline()
+        started, done = time.monotonic(), 0
+        deadline = started + MAX_SECONDS
+        while done < n and time.monotonic() < deadline:
+            if mode == 'bulk':
+                step = min(1000, n - done)
+                await client.add_jobs(None, [{'type': job_type, 'params': {'t': 0}} for _ in range(step)])
+                done += step
+                continue
+            if rate > 0:
+                delay = started + done / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await client.add_job(None, {'type': job_type, 'params': {'t': time.monotonic()}})
+            done += 1
+    return done
+
+
+def main():
+    url, job_type, mode, n, rate = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+    try:
+        import uvloop
+        factory = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover
+        factory = None
+    started = time.monotonic()
+    with asyncio.Runner(loop_factory=factory) as runner:
+        done = runner.run(produce(url, job_type, mode, n, rate))
+    print(f'added {done} {time.monotonic() - started:.6f}', flush=True)
+
+
+if __name__ == '__main__':
+    main()
