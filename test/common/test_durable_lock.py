@@ -23,7 +23,11 @@ class FakeJournal:
             self.lock_free_during_sync.append(free == [True])
         self.synced.append(upto)
 
-    def after_unlock(self):
+    def unsettled(self, upto, wrote):
+        """As FileJournal's: records up to ``upto`` not yet synced need a wait."""
+        return upto > max(self.synced, default=0)
+
+    def after_unlock(self, on_loop=False):
         self.after += 1
 
 
