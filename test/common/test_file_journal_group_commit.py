@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from service_background.common.file_journal import StorageUnavailableException
+from service_background.common import journal_sync
 from service_background.common.journal_sync import call_durably
 
 from ..helpers import ROOT, free_port, wait_http
@@ -50,6 +51,39 @@ def test_calls_on_the_event_loop_await_one_shared_fsync(tmp_path):
     assert [n.id for n in created] == [f'n{i}' for i in range(WRITERS)]
     assert 0 < store.journal.fsync_count - before < WRITERS
     assert len(texts(open_notes(path))) == WRITERS
+
+
+def test_loop_calls_are_made_durable_on_the_loop_unless_the_disk_is_slow(tmp_path, monkeypatch):
+    """Fast fsyncs run on the loop after its turn (no thread to wake); while they take longer than
+    SLOW_FSYNC on average the syncer thread runs them, so a slow disk does not stall the loop; once they
+    are fast again the loop takes them back. Every call returns after its fsync alike."""
+    path = tmp_path / 'notes.json'
+    store = open_notes(path, compact_min=100000)
+    monkeypatch.setattr(journal_sync, 'SLOW_FSYNC', 0.03)  # well above a loaded machine's fast fsync
+    real_fsync, runs, delay = os.fsync, [], {'seconds': 0.0}
+
+    def fsync(fd):
+        threading.Event().wait(delay['seconds'])
+        runs.append(threading.current_thread().name)
+        real_fsync(fd)
+    monkeypatch.setattr(os, 'fsync', fsync)
+
+    def calls(prefix, count):
+        async def main():
+            for i in range(count):
+                await call_durably(store.create, None, Note(f'{prefix}{i}', 'x'))
+            return threading.current_thread().name
+        runs.clear()
+        return asyncio.run(main())
+    loop_thread = calls('fast', 3)
+    assert runs == [loop_thread] * 3
+    delay['seconds'] = 0.1
+    calls('slow', 6)
+    assert runs[0] == loop_thread and runs[-1].startswith('journal-sync')
+    delay['seconds'] = 0.0
+    calls('again', 12)
+    assert runs[0].startswith('journal-sync') and runs[-1] == loop_thread
+    assert len(texts(open_notes(path))) == 21
 
 
 def test_a_failed_fsync_fails_every_writer_of_its_group(tmp_path, monkeypatch):

@@ -1,9 +1,14 @@
 """Inline requests (http_protocol.py): a small keep-alive request to a synchronous, non-blocking route is
 answered from the parser's callbacks, no task; everything else goes the ASGI way, and both give the same
-replies, in order, over real loopback connections to a real HttpEndpoint."""
+replies, in order, over real loopback connections to a real HttpEndpoint. A file store's route is inline
+too, its reply written once the fsync covering its write ended (a 503 when it failed)."""
 import asyncio
+import errno
+import json
 import logging
+import os
 import socket
+import threading
 import time
 
 import pytest
@@ -11,7 +16,10 @@ from pip_services3_commons.config import ConfigParams
 
 from service_background.common.http_endpoint import HttpEndpoint
 from service_background.common.http_request import current_request
-from service_background.common.http_response import HttpResponse
+from service_background.common.http_response import HttpResponse, send_json
+from service_background.common.journal_sync import DURABLE_INLINE
+
+from .test_file_journal import Note, open_notes, texts
 
 
 def _where() -> str:
@@ -22,8 +30,8 @@ def _where() -> str:
 
 
 class _Routes:
-    def __init__(self, endpoint: HttpEndpoint):
-        self.endpoint, self.seen = endpoint, []
+    def __init__(self, endpoint: HttpEndpoint, notes=None):
+        self.endpoint, self.seen, self.notes = endpoint, [], notes
 
     def register(self):
         add = self.endpoint.register_route
@@ -36,6 +44,12 @@ class _Routes:
         add('GET', '/wait', None, self.wait)
         add('GET', '/bad_header', None, lambda: HttpResponse(200, b'{}', 'application/json', {'X-Bad': 'a\r\nb'}),
             blocking=False)
+        add('POST', '/note', None, self.note, blocking=DURABLE_INLINE)
+
+    def note(self):
+        self.seen.append(_where())
+        note = json.loads(current_request().body)
+        return send_json(self.notes.create(None, Note(note['id'], note['text'])).to_json())
 
     async def wait(self):
         self.seen.append(_where())
@@ -48,11 +62,11 @@ class _Routes:
 
 
 @pytest.fixture
-def endpoint(monkeypatch):
+def endpoint(monkeypatch, tmp_path):
     endpoint = HttpEndpoint()
     endpoint.configure(ConfigParams.from_tuples('connection.protocol', 'http', 'connection.host', '127.0.0.1',
                                                 'connection.port', 0, 'options.max_body', 1024 * 1024))
-    routes = _Routes(endpoint)
+    routes = _Routes(endpoint, open_notes(tmp_path / 'notes.json', compact_min=100000))
     endpoint.register(routes)
     endpoint.open(None)
     def connect():
@@ -178,3 +192,66 @@ def test_a_waiting_request_holds_no_head_timer(endpoint):
     while connections[0]._head_timer is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert connections[0]._head_timer is not None
+
+
+def _note(key: str) -> bytes:
+    return _request('POST', '/note', json.dumps({'id': key, 'text': key}).encode())
+
+
+def test_a_file_store_request_is_inline_and_its_reply_waits_for_the_covering_fsync(endpoint, monkeypatch, tmp_path):
+    connect, routes = endpoint
+    real_fsync, started, release = os.fsync, threading.Event(), threading.Event()
+
+    def fsync(fd):
+        started.set()
+        assert release.wait(10)
+        real_fsync(fd)
+    monkeypatch.setattr(os, 'fsync', fsync)
+    replies = connect()
+    replies.sock.sendall(_note('a'))
+    assert started.wait(10)
+    replies.sock.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        replies.sock.recv(1)  # written and applied, not durable: no reply yet
+    release.set()
+    replies.sock.settimeout(10)
+    status, _, body = replies.read()
+    assert (status, json.loads(body)['id'], routes.seen) == (200, 'a', ['inline'])
+    assert texts(open_notes(tmp_path / 'notes.json')) == {'a': 'a'}  # as a killed process leaves the files
+
+
+def test_pipelined_requests_behind_a_reply_waiting_for_its_fsync_are_answered_after_it(endpoint):
+    connect, routes = endpoint
+    replies = connect()
+    replies.sock.sendall(_note('a') + _request('POST', '/echo', b'between') + _note('b') +
+                         _chunked('/note', b'{"id": "c", "text": "c"}') + _request('POST', '/echo', b'last'))
+    answers = [replies.read()[2] for _ in range(5)]
+    assert [json.loads(answers[0])['id'], answers[1], json.loads(answers[2])['id'], json.loads(answers[3])['id'],
+            answers[4]] == ['a', b'echo:between', 'b', 'c', b'echo:last']
+    assert routes.seen[0] == 'inline' and routes.seen[3] == 'task'  # chunked: the ASGI way, durable alike
+    assert texts(routes.notes) == {'a': 'a', 'b': 'b', 'c': 'c'}
+    replies.sock.sendall(_note('d'))  # the connection serves inline again once nothing is in flight
+    assert json.loads(replies.read()[2])['id'] == 'd' and routes.seen[-1] == 'inline'
+
+
+def test_a_failed_fsync_answers_each_writer_of_its_group_503_and_keeps_none_of_them(endpoint, monkeypatch):
+    connect, routes = endpoint
+    routes.notes.create(None, Note('kept', 'before'))
+
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        raise OSError(errno.EIO, 'I/O error')
+    monkeypatch.setattr(os, 'fsync', fsync)
+    clients = [connect() for _ in range(8)]
+    for number, replies in enumerate(clients):
+        replies.sock.sendall(_note(f'n{number}'))
+    for replies in clients:
+        status, headers, body = replies.read()
+        error = json.loads(body)
+        assert (status, error['code'], error['status']) == (503, 'STORAGE_UNAVAILABLE', 503)
+        assert headers['content-type'] == 'application/json'
+    assert texts(routes.notes) == {'kept': 'before'}
+    monkeypatch.setattr(os, 'fsync', real_fsync)
+    clients[0].sock.sendall(_note('after'))  # the same connection, once the disk is back
+    assert clients[0].read()[0] == 200 and texts(routes.notes) == {'kept': 'before', 'after': 'after'}

@@ -1,7 +1,7 @@
 """The lock of a memory/file persistence. It is re-entrant; when a thread leaves its outermost hold,
 the journal lines written so far are made durable before the caller goes on, outside the lock: a thread
-blocks for the covering fsync, a call on the event loop (journal_sync.call_durably) awaits it before its
-reply. Concurrent writers share one fsync (group commit). A compaction frozen under the lock is written
+blocks for the covering fsync, a call on the event loop (journal_sync: call_durably, track) has its reply
+wait for it. Concurrent writers share one fsync (group commit). A compaction frozen under the lock is written
 then too, outside it (FileJournal.after_unlock)."""
 import threading
 from typing import List

@@ -220,11 +220,10 @@ class FileJournal:
         waiting meanwhile); called with the persistence's lock NOT held. 503 if their fsync failed."""
         self._group.wait(upto)
 
-    async def wait_durable(self, upto: int):
-        """``sync`` for a call on the event loop: awaits the syncer thread's fsync."""
-        future = self._group.wait_async(upto)
-        if future is not None:
-            await future
+    def durable_future(self, upto: int):
+        """``sync`` for a call on the event loop: a future of the running loop settled by the syncer thread
+        once ticket ``upto`` is durable; None: it is already. 503 at once if its fsync failed."""
+        return self._group.wait_async(upto)
 
     def cut_back(self):
         """Under the persistence's lock, after a failed fsync: the journal is cut back to its last durable

@@ -1,6 +1,7 @@
 """The ASGI application behind HttpEndpoint: route lookup, bounded body read, the request context,
 interceptors, the handler (awaited, inline or in the blocking pool) and one encoded reply; and the same
-as one synchronous call (``serve_inline``) for the requests the server answers from its parser."""
+as one synchronous call (``serve_inline``) for the requests the server answers from its parser (a file
+store's reply deferred until the fsync covering its writes: DeferredReply)."""
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,12 +10,13 @@ from typing import Any, Callable, List, Optional, Tuple
 from pip_services3_commons.errors import ApplicationException
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
-from . import blocking
+from . import blocking, journal_sync
 from .http_cycle import ON_DISCONNECT, PLAIN, WHOLE_RESPONSE
 from .http_errors import OUTAGE_STATUSES, describe, description_response, parse_json_body, status_error
 from .http_request import HttpRequest, reset_current_request, set_current_request
 from .http_response import HttpResponse
 from .http_router import Router
+from .journal_sync import DURABLE_INLINE
 from .rate_limited_log import RateLimitedLog
 
 _NO_CACHE = (b'cache-control', b'no-cache, no-store, must-revalidate')
@@ -141,13 +143,15 @@ class AsgiApp:
         if self._interceptors:
             return None
         route, params, _ = self._router.match(method, path)
-        if route is None or route.handler.is_async or route.handler.blocking:
+        if route is None or route.handler.is_async or (route.handler.blocking and route.handler.blocking
+                                                        is not DURABLE_INLINE):
             return None
         return route, params
 
     def serve_inline(self, method: str, path: str, query: bytes, raw_headers: list, headers: dict, body: bytes,
-                     client: Optional[tuple], route, params: dict) -> HttpResponse:
-        """What ``_serve`` does for a route from ``inline_route``, as one call: the reply to write."""
+                     client: Optional[tuple], route, params: dict):
+        """What ``_serve`` does for a route from ``inline_route``, as one call: the reply to write, or a
+        DeferredReply when it must wait for the fsync covering the call's journal writes (file stores)."""
         started = time.perf_counter() if self._observers else 0.0
         handler = route.handler
         response = None
@@ -159,11 +163,35 @@ class AsgiApp:
             request = HttpRequest(method, path, query, raw_headers, body, params, client, headers)
             context = set_current_request(request)
             try:
-                response = self._handle_inline(handler, request, params)
+                if handler.blocking is DURABLE_INLINE:
+                    debts, tracking = journal_sync.track()
+                    try:
+                        response = self._handle_inline(handler, request, params)
+                    finally:
+                        journal_sync.untrack(tracking)
+                    if debts:  # a failed call waits too: it may have written before it failed
+                        try:
+                            waiting = journal_sync.settled(debts)
+                        except Exception as ex:
+                            waiting, response = None, self._failed(request, ex)
+                        if waiting is not None:
+                            return DeferredReply(waiting, self._after_fsync, request, response, route.path,
+                                                 started)
+                else:
+                    response = self._handle_inline(handler, request, params)
             finally:
                 reset_current_request(context)  # no task of its own: later tasks must not inherit it
         if self._observers:
             self._observe(method, route.path, response.status, started)
+        return response
+
+    def _after_fsync(self, error: Optional[BaseException], request: HttpRequest, response: HttpResponse, route: str,
+                     started: float) -> HttpResponse:
+        """The reply of a DeferredReply whose fsync ended (``error``: it failed, the call's writes are gone)."""
+        if error is not None:
+            response = self._failed(request, error)
+        if self._observers:
+            self._observe(request.method, route, response.status, started)
         return response
 
     @staticmethod
@@ -281,6 +309,18 @@ class AsgiApp:
             start[PLAIN] = head[0]
         await send(start)
         await send({'type': 'http.response.body', 'body': response.body})
+
+
+class DeferredReply:
+    """An inline request's reply that waits for the fsync covering its writes: ``waiting`` is the future
+    to wait on, ``response()`` the reply once it is done (a 503 ErrorDescription when the fsync failed)."""
+    __slots__ = ('waiting', '_finish', '_args')
+
+    def __init__(self, waiting: asyncio.Future, finish: Callable, *args: Any):
+        self.waiting, self._finish, self._args = waiting, finish, args
+
+    def response(self) -> HttpResponse:
+        return self._finish(self.waiting.exception(), *self._args)
 
 
 def response_head(response: HttpResponse) -> Optional[Tuple[bytes, bool]]:

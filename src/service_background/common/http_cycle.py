@@ -36,6 +36,28 @@ def whole_response(status: int, default_headers: list, headers: bytes, body: byt
     return b''.join((_STATUS_LINES.get(status) or b'HTTP/1.1 %d \r\n' % status, defaults[1], headers, b'\r\n', body))
 
 
+class _NoEvent:
+    """The message event of a PendingReply: nothing awaits it."""
+    __slots__ = ()
+
+    @staticmethod
+    def set() -> None:
+        pass
+
+
+class PendingReply:
+    """Stands as the connection's cycle while the reply to an inline request waits for its fsync: the
+    requests behind it are queued as uvicorn queues pipelined ones (its ``on_headers_complete`` sees a
+    response in progress) and answered after it, in order. ``deferred`` is the app's DeferredReply."""
+    __slots__ = ('deferred', 'response_complete', 'more_body', 'disconnected', 'keep_alive', 'message_event')
+
+    def __init__(self, deferred):
+        self.deferred = deferred
+        self.response_complete = self.more_body = self.disconnected = False
+        self.keep_alive = True  # the server's shutdown clears it: the connection closes after the reply
+        self.message_event = _NoEvent
+
+
 class _Gathered:
     """What uvicorn's send writes while it sends one response: written together at the end."""
     __slots__ = ('parts', 'closing')

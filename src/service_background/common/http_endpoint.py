@@ -3,8 +3,9 @@
 (httptools + uvloop) on a thread of its own, so open()/close() stay synchronous for the container.
 
 Async handlers are awaited; sync ones run inline when their service says it never blocks (memory
-stores), else in the bounded pool of ``blocking.py``; small requests to the inline ones skip the ASGI
-machinery altogether (http_protocol.py). A long-poll is an awaiting task: it costs no thread.
+stores) or only waits for an fsync (file stores: the reply waits for it), else in the bounded pool of
+``blocking.py``; small requests to the inline ones skip the ASGI machinery altogether (http_protocol.py).
+A long-poll is an awaiting task: it costs no thread.
 Limits: options.max_body (HTTP_MAX_BODY, 16 MiB) answered 413 before the body is read,
 options.max_header_bytes (431), options.header_timeout (408, slow clients), options.keep_alive_timeout;
 options.threads sizes the shared blocking pool, or this endpoint's own with options.own_pool.

@@ -7,8 +7,11 @@ Inline requests: a keep-alive HTTP/1.1 request with a small announced body, noth
 connection, whose route the app (AsgiApp.inline_route) serves with a synchronous handler that never
 blocks, is served from the parser's callbacks once its body is in: the app's ``serve_inline`` answers and
 the reply is written at once. No cycle, task, event or ASGI message: the per-request machinery cost more
-than a memory store's work. Everything else (long-polls, the blocking pool, chunked or large bodies,
-HEAD, Expect, pipelined requests behind an unfinished one) goes the ASGI way unchanged.
+than a memory store's work. A file store's call runs there too; its reply (a DeferredReply) is written
+when the fsync covering its writes ends, and until then a PendingReply stands as the connection's cycle:
+requests behind it queue as pipelined ones do and are answered after it, in order. Everything else
+(long-polls, the blocking pool, chunked or large bodies, HEAD, Expect, pipelined requests behind an
+unfinished one) goes the ASGI way unchanged.
 
 Malformed requests (bytes the parser refuses, bad framing, a head over the limit whatever the read size,
 an upgrade to WebSocket or h2c) are answered by this protocol, never uvicorn's text/plain: a JSON
@@ -23,8 +26,8 @@ from typing import Optional
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from .http_app import response_head
-from .http_cycle import ON_DISCONNECT, WHOLE_RESPONSE, OneWriteCycle, whole_response
+from .http_app import DeferredReply, response_head
+from .http_cycle import ON_DISCONNECT, WHOLE_RESPONSE, OneWriteCycle, PendingReply, whole_response
 from .http_errors import status_error
 from .http_linger import LingerPolicy, Lingering
 from .rate_limited_log import REFUSALS
@@ -276,11 +279,32 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         try:
             response = self._inline_app.serve_inline(method, path, query, self.headers, headers, body, self.client,
                                                      route, params or {})  # a cached target's {} stays unshared
-            head = response_head(response)
-            if head is None:
-                raise RuntimeError('the reply has a header uvicorn would refuse')
         except Exception:  # the app's own failure (handlers' are ErrorDescriptions already): uvicorn's 500
             self.logger.exception('%s %s failed', method, path)
+            response = status_error(500, 'INTERNAL', 'The server failed to answer')
+        if response.__class__ is DeferredReply:
+            # its reply waits for the fsync covering its writes; what comes behind it waits for the reply
+            pending = self.cycle = PendingReply(response)
+            response.waiting.add_done_callback(lambda _: self._write_pending(pending, method, path))
+            return
+        self._write_inline(response, method, path, self._close_after_inline)
+
+    def _write_pending(self, pending: PendingReply, method: str, path: str):
+        """The fsync a pending reply waited for ended: its reply is written, then what queued behind it."""
+        try:
+            response = pending.deferred.response()
+        except Exception:
+            self.logger.exception('%s %s failed', method, path)
+            response = status_error(500, 'INTERNAL', 'The server failed to answer')
+        pending.response_complete = True
+        if pending.disconnected:
+            return  # the client went away meanwhile: nobody to answer
+        self._write_inline(response, method, path, self._close_after_inline or not pending.keep_alive)
+
+    def _write_inline(self, response, method: str, path: str, close_after: bool):
+        head = response_head(response)
+        if head is None:
+            self.logger.error('%s %s failed: the reply has a header uvicorn would refuse', method, path)
             response = status_error(500, 'INTERNAL', 'The server failed to answer')
             head = response_head(response)
         text, close = head
@@ -288,7 +312,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         self.transport.write(whole_response(response.status, self.server_state.default_headers, text,
                                             response.body))
-        if close or self._close_after_inline:
+        if close or close_after:
             self.close_after_reply()
         self.on_response_complete()
 

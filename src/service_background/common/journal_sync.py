@@ -1,27 +1,33 @@
 """Group commit for a FileJournal: concurrent writers share one fsync, like PostgreSQL's WAL flush or
 Redis's AOF. A writer appends under the store's lock, takes a ticket, leaves the lock and waits for an
-fsync covering its ticket; one syncer thread per journal runs them, so every writer that arrives while
-an fsync runs is covered by the next one, from any thread or event-loop turn.
+fsync covering its ticket, and every writer that arrives while an fsync runs is covered by the next one.
 
-Calls served on the event loop (``DURABLE_INLINE`` stores, ``call_durably``) run the store code
-inline (an append is a page-cache write) and await their tickets instead of blocking: the reply is sent
-only after the covering fsync. A failed fsync fails every ticket not yet durable (the journal cuts
-itself back first), so each writer of the group gets a 503."""
+Threads block for their tickets; one syncer thread per journal runs their fsyncs. Calls served on the
+event loop (``DURABLE_INLINE`` stores: ``call_durably``, or ``track`` and ``settled`` for requests answered
+from the parser's callback) run the store code inline (an append is a page-cache write) and wait for their
+tickets without blocking: after the loop turn that wrote, one fsync on the loop covers every write of the
+turn and settles its waiters (Redis's ``appendfsync always`` before it sleeps), so no thread wakes the
+loop and no GIL changes hands. When an fsync runs already, or fsyncs are slow (a slow disk must not
+stall the loop), the syncer thread runs it and wakes the loop once per round for all its waiters.
+A failed fsync fails every ticket not yet durable (the journal cuts itself back first), so each writer
+of the group gets a 503."""
 import asyncio
 import os
 import threading
+import time
 from contextvars import ContextVar
 from typing import Any, Callable, List, Optional, Tuple
 
 from .journal_records import StorageUnavailableException
 
+SLOW_FSYNC = 0.005  # seconds: while fsyncs take longer than this on average (a slow disk), the thread runs them
 # the (journal, ticket) debts of the call running on the event loop; None: a thread, which blocks
 _debts: ContextVar[Optional[list]] = ContextVar('journal_debts', default=None)
 
 
 class _DurableInline:
-    """The ``blocking`` mode of a file store: truthy (never served from the parser's callback), but run
-    on the loop by ``blocking.run_sync`` with ``call_durably``."""
+    """The ``blocking`` mode of a file store: truthy (its calls owe an fsync before their reply), yet run
+    on the loop: from the parser's callback (AsgiApp.serve_inline) or by ``blocking.run_sync``."""
 
     def __bool__(self):
         return True
@@ -35,31 +41,72 @@ DURABLE_INLINE = _DurableInline()
 
 async def call_durably(function: Callable, *args: Any) -> Any:
     """``function(*args)`` on the loop; returns once every journal write it made is durable."""
-    debts: List[Tuple[Any, int]] = []
-    token = _debts.set(debts)
+    debts, token = track()
     try:
         return function(*args)
     finally:
-        _debts.reset(token)
+        untrack(token)
         for journal, ticket in debts:  # in the order written
-            await journal.wait_durable(ticket)
+            future = journal.durable_future(ticket)
+            if future is not None:
+                await future
+
+
+class _Debts(list):
+    """The (journal, ticket) debts of one loop call; closed when the call returns."""
+    __slots__ = ('open',)
+
+    def __init__(self):
+        super().__init__()
+        self.open = True
+
+
+def track() -> Tuple[list, Any]:
+    """Starts a call on the loop (one answered from the parser's callback, or ``call_durably``'s): (its
+    debts, the token ``untrack`` takes). Its writes append and take tickets; the caller waits for them."""
+    debts = _Debts()
+    return debts, _debts.set(debts)
+
+
+def untrack(token: Any):
+    """Ends the call: a callback it scheduled carries a copy of its context, and must not add to debts
+    nobody waits for any more (it blocks for its fsync instead, as a thread does)."""
+    _debts.get().open = False
+    _debts.reset(token)
+
+
+def settled(debts: List[Tuple[Any, int]]) -> Optional[asyncio.Future]:
+    """One future settled once every debt is durable (its exception: a 503 when an fsync failed); None
+    when all are already. StorageUnavailableException at once when one already failed."""
+    futures = [future for future in (journal.durable_future(ticket) for journal, ticket in debts)
+               if future is not None]
+    if not futures:
+        return None
+    return futures[0] if len(futures) == 1 else asyncio.gather(*futures)
 
 
 def on_loop() -> bool:
-    """Whether the running code is a call on the event loop (``call_durably``), which must not block."""
-    return _debts.get() is not None
+    """Whether the running code is a call on the event loop (``call_durably``, ``track``) whose reply
+    waits for its debts; else it blocks for its fsync."""
+    debts = _debts.get()
+    return debts is not None and debts.open
 
 
 def defer(journal: Any, ticket: int):
-    """Records ``ticket`` as a debt of the loop call in progress: its reply waits for it."""
-    _debts.get().append((journal, ticket))
+    """Records ``ticket`` as a debt of the loop call in progress: its reply waits for it (and for none
+    before it in the same journal: tickets grow, and one fsync covers them all)."""
+    debts = _debts.get()
+    if debts and debts[-1][0] is journal:
+        debts[-1] = (journal, max(debts[-1][1], ticket))
+    else:
+        debts.append((journal, ticket))
 
 
 def settle_others(journal: Any):
     """Before ``journal`` is written by a loop call: the call's writes to other journals are made durable
     first, so one call's writes reach the disk in the order it made them (as a thread's do)."""
     debts = _debts.get()
-    if not debts or all(owner is journal for owner, _ in debts):
+    if not debts or not debts.open or all(owner is journal for owner, _ in debts):
         return
     keep = []
     for owner, ticket in debts:
@@ -85,7 +132,10 @@ class GroupCommit:
 
     def __init__(self, name: str):
         self._name = name
-        self._cond = threading.Condition(threading.Lock())
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)  # the state; threads waiting for a ticket or a claim
+        self._kick = threading.Condition(lock)  # the syncer thread's own: woken only for work
+        self._sleepers = 0         # threads waiting on _cond (none: its notify costs nothing)
         self.enabled = True        # options.fsync
         self._fd: Optional[int] = None
         self._written = 0          # tickets handed out
@@ -99,6 +149,8 @@ class GroupCommit:
         self._waiters: List[Tuple[int, Any, Any]] = []  # (ticket, loop, future) of loop calls
         self._thread: Optional[threading.Thread] = None
         self._closing = False
+        self._rounds: set = set()  # loops with a round scheduled after their turn
+        self._fsync_seconds = 0.0  # a moving average: one slow fsync on a busy machine changes little
         self._fsyncs = 0
         self.on_failure: Optional[Callable[[], None]] = None  # the journal cuts itself back (syncer thread)
 
@@ -156,7 +208,7 @@ class GroupCommit:
                 if ticket <= self._synced:
                     return
                 self._request(ticket)
-                self._cond.wait()
+                self._sleep()
 
     def wait_async(self, ticket: int) -> Optional[asyncio.Future]:
         """A future of the running loop settled once ``ticket`` is durable (None: it is already)."""
@@ -169,13 +221,48 @@ class GroupCommit:
             loop = asyncio.get_running_loop()
             future = loop.create_future()
             self._waiters.append((ticket, loop, future))
-            self._request(ticket)
+            if loop not in self._rounds:  # the first waiter of this loop turn: one fsync after the turn
+                self._rounds.add(loop)
+                loop.call_soon(self._round_on_loop, loop)
             return future
+
+    def _round_on_loop(self, loop):
+        """After a loop turn, as Redis's ``appendfsync always`` before it sleeps: one fsync on the loop
+        covers every write of the turn and its waiters are settled with no thread to wake. When an
+        fsync runs already (the syncer's, a claim's) or fsyncs are slow, the syncer thread takes it."""
+        with self._cond:
+            self._rounds.discard(loop)
+            if self._written <= self._synced:
+                return  # covered already (a claim's fsync, another loop's round)
+            if self._busy or self._error or self._fsync_seconds > SLOW_FSYNC:
+                self._request(self._written)
+                return
+            fd, target, end = self._fd, self._written, self._end
+            self._busy = True
+        error, seconds = self._fsync(fd)
+        self._finish(target, end, error, seconds, loop)
+        if error is not None and self.on_failure is not None:
+            self.on_failure()
+
+    def _sleep(self):
+        self._sleepers += 1
+        try:
+            self._cond.wait()
+        finally:
+            self._sleepers -= 1
+
+    def _changed(self):
+        """Under the condition, after the state changed: wakes the threads that wait on it, and the syncer
+        thread only when an fsync is wanted and may run now (not on every round a loop ran itself)."""
+        if self._sleepers:
+            self._cond.notify_all()
+        if self._requested > self._synced and not self._busy and not self._error:
+            self._kick.notify()
 
     def _request(self, ticket: int):
         if ticket > self._requested:
             self._requested = ticket
-            self._cond.notify_all()
+            self._changed()
         if self._thread is None or not self._thread.is_alive():
             self._closing = False
             self._thread = threading.Thread(target=self._run, name=f'journal-sync {os.path.basename(self._name)}',
@@ -187,38 +274,46 @@ class GroupCommit:
         while True:
             with self._cond:
                 while not self._closing and (self._requested <= self._synced or self._busy or self._error):
-                    self._cond.wait()
+                    self._kick.wait()
                 if self._closing:
                     return
                 fd, target, end = self._fd, self._written, self._end
                 self._busy = True
-            error = None
-            try:
-                if fd is not None:
-                    os.fsync(fd)
-            except OSError as ex:
-                error = ex
-            self._finish(target, end, error)
+            error, seconds = self._fsync(fd)
+            self._finish(target, end, error, seconds)
             if error is not None and self.on_failure is not None:
                 self.on_failure()
 
-    def _finish(self, target: int, end: int, error: Optional[BaseException]):
+    @staticmethod
+    def _fsync(fd: Optional[int]) -> Tuple[Optional[BaseException], float]:
+        """(the failure, the seconds it took)"""
+        started = time.perf_counter()
+        try:
+            if fd is not None:
+                os.fsync(fd)
+        except OSError as ex:
+            return ex, time.perf_counter() - started
+        return None, time.perf_counter() - started
+
+    def _finish(self, target: int, end: int, error: Optional[BaseException], seconds: float, here=None):
+        """An fsync ended (``here``: the loop it ran on, whose waiters are settled without a wake-up)."""
         with self._cond:
             self._busy = False
             self._fsyncs += 1
+            self._fsync_seconds += (seconds - self._fsync_seconds) / 8
             if error is None:
-                self._advance(target, end)
+                self._advance(target, end, here)
             else:
                 self._error = self._error or error
-            self._cond.notify_all()
+            self._changed()
 
-    def _advance(self, target: int, end: int):
+    def _advance(self, target: int, end: int, here=None):
         """Under the condition: tickets up to ``target`` are durable; loop waiters among them are told."""
         if target > self._synced:
             self._synced, self._synced_end = target, end
-        self._wake(lambda ticket: ticket <= self._synced, None)
+        self._wake(lambda ticket: ticket <= self._synced, None, here)
 
-    def _wake(self, which: Callable[[int], bool], error: Optional[BaseException]):
+    def _wake(self, which: Callable[[int], bool], error: Optional[BaseException], here=None):
         by_loop: dict = {}
         keep = []
         for waiter in self._waiters:
@@ -228,6 +323,9 @@ class GroupCommit:
                 keep.append(waiter)
         self._waiters = keep
         for loop, futures in by_loop.items():  # one wake-up per loop and round, whatever the number of writers
+            if loop is here:
+                _settle(futures, error)  # a round run on this loop: no wake-up at all
+                continue
             try:
                 loop.call_soon_threadsafe(_settle, futures, error)
             except RuntimeError:  # the loop is closed: nobody waits for the reply any more
@@ -239,7 +337,7 @@ class GroupCommit:
         end offset, pending fsync failure). The caller holds the store's lock, so no append runs."""
         with self._cond:
             while self._busy:
-                self._cond.wait()
+                self._sleep()
             self._busy = True
             return self._written, self._synced, self._synced_end, self._error
 
@@ -261,7 +359,7 @@ class GroupCommit:
                 self._advance(synced, self._end)
                 if self._synced >= self._written:
                     self._error = None  # nothing is left that a failed fsync could have lost
-            self._cond.notify_all()
+            self._changed()
 
     def fail(self, error: BaseException):
         """A claim's own fsync failed: the failure pends until the journal is cut back."""
@@ -275,7 +373,8 @@ class GroupCommit:
     def stop(self, timeout: float = 5.0):
         with self._cond:
             self._closing = True
-            self._cond.notify_all()
+            self._kick.notify_all()
+            self._changed()
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)

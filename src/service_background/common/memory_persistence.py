@@ -44,7 +44,8 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
     @property
     def blocking(self):
         """A memory persistence never blocks (False); a file one waits for fsync: its calls run on the
-        event loop and their replies wait for the covering fsync off it (``DURABLE_INLINE``)."""
+        event loop, served from the parser's callback like a memory one's, and their replies wait for
+        the covering fsync (``DURABLE_INLINE``)."""
         return DURABLE_INLINE if self._journal is not None else False
 
     @property

@@ -1,7 +1,7 @@
 """Base of every REST service: pip-services3-rpc's RestService contract (descriptor dependencies,
 configure/set_references/open/close, register_route under base_route, swagger) on our ASGI
-HttpEndpoint. Routes of a service whose controller never blocks (memory stores) run inline on the
-event loop; the others run in the blocking pool."""
+HttpEndpoint. Routes of a service whose controller never blocks (memory stores) or only waits for an
+fsync (file stores) run inline on the event loop; the others run in the blocking pool."""
 from abc import abstractmethod
 from typing import Any, Callable, Optional
 
