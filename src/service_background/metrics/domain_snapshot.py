@@ -1,8 +1,8 @@
 """Retries, tasks and cron numbers for /metrics and the dashboard's overview, read from the
 controllers by a background timer every options.refresh_interval ms (default 10000) and kept: a
-scrape only copies what the last refresh found. Cron runs are counted as they are recorded (the
-runner's and the node hub's recorder are wrapped when the metrics component opens): runs by outcome
-and fire lateness (started - planned)."""
+scrape only copies what the last refresh found. Cron runs are counted as they are recorded (an
+observer of the cron runner, added when the metrics component opens): runs by outcome and fire
+lateness (started - planned)."""
 import threading
 import time
 from typing import Dict
@@ -32,20 +32,11 @@ class DomainSnapshot:
         self.refreshed_at = time.time()
 
     # --- cron runs, as they are recorded ------------------------------------------------------
-    def wrap_cron(self):
+    def observe_cron(self):
+        """Observes the cron runner's runs (node reports go through it too), once per runner."""
         runner = getattr(self.cron, 'runner', None) if self.cron is not None else None
-        if runner is None or getattr(runner.record_run, '_metrics', False):
-            return
-        original = runner.record_run
-
-        def record_run(run):
-            self.observe_run(run)
-            return original(run)
-        record_run._metrics = True
-        runner.record_run = record_run
-        hub = getattr(self.cron, '_hub', None)
-        if hub is not None:
-            hub.recorder = record_run
+        if runner is not None:
+            runner.add_run_observer(self.observe_run)
 
     def observe_run(self, run):
         try:

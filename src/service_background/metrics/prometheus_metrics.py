@@ -80,7 +80,7 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
                 self.jobs.load(persistence)
             except Exception as ex:
                 self._logger.error(correlation_id, ex, 'Metrics: cannot load the jobs store')
-        self.domains.wrap_cron()
+        self.domains.observe_cron()
         self.domains.refresh()
         self._timer = IntervalTimer('metrics-refresh', self.domains.refresh, self._refresh_ms, self._logger)
         self._timer.start()

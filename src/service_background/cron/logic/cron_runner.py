@@ -377,3 +377,7 @@ class CronRunner:
     def record_run(self, run: CronRunV1):
         """Keeps a run's outcome: history, the job's last_result, the reply hook (REMOTE@ node reports)."""
         self._recorder.record(run)
+
+    def add_run_observer(self, observer):
+        """``observer(run)`` for every run recorded, fired here or reported by a node."""
+        self._recorder.add_observer(observer)

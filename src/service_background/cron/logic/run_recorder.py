@@ -3,7 +3,7 @@
 them is recorded; on memory and files the worker writes them (cheaper than a hand-over)."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Optional
+from typing import Callable, List, Optional
 
 import requests
 from pip_services3_components.log import CompositeLogger
@@ -36,6 +36,12 @@ class RunRecorder:
         self._reply_backlog = 0
         self._reply_dropped = 0
         self._local = threading.local()
+        self._observers: List[Callable[[CronRunV1], None]] = []
+
+    def add_observer(self, observer: Callable[[CronRunV1], None]):
+        """Called with every run once it is recorded (the metrics count them); never breaks a run."""
+        if observer not in self._observers:
+            self._observers.append(observer)
 
     def start(self):
         if self._deferred:
@@ -92,6 +98,11 @@ class RunRecorder:
             self._jobs.set_last_result(None, run.group_name, run.job_id, run.summary())
         except Exception as ex:
             self._logger.error(None, ex, f'Cannot record the run of cron job {run.group_name}/{run.job_id}')
+        for observer in self._observers:
+            try:
+                observer(run)
+            except Exception as ex:  # an observer never breaks a run
+                self._logger.warn(None, f'A cron run observer failed: {ex}')
         if self._reply_url:
             self._post_reply(run)
 
