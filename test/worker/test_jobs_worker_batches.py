@@ -34,11 +34,13 @@ def test_killed_with_outcomes_unsent_every_job_runs_again_none_lost(service, job
     added = jobs.add_jobs(None, [{'type': 'killed', 'params': {'n': i}, 'timeout': 2000} for i in range(n)])
     with relay_to(service) as relay:
         worker = start_worker(f'http://127.0.0.1:{relay.port}', log, '--type', 'killed=test.worker.handlers:slow',
-                              '--concurrency', str(n), WORKER_TEST_SLEEP='0.8')
+                              '--concurrency', str(n), WORKER_TEST_SLEEP='3')
         try:
+            # handlers run long enough that every one has started before any ends, on a slow machine too
             wait_until(lambda: len(events(log, 'start')) == n, 15, what='every handler running')
             relay.paused = True  # the outcomes now go nowhere
-            wait_until(lambda: len(events(log, 'end')) == n, 10, what='every handler done')
+            assert not events(log, 'end'), 'a handler ended before the relay paused'
+            wait_until(lambda: len(events(log, 'end')) == n, 15, what='every handler done')
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(10)
         finally:
