@@ -1,5 +1,5 @@
 """In-memory persistence base, fixing what pip-services3-data's IdentifiableMemoryPersistence gets
-wrong (SPEC.md): it stores and returns copies of typed objects, sorts when asked, pages with a cap,
+wrong: it stores and returns copies of typed objects, sorts when asked, pages with a cap,
 and offers ``modify`` for read-modify-write under one lock. With a ``FileJournal`` attached, every
 write is made durable before the call returns.
 

@@ -1,5 +1,5 @@
 """MongoDB persistence base: pip-services3-mongodb's ``MongoDbPersistence`` with what it gets wrong fixed
-(SPEC.md), on the process's one ``MongoDbConnection`` (common/mongodb_connection.py).
+on the process's one ``MongoDbConnection`` (common/mongodb_connection.py).
 
 From the library we keep the component contract: the ``connection`` dependency
 (``*:connection:mongodb:*:1.0``, resolved by its DependencyResolver in ``set_references``),

@@ -1,4 +1,4 @@
-"""API tokens: who may call which route (issue 12).
+"""API tokens: who may call which route.
 
 ``TokenAuthorizer`` is a component (``service-background:authorizer:token:default:1.0``) every
 HttpEndpoint looks up in its references and applies before any handler runs, so every route of every

@@ -1,4 +1,4 @@
-"""The operator's dashboard (issue 15) at /ui, and Swagger UI at /swagger, on the one HTTP endpoint.
+"""The operator's dashboard at /ui, and Swagger UI at /swagger, on the one HTTP endpoint.
 
 /ui serves one static page (static/index.html + app.js + app.css, shipped in this package: no CDN, no
 build step) whose views (#/overview, #/jobs, #/stuck, #/queues, #/retries, #/tasks, #/cron) call the

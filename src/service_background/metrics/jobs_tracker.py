@@ -1,5 +1,5 @@
 """Per-queue job numbers kept up to date on writes, so a scrape (and the dashboard's overview) costs
-O(queues), never O(jobs) (issue 15).
+O(queues), never O(jobs).
 
 The jobs controller calls ``jobs_changed`` / ``job_deleted`` / ``jobs_cleared`` / ``jobs_cleaned`` (one
 line each; ``controller.metrics`` is this tracker once the metrics component set it). Each call is a
@@ -7,7 +7,7 @@ transition from the status the tracker last saw for the job (so a repeated obser
 nothing): the gauges (queued, delayed, running, oldest queued age) come from that state, the counters
 (enqueued, completed, failed, lease expired), the wait/run histograms and the last hour's per-minute
 buckets (the dashboard's throughput chart) from the transitions. The state holds unfinished jobs
-only, at a few dozen bytes a job (issue 10: RSS per queued job): the id maps to its ready time (a float
+only, at a few dozen bytes a job (RSS per queued job): the id maps to its ready time (a float
 shared by the jobs of one batch) while queued, to RUNNING while running; delayed jobs and jobs with an
 execute_until have a second small entry. The oldest queued age per type is the top of a heap of ready
 times with lazy deletion by value (a second heap of the times that left). It is loaded once when the

@@ -1,4 +1,4 @@
-"""The process's Prometheus metrics (issue 15): a ``CollectorRegistry`` of its own behind the
+"""The process's Prometheus metrics: a ``CollectorRegistry`` of its own behind the
 Pip.Services counters interface (``ICounters``: ``service-background:counters:prometheus:default:1.0``
 matches ``*:counters:*:*:1.0``, so CompositeCounters of any component write here too).
 

@@ -6,7 +6,7 @@ from ..token_authorizer import TokenAuthorizer
 
 
 class SecurityFactory(Factory):
-    """Who may call in and where the service may call out (issue 12): the API token authorizer every
+    """Who may call in and where the service may call out: the API token authorizer every
     HTTP endpoint applies, and the outbound rules of HTTP@ runs, callbacks and the Lua redis module."""
     TokenAuthorizerDescriptor = Descriptor('service-background', 'authorizer', 'token', '*', '1.0')
     OutboundPolicyDescriptor = Descriptor('service-background', 'outbound-policy', 'default', '*', '1.0')

@@ -1,4 +1,4 @@
-"""``run_job`` (issue 15): fires one cron job once, now, outside its schedule. The run goes to the
+"""``run_job``: fires one cron job once, now, outside its schedule. The run goes to the
 runner's pool like a scheduled one and is recorded the same way (history, last_result, reply hook);
 the schedule (next_run) is left as it is. A job already running (scheduled or fired by hand) is not
 started twice: the call answers 409 JOB_RUNNING."""

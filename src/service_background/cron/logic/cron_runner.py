@@ -2,7 +2,7 @@
 claims the run through the persistence, executes it, and records the outcome (run history,
 last_result, reply hook). The scheduler thread itself never waits on I/O.
 
-Nothing starves the schedule (issue 11, point 5): HTTP@ runs go to their own pool (``http_workers``,
+Nothing starves the schedule: HTTP@ runs go to their own pool (``http_workers``,
 default 256, threads made on demand), apart from LUA@/REMOTE@/JOB@ runs (``workers``) and from the reply
 hook (run_recorder.py). A job runs at most once at a time here: a run due
 while its previous one is still running waits behind it and runs when it ends, unless that is past

@@ -14,7 +14,7 @@ its claim, up to 300 ms ahead on a shared store, and the enqueue loses that tick
 per job per kill).
 
 Uniqueness used: ``NewJobV1.unique = {until: "ttl", ttl: 1 day}`` through ``JobsController.add_job``
-(issue 13, item 2; key: type + ref_id, the key space add_uniq_job uses too; on MongoDB one insert wins
+(key: type + ref_id, the key space add_uniq_job uses too; on MongoDB one insert wins
 through the unique index on the lock key, on memory/file the check and insert are one step). Not
 add_uniq_job: its lock ends when the job finishes, so a repeat of a tick whose job a worker had already
 finished would enqueue it again; a ttl lock outlives the job. A day is far beyond any repeat of a tick

@@ -6,7 +6,7 @@ from ..logic.job_batches import (JobBatches, JobBatchesFilePersistence, JobBatch
 
 
 class JobBatchesFactory(Factory):
-    """Job batches (issue 13): the component and its memory / file / MongoDB persistences."""
+    """Job batches: the component and its memory / file / MongoDB persistences."""
     BatchesDescriptor = Descriptor('service-background-jobs', 'batches', 'default', '*', '1.0')
 
     def __init__(self):

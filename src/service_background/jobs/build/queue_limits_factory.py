@@ -6,7 +6,7 @@ from ..logic.queue_limits import (QueueLimits, QueueLimitsFilePersistence, Queue
 
 
 class QueueLimitsFactory(Factory):
-    """Global per-queue limits (issue 13): the component and its memory / file / MongoDB persistences."""
+    """Global per-queue limits: the component and its memory / file / MongoDB persistences."""
     LimitsDescriptor = Descriptor('service-background-jobs', 'limits', 'default', '*', '1.0')
 
     def __init__(self):

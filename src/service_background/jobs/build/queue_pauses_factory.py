@@ -6,7 +6,7 @@ from ..logic.queue_pauses import (QueuePauses, QueuePausesFilePersistence, Queue
 
 
 class QueuePausesFactory(Factory):
-    """Paused queues (issue 15): the component and its memory / file / MongoDB persistences."""
+    """Paused queues: the component and its memory / file / MongoDB persistences."""
     PausesDescriptor = Descriptor('service-background-jobs', 'pauses', 'default', '*', '1.0')
 
     def __init__(self):

@@ -1,4 +1,4 @@
-"""A durable, bounded outbox for job callbacks (issue 11, point 3).
+"""A durable, bounded outbox for job callbacks.
 
 ``OutboxCallbackSender`` is the CallbackSender (same threads, backoff and outbound rules) whose pending
 callbacks are written to the jobs domain's own store (``callback_outbox_store.py``) before ``send``

@@ -1,4 +1,4 @@
-"""Retry backoff (issue 13, item 4): a job that fails with attempts left (fail_job, seed 002's
+"""Retry backoff: a job that fails with attempts left (fail_job, seed 002's
 ``PUT /jobs/<id>`` failed, or a lease that runs out) goes back to the queue with ``not_before`` =
 now + its backoff, and ``last_error`` says so. ``abort_job`` (a worker giving a job back on purpose,
 as the worker library does for an error with attempts left) still re-queues at once.

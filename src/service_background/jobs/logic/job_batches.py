@@ -1,4 +1,4 @@
-"""Batches (issue 13, item 3): ``add_batch {jobs, callback_url?, description?}`` adds the jobs (as
+"""Batches: ``add_batch {jobs, callback_url?, description?}`` adds the jobs (as
 add_jobs, each with ``batch_id``) and returns the batch; ``get_batch {batch_id}`` gives it with
 ``counts`` by status and ``total``; ``cancel_batch {batch_id}`` aborts its queued jobs (running ones
 finish as they will).

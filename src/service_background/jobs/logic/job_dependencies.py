@@ -1,4 +1,4 @@
-"""Dependencies (issue 13, item 3): ``NewJobV1.depends_on = [job_id, ...]``.
+"""Dependencies: ``NewJobV1.depends_on = [job_id, ...]``.
 
 A child is stored ``queued`` with ``waiting_on`` = the parents not done yet and ``not_before`` far in
 the future (``WAITING``), so every take (memory heaps, MongoDB's find_one_and_update) skips it with

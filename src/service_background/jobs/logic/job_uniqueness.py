@@ -1,4 +1,4 @@
-"""``NewJobV1.unique`` (issue 13, item 2) read into the job's lock fields (rules in
+"""``NewJobV1.unique`` read into the job's lock fields (rules in
 persistence/unique_locks.py).
 
 ``unique = {key?, until, ttl?}``:

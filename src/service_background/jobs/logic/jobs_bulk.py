@@ -1,5 +1,5 @@
-"""The jobs controller's bulk calls: complete_jobs (River's batch completer) and retry_jobs (issue 13:
-the bulk requeue Faktory and Sidekiq have in their UIs)."""
+"""The jobs controller's bulk calls: complete_jobs (River's batch completer) and retry_jobs
+(the bulk requeue Faktory and Sidekiq have in their UIs)."""
 from typing import Any, Dict, List, Optional
 
 from pip_services3_commons.data import FilterParams, PagingParams

@@ -88,21 +88,21 @@ class JobsCommandSet(CommandSet):
                                                  args.get('lease_token'))),
             Command('delete_job_by_id', _by_id(), lambda cid, args: c.delete_job_by_id(cid, args.get('job_id'))),
             Command('delete_jobs', ObjectSchema(True), lambda cid, args: c.delete_jobs(cid)),
-            # issue 13: retry backoff's bulk action (jobs/logic/job_backoff.py)
+            # retry backoff's bulk action (jobs/logic/job_backoff.py)
             Command('retry_jobs', ObjectSchema(True).with_optional_property('filter', FilterParamsSchema()),
                     lambda cid, args: {'count': c.retry_jobs(cid, FilterParams.from_value(args.get('filter')))}),
-            # issue 15: paused queues (jobs/logic/queue_pauses.py), persisted; takes skip a paused type
+            # paused queues (jobs/logic/queue_pauses.py), persisted; takes skip a paused type
             Command('pause_queue', _typed(), lambda cid, args: c.pauses.pause(cid, args.get('type'))),
             Command('resume_queue', _typed(), lambda cid, args: c.pauses.resume(cid, args.get('type'))),
             Command('get_paused_queues', ObjectSchema(True), lambda cid, args: c.pauses.paused_types(cid)),
-            # issue 13: global per-queue limits (jobs/logic/queue_limits.py), persisted, every process
+            # global per-queue limits (jobs/logic/queue_limits.py), persisted, every process
             Command('set_queue_limits', _queue_limits(),
                     lambda cid, args: c.limits.set_limits(cid, args.get('type'), args.get('concurrency'),
                                                           args.get('rate'))),
             Command('get_queue_limits', ObjectSchema(True).with_optional_property('type', TypeCode.String),
                     lambda cid, args: c.limits.get_limits(cid, args.get('type'))),
             Command('clear_queue_limits', _typed(), lambda cid, args: c.limits.clear_limits(cid, args.get('type'))),
-            # issue 13: batches (jobs/logic/job_batches.py)
+            # batches (jobs/logic/job_batches.py)
             Command('add_batch', ObjectSchema(True).with_required_property('jobs', ArraySchema(NewJobV1Schema()))
                     .with_optional_property('callback_url', TypeCode.String)
                     .with_optional_property('description', TypeCode.String),

@@ -69,7 +69,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         'options.backoff_jitter', 0.5)
 
     pauses, metrics = NO_PAUSES, NO_METRICS  # QueuePauses / the metrics' JobsTracker set themselves here
-    limits, batches = NO_LIMITS, NO_BATCHES  # QueueLimits / JobBatches set themselves here (issue 13)
+    limits, batches = NO_LIMITS, NO_BATCHES  # QueueLimits / JobBatches set themselves here
     retry = RetryPolicy(1000, 3600000, 0.5, 86400000)  # configure() replaces it with the configured one
 
     def __init__(self):

@@ -1,4 +1,4 @@
-"""What the jobs controller calls when no queue-pauses or metrics component is configured (issue 15):
+"""What the jobs controller calls when no queue-pauses or metrics component is configured:
 null objects, so each hook in the controller is one unconditional line. ``QueuePauses`` and the
 metrics' ``JobsTracker`` set themselves on the controller (``controller.pauses`` / ``.metrics``)
 from their own set_references, so the controller needs no dependency of its own on them."""

@@ -1,4 +1,4 @@
-"""Global per-queue limits (issue 13, item 1): ``set_queue_limits {type, concurrency?, rate?: {limit,
+"""Global per-queue limits: ``set_queue_limits {type, concurrency?, rate?: {limit,
 period_ms}}``, ``get_queue_limits {type?}``, ``clear_queue_limits {type}``, enforced by the server
 for every take (seed 001's start_* commands and seed 002's want_job, every worker of every process).
 

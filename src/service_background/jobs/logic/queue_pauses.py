@@ -1,4 +1,4 @@
-"""Paused queues (issue 15): ``pause_queue {type}`` / ``resume_queue {type}``, persisted, and a take
+"""Paused queues: ``pause_queue {type}`` / ``resume_queue {type}``, persisted, and a take
 that skips paused types (seed 001's start_* commands and seed 002's want_job alike, both go through
 ``JobsController.start_jobs_by_type``).
 

@@ -1,4 +1,4 @@
-"""Where pending job callbacks wait (issue 11, point 3): in the jobs domain's own store, so they
+"""Where pending job callbacks wait: in the jobs domain's own store, so they
 survive a restart. Memory: a dict (lost on restart, as everything in memory); file: the same dict
 made durable by its own journal beside the jobs file (``<jobs path>.outbox.json``); MongoDB: the
 ``<jobs collection>_outbox`` collection of the jobs database. Entries are ordered by ``key`` (creation

@@ -78,7 +78,7 @@ class IJobsPersistence(ABC):
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
         """Removes unfinished jobs past execute_until and finished ones past remove_at."""
 
-    # --- issue 13: dependencies and batches ------------------------------------------------------
+    # --- dependencies and batches ------------------------------------------------------
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         """Ids of queued jobs whose ``waiting_on`` names ``parent_id``."""
         raise NotImplementedError()

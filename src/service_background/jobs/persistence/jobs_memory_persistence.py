@@ -92,7 +92,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     @staticmethod
     def _pack(job: JobV1):
-        """params and result held as compact JSON text (issue 10: RSS per queued job); a clone made to
+        """params and result held as compact JSON text (RSS per queued job); a clone made to
         be stored again shares it, a copy for a caller (``_out``) unpacks it."""
         job.params = pack_json(job.params)
         x = job._x  # result is sparse: set in its dict, not through the property, and only when present

@@ -157,13 +157,13 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
         self._collection.create_index([('remove_at_ms', 1)])
         self._collection.create_index([('created_ms', 1)])
         self._collection.create_index([(UNIQ_FIELD, 1)], unique=True, sparse=True)
-        self._collection.create_index([('waiting_on', 1)])  # issue 13: children by parent
+        self._collection.create_index([('waiting_on', 1)])  # children by parent
         self._collection.create_index([('batch_id', 1), ('status', 1)])
         self._define_key_index()
 
     def _to_doc_keeping(self, job: JobV1, stored: Optional[dict]) -> dict:
         """The document for ``job`` replacing ``stored``: the uniq key stays while the job keeps its
-        lock (unique_locks.py; a job of add_uniq_job made before issue 13 has no unique_until: while
+        lock (unique_locks.py; a job of add_uniq_job made before unique lifetimes has no unique_until: while
         unfinished)."""
         doc = self._to_doc(job)
         if stored is not None and stored.get(UNIQ_FIELD) is not None and (
@@ -210,7 +210,7 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
                     continue  # the holder let go meanwhile: try again
                 holder = self._from_doc(holder_doc)
                 if holder.unique_key is None and holder.status in _UNFINISHED:
-                    return holder  # add_uniq_job's lock from before issue 13: held while unfinished
+                    return holder  # add_uniq_job's lock from before unique lifetimes: held while unfinished
                 if lock_holds(holder, now):
                     return holder
                 self._collection.update_one(

@@ -1,4 +1,4 @@
-"""Unique jobs with an explicit lifetime (issue 13, item 2): the rules every persistence applies to
+"""Unique jobs with an explicit lifetime: the rules every persistence applies to
 the lock a job holds on its unique key, as pure functions (memory, file and MongoDB cannot drift).
 
 A job made with ``unique`` (or by add_uniq_job) carries ``unique_key`` (the key within its type),

@@ -59,7 +59,7 @@ class CronRestServiceV1(RestService):
         route('POST', '/v1/add/job', None, lambda: self._json(c.add_job(self._cid(), read_json_body())))
         route('POST', '/v1/edit/job', None, lambda: self._json(c.edit_job(self._cid(), read_json_body())))
         route('POST', '/v1/pause/job', None, self._body_call('pause_job', 'group_name', 'job_id'))
-        route('POST', '/v1/run/job', None, lambda: self._json(run_job_now(  # issue 15: fire once now
+        route('POST', '/v1/run/job', None, lambda: self._json(run_job_now(  # fire once now
             c, self._cid(), *(read_json_body().get(f) for f in ('group_name', 'job_id')))))
         route('POST', '/v1/active/job', None, self._body_call('active_job', 'group_name', 'job_id', 'exec_time'))
         route('POST', '/v1/delete/job', None, self._body_call('delete_job', 'group_name', 'job_id'))

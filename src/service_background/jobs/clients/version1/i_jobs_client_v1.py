@@ -74,7 +74,7 @@ class IJobsClientV1(ABC):
     @abstractmethod
     def delete_jobs(self, correlation_id: Optional[str]) -> None: ...
 
-    # --- issue 13: backoff's bulk retry, queue limits, batches -------------------------------------
+    # --- backoff's bulk retry, queue limits, batches -------------------------------------
     @abstractmethod
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
         """Requeues the dead (failed; or aborted when the filter says so) jobs matching: how many."""

@@ -76,7 +76,7 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self._controller.delete_jobs(correlation_id)
 
-    # --- issue 13 ----------------------------------------------------------------------------
+    # --- limits, backoff, batches ------------------------------------------------------------
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
         return self._controller.retry_jobs(correlation_id, filter)
 

@@ -117,7 +117,7 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self.call_command('delete_jobs', correlation_id)
 
-    # --- issue 13 ----------------------------------------------------------------------------
+    # --- limits, backoff, batches ------------------------------------------------------------
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:
         return self.call_command('retry_jobs', correlation_id, {'filter': filter})['count']
 

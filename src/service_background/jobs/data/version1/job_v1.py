@@ -26,7 +26,7 @@ class JobV1(DataObjectV1):
     (persistence/idempotency_keys.py)."""
 
     # what every job has is a slot; what few jobs or only finished ones have lives in one dict, absent
-    # while all of it is None: a queued job costs ~110 bytes, not ~260 (issue 10: RSS per queued job)
+    # while all of it is None: a queued job costs ~110 bytes, not ~260 (RSS per queued job)
     __slots__ = ('id', 'type', 'params', 'priority', 'status', 'created', 'not_before', 'retries', 'max_retries',
                  '_x')
     _sparse_fields = ('ref_id', 'result', 'started', 'locked_until', 'execute_until', 'completed', 'timeout',

@@ -23,7 +23,7 @@ class NewJobV1(DataObjectV1):
         self.max_retries = max_retries
         self.callback_url = callback_url
         self.result_ttl = result_ttl
-        self.unique = unique  # {key?, until: started | finished | ttl, ttl?} (issue 13)
+        self.unique = unique  # {key?, until: started | finished | ttl, ttl?}
         self.backoff = backoff  # {type: exponential | fixed, base_ms, max_ms, jitter}
         self.depends_on = depends_on  # [job_id, ...]: takeable once every parent is done
         # a retried add with the same key answers the first job (persistence/idempotency_keys.py)

@@ -52,7 +52,7 @@ class JobsRestServiceV1(RestService):
                    'priority': priority_header(), 'result_ttl': seconds_header('X-Accepted-Result-TTL'),
                    'callback_url': url_header('X-Accepted-Callback-URL'),
                    'timeout': seconds_header('X-Accepted-Job-Timeout'), 'delay': seconds_header('X-Accepted-Delay'),
-                   # issue 13 (jobs/logic/job_uniqueness.py, job_backoff.py, job_dependencies.py)
+                   # unique, backoff, depends_on (jobs/logic/job_uniqueness.py, job_backoff.py, job_dependencies.py)
                    'unique': body.get('unique'), 'backoff': body.get('backoff'), 'depends_on': body.get('depends_on'),
                    # a retry after a 503 sends the same key: the first job answers (idempotency_keys.py)
                    'idempotency_key': body.get('idempotency_key', current_request().header('Idempotency-Key'))}
