@@ -21,6 +21,10 @@ class Command(ICommand):
     def get_name(self) -> str:
         return self._name
 
+    def get_schema(self) -> Optional[Schema]:
+        """What the command's arguments must match (the OpenAPI document describes it); None: anything."""
+        return self._schema
+
     def validate(self, args: Parameters):
         return self._schema.validate(args) if self._schema is not None else []
 

@@ -166,7 +166,8 @@ _QUERIES = {
 
 
 def _command_body(command: ICommand) -> Dict[str, Any]:
-    return json_schema(command._schema) if getattr(command, '_schema', None) is not None else {'type': 'object'}
+    schema = command.get_schema() if hasattr(command, 'get_schema') else None
+    return json_schema(schema) if schema is not None else {'type': 'object'}
 
 
 def _rest_body(method: str, route: str, commands: Dict[str, ICommand]) -> Dict[str, Any]:
