@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """The HTTP stacks an asyncio client of ours could use, on the real service (bin/run.py, memory store,
-its own process): httpx, aiohttp and the lean client (service_background.common.lean_http_client, asyncio
+its own process): httpx, aiohttp and the lean client (service_background.common.clients.lean_http_client, asyncio
 + httptools). Each sends the same pre-encoded bodies and decodes replies with msgspec, so only the
 transport differs. Prints requests/s and CPU ms per request of the client process and of the service,
 for single add_job calls (1 and 8 in flight) and add_jobs of 500 jobs.
@@ -20,7 +20,7 @@ import benchlib  # noqa: E402
 sys.path.insert(0, os.path.join(benchlib.ROOT, 'src'))
 import msgspec  # noqa: E402
 
-from service_background.common.lean_http_client import LeanHttpClient  # noqa: E402
+from service_background.common.clients.lean_http_client import LeanHttpClient  # noqa: E402
 
 HEADERS = {'Content-Type': 'application/json'}
 

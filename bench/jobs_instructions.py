@@ -5,7 +5,7 @@ a few percent can be seen and kept or dropped.
 
 The real container (its packaged config.yml, memory store, metrics on) runs in this process; its app is called
 directly, without uvicorn or sockets, as the server calls it for these requests (``serve_inline``: small
-requests to a memory store's commands; see common/http_protocol.py), for --rounds rounds of 100 jobs:
+requests to a memory store's commands; see common/http/protocol.py), for --rounds rounds of 100 jobs:
   batch   add_jobs(100), start_jobs_by_type(limit 100), complete_jobs(100) per round
   single  100 x add_job, 100 x start_job_by_type, 100 x complete_job per round
 The peer is bench/ceiling_app.py (a raw ASGI app with a dict and a deque), called as an ASGI app. Each count is

@@ -12,7 +12,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src'))
 
-from service_background.common import time as t  # noqa: E402
+from service_background.common.data import clock  # noqa: E402
 from service_background.jobs.data.version1 import JobV1  # noqa: E402
 from service_background.jobs.persistence import JobsMemoryPersistence  # noqa: E402
 from service_background.jobs.persistence import job_transitions as rules  # noqa: E402
@@ -29,9 +29,9 @@ def rss_mb() -> float:
 def fill(size: int) -> JobsMemoryPersistence:
     store = JobsMemoryPersistence()
     store.open(None)
-    now = t.now()
+    now = clock.now()
     for i in range(size):
-        created = t.add_ms(now, -size + i)
+        created = clock.add_ms(now, -size + i)
         # create() copies like every write; typical jobs: small params, 4 priorities, 4 types
         store.create(None, JobV1(id=str(uuid.uuid4()), type=f'type{i % 4}', params={'n': i}, priority=i % 4,
                                  max_retries=10 ** 9, created=created, not_before=created))
@@ -46,7 +46,7 @@ def measure(size: int, takes: int) -> tuple:
     fill_time = time.perf_counter() - start
     gc.collect()
     grown = rss_mb() - before
-    now = t.now()
+    now = clock.now()
     spent = 0.0
     for i in range(takes):
         start = time.perf_counter()

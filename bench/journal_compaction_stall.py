@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from pip_services3_commons.config import ConfigParams  # noqa: E402
 
-from service_background.common import time as t  # noqa: E402
+from service_background.common.data import clock  # noqa: E402
 from service_background.retries.persistence import RetriesFilePersistence  # noqa: E402
 
 
@@ -32,8 +32,8 @@ def main():
     store = RetriesFilePersistence(path)
     store.configure(ConfigParams.from_tuples('path', path, 'options.compact_min', 10 ** 9))
     store.open(None)
-    now = t.now()
-    later = t.add_ms(now, 3_600_000)
+    now = clock.now()
+    later = clock.add_ms(now, 3_600_000)
     for start in range(0, args.size, 10_000):
         store.add_attempts(None, 'bench', [f'id{i}' for i in range(start, min(args.size, start + 10_000))], now, later)
     journal = store._journal

@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from pip_services3_commons.config import ConfigParams  # noqa: E402
 
-from service_background.common import time as t  # noqa: E402
+from service_background.common.data import clock  # noqa: E402
 from service_background.retries.persistence import RetriesFilePersistence  # noqa: E402
 
 
@@ -29,8 +29,8 @@ def measure(size: int, writes: int, fsync: bool) -> float:
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, 'retries.json')
         store = open_store(path, False)
-        now = t.now()
-        expires = t.add_ms(now, 3600000)
+        now = clock.now()
+        expires = clock.add_ms(now, 3600000)
         for i in range(size):
             store.add_attempt(None, 'bench', f'seed{i}', now, expires)
         store.close(None)

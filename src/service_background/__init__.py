@@ -1,3 +1,3 @@
-from .compat import load_expression_enums
+from service_background.compat import load_expression_enums
 
 load_expression_enums()  # before anything imports pip-services3's config reader (compat.py)

@@ -2,7 +2,7 @@
 import asyncio
 import threading
 
-from service_background.common.async_signal import ANY, AsyncWaiters
+from service_background.common.concurrency.async_signal import ANY, AsyncWaiters
 
 
 def run(coro):

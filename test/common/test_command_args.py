@@ -1,5 +1,5 @@
 """CommandArgs: a command's arguments are the body's keys as sent (one dict lookup each)."""
-from service_background.common.commands import CommandArgs
+from service_background.common.logic.commands import CommandArgs
 
 
 def test_keys_are_the_bodys_own_even_with_a_dot():

@@ -1,5 +1,5 @@
 """DataObjectV1's generated clone/to_json are installed on a class only where the base's would run."""
-from service_background.common.data import DataObjectV1
+from service_background.common.data.data_object import DataObjectV1
 
 
 class _Custom(DataObjectV1):
@@ -38,7 +38,7 @@ def test_a_plain_slotted_class_gets_fast_copies_that_share_nothing():
 def test_generated_copies_of_a_job_match_the_field_by_field_walk_in_every_shape():
     from datetime import datetime, timezone
 
-    from service_background.common.data import PackedJson
+    from service_background.common.data.data_object import PackedJson
     from service_background.jobs.data.version1.job_v1 import JobV1
     when = datetime(2026, 11, 24, 3, 4, 5, 678000, tzinfo=timezone.utc)
     shapes = [

@@ -2,7 +2,7 @@
 after the lock is released, and then lets a frozen compaction run."""
 import threading
 
-from service_background.common.durable_lock import DurableLock
+from service_background.common.persistence.durable_lock import DurableLock
 
 
 class FakeJournal:

@@ -5,7 +5,7 @@ from pip_services3_commons.commands import ICommandable
 from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.validate import ArraySchema, FilterParamsSchema, ObjectSchema
 
-from service_background.common.fast_schema import compile_schema
+from service_background.common.data.fast_schema import compile_schema
 from service_background.jobs.logic.jobs_command_set import JobsCommandSet
 from service_background.retries.logic.retries_command_set import RetriesCommandSet
 from service_background.tasks.logic.tasks_command_set import TasksCommandSet

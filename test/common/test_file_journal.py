@@ -9,10 +9,10 @@ import time
 import pytest
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common import file_journal
-from service_background.common.data import DataObjectV1
-from service_background.common.file_journal import FileJournal, StorageUnavailableException, frame, parse_record
-from service_background.common.memory_persistence import MemoryPersistence
+from service_background.common.persistence import file_journal
+from service_background.common.data.data_object import DataObjectV1
+from service_background.common.persistence.file_journal import FileJournal, StorageUnavailableException, frame, parse_record
+from service_background.common.persistence.memory_persistence import MemoryPersistence
 
 
 class Note(DataObjectV1):
@@ -326,17 +326,17 @@ def test_patch_journals_only_the_changed_fields(tmp_path):
 
 
 def test_a_cron_run_on_a_large_job_writes_small_records(tmp_path):
-    from service_background.common import time as t
+    from service_background.common.data import clock
     from service_background.cron.data.version1 import CronJobV1
     from service_background.cron.persistence import CronJobsFilePersistence
     path = tmp_path / 'cron_jobs.json'
     store = CronJobsFilePersistence(str(path))
     store.configure(ConfigParams.from_tuples('path', str(path), 'options.compact_min', 100000))
     store.open(None)
-    now = t.now()
+    now = clock.now()
     store.create_job(None, CronJobV1(group_name='g', job_id='j', exec_command='x' * 256 * 1024, next_run=now))
     size = os.path.getsize(str(path) + '.journal')
-    later = t.add_ms(now, 1000)
+    later = clock.add_ms(now, 1000)
     assert store.claim_run(None, 'g', 'j', later, later, None) is None  # not the planned run
     assert store.claim_run(None, 'g', 'j', now, later, now).next_run == later
     store.set_last_result(None, 'g', 'j', {'status': 'ok'})
@@ -360,7 +360,7 @@ def test_a_real_short_write_past_the_file_size_limit(tmp_path):
     script = textwrap.dedent(f'''
         import os, resource, signal
         from test.common.test_file_journal import Note, open_notes, texts
-        from service_background.common.file_journal import StorageUnavailableException
+        from service_background.common.persistence.file_journal import StorageUnavailableException
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         store = open_notes({str(path)!r}, compact_min=100000)
         store.create(None, Note('a', 'before'))

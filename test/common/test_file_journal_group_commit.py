@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from service_background.common.file_journal import StorageUnavailableException
-from service_background.common import journal_sync
-from service_background.common.journal_sync import call_durably
+from service_background.common.persistence.file_journal import StorageUnavailableException
+from service_background.common.persistence import journal_sync
+from service_background.common.persistence.journal_sync import call_durably
 
 from ..helpers import ROOT, free_port, wait_http
 from .test_file_journal import Note, open_notes, texts

@@ -7,7 +7,7 @@ import logging
 import pytest
 from uvicorn.protocols.http.flow_control import FlowControl
 
-from service_background.common.http_cycle import PLAIN, OneWriteCycle
+from service_background.common.http.cycle import PLAIN, OneWriteCycle
 
 
 class _Transport:

@@ -119,10 +119,10 @@ def test_a_slow_second_request_on_a_kept_alive_connection_is_cut_off(memory_serv
 
 @pytest.fixture
 def memory_service_short_header_timeout(monkeypatch):
-    from service_background.common import http_endpoint
+    from service_background.common.http import endpoint
     from test.helpers import running_container
-    config = http_endpoint.HttpEndpoint._default_config
-    monkeypatch.setattr(http_endpoint.HttpEndpoint, "_default_config", config.override(
+    config = endpoint.HttpEndpoint._default_config
+    monkeypatch.setattr(endpoint.HttpEndpoint, "_default_config", config.override(
         config.from_tuples("options.header_timeout", 1)))
     with running_container(MEMORY_ENABLED='true') as url:
         yield url

@@ -14,10 +14,10 @@ import time
 import pytest
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common.http_endpoint import HttpEndpoint
-from service_background.common.http_request import current_request
-from service_background.common.http_response import HttpResponse, send_json
-from service_background.common.journal_sync import DURABLE_INLINE
+from service_background.common.http.endpoint import HttpEndpoint
+from service_background.common.http.request import current_request
+from service_background.common.http.response import HttpResponse, send_json
+from service_background.common.persistence.journal_sync import DURABLE_INLINE
 
 from .test_file_journal import Note, open_notes, texts
 

@@ -208,7 +208,7 @@ def one_lingerer():
     """An endpoint that lets one connection linger at a time."""
     from pip_services3_commons.config import ConfigParams
 
-    from service_background.common.http_endpoint import HttpEndpoint
+    from service_background.common.http.endpoint import HttpEndpoint
     endpoint = HttpEndpoint()
     endpoint.configure(ConfigParams.from_tuples('connection.host', '127.0.0.1', 'connection.port', free_port(),
                                                 'options.max_body', 1024, 'options.linger_connections', 1,

@@ -1,6 +1,6 @@
 import uuid
 
-from service_background.common.ids import new_uuid4
+from service_background.common.data.ids import new_uuid4
 
 
 def test_ids_are_random_uuid4_text():
@@ -14,7 +14,7 @@ def test_ids_are_random_uuid4_text():
 
 def test_lease_tokens_are_unique_hex_across_threads():
     import threading
-    from service_background.common.ids import random_hex
+    from service_background.common.data.ids import random_hex
     seen, lock = [], threading.Lock()
 
     def draw():

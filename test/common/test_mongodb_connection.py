@@ -12,9 +12,9 @@ import requests
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor
 
-from service_background.common.http_errors import describe
-from service_background.common.mongodb_connection import DatabaseUnavailableException, MongoDbConnection
-from service_background.common.mongodb_persistence import MongoDbPersistence
+from service_background.common.http.errors import describe
+from service_background.common.persistence.mongodb_connection import DatabaseUnavailableException, MongoDbConnection
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
 
 from ..helpers import CONFIG_PATH, free_port, unique_name, wait_http
 from ..mongo_server import MongoServer

@@ -6,8 +6,8 @@ import datetime
 import pymongo
 import pytest
 
-from service_background.common import time as t
-from service_background.common.mongodb_persistence import TwinCollection, with_twins
+from service_background.common.data import clock
+from service_background.common.persistence.mongodb_persistence import TwinCollection, with_twins
 from service_background.cron.data.version1 import CronDispatchV1, CronJobV1, CronNodeV1
 from service_background.cron.persistence import (CronDispatchesMongoDbPersistence, CronJobsMongoDbPersistence,
                                                  CronNodesMongoDbPersistence)
@@ -21,8 +21,8 @@ def _ms(value):
     if value is None:
         return None
     if isinstance(value, str):  # nx-27017 keeps a date written by $set as a string
-        value = t.to_datetime(value)
-    return t.to_epoch_ms(value)
+        value = clock.to_datetime(value)
+    return clock.to_epoch_ms(value)
 
 
 def stale_twins(collection) -> list:
@@ -51,8 +51,8 @@ def stores(tmp_path, mongo_uri):
 
 
 def test_every_write_path_keeps_the_twins(stores):
-    now = t.now()
-    later = t.add_ms(now, 60_000)
+    now = clock.now()
+    later = clock.add_ms(now, 60_000)
     cron_jobs = stores(CronJobsMongoDbPersistence, 'cron_jobs')
     cron_jobs.create_job(None, CronJobV1(group_name='g', job_id='j', next_run=now, created=now, updated=now))
     assert cron_jobs.claim_run(None, 'g', 'j', now, later, now) is not None  # a $set without updated
@@ -75,7 +75,7 @@ def test_every_write_path_keeps_the_twins(stores):
 
     retries = stores(RetriesMongoDbPersistence, 'retries')
     retries.add_attempt(None, 'g', 'r', now, later)
-    retries.add_attempt(None, 'g', 'r', later, t.add_ms(later, 1000))
+    retries.add_attempt(None, 'g', 'r', later, clock.add_ms(later, 1000))
 
     for store in (cron_jobs, nodes, dispatches, jobs, retries):
         collection = store._collection.raw
@@ -86,15 +86,15 @@ def test_every_write_path_keeps_the_twins(stores):
 def test_the_check_catches_a_stale_twin(stores):
     """A $set that bypasses the base (the raw collection) leaves a stale twin: the check must see it."""
     nodes = stores(CronNodesMongoDbPersistence, 'cron_nodes')
-    now = t.now()
+    now = clock.now()
     nodes.set_node(None, CronNodeV1(group_name='g', node_id='n', registered=now, last_heartbeat=now))
-    nodes._collection.raw.update_one({'_id': 'g/n'}, {'$set': {'last_heartbeat': t.add_ms(now, 5000)}})
+    nodes._collection.raw.update_one({'_id': 'g/n'}, {'$set': {'last_heartbeat': clock.add_ms(now, 5000)}})
     assert [s[1] for s in stale_twins(nodes._collection.raw)] == ['last_heartbeat_ms']
 
 
 def test_twins_for_set_unset_and_bulk_writes():
-    now = t.now()
-    assert with_twins({'a': now, 'n': 1}, frozenset())['a_ms'] == t.to_epoch_ms(now)
+    now = clock.now()
+    assert with_twins({'a': now, 'n': 1}, frozenset())['a_ms'] == clock.to_epoch_ms(now)
     assert with_twins({'finished': None}, frozenset({'finished'})) == {'finished': None, 'finished_ms': None}
 
     class Recorder:
@@ -109,6 +109,6 @@ def test_twins_for_set_unset_and_bulk_writes():
     collection.bulk_write([pymongo.UpdateOne({'_id': 1}, {'$set': {'taken': now}}),
                            pymongo.ReplaceOne({'_id': 2}, {'taken': now})])
     update = raw.calls[0][1][1]
-    assert update['$set']['taken_ms'] == t.to_epoch_ms(now) and update['$unset'] == {'finished': '', 'finished_ms': ''}
+    assert update['$set']['taken_ms'] == clock.to_epoch_ms(now) and update['$unset'] == {'finished': '', 'finished_ms': ''}
     ops = raw.calls[1][1][0]
-    assert ops[0]._doc['$set']['taken_ms'] == t.to_epoch_ms(now) and ops[1]._doc['taken_ms'] == t.to_epoch_ms(now)
+    assert ops[0]._doc['$set']['taken_ms'] == clock.to_epoch_ms(now) and ops[1]._doc['taken_ms'] == clock.to_epoch_ms(now)

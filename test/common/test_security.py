@@ -16,9 +16,9 @@ import requests
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor
 
-from service_background.common.attempt_limiter import AttemptLimiter
-from service_background.common.outbound import OutboundDenied, OutboundPolicy
-from service_background.common.token_authorizer import TokenAuthorizer, parse_tokens
+from service_background.common.security.attempt_limiter import AttemptLimiter
+from service_background.common.clients.outbound import OutboundDenied, OutboundPolicy
+from service_background.common.security.token_authorizer import TokenAuthorizer, parse_tokens
 from test.helpers import CONFIG_PATH, ROOT, free_port, wait_http
 
 FULL, JOBS, READ, CRON, GROUP = 'fullT0ken-0123456789', 'j0bs-T-0123456789', 'r3ad_T-0123456789', \

@@ -3,7 +3,7 @@ loop, wakes on notify, re-checks after ``recheck``, gives None at the timeout, a
 import threading
 import time
 
-from service_background.common.wait_signal import WaitSignal
+from service_background.common.concurrency.wait_signal import WaitSignal
 
 
 def test_returns_at_once_when_the_attempt_succeeds():

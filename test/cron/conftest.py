@@ -1,7 +1,7 @@
 import pytest
 import requests
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.cron.data.version1 import CronJobV1
 from service_background.cron.persistence import (
     CronDispatchesFilePersistence, CronDispatchesMemoryPersistence, CronDispatchesMongoDbPersistence,
@@ -32,7 +32,7 @@ funcs = persistence_fixture({'memory': CronFuncsMemoryPersistence, 'file': CronF
 def make_job(group='g', job_id='j1', name='hello', next_run=None, active=True):
     return CronJobV1(group_name=group, job_id=job_id, name=name, request_url='HTTP@http://127.0.0.1:1/',
                      interval_pattern='@every 5s', timeout=3, active=active, next_run=next_run,
-                     created=t.now(), last_result={'status': 'ok', 'code': 200})
+                     created=clock.now(), last_result={'status': 'ok', 'code': 200})
 
 
 

@@ -8,7 +8,7 @@ import tarfile
 import pytest
 import requests
 
-from service_background.common.bounded_json import JsonBudget, JsonLimitError, char_width
+from service_background.common.data.bounded_json import JsonBudget, JsonLimitError, char_width
 from service_background.cron.logic import cron_dump
 
 from ..helpers import unique_name

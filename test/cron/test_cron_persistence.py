@@ -2,14 +2,14 @@
 import threading
 from datetime import timedelta
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.cron.data.version1 import CronGroupV1, CronRunV1
 
 from .conftest import make_job as _job
 
 
 def test_groups_create_get_list_delete(groups):
-    now = t.now()
+    now = clock.now()
     created = groups.create_group(None, CronGroupV1('YM55', 'SECRET', now))
     assert created.group_name == 'YM55' and created.otp_secret == 'SECRET' and created.created == now
     assert groups.create_group(None, CronGroupV1('YM55', 'OTHER', now)) is None
@@ -39,7 +39,7 @@ def test_update_set_and_active_jobs(jobs):
     jobs.create_job(None, _job('g', 'a'))
     jobs.create_job(None, _job('g', 'b', active=False))
     assert [j.job_id for j in jobs.get_active_jobs(None)] == ['a']
-    when = t.now()
+    when = clock.now()
     updated = jobs.update_job(None, 'g', 'b', {'active': True, 'next_run': when, 'memo': 'm'})
     assert updated.active and updated.next_run == when and updated.memo == 'm' and updated.name == 'hello'
     assert jobs.update_job(None, 'g', 'nope', {'memo': 'x'}) is None
@@ -52,7 +52,7 @@ def test_update_set_and_active_jobs(jobs):
 
 
 def test_claim_run_moves_next_run_once(jobs):
-    planned = t.now()
+    planned = clock.now()
     following = planned + timedelta(seconds=5)
     jobs.create_job(None, _job('g', 'c', next_run=planned))
     claimed = jobs.claim_run(None, 'g', 'c', planned, following, planned)
@@ -69,7 +69,7 @@ def test_claim_run_moves_next_run_once(jobs):
 
 
 def test_concurrent_claims_give_each_planned_time_once(jobs):
-    planned = t.now()
+    planned = clock.now()
     jobs.create_job(None, _job('g', 'race', next_run=planned))
     wins = []
 
@@ -107,7 +107,7 @@ def test_returned_jobs_are_copies(jobs):
 
 
 def test_runs_are_bounded_per_job_newest_first(runs):
-    start = t.now()
+    start = clock.now()
     for i in range(7):
         runs.add_run(None, CronRunV1(group_name='g', job_id='a', planned_time=start,
                                      started=start + timedelta(seconds=i), status='ok', code=200 + i), keep=3)

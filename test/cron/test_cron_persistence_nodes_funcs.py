@@ -1,18 +1,18 @@
 """The cron side stores (nodes, dispatches, funcs) and the jobs change feed, on memory, file and MongoDB."""
 import threading
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.cron.data.version1 import CronDispatchV1, CronFuncV1, CronNodeV1
 from .conftest import make_job as _job
 
 
 def test_nodes(nodes):
-    now = t.now()
+    now = clock.now()
     nodes.set_node(None, CronNodeV1('g', 'n2', host='h', registered=now, last_heartbeat=now, token_hash='x'))
     nodes.set_node(None, CronNodeV1('g', 'n1.a-b'))
     nodes.set_node(None, CronNodeV1('other', 'n1.a-b'))
     assert [n.node_id for n in nodes.get_nodes(None, 'g')] == ['n1.a-b', 'n2']
-    later = t.add_ms(now, 1500)
+    later = clock.add_ms(now, 1500)
     updated = nodes.update_node(None, 'g', 'n2', {'last_heartbeat': later})
     assert updated.last_heartbeat == later and updated.token_hash == 'x' and updated.registered == now
     assert nodes.update_node(None, 'g', 'nope', {'host': 'x'}) is None
@@ -22,20 +22,20 @@ def test_nodes(nodes):
 
 
 def _dispatch(node='n', created=None, window_ms=60000, timeout=5):
-    created = created or t.now()
+    created = created or clock.now()
     return CronDispatchV1(group_name='g', node_id=node, job_id='j', job_name='J', command='echo', timeout=timeout,
-                          planned_time=created, created=created, take_until=t.add_ms(created, window_ms))
+                          planned_time=created, created=created, take_until=clock.add_ms(created, window_ms))
 
 
 def test_dispatch_queue_takes_in_order_once(dispatches):
-    now = t.now()
-    first = dispatches.create_dispatch(None, _dispatch(created=t.add_ms(now, -20)))
-    second = dispatches.create_dispatch(None, _dispatch(created=t.add_ms(now, -10)))
+    now = clock.now()
+    first = dispatches.create_dispatch(None, _dispatch(created=clock.add_ms(now, -20)))
+    second = dispatches.create_dispatch(None, _dispatch(created=clock.add_ms(now, -10)))
     dispatches.create_dispatch(None, _dispatch(node='other'))
-    dispatches.create_dispatch(None, _dispatch(created=t.add_ms(now, -5000), window_ms=1000))  # too late to take
+    dispatches.create_dispatch(None, _dispatch(created=clock.add_ms(now, -5000), window_ms=1000))  # too late to take
     taken = dispatches.take_next(None, 'g', 'n', now, 10000)
     assert taken.id == first.id and taken.status == 'running' and taken.taken == now
-    assert taken.report_until == t.add_ms(now, 15000)
+    assert taken.report_until == clock.add_ms(now, 15000)
     assert dispatches.take_next(None, 'g', 'n', now, 10000).id == second.id
     assert dispatches.take_next(None, 'g', 'n', now, 10000) is None
 
@@ -52,7 +52,7 @@ def test_concurrent_takes_never_share_a_dispatch(dispatches):
 
     def worker():
         while True:
-            d = dispatches.take_next(None, 'g', 'n', t.now(), 0)
+            d = dispatches.take_next(None, 'g', 'n', clock.now(), 0)
             if d is None:
                 return
             with lock:
@@ -66,21 +66,21 @@ def test_concurrent_takes_never_share_a_dispatch(dispatches):
 
 
 def test_overdue_and_cleanup(dispatches):
-    now = t.now()
-    stale = dispatches.create_dispatch(None, _dispatch(created=t.add_ms(now, -5000), window_ms=1000))
+    now = clock.now()
+    stale = dispatches.create_dispatch(None, _dispatch(created=clock.add_ms(now, -5000), window_ms=1000))
     fresh = dispatches.create_dispatch(None, _dispatch())
     running = dispatches.create_dispatch(None, _dispatch(node='r', timeout=1))
-    dispatches.take_next(None, 'g', 'r', t.add_ms(now, -10000), 0)  # taken long ago: report overdue
+    dispatches.take_next(None, 'g', 'r', clock.add_ms(now, -10000), 0)  # taken long ago: report overdue
     assert {d.id for d in dispatches.get_overdue(None, now)} == {stale.id, running.id}
-    dispatches.finish(None, stale.id, ('queued',), {'status': 'expired', 'finished': t.add_ms(now, -60000)})
+    dispatches.finish(None, stale.id, ('queued',), {'status': 'expired', 'finished': clock.add_ms(now, -60000)})
     dispatches.finish(None, running.id, ('running',), {'status': 'failed', 'finished': now})
-    assert dispatches.delete_closed_before(None, t.add_ms(now, -1000)) == 1
+    assert dispatches.delete_closed_before(None, clock.add_ms(now, -1000)) == 1
     assert dispatches.get_dispatch(None, stale.id) is None and dispatches.get_dispatch(None, running.id)
     assert dispatches.delete_dispatches(None, 'g') == 2 and dispatches.get_dispatch(None, fresh.id) is None
 
 
 def test_funcs(funcs):
-    now = t.now()
+    now = clock.now()
     funcs.set_func(None, CronFuncV1('g', 'B', lua_body='print(1)', created=now))
     funcs.set_func(None, CronFuncV1('g', 'A', use_otp=True, lua_body='print(2)', otp_secret='S'))
     funcs.set_func(None, CronFuncV1('h', 'A', lua_body='x'))
@@ -93,12 +93,12 @@ def test_funcs(funcs):
 
 
 def test_changed_jobs_feed(jobs):  # noqa: F811
-    base = t.now()
+    base = clock.now()
     for i, offset in enumerate((-5000, -100, 100)):
         job = _job(job_id=f'j{i}')
-        job.updated = t.add_ms(base, offset)
+        job.updated = clock.add_ms(base, offset)
         jobs.create_job(None, job)
-    assert sorted(j.job_id for j in jobs.get_changed_jobs(None, t.add_ms(base, -1000))) == ['j1', 'j2']
-    jobs.claim_run(None, 'g', 'j0', None, t.add_ms(base, 1000), None)  # claims do not count as changes
-    jobs.update_job(None, 'g', 'j0', {'active': False, 'updated': t.add_ms(base, 200)})
+    assert sorted(j.job_id for j in jobs.get_changed_jobs(None, clock.add_ms(base, -1000))) == ['j1', 'j2']
+    jobs.claim_run(None, 'g', 'j0', None, clock.add_ms(base, 1000), None)  # claims do not count as changes
+    jobs.update_job(None, 'g', 'j0', {'active': False, 'updated': clock.add_ms(base, 200)})
     assert sorted(j.job_id for j in jobs.get_changed_jobs(None, base)) == ['j0', 'j2']

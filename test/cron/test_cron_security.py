@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyotp
 import requests
 
-from service_background.common.outbound import OutboundPolicy
-from service_background.common.http_router import Router
+from service_background.common.clients.outbound import OutboundPolicy
+from service_background.common.http.router import Router
 from test.helpers import ROOT, running_container
 from .conftest import add_job
 from .test_cron_nodes import _runs

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from service_background.common.outbound import OutboundPolicy, set_current_policy
+from service_background.common.clients.outbound import OutboundPolicy, set_current_policy
 from service_background.cron.lua_runtime import LuaRuntime
 
 

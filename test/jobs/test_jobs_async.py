@@ -6,7 +6,7 @@ import time
 import pytest
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common import file_journal
+from service_background.common.persistence import file_journal
 from service_background.jobs.data.version1 import JobStatusV1
 from service_background.jobs.persistence import JobsFilePersistence, JobsMongoDbPersistence
 from service_background.retries.logic import RetriesController

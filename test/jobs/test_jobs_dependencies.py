@@ -129,9 +129,9 @@ def test_the_cleaner_decides_children_left_waiting(wired):
     parent = client.add_job(None, {'type': 'p'})
     child = client.add_job(None, {'type': 'c', 'depends_on': [parent.id]})
     from service_background.jobs.persistence import job_transitions as rules
-    from service_background.common import time as t
+    from service_background.common.data import clock
     # the parent finished behind the controller's back (no hook ran)
-    controller._persistence.modify(None, parent.id, lambda j: rules.finish(j, t.now(), 'done', None, None, None))
+    controller._persistence.modify(None, parent.id, lambda j: rules.finish(j, clock.now(), 'done', None, None, None))
     assert client.start_job_by_type(None, 'c') is None
     controller.clean_jobs(None)
     assert client.start_job_by_type(None, 'c').id == child.id

@@ -2,7 +2,7 @@
 import requests
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobV1
 from service_background.jobs.persistence import JobsFilePersistence
 
@@ -32,12 +32,12 @@ def test_reload_rebuilds_the_indexes(tmp_path):
         store.open(None)
         return store
     store = open_store()
-    now = t.now()
+    now = clock.now()
     job = store.create(None, JobV1(id='a', type='q', created=now, not_before=now, ref_id='ref'))
-    store.take(None, 'q', t.now(), 1, 1)
+    store.take(None, 'q', clock.now(), 1, 1)
     store.close(None)
     store = open_store()
-    later = t.add_ms(t.now(), 10)
+    later = clock.add_ms(clock.now(), 10)
     assert store.get_expired_lease_ids(None, later, 10) == [job.id]  # lease heap rebuilt
     assert store.create_uniq(None, JobV1(id='b', type='q', ref_id='ref', created=now, not_before=now)).id == 'a'
     store.close(None)

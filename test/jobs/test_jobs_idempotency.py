@@ -9,7 +9,7 @@ import requests
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import ConflictException
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.jobs.clients.version1 import JobsHttpClientV1
 from service_background.jobs.data.version1 import JobStatusV1, NewJobV1
 from service_background.jobs.logic.job_uniqueness import store_jobs
@@ -22,7 +22,7 @@ DAY = timedelta(hours=24)
 
 
 def _add(persistence, key, type='idem', now=None):
-    now = now or t.now()
+    now = now or clock.now()
     return persistence.create_idempotent(None, to_job(None, {'type': type, 'idempotency_key': key}, now, 10), now)
 
 
@@ -41,7 +41,7 @@ def test_a_known_key_answers_the_first_job(persistence):
 
 def test_a_live_job_answers_its_key_past_the_ttl(persistence):
     first = _add(persistence, 'long-lived')
-    later = t.now() + 2 * DAY  # the job still lives: its key holds for its whole life
+    later = clock.now() + 2 * DAY  # the job still lives: its key holds for its whole life
     assert _add(persistence, 'long-lived', now=later).id == first.id
 
 
@@ -85,7 +85,7 @@ def test_concurrent_adds_of_one_key_make_one_job(persistence):
 
 
 def test_a_batch_with_keys_stores_each_key_once(persistence):
-    now = t.now()
+    now = clock.now()
     jobs = [to_job(None, {'type': 'idem', 'idempotency_key': key}, now, 10) for key in ('b1', 'b2', 'b1')]
     result, added = store_jobs(persistence, None, jobs, now)
     assert result[0].id == result[2].id != result[1].id and len(added) == 2

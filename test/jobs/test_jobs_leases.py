@@ -90,7 +90,7 @@ def test_sweeper_compares_the_token_it_found(persistence):
     job = client.start_job_by_type(None, 'sweep', 1)
     time.sleep(0.01)
     persistence_leases = controller._persistence.get_expired_leases(None, __import__(
-        'service_background.common.time', fromlist=['now']).now(), 10)
+        'service_background.common.data.clock', fromlist=['now']).now(), 10)
     assert persistence_leases == [(job.id, job.lease_token)]
     # the holder extends: the sweeper must not release what it found before
     client.extend_job(None, job.id, 60000, lease_token=job.lease_token)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.jobs.clients.version1 import JobsHttpClientV1
 from service_background.jobs.clients.version1.jobs_async_client_v1 import JobsAsyncClientV1
 
@@ -50,8 +50,8 @@ def test_every_outcome_in_one_call(client):
     assert stored[done.id].status == 'done' and stored[done.id].result == {'n': 1}
     assert stored[done.id].lease_token is None and stored[done.id].remove_at is not None
     assert stored[failed.id].status == 'queued' and 'boom; retry 2 of 3 after 60000 ms' in stored[failed.id].last_error
-    assert stored[failed.id].not_before > t.now() + timedelta(seconds=30)
-    assert stored[aborted.id].status == 'queued' and stored[aborted.id].not_before <= t.now()
+    assert stored[failed.id].not_before > clock.now() + timedelta(seconds=30)
+    assert stored[aborted.id].status == 'queued' and stored[aborted.id].not_before <= clock.now()
     assert stored[extended.id].status == 'running' and stored[extended.id].lease_token == extended.lease_token
     assert stored[extended.id].locked_until > lease_end + timedelta(seconds=300)
     assert stored[twice.id].status == 'done' and stored[twice.id].result == 'second'

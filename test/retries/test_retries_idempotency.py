@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.retries.persistence import (RetriesFilePersistence, RetriesMemoryPersistence,
                                                     RetriesMongoDbPersistence)
 
@@ -15,8 +15,8 @@ persistence = persistence_fixture({'memory': RetriesMemoryPersistence, 'file': R
 
 
 def _add(p, id, key=None):
-    now = t.now()
-    return p.add_attempt(None, 'g', id, now, t.add_ms(now, 60000), key)
+    now = clock.now()
+    return p.add_attempt(None, 'g', id, now, clock.add_ms(now, 60000), key)
 
 
 def test_a_repeated_key_counts_the_attempt_once(persistence):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from pip_services3_commons.data import FilterParams, PagingParams
 
-from service_background.common import time as t
+from service_background.common.data import clock
 from service_background.retries.persistence import (RetriesFilePersistence, RetriesMemoryPersistence,
                                                     RetriesMongoDbPersistence)
 
@@ -15,15 +15,15 @@ persistence = persistence_fixture({'memory': RetriesMemoryPersistence, 'file': R
 
 
 def _add(p, group, id, ttl_ms=60000, now=None):
-    now = now or t.now()
-    return p.add_attempt(None, group, id, now, t.add_ms(now, ttl_ms))
+    now = now or clock.now()
+    return p.add_attempt(None, group, id, now, clock.add_ms(now, ttl_ms))
 
 
 def test_add_attempt_creates_then_increments(persistence):
-    now = t.now()
+    now = clock.now()
     first = _add(persistence, 'g1', 'a', now=now)
     assert (first.group, first.id, first.attempt_count) == ('g1', 'a', 1)
-    assert first.last_attempt_time == now and first.expiration_time == t.add_ms(now, 60000)
+    assert first.last_attempt_time == now and first.expiration_time == clock.add_ms(now, 60000)
     second = _add(persistence, 'g1', 'a')
     assert second.attempt_count == 2
     stored = persistence.get_one_by_ids(None, 'g1', 'a')
@@ -63,12 +63,12 @@ def test_filter_and_paging(persistence):
     assert [r.group for r in page.data] == ['other', 'pg']
     one = persistence.get_one_by_ids(None, 'pg', 'id5')
     page = persistence.get_page_by_filter(
-        None, FilterParams.from_tuples('expiration_time', t.to_iso(one.expiration_time), 'group', 'pg'), None)
+        None, FilterParams.from_tuples('expiration_time', clock.to_iso(one.expiration_time), 'group', 'pg'), None)
     assert 'id5' in [r.id for r in page.data]
 
 
 def test_paging_is_capped_at_100(persistence):
-    now = t.now()
+    now = clock.now()
     for i in range(105):
         _add(persistence, 'big', f'{i:03d}', now=now)
     page = persistence.get_page_by_filter(None, FilterParams(), PagingParams(0, 1000, False))
@@ -76,7 +76,7 @@ def test_paging_is_capped_at_100(persistence):
 
 
 def test_delete_and_delete_expired(persistence):
-    now = t.now()
+    now = clock.now()
     _add(persistence, 'g', 'old', ttl_ms=0, now=now - timedelta(seconds=10))
     _add(persistence, 'g', 'new', ttl_ms=60000, now=now)
     _add(persistence, 'g', 'gone')
@@ -111,8 +111,8 @@ def test_concurrent_add_attempt_counts_every_call(persistence):
 
 
 def test_delete_expired_is_exact_to_the_millisecond(persistence):
-    now = t.now()
-    _add(persistence, 'ms', 'past', ttl_ms=0, now=t.add_ms(now, -300))
+    now = clock.now()
+    _add(persistence, 'ms', 'past', ttl_ms=0, now=clock.add_ms(now, -300))
     _add(persistence, 'ms', 'future', ttl_ms=300, now=now)
     assert persistence.delete_expired(None, now) == 1
     assert persistence.get_one_by_ids(None, 'ms', 'future') is not None

@@ -1,3 +1,3 @@
-from .background_process import BackgroundProcess, normalize_switches
+from service_background.container.background_process import BackgroundProcess, normalize_switches
 
 __all__ = ['BackgroundProcess', 'normalize_switches']

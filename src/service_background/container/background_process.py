@@ -6,17 +6,17 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import ConfigException
 from pip_services3_container import ProcessContainer
 
-from ..common.build import CommonFactory, SecurityFactory
-from ..retries.build import RetriesFactory
-from ..jobs.build import JobsFactory
-from ..tasks.build import TasksFactory
-from ..cron.build import CronFactory
-from ..dashboard import DashboardFactory
-from ..jobs.build.queue_pauses_factory import QueuePausesFactory
-from ..jobs.build.queue_limits_factory import QueueLimitsFactory
-from ..jobs.build.job_batches_factory import JobBatchesFactory
-from ..metrics import MetricsFactory
-from .config_files import data_location, find_config_path
+from service_background.common.build import CommonFactory, SecurityFactory
+from service_background.retries.build import RetriesFactory
+from service_background.jobs.build import JobsFactory
+from service_background.tasks.build import TasksFactory
+from service_background.cron.build import CronFactory
+from service_background.dashboard import DashboardFactory
+from service_background.jobs.build.queue_pauses_factory import QueuePausesFactory
+from service_background.jobs.build.queue_limits_factory import QueueLimitsFactory
+from service_background.jobs.build.job_batches_factory import JobBatchesFactory
+from service_background.metrics import MetricsFactory
+from service_background.container.config_files import data_location, find_config_path
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
 SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',

@@ -1,4 +1,4 @@
-from .dashboard_factory import DashboardFactory
-from .dashboard_service import DashboardServiceV1
+from service_background.dashboard.dashboard_factory import DashboardFactory
+from service_background.dashboard.dashboard_service import DashboardServiceV1
 
 __all__ = ['DashboardFactory', 'DashboardServiceV1']

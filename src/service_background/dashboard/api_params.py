@@ -5,8 +5,8 @@ from typing import Any, Dict, List
 
 from pip_services3_commons.errors import BadRequestException
 
-from ..common import time as t
-from ..jobs.data.version1 import JobStatusV1
+from service_background.common.data import clock
+from service_background.jobs.data.version1 import JobStatusV1
 
 ACTIONS = ('retry', 'delete', 'requeue')
 TEXT_FILTERS = ('type', 'ref_id', 'id')
@@ -66,7 +66,7 @@ def job_filter(value: Any) -> Dict[str, str]:
         text = _text(key, value.get(key))
         if text.strip():
             try:
-                t.to_datetime(text)
+                clock.to_datetime(text)
             except BadRequestException:
                 raise _bad(key, 'must be an ISO 8601 date') from None
             result[key] = text.strip()

@@ -12,8 +12,8 @@ from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.refer import Descriptor
 
-from ..common import time as t
-from ..common.token_authorizer import ApiToken
+from service_background.common.data import clock
+from service_background.common.security.token_authorizer import ApiToken
 
 SCAN_LIMIT = 10000  # jobs read at most by a text search or an action on all matching
 
@@ -53,7 +53,7 @@ class DashboardApi:
             row['paused'] = type in paused
         runs = self.metrics.domains.runs_last_hour() if self.metrics is not None else {}
         runs = {group: row for group, row in runs.items() if viewer.may_use('cron', group)}
-        return {'time': t.to_iso(t.now()), 'queues': queues,
+        return {'time': clock.to_iso(clock.now()), 'queues': queues,
                 'tasks': self.task_counts() if viewer.may_use('tasks') else {}, 'cron_runs_1h': runs,
                 'long_poll_waiters': self.metrics.long_poll_waiters() if self.metrics and sees_jobs else 0}
 
@@ -122,7 +122,7 @@ class DashboardApi:
         if job.status == 'running':
             c.abort_job(None, job_id)
             return
-        now = t.now()
+        now = clock.now()
 
         def change(job):
             if job is None:
@@ -143,10 +143,10 @@ class DashboardApi:
 
     def stuck(self, within_s: float) -> dict:
         """Running jobs whose lease ran out or ends within ``within_s`` seconds."""
-        limit = t.now() + timedelta(seconds=within_s)
-        page = self.jobs.get_jobs(None, FilterParams.from_tuples('status', 'running', 'locked_to', t.to_iso(limit)),
+        limit = clock.now() + timedelta(seconds=within_s)
+        page = self.jobs.get_jobs(None, FilterParams.from_tuples('status', 'running', 'locked_to', clock.to_iso(limit)),
                                   PagingParams(0, 100, True))
-        return {'data': [_jsonable(j) for j in page.data], 'total': page.total, 'now': t.to_iso(t.now())}
+        return {'data': [_jsonable(j) for j in page.data], 'total': page.total, 'now': clock.to_iso(clock.now())}
 
     # --- retries, tasks, cron --------------------------------------------------------------------
     def retries(self) -> dict:
@@ -159,14 +159,14 @@ class DashboardApi:
             page = c.get_retries(None, FilterParams.from_tuples('group', group), PagingParams(0, 100, True))
             groups.append({'group': group, 'count': page.total or 0})
             records.extend(page.data)
-        records.sort(key=lambda r: (r.expiration_time is None, r.expiration_time or t.now()))
+        records.sort(key=lambda r: (r.expiration_time is None, r.expiration_time or clock.now()))
         return {'groups': groups, 'soonest': [_jsonable(r) for r in records[:50]]}
 
     def tasks(self) -> dict:
         c = self.tasks_c
         if c is None:
             return {'namespaces': []}
-        now = t.now().timestamp()
+        now = clock.now().timestamp()
         result = []
         for namespace in c.get_namespaces(None):
             tasks = []
@@ -181,7 +181,7 @@ class DashboardApi:
         """The groups ``viewer`` may see, each with its jobs (and their last runs), functions and nodes."""
         c = self.cron_c
         if c is None:
-            return {'groups': [], 'now': t.to_iso(t.now())}
+            return {'groups': [], 'now': clock.to_iso(clock.now())}
         groups = []
         for group in c.get_groups(None):
             name = group.group_name
@@ -195,7 +195,7 @@ class DashboardApi:
             funcs = [_jsonable(f) for f in self._funcs_of(name)]
             nodes = [_jsonable(n) for n in c.get_nodes(None, name)]
             groups.append({'group_name': name, 'jobs': jobs, 'funcs': funcs, 'nodes': nodes})
-        return {'groups': groups, 'now': t.to_iso(t.now())}
+        return {'groups': groups, 'now': clock.to_iso(clock.now())}
 
     def _funcs_of(self, group_name: str) -> list:
         try:

@@ -1,7 +1,7 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from .dashboard_service import DashboardServiceV1
+from service_background.dashboard.dashboard_service import DashboardServiceV1
 
 
 class DashboardFactory(Factory):

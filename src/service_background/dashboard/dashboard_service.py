@@ -16,13 +16,13 @@ from urllib.parse import parse_qs
 
 from pip_services3_commons.errors import UnauthorizedException
 
-from ..common.http_errors import status_error
-from ..common.http_request import current_request
-from ..common.http_response import HttpResponse, send_json, send_raw
-from ..common.rest_service import RestService
-from ..common.token_authorizer import AUTHORIZER_DESCRIPTOR, EVERY_SCOPE, ApiToken, RouteAccess, forbidden
-from . import api_params
-from .dashboard_api import DashboardApi
+from service_background.common.http.errors import status_error
+from service_background.common.http.request import current_request
+from service_background.common.http.response import HttpResponse, send_json, send_raw
+from service_background.common.services.rest_service import RestService
+from service_background.common.security.token_authorizer import AUTHORIZER_DESCRIPTOR, EVERY_SCOPE, ApiToken, RouteAccess, forbidden
+from service_background.dashboard import api_params
+from service_background.dashboard.dashboard_api import DashboardApi
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static')
 TYPES = {'.html': 'text/html; charset=utf-8', '.js': 'application/javascript', '.css': 'text/css',
@@ -116,7 +116,7 @@ class DashboardServiceV1(RestService):
 
     @staticmethod
     def _body() -> dict:
-        from ..common.http_errors import read_json_body
+        from service_background.common.http.errors import read_json_body
         return read_json_body() or {}
 
     def _cron(self) -> HttpResponse:

@@ -1,5 +1,5 @@
-from .jobs_tracker import JobsTracker
-from .metrics_factory import MetricsFactory
-from .prometheus_metrics import PrometheusMetrics
+from service_background.metrics.jobs_tracker import JobsTracker
+from service_background.metrics.metrics_factory import MetricsFactory
+from service_background.metrics.prometheus_metrics import PrometheusMetrics
 
 __all__ = ['JobsTracker', 'MetricsFactory', 'PrometheusMetrics']

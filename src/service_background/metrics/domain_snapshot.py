@@ -9,7 +9,7 @@ from typing import Dict
 
 from prometheus_client import Counter, Histogram
 
-from ..common import time as t
+from service_background.common.data import clock
 
 LATENESS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60)
 OVERDUE_S = 60.0  # an active cron job whose next run is this far past is counted as missed
@@ -64,7 +64,7 @@ class DomainSnapshot:
     # --- the periodic refresh --------------------------------------------------------------
     def refresh(self):
         values = {'retries': self._retries(), 'tasks': self._tasks(), 'cron': self._cron(),
-                  'refreshed': t.to_iso(t.now())}
+                  'refreshed': clock.to_iso(clock.now())}
         with self._lock:
             self.values, self.refreshed_at = values, time.time()
 
@@ -114,7 +114,7 @@ class DomainSnapshot:
 
         def read():
             result = {}
-            now = t.now()
+            now = clock.now()
             for group in c.get_groups(None):
                 name = group.group_name
                 jobs = c.get_jobs(None, name)

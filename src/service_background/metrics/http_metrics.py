@@ -4,7 +4,7 @@ plain numbers per (method, route, status) — the latency buckets and their sum;
 Prometheus families (plain_metrics.families)."""
 import threading
 
-from .plain_metrics import families, observe_into
+from service_background.metrics.plain_metrics import families, observe_into
 
 HTTP_REQUESTS, HTTP_LATENCY = 'sb_http_requests', 'sb_http_request_duration_seconds'
 HTTP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)

@@ -20,7 +20,7 @@ from collections import Counter as Multiset
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
-from .plain_metrics import PlainMetrics
+from service_background.metrics.plain_metrics import PlainMetrics
 
 QUEUED, RUNNING, DONE, FAILED = 'queued', 'running', 'done', 'failed'
 _UNFINISHED = (QUEUED, RUNNING)

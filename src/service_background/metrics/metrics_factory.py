@@ -1,8 +1,8 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from .metrics_service import MetricsServiceV1
-from .prometheus_metrics import PrometheusMetrics
+from service_background.metrics.metrics_service import MetricsServiceV1
+from service_background.metrics.prometheus_metrics import PrometheusMetrics
 
 
 class MetricsFactory(Factory):

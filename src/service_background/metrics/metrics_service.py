@@ -2,8 +2,8 @@
 from pip_services3_commons.refer import Descriptor
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ..common.http_response import send_raw
-from ..common.rest_service import RestService
+from service_background.common.http.response import send_raw
+from service_background.common.services.rest_service import RestService
 
 
 class MetricsServiceV1(RestService):

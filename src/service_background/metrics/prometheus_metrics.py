@@ -21,10 +21,10 @@ from pip_services3_components.log import CompositeLogger
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-from ..common.timer import IntervalTimer
-from .domain_snapshot import DomainSnapshot
-from .jobs_tracker import JobsTracker
-from .http_metrics import HttpMetrics
+from service_background.common.concurrency.timer import IntervalTimer
+from service_background.metrics.domain_snapshot import DomainSnapshot
+from service_background.metrics.jobs_tracker import JobsTracker
+from service_background.metrics.http_metrics import HttpMetrics
 
 
 

@@ -10,7 +10,7 @@ from pip_services3_commons.refer import IReferenceable, IReferences
 from pip_services3_commons.run import IOpenable
 from pip_services3_rpc.connect import HttpConnectionResolver
 
-from .support import DaemonThreadPool, Handler, ServiceState, error_status, load_callable
+from service_background.worker.support import DaemonThreadPool, Handler, ServiceState, error_status, load_callable
 
 log = logging.getLogger('service-background-worker')
 
@@ -184,7 +184,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
     # --- running --------------------------------------------------------------------------------
     def run(self, install_signals: bool = True) -> int:
         """Works until stopped (SIGTERM/SIGINT when ``install_signals``); returns the exit code."""
-        from .runner import run_workers
+        from service_background.worker.runner import run_workers
         return run_workers([self], install_signals)
 
     def stop(self, now: bool = False):

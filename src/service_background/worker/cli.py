@@ -14,13 +14,13 @@ import os
 import sys
 from typing import List, Optional
 
-from ..version import package_version
-from .base_worker import BaseWorker
-from .runner import run_workers
-from .jobs_worker import JobsWorker
-from .supervisor import Supervisor, default_processes
-from .support import load_callable, parse_specs
-from .tasks_worker import TasksWorker
+from service_background.version import package_version
+from service_background.worker.base_worker import BaseWorker
+from service_background.worker.runner import run_workers
+from service_background.worker.jobs_worker import JobsWorker
+from service_background.worker.supervisor import Supervisor, default_processes
+from service_background.worker.support import load_callable, parse_specs
+from service_background.worker.tasks_worker import TasksWorker
 
 FALSE = ('', '0', 'false', 'no', 'off')
 

@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams
 
-from ..jobs.clients.version1.jobs_http_client_v1 import JobsHttpClientV1
+from service_background.jobs.clients.version1.jobs_http_client_v1 import JobsHttpClientV1
 
 _clients: Dict[Tuple[str, Optional[str]], JobsHttpClientV1] = {}
 _lock = threading.Lock()

@@ -23,14 +23,14 @@ from typing import List, Optional
 
 from pip_services3_commons.config import ConfigParams
 
-from ..common.json_util import to_json
-from ..common.time import to_datetime
-from ..jobs.clients.version1.jobs_async_client_v1 import JobsAsyncClientV1
-from ..jobs.clients.version1.lazy_job import LazyJobV1
-from .base_worker import BaseWorker, HandlerTimeout, Item, log
-from .outcome_batcher import GONE, OutcomeBatcher
-from .pacing import Pacer
-from .support import format_error
+from service_background.common.data.json_util import to_json
+from service_background.common.data.clock import to_datetime
+from service_background.jobs.clients.version1.jobs_async_client_v1 import JobsAsyncClientV1
+from service_background.jobs.clients.version1.lazy_job import LazyJobV1
+from service_background.worker.base_worker import BaseWorker, HandlerTimeout, Item, log
+from service_background.worker.outcome_batcher import GONE, OutcomeBatcher
+from service_background.worker.pacing import Pacer
+from service_background.worker.support import format_error
 
 LEASE_LOST = GONE
 

@@ -14,9 +14,9 @@ from typing import Dict, List, Optional
 
 from pip_services3_commons.config import ConfigParams
 
-from ..tasks.clients.version1.tasks_async_client_v1 import TasksAsyncClientV1
-from .base_worker import BaseWorker, HandlerTimeout, Item, REPORT_GRACE, log
-from .support import format_error, is_transient
+from service_background.tasks.clients.version1.tasks_async_client_v1 import TasksAsyncClientV1
+from service_background.worker.base_worker import BaseWorker, HandlerTimeout, Item, REPORT_GRACE, log
+from service_background.worker.support import format_error, is_transient
 
 MAX_RELEASE = 1000
 

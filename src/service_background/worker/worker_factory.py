@@ -12,8 +12,8 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from .jobs_worker import JobsWorker
-from .tasks_worker import TasksWorker
+from service_background.worker.jobs_worker import JobsWorker
+from service_background.worker.tasks_worker import TasksWorker
 
 
 class WorkerFactory(Factory):

@@ -1,4 +1,4 @@
-from .common_factory import CommonFactory
-from .security_factory import SecurityFactory
+from service_background.common.build.common_factory import CommonFactory
+from service_background.common.build.security_factory import SecurityFactory
 
 __all__ = ['CommonFactory', 'SecurityFactory']

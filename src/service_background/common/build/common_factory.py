@@ -1,10 +1,10 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..http_endpoint import HttpEndpoint
-from ..mongodb_connection import MongoDbConnection, MongoDbConnectionLocator
-from ..openapi_service import OpenApiServiceV1
-from ..status_services import HeartbeatRestService, StatusRestService
+from service_background.common.http.endpoint import HttpEndpoint
+from service_background.common.persistence.mongodb_connection import MongoDbConnection, MongoDbConnectionLocator
+from service_background.common.services.openapi_service import OpenApiServiceV1
+from service_background.common.services.status_services import HeartbeatRestService, StatusRestService
 
 
 class CommonFactory(Factory):

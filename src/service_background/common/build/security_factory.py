@@ -1,8 +1,8 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..outbound import OutboundPolicy
-from ..token_authorizer import TokenAuthorizer
+from service_background.common.clients.outbound import OutboundPolicy
+from service_background.common.security.token_authorizer import TokenAuthorizer
 
 
 class SecurityFactory(Factory):

@@ -1,3 +1,3 @@
-from .cron_factory import CronFactory
+from service_background.cron.build.cron_factory import CronFactory
 
 __all__ = ['CronFactory']

@@ -1,16 +1,16 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..clients.version1 import CronDirectClientV1, CronHttpClientV1
-from ..logic import CronController
-from ..persistence import (CronDispatchesFilePersistence, CronDispatchesMemoryPersistence,
+from service_background.cron.clients.version1 import CronDirectClientV1, CronHttpClientV1
+from service_background.cron.logic import CronController
+from service_background.cron.persistence import (CronDispatchesFilePersistence, CronDispatchesMemoryPersistence,
                            CronDispatchesMongoDbPersistence, CronFuncsFilePersistence, CronFuncsMemoryPersistence,
                            CronFuncsMongoDbPersistence, CronGroupsFilePersistence, CronGroupsMemoryPersistence,
                            CronGroupsMongoDbPersistence, CronJobsFilePersistence, CronJobsMemoryPersistence,
                            CronJobsMongoDbPersistence, CronNodesFilePersistence, CronNodesMemoryPersistence,
                            CronNodesMongoDbPersistence, CronRunsFilePersistence, CronRunsMemoryPersistence,
                            CronRunsMongoDbPersistence)
-from ..services.version1 import CronCommandableHttpServiceV1, CronFuncEndpoint, CronFuncServiceV1, CronRestServiceV1
+from service_background.cron.services.version1 import CronCommandableHttpServiceV1, CronFuncEndpoint, CronFuncServiceV1, CronRestServiceV1
 
 
 def _d(type: str, kind: str) -> Descriptor:

@@ -1,6 +1,6 @@
-from .cron_command_set import CronCommandSet
-from .cron_controller import CronController
-from .executors import CronExecution, CronExecutors, ExecutionResult, HttpExecutor, ICronExecutor
+from service_background.cron.logic.cron_command_set import CronCommandSet
+from service_background.cron.logic.cron_controller import CronController
+from service_background.cron.logic.executors import CronExecution, CronExecutors, ExecutionResult, HttpExecutor, ICronExecutor
 
 __all__ = ['CronController', 'CronCommandSet', 'CronExecutors', 'CronExecution', 'ExecutionResult',
            'HttpExecutor', 'ICronExecutor']

@@ -8,13 +8,13 @@ from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.validate import ObjectSchema
 
-from ...common.commands import Command
-from ..data.version1.cron_func_v1_schema import func_args, new_func_args
-from ..data.version1.cron_job_v1_schema import (active_job_args, cron_job_changes_args, group_args, job_args,
+from service_background.common.logic.commands import Command
+from service_background.cron.data.version1.cron_func_v1_schema import func_args, new_func_args
+from service_background.cron.data.version1.cron_job_v1_schema import (active_job_args, cron_job_changes_args, group_args, job_args,
                                                 jobs_by_name_args, new_cron_job_args)
-from ..data.version1.cron_node_v1_schema import issue_token_args, node_args, poll_node_args, \
+from service_background.cron.data.version1.cron_node_v1_schema import issue_token_args, node_args, poll_node_args, \
     register_node_args, report_node_args
-from .cron_run_now import run_job_now
+from service_background.cron.logic.cron_run_now import run_job_now
 
 
 def _decode(correlation_id, value) -> bytes:

@@ -8,25 +8,25 @@ from pip_services3_commons.refer import Descriptor, DependencyResolver, IReferen
 from pip_services3_commons.run import IOpenable
 from pip_services3_components.log import CompositeLogger
 
-from ...common import time as t
-from ...common.attempt_limiter import AttemptLimiter
-from ...common.outbound import current_policy
-from ..data.version1 import CronGroupV1, CronJobV1, CronRunV1
-from ..lua_runtime import LuaRuntime
-from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
-from . import job_rules as rules
-from .cron_command_set import CronCommandSet
-from .cron_dump import build_archive, read_archive
-from .cron_funcs import CronFuncs
-from .cron_import import imported_group, imported_job
-from .cron_nodes import CronNodeHub
-from .cron_remote_calls import CronRemoteCalls
-from .cron_runner import CronRunner, to_dt
-from .executors import CronExecutors, HttpExecutor, ICronExecutor
-from .job_executor import JobExecutor
-from .lua_executor import LuaExecutor
-from .remote_executor import RemoteExecutor
-from .scheduler import now_ms
+from service_background.common.data import clock
+from service_background.common.security.attempt_limiter import AttemptLimiter
+from service_background.common.clients.outbound import current_policy
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from service_background.cron.lua_runtime import LuaRuntime
+from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
+from service_background.cron.logic import job_rules as rules
+from service_background.cron.logic.cron_command_set import CronCommandSet
+from service_background.cron.logic.cron_dump import build_archive, read_archive
+from service_background.cron.logic.cron_funcs import CronFuncs
+from service_background.cron.logic.cron_import import imported_group, imported_job
+from service_background.cron.logic.cron_nodes import CronNodeHub
+from service_background.cron.logic.cron_remote_calls import CronRemoteCalls
+from service_background.cron.logic.cron_runner import CronRunner, to_dt
+from service_background.cron.logic.executors import CronExecutors, HttpExecutor, ICronExecutor
+from service_background.cron.logic.job_executor import JobExecutor
+from service_background.cron.logic.lua_executor import LuaExecutor
+from service_background.cron.logic.remote_executor import RemoteExecutor
+from service_background.cron.logic.scheduler import now_ms
 
 VERSION = '1.0.0'
 
@@ -191,7 +191,7 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
 
     def _save(self, correlation_id: Optional[str], group_name: str, job_id: str, fields: dict) -> CronJobV1:
         """Updates a job and the scheduler together (the caller holds the runner's lock)."""
-        job = self._jobs.update_job(correlation_id, group_name, job_id, dict(fields, updated=t.now()))
+        job = self._jobs.update_job(correlation_id, group_name, job_id, dict(fields, updated=clock.now()))
         if job is None:
             raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} in group {group_name} '
                                     f'was not found')
@@ -204,7 +204,7 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
 
     def register_group(self, correlation_id: Optional[str], group_name: str) -> CronGroupV1:
         rules.check_name_rule(correlation_id, 'group_name', group_name)
-        group = CronGroupV1(group_name, pyotp.random_base32(), t.now(), node_secret=pyotp.random_base32())
+        group = CronGroupV1(group_name, pyotp.random_base32(), clock.now(), node_secret=pyotp.random_base32())
         created = self._groups.create_group(correlation_id, group)
         if created is None:
             raise ConflictException(correlation_id, 'GROUP_EXISTS', f'Group {group_name} already exists') \
@@ -245,7 +245,7 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         job_id = data.get('job_id')
         generated = job_id in (None, '')
         job_id = rules.new_job_id() if generated else rules.check_name_rule(correlation_id, 'job_id', job_id)
-        now = t.now()
+        now = clock.now()
         job = CronJobV1(group_name=group_name, job_id=job_id, created=now, updated=now,
                         **rules.check_fields(correlation_id, data, partial=False))
         rules.check_runnable(correlation_id, job, self._executors)

@@ -9,10 +9,10 @@ from typing import List, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from ...common.bounded_json import JsonBudget, JsonLimitError
-from ...common.free_memory import give_back_free_memory
-from ...common.json_util import to_json
-from .job_rules import NAME_RULE
+from service_background.common.data.bounded_json import JsonBudget, JsonLimitError
+from service_background.common.concurrency.free_memory import give_back_free_memory
+from service_background.common.data.json_util import to_json
+from service_background.cron.logic.job_rules import NAME_RULE
 
 # What one import may take, so that it stays within tens of MB whatever the archive holds (docs/cron.md):
 MAX_ARCHIVE = 16 * 1024 * 1024      # compressed bytes

@@ -7,12 +7,12 @@ import pyotp
 from pip_services3_commons.errors import (ApplicationException, BadRequestException, ErrorCategory,
                                           NotFoundException, UnauthorizedException)
 
-from ...common import time as t
-from ...common.attempt_limiter import AttemptLimiter, request_source
-from ..data.version1 import CronFuncV1, CronGroupV1
-from ..lua_runtime import LuaRequestContext, LuaRuntime
-from ..persistence import ICronFuncsPersistence
-from . import job_rules as rules
+from service_background.common.data import clock
+from service_background.common.security.attempt_limiter import AttemptLimiter, request_source
+from service_background.cron.data.version1 import CronFuncV1, CronGroupV1
+from service_background.cron.lua_runtime import LuaRequestContext, LuaRuntime
+from service_background.cron.persistence import ICronFuncsPersistence
+from service_background.cron.logic import job_rules as rules
 
 MAX_FUNC_TIMEOUT = 300
 
@@ -73,7 +73,7 @@ class CronFuncs:
         accepted for compatibility: the group's codes never open a function."""
         func = self.check(correlation_id, group_name, dict(data, otp_secret=None))
         old = self._funcs.get_func(correlation_id, group_name, func.name)
-        now = t.now()
+        now = clock.now()
         func.created, func.updated = (old.created if old else now), now
         func.otp_secret = old.otp_secret if old is not None else None
         fresh = func.use_otp and not func.otp_secret
@@ -129,8 +129,8 @@ class CronFuncs:
             raise BadRequestException(correlation_id, 'BAD_ARCHIVE', f'a func of group {group_name} is not an '
                                       f'object of that group')
         func = self.check(correlation_id, group_name, record)
-        func.created = t.to_datetime(record.get('created')) or t.now()
-        func.updated = t.now()
+        func.created = clock.to_datetime(record.get('created')) or clock.now()
+        func.updated = clock.now()
         if func.use_otp and not func.otp_secret:
             func.otp_secret = pyotp.random_base32()
         return func

@@ -4,10 +4,10 @@ from typing import Optional
 import pyotp
 from pip_services3_commons.errors import BadRequestException
 
-from ...common import time as t
-from ..data.version1 import CronGroupV1, CronJobV1
-from . import job_rules as rules
-from .executors import CronExecutors
+from service_background.common.data import clock
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1
+from service_background.cron.logic import job_rules as rules
+from service_background.cron.logic.executors import CronExecutors
 
 # what a run summary holds (CronRunV1.summary): an imported last_result keeps these, scalars only
 _RESULT_FIELDS = ('status', 'code', 'error', 'duration_ms', 'planned_time', 'node_id')
@@ -25,7 +25,7 @@ def imported_group(correlation_id: Optional[str], record: dict) -> CronGroupV1:
         except Exception:
             raise BadRequestException(correlation_id, 'BAD_' + field.upper(), f'group {group.group_name}: bad '
                                       f'{field}')
-    group.created = t.to_datetime(record.get('created')) or t.now()
+    group.created = clock.to_datetime(record.get('created')) or clock.now()
     return group
 
 
@@ -46,12 +46,12 @@ def imported_job(correlation_id: Optional[str], group_name: str, record, executo
         raise BadRequestException(correlation_id, 'BAD_ARCHIVE', f'a job of group {group_name} names group '
                                   f'{record.get("group_name")!r}')
     fields = rules.check_fields(correlation_id, record, partial=False)
-    now = t.now()
+    now = clock.now()
     job = CronJobV1(group_name=group_name, job_id=rules.check_name_rule(correlation_id, 'job_id',
                                                                      record.get('job_id')),
                     active=record.get('active', True) is not False, created=now, updated=now, **fields)
     for name in ('created', 'last_run'):
-        setattr(job, name, t.to_datetime(record.get(name)) or getattr(job, name))
+        setattr(job, name, clock.to_datetime(record.get(name)) or getattr(job, name))
     job.last_result = _imported_result(record.get('last_result'))
     rules.check_runnable(correlation_id, job, executors)
     return job

@@ -14,15 +14,15 @@ from pip_services3_commons.errors import BadRequestException, ConflictException,
     UnauthorizedException
 from pip_services3_components.log import CompositeLogger
 
-from ...common import time as t
-from ...common.attempt_limiter import AttemptLimiter, request_source
-from ...common.timer import IntervalTimer
-from ...common.async_signal import AsyncWaiters
-from ...common.blocking import run_sync
-from ...common.wait_signal import WaitSignal
-from ..data.version1 import CronDispatchV1, CronGroupV1, CronNodeV1, CronRunV1
-from ..data.version1.cron_dispatch_v1 import DONE, EXPIRED, FAILED, OPEN_STATUSES, QUEUED, RUNNING
-from ..persistence import ICronDispatchesPersistence, ICronNodesPersistence
+from service_background.common.data import clock
+from service_background.common.security.attempt_limiter import AttemptLimiter, request_source
+from service_background.common.concurrency.timer import IntervalTimer
+from service_background.common.concurrency.async_signal import AsyncWaiters
+from service_background.common.concurrency.blocking import run_sync
+from service_background.common.concurrency.wait_signal import WaitSignal
+from service_background.cron.data.version1 import CronDispatchV1, CronGroupV1, CronNodeV1, CronRunV1
+from service_background.cron.data.version1.cron_dispatch_v1 import DONE, EXPIRED, FAILED, OPEN_STATUSES, QUEUED, RUNNING
+from service_background.cron.persistence import ICronDispatchesPersistence, ICronNodesPersistence
 
 NODE_ID_RULE = re.compile(r'[a-zA-Z0-9_.\-]{1,64}')
 MISSED_HEARTBEATS = 3
@@ -86,7 +86,7 @@ class CronNodeHub:
     def is_live(node: CronNodeV1, now=None) -> bool:
         if node.last_heartbeat is None:
             return False
-        now = now or t.now()
+        now = now or clock.now()
         return (now - node.last_heartbeat).total_seconds() <= MISSED_HEARTBEATS * float(node.heartbeat_interval)
 
     def _authenticate(self, correlation_id: Optional[str], data: dict) -> Tuple[CronGroupV1, Optional[CronNodeV1]]:
@@ -123,7 +123,7 @@ class CronNodeHub:
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0.2 <= interval <= 300:
             raise BadRequestException(correlation_id, 'BAD_HEARTBEAT_INTERVAL',
                                       'heartbeat_interval: seconds between 0.2 and 300')
-        now, token = t.now(), secrets.token_urlsafe(24)
+        now, token = clock.now(), secrets.token_urlsafe(24)
         node = node or CronNodeV1(group.group_name, data['node_id'])
         node.host = str(data.get('host') or '')[:255]
         node.version = str(data.get('version') or '')[:64]
@@ -137,7 +137,7 @@ class CronNodeHub:
     def heartbeat(self, correlation_id: Optional[str], data: dict) -> dict:
         group, node = self._authenticate(correlation_id, data)
         node = None if node is None or node.registered is None else \
-            self._nodes.update_node(correlation_id, group.group_name, node.node_id, {'last_heartbeat': t.now()})
+            self._nodes.update_node(correlation_id, group.group_name, node.node_id, {'last_heartbeat': clock.now()})
         if node is None:
             raise NotFoundException(correlation_id, 'NODE_NOT_FOUND', f'node {data["node_id"]} is not registered')
         return node.public()
@@ -151,7 +151,7 @@ class CronNodeHub:
         return {'group_name': group.group_name, 'node_id': node_id, 'token': token}
 
     def live_nodes(self, correlation_id: Optional[str], group_name: str) -> List[dict]:
-        now = t.now()
+        now = clock.now()
         return [n.public() for n in self._nodes.get_nodes(correlation_id, group_name) if self.is_live(n, now)]
 
     def forget_group(self, correlation_id: Optional[str], group_name: str):
@@ -166,7 +166,7 @@ class CronNodeHub:
         wait = min(float(wait), self._max_poll_s) if isinstance(wait, (int, float)) and wait > 0 else 0.0
 
         def take():
-            return self._dispatches.take_next(correlation_id, group.group_name, data['node_id'], t.now(),
+            return self._dispatches.take_next(correlation_id, group.group_name, data['node_id'], clock.now(),
                                               self._report_grace_ms)
         dispatch = self._signal.wait_for(take, wait, 0.5)  # 0.5 s: dispatches made by other processes
         return dispatch.for_node() if dispatch is not None else None
@@ -184,7 +184,7 @@ class CronNodeHub:
             waiter = self._pollers.register(key)
             try:
                 dispatch = await run_sync(True, self._dispatches.take_next, correlation_id, group.group_name,
-                                          data['node_id'], t.now(), self._report_grace_ms)
+                                          data['node_id'], clock.now(), self._report_grace_ms)
                 remaining = deadline - loop.time()
                 if dispatch is not None or remaining <= 0 or self._pollers.closed:
                     return dispatch.for_node() if dispatch is not None else None
@@ -208,7 +208,7 @@ class CronNodeHub:
             error = f'exit code {exit_code}' if exit_code is not None else 'no exit code'
         fields = {'status': DONE if error is None else FAILED, 'exit_code': exit_code, 'error': error,
                   'stdout': _tail(data.get('stdout'), 'stdout'), 'stderr': _tail(data.get('stderr'), 'stderr'),
-                  'duration_ms': round(float(duration), 3), 'finished': t.now()}
+                  'duration_ms': round(float(duration), 3), 'finished': clock.now()}
         closed = self._dispatches.finish(correlation_id, dispatch.id, (RUNNING,), fields)
         if closed is None:
             raise ConflictException(correlation_id, 'DISPATCH_CLOSED', f'execution {dispatch.id} is already '
@@ -219,20 +219,20 @@ class CronNodeHub:
     # --- the queue, executor side -------------------------------------------------------------------
     def dispatch(self, job, planned_time, node_ids: Sequence[str]) -> Tuple[List[str], List[str]]:
         """Queues the job's command for each live node; returns (dispatch ids, reasons for the rest)."""
-        ids, failures, now = [], [], t.now()
+        ids, failures, now = [], [], clock.now()
         for node_id in node_ids:
             node = self._nodes.get_node(None, job.group_name, node_id)
             if node is None or node.registered is None:
                 failures.append(f'node {node_id} is unknown')
             elif not self.is_live(node, now):
-                failures.append(f'node {node_id} is dead (last heartbeat {t.to_iso(node.last_heartbeat)})')
+                failures.append(f'node {node_id} is dead (last heartbeat {clock.to_iso(node.last_heartbeat)})')
             elif not node.allow_exec:
                 failures.append(f'node {node_id} does not run commands (it was started without --allow-exec)')
             else:
                 ids.append(self._dispatches.create_dispatch(None, CronDispatchV1(
                     group_name=job.group_name, node_id=node_id, job_id=job.job_id, job_name=job.name,
                     command=job.exec_command, timeout=float(job.timeout), planned_time=planned_time,
-                    created=now, take_until=t.add_ms(now, self._take_window_ms), status=QUEUED)).id)
+                    created=now, take_until=clock.add_ms(now, self._take_window_ms), status=QUEUED)).id)
         if ids:
             self._signal.notify()
             for node_id in node_ids:
@@ -257,7 +257,7 @@ class CronNodeHub:
 
     def sweep(self):
         """Closes what no node took or reported in time (recording a failed run), drops old records."""
-        now = t.now()
+        now = clock.now()
         for dispatch in self._dispatches.get_overdue(None, now):
             if dispatch.status == QUEUED:
                 error = f'node {dispatch.node_id} did not take the execution in time'
@@ -267,7 +267,7 @@ class CronNodeHub:
                                              {'status': EXPIRED, 'error': error, 'finished': now})
             if closed is not None:
                 self._record(closed)
-        self._dispatches.delete_closed_before(None, t.add_ms(now, -self._keep_closed_ms))
+        self._dispatches.delete_closed_before(None, clock.add_ms(now, -self._keep_closed_ms))
 
     def _record(self, dispatch: CronDispatchV1):
         try:

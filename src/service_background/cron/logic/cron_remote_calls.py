@@ -4,10 +4,10 @@ from typing import List, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from ..data.version1 import CronFuncV1
-from ..lua_runtime import LuaRequestContext
-from .cron_funcs import CronFuncs
-from .cron_nodes import CronNodeHub
+from service_background.cron.data.version1 import CronFuncV1
+from service_background.cron.lua_runtime import LuaRequestContext
+from service_background.cron.logic.cron_funcs import CronFuncs
+from service_background.cron.logic.cron_nodes import CronNodeHub
 
 
 class CronRemoteCalls:

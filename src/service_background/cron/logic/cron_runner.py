@@ -20,16 +20,16 @@ from typing import Dict, Hashable, Optional, Tuple
 
 from pip_services3_components.log import CompositeLogger
 
-from ...common import time as t
-from ...common.timer import IntervalTimer
-from ..data.version1 import CronJobV1, CronRunV1
-from ..persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
-from .executors import CronExecution, CronExecutors, ExecutionResult
-from .group_cache import GroupCache
-from .run_recorder import RunRecorder
-from .run_slots import FULL, RUN, RunSlots
-from .schedule import parse_schedule
-from .scheduler import Scheduler, now_ms
+from service_background.common.data import clock
+from service_background.common.concurrency.timer import IntervalTimer
+from service_background.cron.data.version1 import CronJobV1, CronRunV1
+from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
+from service_background.cron.logic.executors import CronExecution, CronExecutors, ExecutionResult
+from service_background.cron.logic.group_cache import GroupCache
+from service_background.cron.logic.run_recorder import RunRecorder
+from service_background.cron.logic.run_slots import FULL, RUN, RunSlots
+from service_background.cron.logic.schedule import parse_schedule
+from service_background.cron.logic.scheduler import Scheduler, now_ms
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 CLAIM_AHEAD_MS = 300       # a shared store: how early a process claims a run it expects to fire
@@ -49,7 +49,7 @@ def to_dt(ms: Optional[int]) -> Optional[datetime]:
 
 
 def to_ms(value: Optional[datetime]) -> Optional[int]:
-    return None if value is None else t.to_epoch_ms(value)
+    return None if value is None else clock.to_epoch_ms(value)
 
 
 class CronRunner:
@@ -94,7 +94,7 @@ class CronRunner:
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix='cron-run')
         self._http_pool = ThreadPoolExecutor(self._http_workers, thread_name_prefix='cron-http')
         self._recorder.start()
-        self._watch_since = t.now()
+        self._watch_since = clock.now()
         with self.lock:
             for job in self._jobs.get_active_jobs(None):
                 self.resume(job)
@@ -159,15 +159,15 @@ class CronRunner:
         """Plans what other processes changed: each job whose ``updated`` moved since the last look.
         Deleted jobs need no watching: a due fails its claim and the job is re-read and forgotten then
         (within RESYNC_S on a process that leaves the job to another one)."""
-        since, now = self._watch_since, t.now()
-        jobs = self._jobs.get_changed_jobs(None, t.add_ms(since, -WATCH_OVERLAP_MS))
+        since, now = self._watch_since, clock.now()
+        jobs = self._jobs.get_changed_jobs(None, clock.add_ms(since, -WATCH_OVERLAP_MS))
         with self.lock:
             for job in jobs:
                 if self._watch_seen.get(job.key) != job.updated:
                     self._watch_seen[job.key] = job.updated
                     self.sync(job)
         self._watch_since = now
-        horizon = t.add_ms(since, -2 * WATCH_OVERLAP_MS)
+        horizon = clock.add_ms(since, -2 * WATCH_OVERLAP_MS)
         for key in [k for k, v in self._watch_seen.items() if v is None or v < horizon]:
             self._watch_seen.pop(key, None)
 
@@ -258,7 +258,7 @@ class CronRunner:
         late_ms = now_ms() - planned_ms
         if late_ms <= self._missed_grace_ms:
             return self._execute(job, planned_ms)
-        planned = t.to_iso(to_dt(planned_ms))
+        planned = clock.to_iso(to_dt(planned_ms))
         if behind:
             self._logger.warn(None, f'Cron job {job.group_name}/{job.job_id} is still running: run at {planned} '
                                     f'skipped')
@@ -299,7 +299,7 @@ class CronRunner:
         if job is None:
             self._claim_lost(key)
             return
-        self._logger.warn(None, f'Cron job {key[0]}/{key[1]} is still running: run at {t.to_iso(planned)} skipped')
+        self._logger.warn(None, f'Cron job {key[0]}/{key[1]} is still running: run at {clock.to_iso(planned)} skipped')
         self.record_run(self._not_run(job, planned_ms, 'skipped', 'the previous run was still running'))
 
     def _claim_won(self, key: Hashable):
@@ -358,8 +358,8 @@ class CronRunner:
 
     def _execute(self, job: CronJobV1, planned_ms: int) -> Optional[CronRunV1]:
         """Runs the job: the run to record, or None when the executor recorded it itself."""
-        started = t.now()
-        clock = time.monotonic()
+        started = clock.now()
+        started_mono = time.monotonic()
         try:
             group, totp = self.group(job.group_name)
             otp = totp.now() if totp is not None else None
@@ -370,7 +370,7 @@ class CronRunner:
             return None
         return CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
                          planned_time=to_dt(planned_ms), started=started,
-                         duration_ms=round((time.monotonic() - clock) * 1000, 3),
+                         duration_ms=round((time.monotonic() - started_mono) * 1000, 3),
                          status='ok' if result.ok else 'failed', code=result.code, error=result.error,
                          output=result.output)
 

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ...common.outbound import OutboundDenied, OutboundPolicy, current_policy, outbound_session
+from service_background.common.clients.outbound import OutboundDenied, OutboundPolicy, current_policy, outbound_session
 
-from ..data.version1 import CronGroupV1, CronJobV1
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1
 
 KNOWN_PREFIXES = ('HTTP@', 'LUA@', 'REMOTE@', 'JOB@')
 MAX_OUTPUT = 1024

@@ -7,7 +7,7 @@ from typing import Tuple
 
 import pyotp
 
-from ..persistence import ICronGroupsPersistence
+from service_background.cron.persistence import ICronGroupsPersistence
 
 GROUP_CACHE_S = 2.0        # another process may remove and re-register a group (new secret)
 GROUP_CACHE_SIZE = 1024    # groups kept (LRU); unknown names are never cached

@@ -28,10 +28,10 @@ import json
 import time
 from typing import Any, Optional
 
-from ...common import time as t
-from ..data.version1 import CronJobV1
-from .cron_runner import to_dt
-from .executors import CronExecution, ExecutionResult, ICronExecutor
+from service_background.common.data import clock
+from service_background.cron.data.version1 import CronJobV1
+from service_background.cron.logic.cron_runner import to_dt
+from service_background.cron.logic.executors import CronExecution, ExecutionResult, ICronExecutor
 
 MAX_TYPE = 256
 UNIQUE_TTL_MS = 86_400_000  # the tick's lock on its ref_id: one day (see above)
@@ -42,7 +42,7 @@ NO_JOBS = ('request_url: JOB@ jobs need the jobs domain in this process, which i
 
 def ref_id_of(job: CronJobV1, planned_ms: int) -> str:
     """``<group>:<job_id>:<planned time ISO>``: the same on every process for one tick."""
-    return f'{job.group_name}:{job.job_id}:{t.to_iso(to_dt(planned_ms))}'
+    return f'{job.group_name}:{job.job_id}:{clock.to_iso(to_dt(planned_ms))}'
 
 
 class JobExecutor(ICronExecutor):
@@ -87,7 +87,7 @@ class JobExecutor(ICronExecutor):
         except ValueError as ex:
             return ExecutionResult(False, None, f'exec_command: {ex}')
         deadline = time.monotonic() + float(job.timeout)
-        started = t.now()
+        started = clock.now()
         for attempt in range(len(RETRY_PAUSES_S) + 1):
             try:
                 enqueued = self._enqueue(new_job)

@@ -6,9 +6,9 @@ from typing import Any, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from ..data.version1 import CronJobV1
-from .executors import CronExecutors
-from .schedule import Schedule, parse_schedule
+from service_background.cron.data.version1 import CronJobV1
+from service_background.cron.logic.executors import CronExecutors
+from service_background.cron.logic.schedule import Schedule, parse_schedule
 
 NAME_RULE = re.compile(r'[a-zA-Z0-9_]{1,22}')
 DEFAULT_TIMEOUT = 60

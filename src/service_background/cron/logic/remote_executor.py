@@ -3,10 +3,10 @@ every node reported (or its deadline passed). Each node's outcome is a run of it
 the node hub; a node that is unknown, dead or not allowed to run commands fails the run at once."""
 from typing import List
 
-from ..data.version1 import CronJobV1
-from .cron_nodes import NODE_ID_RULE, CronNodeHub
-from .cron_runner import to_dt
-from .executors import CronExecution, ExecutionResult, ICronExecutor
+from service_background.cron.data.version1 import CronJobV1
+from service_background.cron.logic.cron_nodes import NODE_ID_RULE, CronNodeHub
+from service_background.cron.logic.cron_runner import to_dt
+from service_background.cron.logic.executors import CronExecution, ExecutionResult, ICronExecutor
 
 MAX_NODES = 32
 

@@ -8,9 +8,9 @@ from typing import Callable, List, Optional
 import requests
 from pip_services3_components.log import CompositeLogger
 
-from ...common.json_util import to_json
-from ..data.version1 import CronRunV1
-from ..persistence import ICronJobsPersistence, ICronRunsPersistence
+from service_background.common.data.json_util import to_json
+from service_background.cron.data.version1 import CronRunV1
+from service_background.cron.persistence import ICronJobsPersistence, ICronRunsPersistence
 
 RECORD_WORKERS = 4
 RECORD_BACKLOG = 1000      # runs waiting to be written at most; past it the worker writes its own (backpressure)

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Callable, Dict, Hashable, List, Optional, Tuple
 
-from .schedule import Schedule
+from service_background.cron.logic.schedule import Schedule
 
 # on_due(key, planned_ms, next_ms): called on the scheduler thread, so it must only hand work off
 DueCallback = Callable[[Hashable, int, Optional[int]], None]

@@ -6,7 +6,7 @@ from typing import Any, Callable, Tuple
 
 import lupa.lua54 as lua54
 
-from .convert import ConversionBudget, ConversionError, from_lua, to_lua
+from service_background.cron.lua_runtime.convert import ConversionBudget, ConversionError, from_lua, to_lua
 
 
 def make_json_functions(lua: lua54.LuaRuntime, budget: ConversionBudget,

@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict
 from typing import Any, Optional
 
-from .result import LuaRequestContext, LuaResult
+from service_background.cron.lua_runtime.result import LuaRequestContext, LuaResult
 
 
 def context_to_wire(context: Optional[LuaRequestContext]) -> Optional[dict]:

@@ -7,8 +7,8 @@ from typing import Any, Callable, Collection, Dict, List, Optional, Tuple
 import lupa.lua54 as lua54
 import redis
 
-from ...common.outbound import OutboundDenied, OutboundPolicy, current_policy
-from .convert import ConversionBudget, ConversionError, to_lua
+from service_background.common.clients.outbound import OutboundDenied, OutboundPolicy, current_policy
+from service_background.cron.lua_runtime.convert import ConversionBudget, ConversionError, to_lua
 
 MAX_CONNECTIONS = 8
 MIN_TIMEOUT_S = 0.05

@@ -8,11 +8,11 @@ from typing import Any, Collection, List, Optional, Sequence
 
 import lupa.lua54 as lua54
 
-from ...common.outbound import OutboundDenied, current_policy
-from .messages import context_to_wire, plain_args
-from .result import LuaRequestContext, LuaResult
-from .sandbox_call import new_lua
-from .sandbox_pool import SandboxPool
+from service_background.common.clients.outbound import OutboundDenied, current_policy
+from service_background.cron.lua_runtime.messages import context_to_wire, plain_args
+from service_background.cron.lua_runtime.result import LuaRequestContext, LuaResult
+from service_background.cron.lua_runtime.sandbox_call import new_lua
+from service_background.cron.lua_runtime.sandbox_pool import SandboxPool
 
 MIN_QUEUE_S = 5.0  # a call waits for a free process at least this long (a cold start on a busy machine)
 

@@ -5,11 +5,11 @@ from typing import Any, Collection, Optional, Sequence
 
 import lupa.lua54 as lua54
 
-from .convert import ConversionBudget, ConversionError, from_lua, to_lua
-from .json_module import make_json_functions
-from .prelude import PRELUDE
-from .redis_module import RedisBridge
-from .result import LuaRequestContext, LuaResult
+from service_background.cron.lua_runtime.convert import ConversionBudget, ConversionError, from_lua, to_lua
+from service_background.cron.lua_runtime.json_module import make_json_functions
+from service_background.cron.lua_runtime.prelude import PRELUDE
+from service_background.cron.lua_runtime.redis_module import RedisBridge
+from service_background.cron.lua_runtime.result import LuaRequestContext, LuaResult
 
 LUA_MEMORY_MESSAGE = 'not enough memory'
 BYTES_PER_VALUE = 256  # a conversion may make max_memory / 256 values: about what the Lua side can hold

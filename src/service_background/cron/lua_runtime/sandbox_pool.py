@@ -7,10 +7,10 @@ import threading
 import time
 from typing import Callable, List, Optional
 
-from .frames import FrameError
-from .messages import result_from_wire
-from .result import LuaResult
-from .sandbox_process_handle import SandboxProcessHandle
+from service_background.cron.lua_runtime.frames import FrameError
+from service_background.cron.lua_runtime.messages import result_from_wire
+from service_background.cron.lua_runtime.result import LuaResult
+from service_background.cron.lua_runtime.sandbox_process_handle import SandboxProcessHandle
 
 START_TIMEOUT_S = 30.0
 IDLE_S = 30.0  # an idle process beyond the warm ones is stopped after this long

@@ -9,11 +9,11 @@ import sys
 import time
 from typing import Any
 
-from ...common.outbound import OutboundDenied
-from .frames import read_blocking, write_blocking
-from .messages import context_from_wire, result_to_wire
-from .result import LuaResult
-from .sandbox_call import SandboxCall
+from service_background.common.clients.outbound import OutboundDenied
+from service_background.cron.lua_runtime.frames import read_blocking, write_blocking
+from service_background.cron.lua_runtime.messages import context_from_wire, result_to_wire
+from service_background.cron.lua_runtime.result import LuaResult
+from service_background.cron.lua_runtime.sandbox_call import SandboxCall
 
 PR_SET_PDEATHSIG = 1
 RECYCLE_GROWTH_KB = 64 * 1024  # a process whose RSS grew by more than this after a call is replaced

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from .frames import FrameReader, FrameWriter
+from service_background.cron.lua_runtime.frames import FrameReader, FrameWriter
 
 _ENTRY = __package__ + '.sandbox_process'
 # The folder holding the top-level package: the child finds the same code whatever the parent's sys.path.

@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import pyotp
 import requests
 
-from .shell import ShellResult, run_shell
+from service_background.cron.node.shell import ShellResult, run_shell
 
 log = logging.getLogger('service-background-node')
 VERSION = '1.0.0'

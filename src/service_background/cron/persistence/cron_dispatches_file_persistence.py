@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .cron_dispatches_memory_persistence import CronDispatchesMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.cron.persistence.cron_dispatches_memory_persistence import CronDispatchesMemoryPersistence
 
 
 class CronDispatchesFilePersistence(CronDispatchesMemoryPersistence):

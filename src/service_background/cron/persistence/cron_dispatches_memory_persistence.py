@@ -3,11 +3,11 @@ from typing import List, Optional, Sequence
 
 from pip_services3_commons.data import IdGenerator
 
-from ...common import time as t
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import CronDispatchV1
-from ..data.version1.cron_dispatch_v1 import CLOSED_STATUSES, QUEUED, RUNNING
-from .i_cron_dispatches_persistence import ICronDispatchesPersistence
+from service_background.common.data import clock
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.cron.data.version1 import CronDispatchV1
+from service_background.cron.data.version1.cron_dispatch_v1 import CLOSED_STATUSES, QUEUED, RUNNING
+from service_background.cron.persistence.i_cron_dispatches_persistence import ICronDispatchesPersistence
 
 
 class CronDispatchesMemoryPersistence(MemoryPersistence, ICronDispatchesPersistence):
@@ -34,7 +34,7 @@ class CronDispatchesMemoryPersistence(MemoryPersistence, ICronDispatchesPersiste
                 return None
             dispatch = min(ready, key=lambda d: (d.created, d.id)).clone()
             dispatch.status, dispatch.taken = RUNNING, now
-            dispatch.report_until = t.add_ms(now, dispatch.timeout * 1000 + report_until_ms)
+            dispatch.report_until = clock.add_ms(now, dispatch.timeout * 1000 + report_until_ms)
             return self._store(dispatch)
 
     def finish(self, correlation_id: Optional[str], id: str, statuses: Sequence[str],

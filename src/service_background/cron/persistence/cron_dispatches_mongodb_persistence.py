@@ -4,11 +4,11 @@ from typing import List, Optional, Sequence
 from pip_services3_commons.data import IdGenerator
 from pymongo import ReturnDocument
 
-from ...common import time as t
-from ...common.mongodb_persistence import MongoDbPersistence
-from ..data.version1 import CronDispatchV1
-from ..data.version1.cron_dispatch_v1 import CLOSED_STATUSES, QUEUED, RUNNING
-from .i_cron_dispatches_persistence import ICronDispatchesPersistence
+from service_background.common.data import clock
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.cron.data.version1 import CronDispatchV1
+from service_background.cron.data.version1.cron_dispatch_v1 import CLOSED_STATUSES, QUEUED, RUNNING
+from service_background.cron.persistence.i_cron_dispatches_persistence import ICronDispatchesPersistence
 
 
 _MIRRORED = ('created', 'take_until', 'report_until', 'finished')
@@ -20,7 +20,7 @@ def _with_ms(fields: dict) -> dict:
     result = dict(fields)
     for name in _MIRRORED:
         if fields.get(name) is not None:
-            result[name + '_ms'] = t.to_epoch_ms(fields[name])
+            result[name + '_ms'] = clock.to_epoch_ms(fields[name])
     return result
 
 
@@ -51,12 +51,12 @@ class CronDispatchesMongoDbPersistence(MongoDbPersistence, ICronDispatchesPersis
     def take_next(self, correlation_id: Optional[str], group_name: str, node_id: str, now: datetime,
                   report_until_ms: float) -> Optional[CronDispatchV1]:
         filter = {'group_name': group_name, 'node_id': node_id, 'status': QUEUED,
-                  'take_until_ms': {'$gt': t.to_epoch_ms(now)}}
+                  'take_until_ms': {'$gt': clock.to_epoch_ms(now)}}
         for _ in range(5):  # another poller of the same node may win the oldest one: try the next
             doc = self._collection.find_one(filter, {'_id': 1, 'timeout': 1}, sort=[('created_ms', 1), ('_id', 1)])
             if doc is None:
                 return None
-            report_until = t.add_ms(now, float(doc.get('timeout') or 0) * 1000 + report_until_ms)
+            report_until = clock.add_ms(now, float(doc.get('timeout') or 0) * 1000 + report_until_ms)
             taken = self._collection.find_one_and_update(
                 {'_id': doc['_id'], 'status': QUEUED},
                 {'$set': _with_ms({'status': RUNNING, 'taken': now, 'report_until': report_until})},
@@ -72,13 +72,13 @@ class CronDispatchesMongoDbPersistence(MongoDbPersistence, ICronDispatchesPersis
         return self._from_doc(doc)
 
     def get_overdue(self, correlation_id: Optional[str], now: datetime) -> List[CronDispatchV1]:
-        now_ms = t.to_epoch_ms(now)
+        now_ms = clock.to_epoch_ms(now)
         return (self.get_list_by_filter(correlation_id, {'status': QUEUED, 'take_until_ms': {'$lt': now_ms}}) +
                 self.get_list_by_filter(correlation_id, {'status': RUNNING, 'report_until_ms': {'$lt': now_ms}}))
 
     def delete_closed_before(self, correlation_id: Optional[str], before: datetime) -> int:
         return self.delete_by_filter(correlation_id, {'status': {'$in': list(CLOSED_STATUSES)},
-                                                      'finished_ms': {'$lt': t.to_epoch_ms(before)}})
+                                                      'finished_ms': {'$lt': clock.to_epoch_ms(before)}})
 
     def delete_dispatches(self, correlation_id: Optional[str], group_name: str) -> int:
         return self.delete_by_filter(correlation_id, {'group_name': group_name})

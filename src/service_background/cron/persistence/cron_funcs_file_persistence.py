@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .cron_funcs_memory_persistence import CronFuncsMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.cron.persistence.cron_funcs_memory_persistence import CronFuncsMemoryPersistence
 
 
 class CronFuncsFilePersistence(CronFuncsMemoryPersistence):

@@ -1,8 +1,8 @@
 from typing import List, Optional
 
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import CronFuncV1
-from .i_cron_funcs_persistence import ICronFuncsPersistence
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.cron.data.version1 import CronFuncV1
+from service_background.cron.persistence.i_cron_funcs_persistence import ICronFuncsPersistence
 
 
 class CronFuncsMemoryPersistence(MemoryPersistence, ICronFuncsPersistence):

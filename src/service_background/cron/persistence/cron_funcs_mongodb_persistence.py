@@ -1,8 +1,8 @@
 from typing import List, Optional
 
-from ...common.mongodb_persistence import MongoDbPersistence
-from ..data.version1 import CronFuncV1
-from .i_cron_funcs_persistence import ICronFuncsPersistence
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.cron.data.version1 import CronFuncV1
+from service_background.cron.persistence.i_cron_funcs_persistence import ICronFuncsPersistence
 
 
 def _doc_id(group_name: str, name: str) -> str:

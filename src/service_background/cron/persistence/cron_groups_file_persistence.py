@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .cron_groups_memory_persistence import CronGroupsMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.cron.persistence.cron_groups_memory_persistence import CronGroupsMemoryPersistence
 
 
 class CronGroupsFilePersistence(CronGroupsMemoryPersistence):

@@ -2,9 +2,9 @@ from typing import List, Optional
 
 from pymongo.errors import DuplicateKeyError
 
-from ...common.mongodb_persistence import MongoDbPersistence
-from ..data.version1 import CronGroupV1
-from .i_cron_groups_persistence import ICronGroupsPersistence
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.cron.data.version1 import CronGroupV1
+from service_background.cron.persistence.i_cron_groups_persistence import ICronGroupsPersistence
 
 
 class CronGroupsMongoDbPersistence(MongoDbPersistence, ICronGroupsPersistence):

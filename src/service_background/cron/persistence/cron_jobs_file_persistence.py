@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .cron_jobs_memory_persistence import CronJobsMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.cron.persistence.cron_jobs_memory_persistence import CronJobsMemoryPersistence
 
 
 class CronJobsFilePersistence(CronJobsMemoryPersistence):

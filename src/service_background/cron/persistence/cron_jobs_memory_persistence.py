@@ -1,9 +1,9 @@
 from datetime import datetime
 from typing import List, Optional
 
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import CronJobV1
-from .i_cron_jobs_persistence import ICronJobsPersistence
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.cron.data.version1 import CronJobV1
+from service_background.cron.persistence.i_cron_jobs_persistence import ICronJobsPersistence
 
 
 class CronJobsMemoryPersistence(MemoryPersistence, ICronJobsPersistence):

@@ -4,10 +4,10 @@ from typing import List, Optional
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ...common import time as t
-from ...common.mongodb_persistence import MongoDbPersistence
-from ..data.version1 import CronJobV1
-from .i_cron_jobs_persistence import ICronJobsPersistence
+from service_background.common.data import clock
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.cron.data.version1 import CronJobV1
+from service_background.cron.persistence.i_cron_jobs_persistence import ICronJobsPersistence
 
 
 def _doc_id(group_name: str, job_id: str) -> str:
@@ -20,7 +20,7 @@ def _with_updated_ms(fields: dict) -> dict:
     ``$set`` as a string that no longer compares with dates (only inserted dates do)."""
     if fields.get('updated') is None:
         return fields
-    return dict(fields, updated_ms=t.to_epoch_ms(fields['updated']))
+    return dict(fields, updated_ms=clock.to_epoch_ms(fields['updated']))
 
 
 class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
@@ -48,7 +48,7 @@ class CronJobsMongoDbPersistence(MongoDbPersistence, ICronJobsPersistence):
         return self.get_list_by_filter(correlation_id, {'active': True})
 
     def get_changed_jobs(self, correlation_id: Optional[str], since: datetime) -> List[CronJobV1]:
-        return self.get_list_by_filter(correlation_id, {'updated_ms': {'$gt': t.to_epoch_ms(since)}})
+        return self.get_list_by_filter(correlation_id, {'updated_ms': {'$gt': clock.to_epoch_ms(since)}})
 
     def get_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> Optional[CronJobV1]:
         return self.get_one_by_id(correlation_id, _doc_id(group_name, job_id))

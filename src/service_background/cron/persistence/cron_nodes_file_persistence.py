@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .cron_nodes_memory_persistence import CronNodesMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.cron.persistence.cron_nodes_memory_persistence import CronNodesMemoryPersistence
 
 
 class CronNodesFilePersistence(CronNodesMemoryPersistence):

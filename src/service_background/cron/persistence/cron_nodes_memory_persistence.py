@@ -1,9 +1,9 @@
 import copy
 from typing import List, Optional
 
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import CronNodeV1
-from .i_cron_nodes_persistence import ICronNodesPersistence
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.cron.data.version1 import CronNodeV1
+from service_background.cron.persistence.i_cron_nodes_persistence import ICronNodesPersistence
 
 
 class CronNodesMemoryPersistence(MemoryPersistence, ICronNodesPersistence):

@@ -2,9 +2,9 @@ from typing import List, Optional
 
 from pymongo import ReturnDocument
 
-from ...common.mongodb_persistence import MongoDbPersistence
-from ..data.version1 import CronNodeV1
-from .i_cron_nodes_persistence import ICronNodesPersistence
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.cron.data.version1 import CronNodeV1
+from service_background.cron.persistence.i_cron_nodes_persistence import ICronNodesPersistence
 
 
 def _doc_id(group_name: str, node_id: str) -> str:

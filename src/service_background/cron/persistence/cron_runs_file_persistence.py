@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .cron_runs_memory_persistence import CronRunsMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.cron.persistence.cron_runs_memory_persistence import CronRunsMemoryPersistence
 
 
 class CronRunsFilePersistence(CronRunsMemoryPersistence):

@@ -2,9 +2,9 @@ from typing import Dict, List, Optional
 
 from pip_services3_commons.data import IdGenerator
 
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import CronRunV1
-from .i_cron_runs_persistence import ICronRunsPersistence
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.cron.data.version1 import CronRunV1
+from service_background.cron.persistence.i_cron_runs_persistence import ICronRunsPersistence
 
 
 def _newest_first(run: CronRunV1):

@@ -2,9 +2,9 @@ from typing import List, Optional
 
 from pip_services3_commons.data import IdGenerator
 
-from ...common.mongodb_persistence import MongoDbPersistence
-from ..data.version1 import CronRunV1
-from .i_cron_runs_persistence import ICronRunsPersistence
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.cron.data.version1 import CronRunV1
+from service_background.cron.persistence.i_cron_runs_persistence import ICronRunsPersistence
 
 _NEWEST_FIRST = [('started', -1), ('_id', -1)]
 

@@ -2,7 +2,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import List, Optional, Sequence
 
-from ..data.version1 import CronDispatchV1
+from service_background.cron.data.version1 import CronDispatchV1
 
 
 class ICronDispatchesPersistence(ABC):

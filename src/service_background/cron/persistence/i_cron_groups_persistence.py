@@ -1,7 +1,7 @@
 from abc import ABC, abstractmethod
 from typing import List, Optional
 
-from ..data.version1 import CronGroupV1
+from service_background.cron.data.version1 import CronGroupV1
 
 
 class ICronGroupsPersistence(ABC):

@@ -2,7 +2,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import List, Optional
 
-from ..data.version1 import CronJobV1
+from service_background.cron.data.version1 import CronJobV1
 
 
 class ICronJobsPersistence(ABC):

@@ -1,7 +1,7 @@
 from abc import ABC, abstractmethod
 from typing import List, Optional
 
-from ..data.version1 import CronNodeV1
+from service_background.cron.data.version1 import CronNodeV1
 
 
 class ICronNodesPersistence(ABC):

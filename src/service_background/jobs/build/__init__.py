@@ -1,3 +1,3 @@
-from .jobs_factory import JobsFactory
+from service_background.jobs.build.jobs_factory import JobsFactory
 
 __all__ = ['JobsFactory']

@@ -1,7 +1,7 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..logic.job_batches import (JobBatches, JobBatchesFilePersistence, JobBatchesMemoryPersistence,
+from service_background.jobs.logic.job_batches import (JobBatches, JobBatchesFilePersistence, JobBatchesMemoryPersistence,
                                  JobBatchesMongoDbPersistence)
 
 

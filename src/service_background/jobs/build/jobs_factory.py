@@ -1,10 +1,10 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..clients.version1 import JobsDirectClientV1, JobsHttpClientV1
-from ..logic import JobsController
-from ..persistence import JobsFilePersistence, JobsMemoryPersistence, JobsMongoDbPersistence
-from ..services.version1 import JobsCommandableHttpServiceV1, JobsRestServiceV1
+from service_background.jobs.clients.version1 import JobsDirectClientV1, JobsHttpClientV1
+from service_background.jobs.logic import JobsController
+from service_background.jobs.persistence import JobsFilePersistence, JobsMemoryPersistence, JobsMongoDbPersistence
+from service_background.jobs.services.version1 import JobsCommandableHttpServiceV1, JobsRestServiceV1
 
 
 class JobsFactory(Factory):

@@ -1,7 +1,7 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..logic.queue_pauses import (QueuePauses, QueuePausesFilePersistence, QueuePausesMemoryPersistence,
+from service_background.jobs.logic.queue_pauses import (QueuePauses, QueuePausesFilePersistence, QueuePausesMemoryPersistence,
                                   QueuePausesMongoDbPersistence)
 
 

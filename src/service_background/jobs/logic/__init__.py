@@ -1,4 +1,4 @@
-from .jobs_command_set import JobsCommandSet
-from .jobs_controller import JobsController
+from service_background.jobs.logic.jobs_command_set import JobsCommandSet
+from service_background.jobs.logic.jobs_controller import JobsController
 
 __all__ = ['JobsController', 'JobsCommandSet']

@@ -16,10 +16,10 @@ from typing import Any, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from ...common import time as t
-from ..data.version1 import JobStatusV1, JobV1
-from ..persistence import job_transitions as rules
-from .job_dependencies import wait_for_parents
+from service_background.common.data import clock
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.logic.job_dependencies import wait_for_parents
 
 TYPES = ('exponential', 'fixed')
 # durations past this overflow a date (about 317 years): the OpenAPI document's bound too
@@ -72,7 +72,7 @@ def delay_ms(job: JobV1, base_ms: float, max_ms: float, jitter: float, rng=rando
 def back_off(job: JobV1, now: datetime, delay: float, error: str) -> JobV1:
     """``job`` (just released to the queue) made due after ``delay`` ms, with the wait in last_error."""
     if delay > 0:
-        job.not_before = t.add_ms(now, delay)
+        job.not_before = clock.add_ms(now, delay)
         job.last_error = f'{error}; retry {job.retries + 1} of {job.max_retries} after {int(delay)} ms'
     return job
 

@@ -24,14 +24,14 @@ from pip_services3_commons.errors import BadRequestException, NotFoundException
 from pip_services3_commons.refer import Descriptor, IReferenceable, IReferences
 from pip_services3_commons.run import IOpenable
 
-from ...common import time as t
-from ...common.data import DataObjectV1
-from ...common.file_journal import FileJournal
-from ...common.memory_persistence import MemoryPersistence
-from ...common.mongodb_persistence import MongoDbPersistence
-from ...common.validation import require_text
-from ..data.version1 import JobStatusV1, JobV1
-from ..persistence import job_transitions as rules
+from service_background.common.data import clock
+from service_background.common.data.data_object import DataObjectV1
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.common.data.validation import require_text
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import job_transitions as rules
 
 MAX_JOBS = 1000
 
@@ -133,7 +133,7 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
             raise BadRequestException(correlation_id, 'BAD_CALLBACK_URL', 'callback_url must be an http(s) URL')
         if description is not None and not isinstance(description, str):
             raise BadRequestException(correlation_id, 'BAD_DESCRIPTION', 'description must be a string')
-        batch = JobBatchV1(str(uuid.uuid4()), description, callback_url, t.now())
+        batch = JobBatchV1(str(uuid.uuid4()), description, callback_url, clock.now())
         self._persistence.create(correlation_id, batch)
         try:
             self._controller._add(correlation_id, jobs, batch.id)
@@ -166,7 +166,7 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
         self._persistence.set_fields(correlation_id, batch_id, {'canceled': True})
         controller = self._controller
         filter = FilterParams.from_tuples('batch_id', batch_id, 'status', JobStatusV1.Queued)
-        now = t.now()
+        now = clock.now()
 
         def abort(job: Optional[JobV1]) -> Optional[JobV1]:
             if job is None or job.status != JobStatusV1.Queued:
@@ -192,7 +192,7 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
     def _check_done(self, correlation_id: Optional[str], batch_id: str):
         if self._controller._persistence.batch_has_unfinished(correlation_id, batch_id):
             return
-        if not self._persistence.claim_done(correlation_id, batch_id, t.now()):
+        if not self._persistence.claim_done(correlation_id, batch_id, clock.now()):
             return  # not sealed yet, already done, or another process won
         summary = self.get_batch(correlation_id, batch_id)
         if summary.get('callback_url'):

@@ -15,10 +15,10 @@ against their parents, for a process that died between the two. ``retry_jobs`` o
 parents again."""
 from typing import Dict, List, Optional
 
-from ...common import time as t
-from ..data.version1 import JobStatusV1, JobV1
-from ..persistence import job_transitions as rules
-from ..persistence.waiting import WAITING  # not_before of a child waiting on its parents
+from service_background.common.data import clock
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.persistence.waiting import WAITING  # not_before of a child waiting on its parents
 
 
 def wait_for_parents(job: JobV1) -> JobV1:
@@ -70,7 +70,7 @@ class JobDependencies:
 
     def _resolve(self, correlation_id: Optional[str], child_id: str, states: Dict[str, Optional[str]]):
         controller = self._controller
-        now = t.now()
+        now = clock.now()
 
         def change(child: Optional[JobV1]) -> Optional[JobV1]:
             if child is None or child.status != JobStatusV1.Queued or not child.waiting_on:

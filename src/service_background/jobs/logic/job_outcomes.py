@@ -5,11 +5,11 @@ from typing import Any, Optional
 
 from pip_services3_commons.errors import ConflictException, NotFoundException
 
-from ...common import time as t
-from ..data.version1 import JobStatusV1, JobV1
-from ..persistence import job_transitions as rules
-from .job_backoff import RetryPolicy
-from .lease_checks import check_lease
+from service_background.common.data import clock
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.logic.job_backoff import RetryPolicy
+from service_background.jobs.logic.lease_checks import check_lease
 
 
 def not_found(correlation_id: Optional[str], job_id: str) -> NotFoundException:
@@ -36,7 +36,7 @@ def extend(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lea
            now: datetime, timeout: Optional[float], default_timeout: float) -> JobV1:
     """The lease runs ``timeout`` ms from now (else the job's own timeout, else the default)."""
     job = require_running(correlation_id, job_id, job, lease_token)
-    job.locked_until = t.add_ms(now, timeout or job.timeout or default_timeout)
+    job.locked_until = clock.add_ms(now, timeout or job.timeout or default_timeout)
     return job
 
 

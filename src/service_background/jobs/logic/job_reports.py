@@ -4,11 +4,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from pip_services3_commons.errors import ApplicationException, BadRequestException
 
-from ...common import time as t
-from ...common.validation import optional_non_negative, require_text
-from ..data.version1 import JobStatusV1, JobV1
-from . import job_outcomes as outcomes
-from .lease_checks import lease_token_arg
+from service_background.common.data import clock
+from service_background.common.data.validation import optional_non_negative, require_text
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.logic import job_outcomes as outcomes
+from service_background.jobs.logic.lease_checks import lease_token_arg
 
 MAX_REPORTS = 1000
 OUTCOMES = ('complete', 'fail', 'abort', 'extend')
@@ -113,7 +113,7 @@ class JobReports:
         """One modify_many over distinct jobs; a refusal is kept in its slot, never raised."""
         by_id = {report[0]: report for report in reports}
         refused: Dict[str, dict] = {}
-        now = t.now()
+        now = clock.now()
         keep_ms, default_timeout = self._option('finished_ttl'), self._option('default_timeout')
 
         def change(job: Optional[JobV1]) -> Optional[JobV1]:

@@ -18,9 +18,9 @@ from typing import Any, Optional
 
 from pip_services3_commons.errors import BadRequestException, ConflictException
 
-from ...common import time as t
-from ..data.version1 import JobV1
-from ..persistence.unique_locks import UNTIL
+from service_background.common.data import clock
+from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.persistence.unique_locks import UNTIL
 
 
 def _bad(correlation_id: Optional[str], message: str):
@@ -45,7 +45,7 @@ def apply_unique(correlation_id: Optional[str], job: JobV1, unique: Any, now: da
     if until == 'ttl':
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= 1e13:
             raise _bad(correlation_id, 'unique.ttl (ms, 0 < ttl <= 1e13) is required with until "ttl"')
-        job.unique_expires = t.add_ms(now, ttl)
+        job.unique_expires = clock.add_ms(now, ttl)
     elif ttl is not None:
         raise _bad(correlation_id, 'unique.ttl is only for until "ttl"')
     job.unique_key = key

@@ -5,12 +5,12 @@ from typing import Any, Dict, List, Optional
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException
 
-from ...common import time as t
-from ...common.validation import require_text
-from ..data.version1 import JobStatusV1, JobV1
-from ..persistence import job_transitions as rules
-from .job_backoff import RETRYABLE, requeue
-from .lease_checks import lease_tokens_arg
+from service_background.common.data import clock
+from service_background.common.data.validation import require_text
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.logic.job_backoff import RETRYABLE, requeue
+from service_background.jobs.logic.lease_checks import lease_tokens_arg
 
 MAX_BATCH = 1000
 
@@ -40,7 +40,7 @@ class JobsBulk:
         if results is not None and (not isinstance(results, list) or len(results) != len(job_ids)):
             raise BadRequestException(correlation_id, 'BAD_RESULTS', 'results must be a list as long as job_ids')
         tokens = lease_tokens_arg(correlation_id, job_ids, lease_tokens)
-        now = t.now()
+        now = clock.now()
         keep_ms = self._option('finished_ttl')
         by_id: Dict[str, Any] = {}
         if results is not None:
@@ -66,7 +66,7 @@ class JobsBulk:
         if statuses[0] not in RETRYABLE:
             raise BadRequestException(correlation_id, 'BAD_STATUS', 'retry_jobs retries failed or aborted jobs')
         filter.put('status', statuses[0])
-        count, now = 0, t.now()
+        count, now = 0, clock.now()
         while True:  # requeued jobs leave the filter's status: always the first page
             page = self._persistence.get_page_by_filter(correlation_id, filter, PagingParams(0, 100))
             jobs = [job for job in self._persistence.modify_many(

@@ -3,9 +3,9 @@ from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.validate import ArraySchema, FilterParamsSchema, ObjectSchema, PagingParamsSchema
 
-from ...common.commands import Command
-from ...common.validation import DescribedSchema
-from ..data.version1 import NewJobV1Schema
+from service_background.common.logic.commands import Command
+from service_background.common.data.validation import DescribedSchema
+from service_background.jobs.data.version1 import NewJobV1Schema
 
 
 def _by_id() -> ObjectSchema:

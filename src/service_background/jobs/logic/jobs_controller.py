@@ -7,30 +7,30 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
 
-from ...common import time as t
-from ...common.controller_base import ControllerBase
-from ...common.timer import IntervalTimer
-from ...common.validation import optional_non_negative, require_text
-from ...common.wait_signal import WaitSignal
-from ..data.version1 import JobStatusV1, JobV1
-from ..persistence import IJobsPersistence
-from ..persistence import job_transitions as rules
-from .callback_outbox import OutboxCallbackSender
-from .callback_sender import CallbackSender
-from .jobs_command_set import JobsCommandSet
-from .jobs_long_polls import JobsLongPolls
-from .jobs_bulk import JobsBulk
-from .job_reports import JobReports
-from . import job_outcomes as outcomes
-from .jobs_maintenance import JobsMaintenance
-from .lease_checks import lease_token_arg
-from .jobs_hooks import NO_METRICS, NO_PAUSES
-from .job_backoff import RetryPolicy
-from .queue_limits import NO_LIMITS
-from .job_batches import NO_BATCHES
-from .job_dependencies import JobDependencies
-from .job_uniqueness import store_jobs, store_uniq
-from .new_job_rules import to_job
+from service_background.common.data import clock
+from service_background.common.logic.controller_base import ControllerBase
+from service_background.common.concurrency.timer import IntervalTimer
+from service_background.common.data.validation import optional_non_negative, require_text
+from service_background.common.concurrency.wait_signal import WaitSignal
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import IJobsPersistence
+from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.logic.callback_outbox import OutboxCallbackSender
+from service_background.jobs.logic.callback_sender import CallbackSender
+from service_background.jobs.logic.jobs_command_set import JobsCommandSet
+from service_background.jobs.logic.jobs_long_polls import JobsLongPolls
+from service_background.jobs.logic.jobs_bulk import JobsBulk
+from service_background.jobs.logic.job_reports import JobReports
+from service_background.jobs.logic import job_outcomes as outcomes
+from service_background.jobs.logic.jobs_maintenance import JobsMaintenance
+from service_background.jobs.logic.lease_checks import lease_token_arg
+from service_background.jobs.logic.jobs_hooks import NO_METRICS, NO_PAUSES
+from service_background.jobs.logic.job_backoff import RetryPolicy
+from service_background.jobs.logic.queue_limits import NO_LIMITS
+from service_background.jobs.logic.job_batches import NO_BATCHES
+from service_background.jobs.logic.job_dependencies import JobDependencies
+from service_background.jobs.logic.job_uniqueness import store_jobs, store_uniq
+from service_background.jobs.logic.new_job_rules import to_job
 
 MAX_BATCH = 1000
 
@@ -141,7 +141,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         return self._add(correlation_id, new_jobs)
 
     def _add(self, correlation_id: Optional[str], new_jobs: List[Any], batch_id: Optional[str] = None) -> List[JobV1]:
-        now = t.now()
+        now = clock.now()
         jobs = [to_job(correlation_id, new_job, now, self._option('max_retries'), batch_id) for new_job in new_jobs]
         result, added = store_jobs(self._persistence, correlation_id, jobs, now)  # one write when none is unique
         self._notify_enqueued(added)
@@ -151,10 +151,10 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
     def add_uniq_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
         """Seed 001: the unfinished job of the same type and ref_id, else a new one: ``unique {until:
         finished}`` on type + ref_id (an explicit ``new_job.unique`` wins)."""
-        job = to_job(correlation_id, new_job, t.now(), self._option('max_retries'))
+        job = to_job(correlation_id, new_job, clock.now(), self._option('max_retries'))
         if job.ref_id is None and job.unique_key is None:
             return self.add_job(correlation_id, new_job)
-        result = store_uniq(self._persistence, correlation_id, job, t.now())
+        result = store_uniq(self._persistence, correlation_id, job, clock.now())
         if result.id == job.id:
             self._notify_enqueued([result])
         return result
@@ -167,7 +167,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
     def get_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
         job = self._persistence.get_one_by_id(correlation_id, job_id)
-        if job is not None and job.remove_at is not None and job.remove_at <= t.now():
+        if job is not None and job.remove_at is not None and job.remove_at <= clock.now():
             self._persistence.delete_by_id(correlation_id, job_id)  # past its result TTL: the cleaner is late
             job = None
         if job is None:
@@ -192,7 +192,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
 
     def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Any = None) -> JobV1:
         timeout = self._timeout(correlation_id, timeout)
-        now = t.now()
+        now = clock.now()
 
         def start(job: Optional[JobV1]) -> JobV1:
             job = self._require(correlation_id, job_id, job)
@@ -218,7 +218,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         result = []
         with self._persistence.batch():  # file: one journal group and one fsync for the whole take
             while len(result) < limit:
-                now = t.now()
+                now = clock.now()
                 jobs = self._take(correlation_id, type, now, timeout, limit - len(result))
                 if not jobs:
                     break
@@ -286,7 +286,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         timeout = self._timeout(correlation_id, timeout)
         lease_token = lease_token_arg(correlation_id, lease_token)
         job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.extend(
-            correlation_id, job_id, job, lease_token, t.now(), timeout, self._option('default_timeout')))
+            correlation_id, job_id, job, lease_token, clock.now(), timeout, self._option('default_timeout')))
         self.limits.job_extended(job)  # a limited type's slot lasts as long as the lease
         return job
 
@@ -295,7 +295,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         job_id = require_text(correlation_id, 'job_id', job_id)
         lease_token = lease_token_arg(correlation_id, lease_token)
         job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.abort(
-            correlation_id, job_id, job, lease_token, t.now(), self._option('finished_ttl')))
+            correlation_id, job_id, job, lease_token, clock.now(), self._option('finished_ttl')))
         self._after_release(job)
         return job
 
@@ -322,7 +322,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         job_id = require_text(correlation_id, 'job_id', job_id)
         lease_token = lease_token_arg(correlation_id, lease_token)
         job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.finish(
-            correlation_id, job_id, job, lease_token, t.now(), status, result, error, self._option('finished_ttl'),
+            correlation_id, job_id, job, lease_token, clock.now(), status, result, error, self._option('finished_ttl'),
             self.retry if retry else None))
         self._after_release(job)
         return job

@@ -9,11 +9,11 @@ import threading
 import time
 from typing import Callable, Dict, List, Optional
 
-from ...common import time as t
-from ...common.async_signal import ANY, AsyncWaiters
-from ...common.blocking import pool, run_sync
-from ..data.version1 import JobStatusV1, JobV1
-from .empty_queues import EmptyQueueHints
+from service_background.common.data import clock
+from service_background.common.concurrency.async_signal import ANY, AsyncWaiters
+from service_background.common.concurrency.blocking import pool, run_sync
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.logic.empty_queues import EmptyQueueHints
 
 _UNHINTED = ()  # any queue, or a limited or paused one: every want_job takes
 
@@ -143,7 +143,7 @@ class JobsLongPolls:
         self._empty.mark_jobs(jobs)  # even without waiters: a want_job sent next must take
         if not len(self.job_waiters):
             return
-        now = t.now()
+        now = clock.now()
         counts: Dict[str, int] = {}
         for job in jobs:
             if job is not None and job.status == JobStatusV1.Queued and (
@@ -157,7 +157,7 @@ class JobsLongPolls:
         self._empty.bound()
         if not len(self.job_waiters):
             return
-        for name, count in self._persistence.pop_due_counts(correlation_id, t.now()).items():
+        for name, count in self._persistence.pop_due_counts(correlation_id, clock.now()).items():
             self.wake(name, count)
 
     def notify_finished(self, job_id: Optional[str] = None):

@@ -1,8 +1,8 @@
 """The jobs controller's timers: leases that ran out go back to the queue, expired jobs are deleted."""
 from typing import Optional
 
-from ...common import time as t
-from ..data.version1 import JobStatusV1, JobV1
+from service_background.common.data import clock
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
 
 
 class JobsMaintenance:
@@ -13,7 +13,7 @@ class JobsMaintenance:
         them past max_retries."""
         count = 0
         while True:
-            now = t.now()
+            now = clock.now()
             leases = self._persistence.get_expired_leases(correlation_id, now, 100)
             released = []
             with self._persistence.batch():  # file: one journal group and one fsync per 100 leases
@@ -34,7 +34,7 @@ class JobsMaintenance:
 
     def clean_jobs(self, correlation_id: Optional[str]) -> None:
         self._deps.sweep(correlation_id)  # children a dead process left waiting on finished parents
-        deleted = self._persistence.delete_expired(correlation_id, t.now())
+        deleted = self._persistence.delete_expired(correlation_id, clock.now())
         if deleted:
             self.metrics.jobs_cleaned()
             self._notify_finished()

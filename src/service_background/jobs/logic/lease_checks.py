@@ -3,7 +3,7 @@ from typing import Any, Dict, List, Optional
 
 from pip_services3_commons.errors import BadRequestException, ConflictException
 
-from ..data.version1 import JobV1
+from service_background.jobs.data.version1 import JobV1
 
 
 def lease_token_arg(correlation_id: Optional[str], lease_token: Any) -> Optional[str]:

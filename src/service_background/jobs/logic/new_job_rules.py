@@ -5,14 +5,14 @@ from typing import Any, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from ...common import time as t
-from ...common.ids import new_uuid4
-from ...common.validation import optional_non_negative, require_text
-from ..data.version1 import JobStatusV1, JobV1, NewJobV1
-from ..persistence.idempotency_keys import MAX_KEY_LENGTH
-from .job_backoff import check_backoff
-from .job_dependencies import wait_for_parents
-from .job_uniqueness import apply_unique
+from service_background.common.data import clock
+from service_background.common.data.ids import new_uuid4
+from service_background.common.data.validation import optional_non_negative, require_text
+from service_background.jobs.data.version1 import JobStatusV1, JobV1, NewJobV1
+from service_background.jobs.persistence.idempotency_keys import MAX_KEY_LENGTH
+from service_background.jobs.logic.job_backoff import check_backoff
+from service_background.jobs.logic.job_dependencies import wait_for_parents
+from service_background.jobs.logic.job_uniqueness import apply_unique
 
 MAX_PARENTS = 100
 
@@ -75,9 +75,9 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
     # a queued job is mostly references: one interned type string per queue, created shared with not_before
     job = JobV1(id=new_uuid4(), type=sys.intern(job_type), ref_id=new_job.ref_id, params=new_job.params,
                  priority=1 if priority is None else priority, status=JobStatusV1.Queued, created=now,
-                 execute_until=t.add_ms(now, ttl) if ttl else None, retries=0,
+                 execute_until=clock.add_ms(now, ttl) if ttl else None, retries=0,
                  max_retries=retries if retries is not None else max_retries,
-                 not_before=t.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
+                 not_before=clock.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
                  result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url,
                  backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id,
                  idempotency_key=key)

@@ -31,15 +31,15 @@ from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.refer import Descriptor, IReferences
 from pymongo.errors import DuplicateKeyError
 
-from ...common import time as t
-from ...common.data import DataObjectV1
-from ...common.file_journal import FileJournal
-from ...common.memory_persistence import MemoryPersistence
-from ...common.mongodb_persistence import MongoDbPersistence, date_ms
-from ...common.validation import require_text
-from ..data.version1 import JobV1
-from .queue_pauses import WAKE_ALL, QueuePauses
-from .queue_settings import QueueSettings
+from service_background.common.data import clock
+from service_background.common.data.data_object import DataObjectV1
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence, date_ms
+from service_background.common.data.validation import require_text
+from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.logic.queue_pauses import WAKE_ALL, QueuePauses
+from service_background.jobs.logic.queue_settings import QueueSettings
 
 MAX_CONCURRENCY = 100000
 FULL = -1  # a gate's answer: refused because the type runs as many jobs as its concurrency allows
@@ -243,7 +243,7 @@ class QueueLimits(QueueSettings):
         if concurrency is None and rate is None:
             raise BadRequestException(correlation_id, 'BAD_LIMITS', 'set concurrency, rate or both '
                                       '(clear_queue_limits removes them)')
-        limit = QueueLimitV1(type, updated=t.now())
+        limit = QueueLimitV1(type, updated=clock.now())
         if concurrency is not None:
             limit.concurrency = _positive_int(correlation_id, 'concurrency', concurrency, MAX_CONCURRENCY)
         if rate is not None:

@@ -14,13 +14,13 @@ from typing import List, Optional, Set
 
 from pip_services3_commons.refer import Descriptor
 
-from ...common import time as t
-from ...common.data import DataObjectV1
-from ...common.file_journal import FileJournal
-from ...common.memory_persistence import MemoryPersistence
-from ...common.mongodb_persistence import MongoDbPersistence
-from ...common.validation import require_text
-from .queue_settings import QueueSettings
+from service_background.common.data import clock
+from service_background.common.data.data_object import DataObjectV1
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.common.data.validation import require_text
+from service_background.jobs.logic.queue_settings import QueueSettings
 
 WAKE_ALL = 1 << 20
 
@@ -72,7 +72,7 @@ class QueuePauses(QueueSettings):
 
     def pause(self, correlation_id: Optional[str], type: str) -> dict:
         type = require_text(correlation_id, 'type', type)
-        self._persistence.set(correlation_id, QueuePauseV1(type, t.now()))
+        self._persistence.set(correlation_id, QueuePauseV1(type, clock.now()))
         self._read(correlation_id)
         return {'type': type, 'paused': True}
 

@@ -7,8 +7,8 @@ import itertools
 import time
 from typing import List, Optional
 
-from ...common.data import DataObjectV1
-from ...common.memory_persistence import MemoryPersistence
+from service_background.common.data.data_object import DataObjectV1
+from service_background.common.persistence.memory_persistence import MemoryPersistence
 
 _counter = itertools.count()
 

@@ -5,7 +5,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ..data.version1 import JobV1
+from service_background.jobs.data.version1 import JobV1
 
 Change = Callable[[Optional[JobV1]], Optional[JobV1]]
 

@@ -9,11 +9,11 @@ retry always finds one or the other."""
 from datetime import datetime
 from typing import Optional
 
-from ...common import time as t
-from ...common.data import DataObjectV1
-from ...common.memory_persistence import MemoryPersistence
-from ...common.mongodb_persistence import date_ms
-from ..data.version1 import JobStatusV1, JobV1
+from service_background.common.data import clock
+from service_background.common.data.data_object import DataObjectV1
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.common.persistence.mongodb_persistence import date_ms
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
 
 DEFAULT_TTL_MS = 86400000  # 24 h after the add, at least
 MAX_KEY_LENGTH = 256  # as every other name the service takes (validation.require_text)
@@ -45,7 +45,7 @@ def record_of(job: JobV1, now: datetime, ttl_ms: int) -> Optional[IdempotencyKey
     """The record to keep for ``job`` deleted at ``now``; None when it has no key or the key's time is over."""
     if job.idempotency_key is None or job.created is None:
         return None
-    expires = t.add_ms(job.created, ttl_ms)
+    expires = clock.add_ms(job.created, ttl_ms)
     if expires <= now:
         return None
     status = job.status if job.is_finished else JobStatusV1.Aborted  # deleted before it finished

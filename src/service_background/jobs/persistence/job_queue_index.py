@@ -16,7 +16,7 @@ import itertools
 from datetime import datetime
 from typing import Dict, List, Optional, Tuple
 
-from ..data.version1 import JobV1
+from service_background.jobs.data.version1 import JobV1
 
 _US_LIMIT = (1 << 60) - 1
 REBUILD_FLOOR = 256  # stale entries tolerated before a rebuild even when few jobs are live

@@ -3,9 +3,9 @@ apply the same rules, so memory, file and MongoDB cannot drift apart."""
 from datetime import datetime
 from typing import Any, Callable, List, Optional
 
-from ...common import time as t
-from ...common.ids import random_hex
-from ..data.version1 import JobStatusV1, JobV1
+from service_background.common.data import clock
+from service_background.common.data.ids import random_hex
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
 
 
 def new_lease_token() -> str:
@@ -17,7 +17,7 @@ def claim(job: JobV1, now: datetime, timeout_ms: float, lease_token: Optional[st
     job.status = JobStatusV1.Running
     job.lease_token = lease_token or new_lease_token()
     job.started = now
-    job.locked_until = t.add_ms(now, timeout_ms)
+    job.locked_until = clock.add_ms(now, timeout_ms)
     job.retries = (job.retries or 0) + 1
     return job
 
@@ -35,9 +35,9 @@ def finish(job: JobV1, now: datetime, status: str, result: Any, error: Optional[
     job.locked_until = None
     job.lease_token = None
     if job.result_ttl is not None:
-        job.remove_at = t.add_ms(now, job.result_ttl)
+        job.remove_at = clock.add_ms(now, job.result_ttl)
     else:
-        job.remove_at = t.add_ms(now, default_keep_ms) if default_keep_ms else None
+        job.remove_at = clock.add_ms(now, default_keep_ms) if default_keep_ms else None
     return job
 
 

@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .jobs_memory_persistence import JobsMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.jobs.persistence.jobs_memory_persistence import JobsMemoryPersistence
 
 
 class JobsFilePersistence(JobsMemoryPersistence):

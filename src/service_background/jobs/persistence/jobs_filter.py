@@ -5,7 +5,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from pip_services3_commons.data import FilterParams
 
-from ...common import time as t
+from service_background.common.data import clock
 
 Condition = Tuple[str, str, Any]
 
@@ -33,7 +33,7 @@ def parse_filter(filter: FilterParams) -> List[Condition]:
         result.append(('type', '$eq', queue))
     for field, (exact, start, end) in _DATES.items():
         for key, op in ((exact, '$eq'), (start, '$gte'), (end, '$lt')):
-            value = t.to_datetime(filter.get(key))
+            value = clock.to_datetime(filter.get(key))
             if value is not None:
                 result.append((field, op, value))
     for key, op in (('retries', '$eq'), ('min_retries', '$lte')):

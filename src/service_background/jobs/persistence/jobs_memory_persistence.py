@@ -4,19 +4,19 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ...common import time as t
-from ...common.data import PackedJson, pack_json, unpack_json
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import JobStatusV1, JobV1
-from . import job_transitions
-from .i_jobs_persistence import Change, IJobsPersistence
-from ...common.file_journal import FileJournal
-from .callback_outbox_store import CallbackOutboxMemoryStore
-from .job_queue_index import JobQueueIndex
-from .stamp_heap import StampHeap
-from .unique_locks import job_lock_key, keeps_lock, lock_holds
-from .idempotency_keys import DEFAULT_TTL_MS, IdempotencyKeysMemoryStore, configured_ttl, record_of
-from .jobs_filter import parse_filter, to_predicate
+from service_background.common.data import clock
+from service_background.common.data.data_object import PackedJson, pack_json, unpack_json
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import job_transitions
+from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxMemoryStore
+from service_background.jobs.persistence.job_queue_index import JobQueueIndex
+from service_background.jobs.persistence.stamp_heap import StampHeap
+from service_background.jobs.persistence.unique_locks import job_lock_key, keeps_lock, lock_holds
+from service_background.jobs.persistence.idempotency_keys import DEFAULT_TTL_MS, IdempotencyKeysMemoryStore, configured_ttl, record_of
+from service_background.jobs.persistence.jobs_filter import parse_filter, to_predicate
 
 _UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
 _QUEUED, _RUNNING = JobStatusV1.Queued, JobStatusV1.Running
@@ -81,7 +81,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._children = {}
         self._batch_open = {}
         self._idem = {}
-        now = t.now()
+        now = clock.now()
         for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
             self._pack(job)
             self._index(None, job, now)
@@ -130,7 +130,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     def _forget_key(self, job: JobV1):
         """The key of a deleted job: its record is kept until the key's time is over."""
-        record = record_of(job, t.now(), self._idem_ttl)
+        record = record_of(job, clock.now(), self._idem_ttl)
         if record is not None:
             self._gone_keys.put(record)
         if self._idem.get(job.idempotency_key) == job.id:
@@ -190,7 +190,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         old_status, ox = (old.status, old._x or _NO_FIELDS) if old is not None else (None, _NO_FIELDS)
         if status == _QUEUED:
             if old_status != _QUEUED or old.priority != new.priority or old.not_before != new.not_before:
-                self._queue.add(new, now or t.now())
+                self._queue.add(new, now or clock.now())
         elif old_status == _QUEUED or old is None:
             self._queue.remove(new.id)  # a take popped it already: then this finds nothing
         locked_until = x.get('locked_until')
@@ -261,7 +261,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                 return self._out(self._items[id])
             if job.unique_key is None:
                 job.unique_key, job.unique_until = job.ref_id, 'finished'
-            return self.create_unique(correlation_id, job, t.now())
+            return self.create_unique(correlation_id, job, clock.now())
 
     def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
         with self._lock:  # check and insert in one step

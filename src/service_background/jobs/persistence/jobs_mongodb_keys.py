@@ -10,10 +10,10 @@ from pymongo.errors import DuplicateKeyError
 
 from pip_services3_commons.errors import ConflictException
 
-from ...common import time as t
-from ...common.mongodb_persistence import TwinCollection, date_ms
-from ..data.version1 import JobV1
-from .idempotency_keys import (DEFAULT_TTL_MS, IDEM_FIELD, IdempotencyKeyV1, IdempotencyKeysMongoStore,
+from service_background.common.data import clock
+from service_background.common.persistence.mongodb_persistence import TwinCollection, date_ms
+from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.persistence.idempotency_keys import (DEFAULT_TTL_MS, IDEM_FIELD, IdempotencyKeyV1, IdempotencyKeysMongoStore,
                                configured_ttl, record_of)
 
 _ATTEMPTS = 20
@@ -90,5 +90,5 @@ class JobsMongoDbKeys:
             self._keep_key(doc, now)
 
     def delete_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]:
-        self._keep_key(self._collection.find_one({'_id': id}, _RECORD_FIELDS), t.now())
+        self._keep_key(self._collection.find_one({'_id': id}, _RECORD_FIELDS), clock.now())
         return super().delete_by_id(correlation_id, id)

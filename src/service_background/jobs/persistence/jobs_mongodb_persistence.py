@@ -8,16 +8,16 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import ConflictException
 
-from ...common import time as t
-from ...common.mongodb_persistence import MongoDbPersistence, date_ms
-from ..data.version1 import JobStatusV1, JobV1
-from . import job_transitions
-from .callback_outbox_store import CallbackOutboxMongoStore
-from .i_jobs_persistence import Change, IJobsPersistence
-from .jobs_filter import parse_filter, to_query
-from .waiting import WAITING
-from .unique_locks import job_lock_key, keeps_lock, lock_holds, stored_key
-from .jobs_mongodb_keys import JobsMongoDbKeys
+from service_background.common.data import clock
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence, date_ms
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.persistence import job_transitions
+from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxMongoStore
+from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
+from service_background.jobs.persistence.jobs_filter import parse_filter, to_query
+from service_background.jobs.persistence.waiting import WAITING
+from service_background.jobs.persistence.unique_locks import job_lock_key, keeps_lock, lock_holds, stored_key
+from service_background.jobs.persistence.jobs_mongodb_keys import JobsMongoDbKeys
 
 _UNFINISHED = [JobStatusV1.Queued, JobStatusV1.Running]
 _TAKE_ORDER = [('priority', 1), ('created_ms', 1)]
@@ -72,7 +72,7 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
     # waiters) reads them all with one find and wakes the waiters of the types whose count grew; the
     # increments this process made itself (its waiters were woken at once) are subtracted.
     def _bump_signals(self, jobs: List[JobV1]):
-        now_ms = _ms(t.now())
+        now_ms = _ms(clock.now())
         counts: Dict[str, int] = {}
         for job in jobs:
             if job is not None and job.status == JobStatusV1.Queued and (
@@ -186,7 +186,7 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
             return self._from_doc(doc)
         if job.unique_key is None:
             job.unique_key, job.unique_until = job.ref_id, 'finished'
-        return self.create_unique(correlation_id, job, t.now())
+        return self.create_unique(correlation_id, job, clock.now())
 
     def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
         """``job`` inserted with its lock key in ``UNIQ_FIELD``: the unique index lets one insert win
@@ -302,7 +302,7 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
         query = {'status': JobStatusV1.Queued, 'not_before_ms': {'$lte': _ms(now)}}
         if type is not None:
             query['type'] = type
-        locked_until = t.add_ms(now, timeout or default_timeout)
+        locked_until = clock.add_ms(now, timeout or default_timeout)
         update = {'$set': {'status': JobStatusV1.Running, 'started': now, 'started_ms': _ms(now),
                            'locked_until': locked_until, 'locked_until_ms': _ms(locked_until),
                            'lease_token': job_transitions.new_lease_token()},
@@ -314,7 +314,7 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
             self._collection.update_one({'_id': job.id, 'unique_until': 'started'}, {'$unset': {UNIQ_FIELD: ''}})
         if job is not None and not timeout and job.timeout and job.timeout != default_timeout:
             # the job asked for its own lease: it is ours already, so a second write is safe
-            job.locked_until = t.add_ms(now, job.timeout)
+            job.locked_until = clock.add_ms(now, job.timeout)
             self._collection.update_one({'_id': job.id, 'retries': job.retries, 'lease_token': job.lease_token},
                                         {'$set': {'locked_until': job.locked_until,
                                                   'locked_until_ms': _ms(job.locked_until)}})

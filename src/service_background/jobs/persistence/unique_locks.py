@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any, Optional
 
-from ..data.version1 import JobStatusV1, JobV1
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
 
 UNTIL = ('started', 'finished', 'ttl')
 

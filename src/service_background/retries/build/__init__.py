@@ -1,3 +1,3 @@
-from .retries_factory import RetriesFactory
+from service_background.retries.build.retries_factory import RetriesFactory
 
 __all__ = ['RetriesFactory']

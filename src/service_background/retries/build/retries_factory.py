@@ -1,10 +1,10 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..clients.version1 import RetriesDirectClientV1, RetriesHttpClientV1
-from ..logic import RetriesController
-from ..persistence import RetriesFilePersistence, RetriesMemoryPersistence, RetriesMongoDbPersistence
-from ..services.version1 import RetriesCommandableHttpServiceV1
+from service_background.retries.clients.version1 import RetriesDirectClientV1, RetriesHttpClientV1
+from service_background.retries.logic import RetriesController
+from service_background.retries.persistence import RetriesFilePersistence, RetriesMemoryPersistence, RetriesMongoDbPersistence
+from service_background.retries.services.version1 import RetriesCommandableHttpServiceV1
 
 
 class RetriesFactory(Factory):

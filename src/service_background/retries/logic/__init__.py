@@ -1,4 +1,4 @@
-from .retries_command_set import RetriesCommandSet
-from .retries_controller import RetriesController
+from service_background.retries.logic.retries_command_set import RetriesCommandSet
+from service_background.retries.logic.retries_controller import RetriesController
 
 __all__ = ['RetriesController', 'RetriesCommandSet']

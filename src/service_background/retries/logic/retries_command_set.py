@@ -3,7 +3,7 @@ from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.validate import FilterParamsSchema, ObjectSchema, PagingParamsSchema
 
-from ...common.commands import Command
+from service_background.common.logic.commands import Command
 
 
 class RetriesCommandSet(CommandSet):

@@ -5,13 +5,13 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import NotFoundException
 
-from ...common import time as t
-from ...common.controller_base import ControllerBase
-from ...common.timer import IntervalTimer
-from ...common.validation import optional_non_negative, require_text, require_text_list
-from ..data.version1 import RetryV1
-from ..persistence import IRetriesPersistence
-from .retries_command_set import RetriesCommandSet
+from service_background.common.data import clock
+from service_background.common.logic.controller_base import ControllerBase
+from service_background.common.concurrency.timer import IntervalTimer
+from service_background.common.data.validation import optional_non_negative, require_text, require_text_list
+from service_background.retries.data.version1 import RetryV1
+from service_background.retries.persistence import IRetriesPersistence
+from service_background.retries.logic.retries_command_set import RetriesCommandSet
 
 
 class RetriesController(ControllerBase):
@@ -58,8 +58,8 @@ class RetriesController(ControllerBase):
         key = require_text(correlation_id, 'idempotency_key', idempotency_key)
         group = require_text(correlation_id, 'group', group)
         id = require_text(correlation_id, 'id', id)
-        now = t.now()
-        expiration_time = t.add_ms(now, optional_non_negative(correlation_id, 'ttl', ttl, self._default_ttl))
+        now = clock.now()
+        expiration_time = clock.add_ms(now, optional_non_negative(correlation_id, 'ttl', ttl, self._default_ttl))
         return self._persistence.add_attempt(correlation_id, group, id, now, expiration_time, key)
 
     def add_retries(self, correlation_id: Optional[str], group: str, ids: List[str],
@@ -67,8 +67,8 @@ class RetriesController(ControllerBase):
         group = require_text(correlation_id, 'group', group)
         ids = require_text_list(correlation_id, 'ids', ids)
         ttl = optional_non_negative(correlation_id, 'ttl', ttl, self._default_ttl)
-        now = t.now()
-        expiration_time = t.add_ms(now, ttl)
+        now = clock.now()
+        expiration_time = clock.add_ms(now, ttl)
         return self._persistence.add_attempts(correlation_id, group, ids, now, expiration_time)  # one write
 
     def get_retry_by_id(self, correlation_id: Optional[str], group: str, id: str) -> RetryV1:
@@ -93,6 +93,6 @@ class RetriesController(ControllerBase):
                 .with_details('group', group).with_details('id', id)
 
     def delete_expired(self, correlation_id: Optional[str]) -> None:
-        deleted = self._persistence.delete_expired(correlation_id, t.now())
+        deleted = self._persistence.delete_expired(correlation_id, clock.now())
         if deleted:
             self._logger.debug(correlation_id, f'Deleted {deleted} expired retries')

@@ -1,5 +1,5 @@
-from ...common.file_journal import FileJournal
-from .retries_memory_persistence import RetriesMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.retries.persistence.retries_memory_persistence import RetriesMemoryPersistence
 
 
 class RetriesFilePersistence(RetriesMemoryPersistence):

@@ -3,7 +3,7 @@ from typing import Any, Dict
 
 from pip_services3_commons.data import FilterParams
 
-from ...common import time as t
+from service_background.common.data import clock
 
 
 def parse_filter(filter: FilterParams) -> Dict[str, Any]:
@@ -17,7 +17,7 @@ def parse_filter(filter: FilterParams) -> Dict[str, Any]:
     if attempt_count is not None:
         result['attempt_count'] = attempt_count
     for key in ('last_attempt_time', 'expiration_time'):
-        value = t.to_datetime(filter.get(key))
+        value = clock.to_datetime(filter.get(key))
         if value is not None:
             result[key] = value
     return result

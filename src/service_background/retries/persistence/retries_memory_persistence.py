@@ -3,10 +3,10 @@ from typing import List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import RetryV1
-from .i_retries_persistence import IRetriesPersistence
-from .retries_filter import parse_filter
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.retries.data.version1 import RetryV1
+from service_background.retries.persistence.i_retries_persistence import IRetriesPersistence
+from service_background.retries.persistence.retries_filter import parse_filter
 
 
 class RetriesMemoryPersistence(MemoryPersistence, IRetriesPersistence):

@@ -6,10 +6,10 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ...common.mongodb_persistence import MongoDbPersistence, date_ms
-from ..data.version1 import RetryV1
-from .i_retries_persistence import IRetriesPersistence
-from .retries_filter import parse_filter
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence, date_ms
+from service_background.retries.data.version1 import RetryV1
+from service_background.retries.persistence.i_retries_persistence import IRetriesPersistence
+from service_background.retries.persistence.retries_filter import parse_filter
 
 
 _NO_KEY = ''  # a record's attempt made without a key: a string, as nx-27017's $ne never matches a null

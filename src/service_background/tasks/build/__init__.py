@@ -1,3 +1,3 @@
-from .tasks_factory import TasksFactory
+from service_background.tasks.build.tasks_factory import TasksFactory
 
 __all__ = ['TasksFactory']

@@ -1,10 +1,10 @@
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
-from ..clients.version1 import TasksDirectClientV1, TasksHttpClientV1
-from ..logic import TasksController
-from ..persistence import TasksFilePersistence, TasksMemoryPersistence, TasksMongoDbPersistence
-from ..services.version1 import TasksCommandableHttpServiceV1, TasksRestServiceV1
+from service_background.tasks.clients.version1 import TasksDirectClientV1, TasksHttpClientV1
+from service_background.tasks.logic import TasksController
+from service_background.tasks.persistence import TasksFilePersistence, TasksMemoryPersistence, TasksMongoDbPersistence
+from service_background.tasks.services.version1 import TasksCommandableHttpServiceV1, TasksRestServiceV1
 
 
 class TasksFactory(Factory):

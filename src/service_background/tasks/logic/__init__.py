@@ -1,4 +1,4 @@
-from .tasks_command_set import TasksCommandSet
-from .tasks_controller import TasksController
+from service_background.tasks.logic.tasks_command_set import TasksCommandSet
+from service_background.tasks.logic.tasks_controller import TasksController
 
 __all__ = ['TasksController', 'TasksCommandSet']

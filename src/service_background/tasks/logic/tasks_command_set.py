@@ -1,7 +1,7 @@
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.validate import ObjectSchema
 
-from ...common.commands import Command
+from service_background.common.logic.commands import Command
 
 
 def _args(*required: str, optional=()) -> ObjectSchema:

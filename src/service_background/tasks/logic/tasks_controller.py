@@ -5,12 +5,12 @@ from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException, NotFoundException
 
-from ...common.controller_base import ControllerBase
-from ...common.timer import IntervalTimer
-from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
-from ..persistence import ITasksPersistence
-from .tasks_command_set import TasksCommandSet
-from .tasks_validation import new_task, require_id, require_ids, require_limit, require_status
+from service_background.common.logic.controller_base import ControllerBase
+from service_background.common.concurrency.timer import IntervalTimer
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
+from service_background.tasks.persistence import ITasksPersistence
+from service_background.tasks.logic.tasks_command_set import TasksCommandSet
+from service_background.tasks.logic.tasks_validation import new_task, require_id, require_ids, require_limit, require_status
 
 
 def _now() -> int:

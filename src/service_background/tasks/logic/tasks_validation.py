@@ -4,8 +4,8 @@ from typing import Any, List, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from ...common.validation import require_text, require_text_list
-from ..data.version1 import DEFAULT_RETRIES, DEFAULT_TIMEOUT, TaskStatusV1, TaskV1
+from service_background.common.data.validation import require_text, require_text_list
+from service_background.tasks.data.version1 import DEFAULT_RETRIES, DEFAULT_TIMEOUT, TaskStatusV1, TaskV1
 
 MAX_LIMIT = 1000
 MAX_INT = 2 ** 31 - 1  # keeps every value storable as a MongoDB int

@@ -1,6 +1,6 @@
-from .i_tasks_persistence import ITasksPersistence
-from .tasks_file_persistence import TasksFilePersistence
-from .tasks_memory_persistence import TasksMemoryPersistence
-from .tasks_mongodb_persistence import TasksMongoDbPersistence
+from service_background.tasks.persistence.i_tasks_persistence import ITasksPersistence
+from service_background.tasks.persistence.tasks_file_persistence import TasksFilePersistence
+from service_background.tasks.persistence.tasks_memory_persistence import TasksMemoryPersistence
+from service_background.tasks.persistence.tasks_mongodb_persistence import TasksMongoDbPersistence
 
 __all__ = ['ITasksPersistence', 'TasksMemoryPersistence', 'TasksFilePersistence', 'TasksMongoDbPersistence']

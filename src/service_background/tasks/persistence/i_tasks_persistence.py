@@ -1,7 +1,7 @@
 from abc import ABC, abstractmethod
 from typing import Dict, List, Optional
 
-from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 
 
 class ITasksPersistence(ABC):

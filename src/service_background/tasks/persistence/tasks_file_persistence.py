@@ -2,8 +2,8 @@ import os
 
 from pip_services3_commons.config import ConfigParams
 
-from ...common.file_journal import FileJournal
-from .tasks_memory_persistence import TasksMemoryPersistence
+from service_background.common.persistence.file_journal import FileJournal
+from service_background.tasks.persistence.tasks_memory_persistence import TasksMemoryPersistence
 
 
 def namespaces_path(path: str) -> str:

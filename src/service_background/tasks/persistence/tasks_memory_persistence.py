@@ -4,11 +4,11 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import ConflictException
 from pip_services3_commons.refer import IReferences
 
-from ...common.ids import random_hex
-from ...common.memory_persistence import MemoryPersistence
-from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
-from .i_tasks_persistence import ITasksPersistence
-from .ready_queues import ReadyQueues
+from service_background.common.data.ids import random_hex
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
+from service_background.tasks.persistence.i_tasks_persistence import ITasksPersistence
+from service_background.tasks.persistence.ready_queues import ReadyQueues
 
 
 class TasksMemoryPersistence(MemoryPersistence, ITasksPersistence):

@@ -5,10 +5,10 @@ from pip_services3_commons.errors import ConflictException
 from pip_services3_commons.refer import IReferences
 from pymongo.errors import DuplicateKeyError
 
-from ...common.ids import random_hex
-from ...common.mongodb_persistence import MongoDbPersistence
-from ..data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
-from .i_tasks_persistence import ITasksPersistence
+from service_background.common.data.ids import random_hex
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
+from service_background.tasks.persistence.i_tasks_persistence import ITasksPersistence
 
 _READY = {'status': {'$in': list(TaskStatusV1.Capturable)}, 'retries_left': {'$gt': 0}}
 _OLDEST_FIRST = [('updated_at', 1), ('_id', 1)]

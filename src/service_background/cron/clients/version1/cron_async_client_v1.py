@@ -2,8 +2,8 @@
 import base64
 from typing import List, Optional
 
-from ....common.async_commandable_http_client import AsyncCommandableHttpClient
-from ...data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
 
 
 class CronAsyncClientV1(AsyncCommandableHttpClient):

@@ -3,8 +3,8 @@ from typing import List, Optional
 from pip_services3_commons.refer import Descriptor
 from pip_services3_rpc.clients import DirectClient
 
-from ...data.version1 import CronGroupV1, CronJobV1, CronRunV1
-from .i_cron_client_v1 import ICronClientV1
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from service_background.cron.clients.version1.i_cron_client_v1 import ICronClientV1
 
 
 class CronDirectClientV1(DirectClient, ICronClientV1):

@@ -1,9 +1,9 @@
 import base64
 from typing import List, Optional
 
-from ....common.commandable_http_client import CommandableHttpClient
-from ...data.version1 import CronGroupV1, CronJobV1, CronRunV1
-from .i_cron_client_v1 import ICronClientV1
+from service_background.common.clients.commandable_http_client import CommandableHttpClient
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
+from service_background.cron.clients.version1.i_cron_client_v1 import ICronClientV1
 
 
 class CronHttpClientV1(CommandableHttpClient, ICronClientV1):

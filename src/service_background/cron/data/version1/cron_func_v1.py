@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Optional
 
-from ....common.data import DataObjectV1
+from service_background.common.data.data_object import DataObjectV1
 
 
 class CronFuncV1(DataObjectV1):

@@ -2,8 +2,8 @@
 (but that lua_body parses as Lua, which only the Lua runtime can tell)."""
 from pip_services3_commons.convert import TypeCode
 
-from ....common.validation import DescribedSchema, json_number, json_text
-from .cron_job_v1_schema import NAME
+from service_background.common.data.validation import DescribedSchema, json_number, json_text
+from service_background.cron.data.version1.cron_job_v1_schema import NAME
 
 
 def func_args(typed: bool = True) -> DescribedSchema:

@@ -2,7 +2,7 @@
 schedule.py accept, described for /openapi.json; the checks themselves stay in job_rules.py."""
 from pip_services3_commons.convert import TypeCode
 
-from ....common.validation import DescribedSchema, json_number, json_text
+from service_background.common.data.validation import DescribedSchema, json_number, json_text
 
 NAME = {'type': 'string', 'pattern': '^[a-zA-Z0-9_]{1,22}$'}  # group_name, job_id and func names
 # unix seconds up to 9999-01-01: job_rules takes up to 9999-12-31, but a cron pattern's next run from

@@ -3,8 +3,8 @@ with what cron_nodes.py accepts, described for /openapi.json. Each is authentica
 ``otp_code``, which a document cannot make valid: a body valid by it may still be a 401."""
 from pip_services3_commons.convert import TypeCode
 
-from ....common.validation import MAX_NUMBER, DescribedSchema, json_number, json_text
-from .cron_job_v1_schema import NAME
+from service_background.common.data.validation import MAX_NUMBER, DescribedSchema, json_number, json_text
+from service_background.cron.data.version1.cron_job_v1_schema import NAME
 
 NODE_ID = {'type': 'string', 'pattern': '^[a-zA-Z0-9_.-]{1,64}$'}
 _OTP_CODE = {'anyOf': [{'type': 'string', 'maxLength': 16}, {'type': 'integer', 'minimum': 0, 'maximum': 999999}]}

@@ -3,7 +3,7 @@ from typing import Optional
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import ConnectionException
 
-from ....common.http_endpoint import HttpEndpoint
+from service_background.common.http.endpoint import HttpEndpoint
 
 
 class CronFuncEndpoint(HttpEndpoint):

@@ -1,11 +1,11 @@
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor, IReferences
 
-from ....common.http_request import current_request
-from ....common.http_response import send_raw
-from ....common.rest_service import RestService
+from service_background.common.http.request import current_request
+from service_background.common.http.response import send_raw
+from service_background.common.services.rest_service import RestService
 
-from ...lua_runtime import LuaRequestContext
+from service_background.cron.lua_runtime import LuaRequestContext
 
 
 class CronFuncServiceV1(RestService):

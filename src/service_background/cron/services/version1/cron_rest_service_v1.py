@@ -4,11 +4,11 @@ from typing import Optional
 
 from pip_services3_commons.refer import Descriptor, IReferences
 
-from ....common.http_errors import read_json_body
-from ....common.http_request import current_request
-from ....common.http_response import send_json, send_raw
-from ....common.rest_service import RestService
-from ...logic.cron_run_now import run_job_now
+from service_background.common.http.errors import read_json_body
+from service_background.common.http.request import current_request
+from service_background.common.http.response import send_json, send_raw
+from service_background.common.services.rest_service import RestService
+from service_background.cron.logic.cron_run_now import run_job_now
 
 
 class CronRestServiceV1(RestService):

@@ -3,7 +3,7 @@ from typing import Any, List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ...data.version1 import JobV1, NewJobV1
+from service_background.jobs.data.version1 import JobV1, NewJobV1
 
 
 class IJobsClientV1(ABC):

@@ -7,10 +7,10 @@ from typing import Any, List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ....common.async_commandable_http_client import AsyncCommandableHttpClient, _json, with_lease_token
-from ...data.version1 import JobV1, NewJobV1
-from .jobs_http_client_v1 import new_job_of, report_body
-from .lazy_job import LazyJobV1, job_id_of
+from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient, _json, with_lease_token
+from service_background.jobs.data.version1 import JobV1, NewJobV1
+from service_background.jobs.clients.version1.jobs_http_client_v1 import new_job_of, report_body
+from service_background.jobs.clients.version1.lazy_job import LazyJobV1, job_id_of
 
 
 def _job(data: Any) -> Optional[JobV1]:

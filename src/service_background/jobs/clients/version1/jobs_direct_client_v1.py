@@ -4,8 +4,8 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.refer import Descriptor
 from pip_services3_rpc.clients import DirectClient
 
-from ...data.version1 import JobV1, NewJobV1
-from .i_jobs_client_v1 import IJobsClientV1
+from service_background.jobs.data.version1 import JobV1, NewJobV1
+from service_background.jobs.clients.version1.i_jobs_client_v1 import IJobsClientV1
 
 
 def _plain(new_job: Any) -> Any:

@@ -2,10 +2,10 @@ from typing import Any, List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ....common.commandable_http_client import CommandableHttpClient
-from ...data.version1 import JobV1, NewJobV1
-from .i_jobs_client_v1 import IJobsClientV1
-from .lazy_job import LazyJobV1, job_id_of
+from service_background.common.clients.commandable_http_client import CommandableHttpClient
+from service_background.jobs.data.version1 import JobV1, NewJobV1
+from service_background.jobs.clients.version1.i_jobs_client_v1 import IJobsClientV1
+from service_background.jobs.clients.version1.lazy_job import LazyJobV1, job_id_of
 
 
 def new_job_of(type: str, params: Any, fields: dict) -> dict:

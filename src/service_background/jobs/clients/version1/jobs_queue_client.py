@@ -5,7 +5,7 @@ from typing import Any, Dict, Optional
 import requests
 from pip_services3_commons.errors import ApplicationExceptionFactory, ErrorDescription
 
-from ...data.version1 import JobV1
+from service_background.jobs.data.version1 import JobV1
 
 
 class JobsQueueClient:

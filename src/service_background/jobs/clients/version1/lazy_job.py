@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 import msgspec
 
-from ...data.version1 import JobV1
+from service_background.jobs.data.version1 import JobV1
 
 
 class _IdOnly(msgspec.Struct):

@@ -1,8 +1,8 @@
 from datetime import datetime
 from typing import Any, Optional
 
-from ....common.data import DataObjectV1
-from .job_status_v1 import JobStatusV1
+from service_background.common.data.data_object import DataObjectV1
+from service_background.jobs.data.version1.job_status_v1 import JobStatusV1
 
 
 class JobV1(DataObjectV1):

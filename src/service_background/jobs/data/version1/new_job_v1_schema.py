@@ -1,6 +1,6 @@
 from pip_services3_commons.convert import TypeCode
 
-from ....common.validation import HTTP_URL, MAX_NUMBER, TEXT, DescribedSchema, json_number
+from service_background.common.data.validation import HTTP_URL, MAX_NUMBER, TEXT, DescribedSchema, json_number
 
 _DURATION = json_number(0, MAX_NUMBER, integer=True)  # ms
 _KEY = {'type': 'string', 'minLength': 1, 'maxLength': 1000}

@@ -3,13 +3,13 @@ from typing import Optional
 from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.refer import Descriptor, IReferences
 
-from ....common.blocking import run_sync
-from ....common.http_errors import read_json_body
-from ....common.http_request import current_request
-from ....common.http_response import HttpResponse, send_json
-from ....common.rest_service import RestService
-from ...data.version1 import JobV1
-from .queue_headers import priority_header, seconds_header, url_header, wait_header
+from service_background.common.concurrency.blocking import run_sync
+from service_background.common.http.errors import read_json_body
+from service_background.common.http.request import current_request
+from service_background.common.http.response import HttpResponse, send_json
+from service_background.common.services.rest_service import RestService
+from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.services.version1.queue_headers import priority_header, seconds_header, url_header, wait_header
 
 
 def _job_body(job: JobV1, status: int = 200, headers: Optional[dict] = None) -> HttpResponse:

@@ -4,8 +4,8 @@ from typing import Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from ....common.http_request import current_request
-from ....common.validation import MAX_NUMBER
+from service_background.common.http.request import current_request
+from service_background.common.data.validation import MAX_NUMBER
 
 
 def seconds_header(name: str) -> Optional[float]:

@@ -3,7 +3,7 @@ from typing import List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ...data.version1 import RetryV1
+from service_background.retries.data.version1 import RetryV1
 
 
 class IRetriesClientV1(ABC):

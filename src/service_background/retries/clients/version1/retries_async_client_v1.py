@@ -3,8 +3,8 @@ from typing import List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from ....common.async_commandable_http_client import AsyncCommandableHttpClient
-from ...data.version1 import RetryV1
+from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient
+from service_background.retries.data.version1 import RetryV1
 
 
 class RetriesAsyncClientV1(AsyncCommandableHttpClient):

@@ -1,3 +1,3 @@
-from .retries_commandable_http_service_v1 import RetriesCommandableHttpServiceV1
+from service_background.retries.services.version1.retries_commandable_http_service_v1 import RetriesCommandableHttpServiceV1
 
 __all__ = ['RetriesCommandableHttpServiceV1']

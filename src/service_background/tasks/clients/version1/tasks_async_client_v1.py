@@ -6,8 +6,8 @@ A task the service returns with a ``lease_token`` (fenced captures) keeps it as
 ``task.lease_token``; ``release`` sends a ``lease_tokens`` map only when one is given."""
 from typing import Any, Dict, List, Optional
 
-from ....common.async_commandable_http_client import AsyncCommandableHttpClient, _json, with_lease_token
-from ...data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
+from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient, _json, with_lease_token
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 
 
 def _body(value: Any) -> Any:

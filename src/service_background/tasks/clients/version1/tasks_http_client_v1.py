@@ -1,8 +1,8 @@
 from typing import Any, Dict, List, Optional
 
-from ....common.commandable_http_client import CommandableHttpClient
-from ...data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
-from .i_tasks_client_v1 import ITasksClientV1
+from service_background.common.clients.commandable_http_client import CommandableHttpClient
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
+from service_background.tasks.clients.version1.i_tasks_client_v1 import ITasksClientV1
 
 
 def _json(value: Any) -> Any:

@@ -1,6 +1,6 @@
 from typing import Optional
 
-from ....common.data import DataObjectV1
+from service_background.common.data.data_object import DataObjectV1
 
 
 class NamespaceV1(DataObjectV1):

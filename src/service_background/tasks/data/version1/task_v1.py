@@ -1,7 +1,7 @@
 from typing import Optional
 
-from ....common.data import DataObjectV1
-from .task_status_v1 import TaskStatusV1
+from service_background.common.data.data_object import DataObjectV1
+from service_background.tasks.data.version1.task_status_v1 import TaskStatusV1
 
 DEFAULT_TIMEOUT = 360  # seconds
 DEFAULT_RETRIES = 5

@@ -1,7 +1,7 @@
 from typing import List, Optional
 
-from ....common.data import DataObjectV1
-from .task_v1 import TaskV1
+from service_background.common.data.data_object import DataObjectV1
+from service_background.tasks.data.version1.task_v1 import TaskV1
 
 
 class TasksReleaseV1(DataObjectV1):

@@ -1,6 +1,6 @@
 from pip_services3_commons.refer import Descriptor
 
-from ....common.commandable_http_service import CommandableHttpService
+from service_background.common.services.commandable_http_service import CommandableHttpService
 
 
 class TasksCommandableHttpServiceV1(CommandableHttpService):

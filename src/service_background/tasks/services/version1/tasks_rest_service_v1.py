@@ -1,9 +1,9 @@
 from pip_services3_commons.refer import Descriptor, IReferences
 
-from ....common.http_errors import read_json_body
-from ....common.http_request import current_request
-from ....common.http_response import send_json
-from ....common.rest_service import RestService
+from service_background.common.http.errors import read_json_body
+from service_background.common.http.request import current_request
+from service_background.common.http.response import send_json
+from service_background.common.services.rest_service import RestService
 
 
 class TasksRestServiceV1(RestService):

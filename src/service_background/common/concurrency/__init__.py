@@ -1,0 +1,1 @@
+"""Threads, signals and timers shared by the domains, and giving free memory back."""

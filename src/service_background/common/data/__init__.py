@@ -1,0 +1,1 @@
+"""Data helpers: data objects, JSON, schemas and validation, ids and the clock."""

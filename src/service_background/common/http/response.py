@@ -1,0 +1,31 @@
+"""Responses of every service: a status, a body encoded once, and its headers."""
+from typing import Any, Dict, Optional
+
+from service_background.common.data.json_util import to_json_bytes
+
+JSON = 'application/json'
+
+
+class HttpResponse:
+    __slots__ = ('status', 'body', 'content_type', 'headers')
+
+    def __init__(self, status: int = 200, body: bytes = b'', content_type: Optional[str] = JSON,
+                 headers: Optional[Dict[str, str]] = None):
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.headers = headers
+
+
+def send_json(result: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> HttpResponse:
+    """Typed results as JSON; no result is a 204."""
+    if result is None:
+        return HttpResponse(204, b'', None, headers)
+    return HttpResponse(status, to_json_bytes(result), JSON, headers)
+
+
+def send_raw(body: Any, content_type: str, status: int = 200,
+             headers: Optional[Dict[str, str]] = None) -> HttpResponse:
+    if isinstance(body, str):
+        body = body.encode('utf-8')
+    return HttpResponse(status, body or b'', content_type, headers)

@@ -1,0 +1,1 @@
+"""Logic bases: commands, command sets and the controller base."""

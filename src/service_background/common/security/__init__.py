@@ -1,0 +1,1 @@
+"""Access control: bearer tokens, wrong-token limits and rate-limited refusal logs."""

@@ -1,0 +1,1 @@
+"""Service bases: commandable and REST services, status, heartbeat and the OpenAPI document."""
