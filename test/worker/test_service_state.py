@@ -3,7 +3,7 @@ import logging
 
 from pip_services3_commons.errors import ConnectionException
 
-from service_background.worker.support import ServiceState
+from service_background.worker.service_state import ServiceState
 
 
 def test_a_reply_to_a_call_sent_before_the_failure_does_not_flip_the_state(caplog):

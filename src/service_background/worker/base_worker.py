@@ -3,14 +3,18 @@ asyncio run loop (uvloop when installed), signals and the graceful shutdown."""
 import asyncio
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.refer import IReferenceable, IReferences
 from pip_services3_commons.run import IOpenable
 from pip_services3_rpc.connect import HttpConnectionResolver
 
-from service_background.worker.support import DaemonThreadPool, Handler, ServiceState, error_status, load_callable
+from service_background.worker.errors import error_status
+from service_background.worker.handlers import Handler, load_callable
+from service_background.worker.items import Item, Slots
+from service_background.worker.service_state import ServiceState
+from service_background.worker.thread_pool import DaemonThreadPool
 
 log = logging.getLogger('service-background-worker')
 
@@ -19,81 +23,6 @@ REPORT_GRACE = 5.0  # s after the grace period for the last reports and give-bac
 
 class HandlerTimeout(TimeoutError):
     """A handler ran past its time limit."""
-
-
-class Slots:
-    """How many more items may run at once; fetchers wait for a free one."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.free = size
-        self.reporting = 0  # items whose handler is done: their slot frees within one call
-        self._changed = asyncio.Event()
-
-    async def wait(self, settle: float = 0.05):
-        """Until a slot is free; while other items are only reporting their outcome, up to ``settle``
-        seconds more for those slots too, so one take fetches them all (a busy queue then costs one
-        take per batch, not one per job)."""
-        while self.free <= 0:
-            self._changed.clear()
-            await self._changed.wait()
-        deadline = None
-        while self.reporting > 0 and self.free < self.size:
-            loop = asyncio.get_running_loop()
-            deadline = deadline or loop.time() + settle
-            if loop.time() >= deadline:
-                return
-            self._changed.clear()
-            # asyncio.wait, not wait_for: 3.11's wait_for can swallow a cancellation (gh-86296)
-            waiter = asyncio.ensure_future(self._changed.wait())
-            try:
-                done, _ = await asyncio.wait({waiter}, timeout=deadline - loop.time())
-            finally:
-                waiter.cancel()
-            if not done:
-                return
-
-    async def wait_until(self, ready: Callable[[], bool]):
-        """Until ``ready()`` holds; it is checked again whenever a slot frees or poke() is called."""
-        while not ready():
-            self._changed.clear()
-            await self._changed.wait()
-
-    def poke(self):
-        self._changed.set()
-
-    def resize(self, size: int):
-        """A new size (the items held stay held): free moves by the difference."""
-        self.free += size - self.size
-        self.size = size
-
-    def reported(self, n: int = 1):
-        self.reporting -= n
-        self._changed.set()
-
-    def take(self, n: int):
-        self.free -= n
-
-    def give(self, n: int = 1):
-        if n:
-            self.free += n
-            self._changed.set()
-
-
-class Item:
-    """One job or task being handled."""
-    __slots__ = ('key', 'obj', 'handler', 'task', 'phase', 'lease_lost', 'thread_future', 'extender', 'extending')
-
-    def __init__(self, key: str, obj: Any, handler: Handler):
-        self.key = key
-        self.obj = obj
-        self.handler = handler
-        self.task: Optional[asyncio.Task] = None
-        self.phase = 'handler'  # then 'report'; JobsWorker: 'queued' (prefetched), 'handler', 'done'
-        self.lease_lost = False
-        self.thread_future: Optional[asyncio.Future] = None
-        self.extender: Optional[asyncio.Task] = None
-        self.extending = False
 
 
 class BaseWorker(IConfigurable, IReferenceable, IOpenable):
@@ -316,6 +245,30 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
 
     def _orphan_wait(self) -> float:
         return 0.0
+
+    # --- fetching -------------------------------------------------------------------------------
+    async def _poll(self, name: str, take: Callable[[], Awaitable[list]]):
+        """The fetch loop every worker runs for each name it handles, until the stop: ``take()`` waits
+        for free slots and fetches a batch (giving back the slots it did not fill); a failed take
+        backs off by the service's state, one the service refuses for good ends the worker."""
+        handler = self._handlers[name]
+        while not self._stopping:
+            ticket = self.state.ticket()
+            try:
+                items = await take()
+                self.state.ok(ticket)
+            except asyncio.CancelledError:
+                raise
+            except Exception as ex:  # noqa: BLE001 - the service is away or refuses: back off
+                if self._fatal(ex):
+                    return
+                await asyncio.sleep(self.state.failed(ex))
+                continue
+            await self._taken(name, handler, items)
+
+    async def _taken(self, name: str, handler: Handler, items: list):
+        """Starts the items of one take (subclasses count them and pace the next take)."""
+        raise NotImplementedError
 
     # --- items ----------------------------------------------------------------------------------
     def _count(self, name: str, n: int = 1):

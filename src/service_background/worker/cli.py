@@ -19,7 +19,7 @@ from service_background.worker.base_worker import BaseWorker
 from service_background.worker.runner import run_workers
 from service_background.worker.jobs_worker import JobsWorker
 from service_background.worker.supervisor import Supervisor, default_processes
-from service_background.worker.support import load_callable, parse_specs
+from service_background.worker.handlers import load_callable, parse_specs
 from service_background.worker.tasks_worker import TasksWorker
 
 FALSE = ('', '0', 'false', 'no', 'off')

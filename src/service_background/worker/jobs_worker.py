@@ -30,7 +30,7 @@ from service_background.jobs.clients.version1.lazy_job import LazyJobV1
 from service_background.worker.base_worker import BaseWorker, HandlerTimeout, Item, log
 from service_background.worker.outcome_batcher import GONE, OutcomeBatcher
 from service_background.worker.pacing import Pacer
-from service_background.worker.support import format_error
+from service_background.worker.errors import format_error
 
 LEASE_LOST = GONE
 
@@ -77,7 +77,7 @@ class JobsWorker(BaseWorker):
         return client
 
     def _fetchers(self) -> List:
-        return [self._fetch_loop(job_type) for job_type in self._handlers]
+        return [self._poll(job_type, self._taker(job_type)) for job_type in self._handlers]
 
     # --- fetching -------------------------------------------------------------------------------
     def _ready_to_take(self) -> bool:
@@ -85,53 +85,50 @@ class JobsWorker(BaseWorker):
         slots = self._slots
         return slots.free > 0 and (self._queued == 0 or slots.free * 2 >= slots.size)
 
-    async def _fetch_loop(self, job_type: str):
-        handler = self._handlers[job_type]
+    def _taker(self, job_type: str):
+        """The take of one type: a batch sized to the free slots (riding with the buffered outcomes),
+        and when it comes back empty one long-poll, then long-polls only until one finds a job."""
         lease_ms = int(self._lease * 1000) if self._lease else None
         block_ms = self._block_for * 1000
-        loop = asyncio.get_running_loop()
         idle = False  # the last long-poll found nothing: go on long-polling only
-        while not self._stopping:
+
+        async def take() -> list:
+            nonlocal idle
+            loop = asyncio.get_running_loop()
             self._slots.resize(self._pacer.capacity())
             await self._slots.wait_until(self._ready_to_take)
             jobs = []
-            ticket = self.state.ticket()
-            try:
-                n = min(self._slots.free, 1000)
-                if not idle:
-                    self._slots.take(n)
-                    take = {'type': job_type, 'limit': n}
-                    if lease_ms:
-                        take['timeout'] = lease_ms
-                    started = loop.time()
-                    try:
-                        jobs = await self._call_service(self._batcher.flush(take), self._give_back_jobs)
-                    finally:
-                        self._slots.give(n - len(jobs))
-                    self._pacer.trip_took(loop.time() - started)
-                if not jobs:
-                    self._slots.take(1)
-                    job = None
-                    try:
-                        job = await self._call_service(self.client.want_job(None, job_type, block_ms, lease_ms),
-                                                       self._give_back_jobs)
-                    finally:
-                        if job is None:
-                            self._slots.give(1)
-                    jobs = [job] if job is not None else []
-                    idle = not jobs
-                self.state.ok(ticket)
-            except asyncio.CancelledError:
-                raise
-            except Exception as ex:  # noqa: BLE001 - the service is away or refuses: back off
-                if self._fatal(ex):
-                    return
-                await asyncio.sleep(self.state.failed(ex))
-                continue
-            self._count('taken', len(jobs))
-            self._queued += len(jobs)
-            for job in jobs:
-                self._start_item(job.id, job, handler, 'queued')
+            n = min(self._slots.free, 1000)
+            if not idle:
+                self._slots.take(n)
+                batch = {'type': job_type, 'limit': n}
+                if lease_ms:
+                    batch['timeout'] = lease_ms
+                started = loop.time()
+                try:
+                    jobs = await self._call_service(self._batcher.flush(batch), self._give_back_jobs)
+                finally:
+                    self._slots.give(n - len(jobs))
+                self._pacer.trip_took(loop.time() - started)
+            if not jobs:
+                self._slots.take(1)
+                job = None
+                try:
+                    job = await self._call_service(self.client.want_job(None, job_type, block_ms, lease_ms),
+                                                   self._give_back_jobs)
+                finally:
+                    if job is None:
+                        self._slots.give(1)
+                jobs = [job] if job is not None else []
+                idle = not jobs
+            return jobs
+        return take
+
+    async def _taken(self, name: str, handler, items: list):
+        self._count('taken', len(items))
+        self._queued += len(items)
+        for job in items:
+            self._start_item(job.id, job, handler, 'queued')
 
     # --- one job --------------------------------------------------------------------------------
     def _lease_ms(self, job) -> Optional[float]:

@@ -6,7 +6,7 @@ from typing import Any, Callable, List, Optional
 
 from service_background.jobs.clients.version1.jobs_http_client_v1 import report_body
 from service_background.jobs.clients.version1.lazy_job import LazyJobV1
-from service_background.worker.support import error_status, is_transient
+from service_background.worker.errors import error_status, is_transient
 
 log = logging.getLogger('service-background-worker')
 

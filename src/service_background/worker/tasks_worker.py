@@ -16,7 +16,7 @@ from pip_services3_commons.config import ConfigParams
 
 from service_background.tasks.clients.version1.tasks_async_client_v1 import TasksAsyncClientV1
 from service_background.worker.base_worker import BaseWorker, HandlerTimeout, Item, REPORT_GRACE, log
-from service_background.worker.support import format_error, is_transient
+from service_background.worker.errors import format_error, is_transient
 
 MAX_RELEASE = 1000
 
@@ -41,33 +41,28 @@ class TasksWorker(BaseWorker):
         return TasksAsyncClientV1(self.url, self._token, max_connections=self._concurrency + len(self._handlers) + 4)
 
     def _fetchers(self) -> List:
-        return [self._capture_loop(namespace) for namespace in self._handlers]
+        return [self._poll(namespace, self._capturer(namespace)) for namespace in self._handlers]
 
-    async def _capture_loop(self, namespace: str):
-        handler = self._handlers[namespace]
-        while not self._stopping:
+    def _capturer(self, namespace: str):
+        """The take of one namespace: a capture of as many tasks as there are free slots."""
+        async def capture() -> list:
             await self._slots.wait()
             n = min(self._slots.free, 1000)
             self._slots.take(n)
             tasks = []
-            ticket = self.state.ticket()
             try:
                 tasks = await self._call_service(self.client.capture(None, namespace, n), self._give_back_tasks)
-                self.state.ok(ticket)
-            except asyncio.CancelledError:
-                raise
-            except Exception as ex:  # noqa: BLE001 - the service is away or refuses: back off
-                if self._fatal(ex):
-                    return
-                await asyncio.sleep(self.state.failed(ex))
-                continue
             finally:
                 self._slots.give(n - len(tasks))
-            self._count('captured', len(tasks))
-            for task in tasks:
-                self._start_item(task.id, task, handler)
-            if not tasks:
-                await asyncio.sleep(self._poll_interval)
+            return tasks
+        return capture
+
+    async def _taken(self, name: str, handler, items: list):
+        self._count('captured', len(items))
+        for task in items:
+            self._start_item(task.id, task, handler)
+        if not items:  # the tasks API has no long-poll
+            await asyncio.sleep(self._poll_interval)
 
     async def _process(self, item: Item):
         task = item.obj

@@ -1,10 +1,10 @@
-from service_background.jobs.clients.version1.i_jobs_client_v1 import IJobsClientV1
-from service_background.jobs.clients.version1.jobs_direct_client_v1 import JobsDirectClientV1
-from service_background.jobs.clients.version1.jobs_http_client_v1 import JobsHttpClientV1
-from service_background.jobs.clients.version1.jobs_queue_client import JobsQueueClient
+"""The jobs clients, version 1: HTTP (sync and async), direct (in process) and the queue client; each loads on first use."""
+from service_background.common.clients.lazy_exports import lazy_exports
 
-__all__ = ['IJobsClientV1', 'JobsDirectClientV1', 'JobsHttpClientV1', 'JobsQueueClient']
-
-from service_background.jobs.clients.version1.jobs_async_client_v1 import JobsAsyncClientV1  # noqa: E402
-
-__all__ += ['JobsAsyncClientV1']
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    'IJobsClientV1': 'i_jobs_client_v1',
+    'JobsDirectClientV1': 'jobs_direct_client_v1',
+    'JobsHttpClientV1': 'jobs_http_client_v1',
+    'JobsQueueClient': 'jobs_queue_client',
+    'JobsAsyncClientV1': 'jobs_async_client_v1',
+})

@@ -1,9 +1,9 @@
-from service_background.tasks.clients.version1.i_tasks_client_v1 import ITasksClientV1
-from service_background.tasks.clients.version1.tasks_direct_client_v1 import TasksDirectClientV1
-from service_background.tasks.clients.version1.tasks_http_client_v1 import TasksHttpClientV1
+"""The tasks clients, version 1: HTTP (sync and async) and direct (in process); each loads on first use."""
+from service_background.common.clients.lazy_exports import lazy_exports
 
-__all__ = ['ITasksClientV1', 'TasksDirectClientV1', 'TasksHttpClientV1']
-
-from service_background.tasks.clients.version1.tasks_async_client_v1 import TasksAsyncClientV1  # noqa: E402
-
-__all__ += ['TasksAsyncClientV1']
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    'ITasksClientV1': 'i_tasks_client_v1',
+    'TasksDirectClientV1': 'tasks_direct_client_v1',
+    'TasksHttpClientV1': 'tasks_http_client_v1',
+    'TasksAsyncClientV1': 'tasks_async_client_v1',
+})
