@@ -1,0 +1,1 @@
+"""The domain cron: scheduled jobs in groups."""

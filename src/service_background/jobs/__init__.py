@@ -1,0 +1,1 @@
+"""The domain jobs: the job queue."""

@@ -1,0 +1,1 @@
+"""The domain retries: attempt counters per (group, id)."""

@@ -1,0 +1,1 @@
+"""The domain tasks: namespaces of named tasks that workers capture and release."""

@@ -1,3 +1,4 @@
+"""The factory of the shared HTTP endpoint, heartbeat, status, OpenAPI and MongoDB connection components."""
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 

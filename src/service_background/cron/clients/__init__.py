@@ -1,0 +1,1 @@
+"""The cron domain's clients, by version."""

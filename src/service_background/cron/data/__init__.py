@@ -1,0 +1,1 @@
+"""The cron domain's data classes, by version."""

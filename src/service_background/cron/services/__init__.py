@@ -1,0 +1,1 @@
+"""The cron domain's HTTP services, by version."""

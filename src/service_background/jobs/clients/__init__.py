@@ -1,0 +1,1 @@
+"""The jobs domain's clients, by version."""

@@ -1,0 +1,1 @@
+"""The jobs domain's data classes, by version."""

@@ -1,0 +1,1 @@
+"""The jobs domain's HTTP services, by version."""

@@ -1,0 +1,1 @@
+"""The retries domain's clients, by version."""

@@ -1,0 +1,1 @@
+"""The tasks domain's clients, by version."""

@@ -1,0 +1,1 @@
+"""The tasks domain's data classes, by version."""

@@ -1,0 +1,1 @@
+"""The tasks domain's HTTP services, by version."""

@@ -1,3 +1,4 @@
+"""The interface every jobs client implements, in process or over HTTP."""
 from abc import ABC, abstractmethod
 from typing import Any, List, Optional
 

@@ -1,3 +1,4 @@
+"""The jobs client that calls the controller in the same process."""
 from typing import Any, List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams

@@ -1,3 +1,4 @@
+"""The synchronous jobs client over HTTP, with the report and new-job bodies the async client shares."""
 from typing import Any, List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
