@@ -46,9 +46,12 @@ system-deps:
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# Three pytest workers (pytest-xdist): most tests wait on services and subprocesses, not on the CPU.
+PYTEST_WORKERS ?= 3
+
 test: system-deps $(VENV)/.installed $(MONGO_SERVERS)
 	NX27017_BIN=$(abspath $(MONGO_VENV))/bin/nx-27017 SECANTUSD_BIN=$(abspath .venv-secantus)/bin/secantusd-py \
-		$(PY) -m pytest test $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(PYTEST_WORKERS) test $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(MONGO_VENV) .venv-secantus bench/.venv-peers build dist

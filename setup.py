@@ -32,7 +32,7 @@ setup(
         'legacy-cgi>=2.6,<3; python_version >= "3.13"',
     ],
     extras_require={
-        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'selenium>=4.20,<5', 'schemathesis>=4.0,<5'],
+        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'pytest-xdist>=3.5,<4', 'selenium>=4.20,<5', 'schemathesis>=4.0,<5'],
     },
     entry_points={'console_scripts': ['service-background=service_background.container.main:main',
                                     'service-background-node=service_background.cron.node.cli:main',

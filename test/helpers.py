@@ -134,3 +134,10 @@ def wire(*pairs):
         if isinstance(component, IOpenable) and not component.is_open():
             component.open(None)
     return components
+
+
+def patch_file_syncs(monkeypatch, fn):
+    """Replaces os.fsync and os.fdatasync (what journals sync appends with) by ``fn`` for one test."""
+    monkeypatch.setattr(os, 'fsync', fn)
+    if hasattr(os, 'fdatasync'):
+        monkeypatch.setattr(os, 'fdatasync', fn)

@@ -13,6 +13,7 @@ from service_background.common.persistence import file_journal
 from service_background.common.data.data_object import DataObjectV1
 from service_background.common.persistence.file_journal import FileJournal, StorageUnavailableException, frame, parse_record
 from service_background.common.persistence.memory_persistence import MemoryPersistence
+from ..helpers import patch_file_syncs
 
 
 class Note(DataObjectV1):
@@ -237,7 +238,7 @@ def test_failed_fsync_is_a_503_and_refuses_writes_until_recovered(tmp_path, monk
         if failing['on']:
             raise OSError(errno.EIO, 'I/O error')
         return real_fsync(fd)
-    monkeypatch.setattr(file_journal.os, 'fsync', fsync)
+    patch_file_syncs(monkeypatch, fsync)
     with pytest.raises(StorageUnavailableException):
         store.create(None, Note('b', 'unsure'))
     failing['on'] = False

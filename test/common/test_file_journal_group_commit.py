@@ -17,7 +17,7 @@ from service_background.common.persistence.file_journal import StorageUnavailabl
 from service_background.common.persistence import journal_sync
 from service_background.common.persistence.journal_sync import call_durably
 
-from ..helpers import ROOT, free_port, wait_http
+from ..helpers import patch_file_syncs, ROOT, free_port, wait_http
 from .test_file_journal import Note, open_notes, texts
 
 WRITERS = 32
@@ -66,7 +66,7 @@ def test_loop_calls_are_made_durable_on_the_loop_unless_the_disk_is_slow(tmp_pat
         threading.Event().wait(delay['seconds'])
         runs.append(threading.current_thread().name)
         real_fsync(fd)
-    monkeypatch.setattr(os, 'fsync', fsync)
+    patch_file_syncs(monkeypatch, fsync)
 
     def calls(prefix, count):
         async def main():
@@ -100,7 +100,7 @@ def test_a_failed_fsync_fails_every_writer_of_its_group(tmp_path, monkeypatch):
             assert release.wait(10)
             raise OSError(errno.EIO, 'I/O error')
         return real_fsync(fd)
-    monkeypatch.setattr(os, 'fsync', fsync)
+    patch_file_syncs(monkeypatch, fsync)
     outcomes = {}
 
     def writer(key):
@@ -135,7 +135,7 @@ def test_a_failed_fsync_fails_every_loop_call_of_its_group(tmp_path, monkeypatch
 
     def fsync(fd):
         raise OSError(errno.EIO, 'I/O error')
-    monkeypatch.setattr(os, 'fsync', fsync)
+    patch_file_syncs(monkeypatch, fsync)
 
     async def main():
         return await asyncio.gather(*(call_durably(store.create, None, Note(f'n{i}', 'x')) for i in range(WRITERS)),

@@ -20,6 +20,7 @@ from service_background.common.http.response import HttpResponse, send_json
 from service_background.common.persistence.journal_sync import DURABLE_INLINE
 
 from .test_file_journal import Note, open_notes, texts
+from ..helpers import patch_file_syncs
 
 
 def _where() -> str:
@@ -206,7 +207,7 @@ def test_a_file_store_request_is_inline_and_its_reply_waits_for_the_covering_fsy
         started.set()
         assert release.wait(10)
         real_fsync(fd)
-    monkeypatch.setattr(os, 'fsync', fsync)
+    patch_file_syncs(monkeypatch, fsync)
     replies = connect()
     replies.sock.sendall(_note('a'))
     assert started.wait(10)
@@ -242,7 +243,7 @@ def test_a_failed_fsync_answers_each_writer_of_its_group_503_and_keeps_none_of_t
 
     def fsync(fd):
         raise OSError(errno.EIO, 'I/O error')
-    monkeypatch.setattr(os, 'fsync', fsync)
+    patch_file_syncs(monkeypatch, fsync)
     clients = [connect() for _ in range(8)]
     for number, replies in enumerate(clients):
         replies.sock.sendall(_note(f'n{number}'))
@@ -252,6 +253,6 @@ def test_a_failed_fsync_answers_each_writer_of_its_group_503_and_keeps_none_of_t
         assert (status, error['code'], error['status']) == (503, 'STORAGE_UNAVAILABLE', 503)
         assert headers['content-type'] == 'application/json'
     assert texts(routes.notes) == {'kept': 'before'}
-    monkeypatch.setattr(os, 'fsync', real_fsync)
+    patch_file_syncs(monkeypatch, real_fsync)
     clients[0].sock.sendall(_note('after'))  # the same connection, once the disk is back
     assert clients[0].read()[0] == 200 and texts(routes.notes) == {'kept': 'before', 'after': 'after'}

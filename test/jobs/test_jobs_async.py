@@ -14,6 +14,7 @@ from service_background.retries.persistence import RetriesFilePersistence
 
 from .. import helpers
 from .wiring import counting_takes, wire
+from ..helpers import patch_file_syncs
 
 
 def run(coro, timeout=20):
@@ -165,7 +166,7 @@ def fsyncs(monkeypatch):
     def counting(fd):
         calls.append(fd)
         return real(fd)
-    monkeypatch.setattr(file_journal.os, 'fsync', counting)
+    patch_file_syncs(monkeypatch, counting)
     return calls
 
 
