@@ -24,6 +24,26 @@ def send_json(result: Any, status: int = 200, headers: Optional[Dict[str, str]] 
     return HttpResponse(status, to_json_bytes(result), JSON, headers)
 
 
+MINIMAL_APPLIED = {'Preference-Applied': 'return=minimal'}
+
+
+def send_minimal(result: Any) -> HttpResponse:
+    """The reply to a caller that asked ``Prefer: return=minimal`` (RFC 7240): what it made, by id only
+    (``{"id": ...}``, or a list of them), else no body (204), so neither side encodes what nobody reads."""
+    if isinstance(result, list):
+        ids = [{'id': item.id} for item in result if getattr(item, 'id', None) is not None]
+        if len(ids) == len(result) and ids:
+            return HttpResponse(200, to_json_bytes(ids), JSON, dict(MINIMAL_APPLIED))
+    elif getattr(result, 'id', None) is not None:
+        return HttpResponse(200, to_json_bytes({'id': result.id}), JSON, dict(MINIMAL_APPLIED))
+    return HttpResponse(204, b'', None, dict(MINIMAL_APPLIED))
+
+
+def wants_minimal(prefer: Optional[str]) -> bool:
+    """Whether a ``Prefer`` header asks for ``return=minimal``."""
+    return prefer is not None and 'return=minimal' in prefer.replace(' ', '').lower()
+
+
 def send_raw(body: Any, content_type: str, status: int = 200,
              headers: Optional[Dict[str, str]] = None) -> HttpResponse:
     if isinstance(body, str):

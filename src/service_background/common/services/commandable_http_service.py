@@ -1,6 +1,7 @@
 """Base of our commandable HTTP services: POST <base_route>/<command> for every command of the
 controller's command set, reading the body as JSON whatever its Content-Type, answering 400 for a
-non-JSON body or an unknown command, and an OpenAPI document at <base_route>/swagger."""
+non-JSON body or an unknown command, and an OpenAPI document at <base_route>/swagger. A caller that sends
+``Prefer: return=minimal`` gets only the ids of what a command made, or no body."""
 from typing import Callable
 
 from pip_services3_commons.commands import ICommand, ICommandable
@@ -11,7 +12,7 @@ from pip_services3_rpc.services.CommandableSwaggerDocument import CommandableSwa
 from service_background.common.logic.commands import CommandArgs
 from service_background.common.http.errors import parse_json_body
 from service_background.common.http.request import current_request
-from service_background.common.http.response import send_json
+from service_background.common.http.response import send_json, send_minimal, wants_minimal
 from service_background.common.services.rest_service import RestService
 
 
@@ -42,7 +43,10 @@ class CommandableHttpService(RestService):
         def handler():
             request = current_request()
             args = CommandArgs(parse_json_body(request.body))
-            return send_json(command.execute(request.correlation_id, args))
+            result = command.execute(request.correlation_id, args)
+            if wants_minimal(request.header('prefer')):
+                return send_minimal(result)
+            return send_json(result)
         return handler
 
     def routed_commands(self) -> dict:
