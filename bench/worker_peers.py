@@ -12,7 +12,7 @@ service, bin/run.py, on the memory or the default file store), with two worker p
 Per system: drain (--jobs jobs enqueued beforehand, then drained: worker start to the last handler run; median
 of --rounds), CPU ms per job of every process (broker + workers, + the producer in the steady state; /proc
 utime+stime of each process tree, first to last handler run), steady state (one producer adding --steady-jobs
-single adds with its own client, ours with JobsAsyncClientV1.add_job, while the workers run), pickup latency
+single adds with its own client, ours with JobsAsyncClientV1.enqueue, while the workers run), pickup latency
 p50/p99 at --latency-rate jobs/s (enqueue to handler start, stamped in the job), and ratios ours / peers.
 Every handler sends one UDP datagram to the bench (bench/worker_peers/probe.py): the same probe for all.
 Peers are installed on first use into bench/.worker-peers/ (bench/worker_peers/peers_setup.py).

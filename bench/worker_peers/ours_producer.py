@@ -1,7 +1,8 @@
 """Our producer for bench/worker_peers.py, run with the repo's .venv python: `ours_producer.py URL TYPE
-bulk|single N RATE` adds N no-op jobs with our Python client (JobsAsyncClientV1): single, one add_job per call
-stamped with CLOCK_MONOTONIC and paced to RATE jobs/s when RATE > 0; bulk, add_jobs of 1000 unstamped. Prints
-"ready" once set up and starts at a line on stdin; stops after MAX_SECONDS; prints "added N SECONDS"."""
+bulk|single N RATE` adds N no-op jobs with our Python client (JobsAsyncClientV1): single, one enqueue per call
+(an add_job answered with the new id alone), stamped with CLOCK_MONOTONIC and paced to RATE jobs/s when
+RATE > 0; bulk, add_jobs of 1000 unstamped. Prints "ready" once set up and starts at a line on stdin; stops
+after MAX_SECONDS; prints "added N SECONDS"."""
 import asyncio
 import os
 import sys
@@ -28,7 +29,7 @@ async def produce(url: str, job_type: str, mode: str, n: int, rate: float) -> in
                 delay = started + done / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            await client.add_job(None, {'type': job_type, 'params': {'t': time.monotonic()}})
+            await client.enqueue(job_type, {'t': time.monotonic()})
             done += 1
     return done
 
