@@ -3,13 +3,14 @@ asyncio run loop (uvloop when installed), signals and the graceful shutdown."""
 import asyncio
 import logging
 import threading
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Coroutine, Dict, Generic, List, Optional, Set, TypeVar, overload
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.refer import IReferenceable, IReferences
 from pip_services3_commons.run import IOpenable
 from pip_services3_rpc.connect import HttpConnectionResolver
 
+from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient
 from service_background.worker.errors import error_status
 from service_background.worker.handlers import Handler, load_callable
 from service_background.worker.items import Item, Slots
@@ -20,15 +21,29 @@ log = logging.getLogger('service-background-worker')
 
 REPORT_GRACE = 5.0  # s after the grace period for the last reports and give-backs
 
+ClientT = TypeVar('ClientT', bound=AsyncCommandableHttpClient)  # the service client a worker kind uses
+T = TypeVar('T')
+HandlerFn = TypeVar('HandlerFn', bound=Callable[..., Any])
+Fetcher = Coroutine[Any, Any, None]  # one name's fetch loop (_poll)
+Take = Callable[[], Awaitable[list]]  # one fetch: the items taken, maybe none
+GiveBack = Callable[[list], Awaitable[None]]  # hands taken items back to the service
+
 
 class HandlerTimeout(TimeoutError):
     """A handler ran past its time limit."""
 
 
-class BaseWorker(IConfigurable, IReferenceable, IOpenable):
+class BaseWorker(IConfigurable, IReferenceable, IOpenable, Generic[ClientT]):
+    """``client`` and ``state`` are for outsiders to read: None until run_async makes them; the worker
+    itself uses ``_client`` and ``_state``, set at the same time (a worker is built without a loop)."""
+
+    # made by run_async before any use
+    _slots: Slots
+    _state: ServiceState
+    _client: ClientT
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, concurrency: int = 8,
-                 grace: float = 30.0, time_limit: Optional[float] = None):
+                 grace: float = 30.0, time_limit: Optional[float] = None) -> None:
         self._url = url.rstrip('/') if url else None
         self._token = token
         self._concurrency = max(1, int(concurrency))
@@ -46,16 +61,23 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self._stopping = False
         self._deadline = 0.0
         self._running: Dict[str, Item] = {}
-        self._orphans: set = set()
-        self._slots: Optional[Slots] = None
-        self._pool: Optional[DaemonThreadPool] = None
-        self.client = None
+        self._orphans: Set[asyncio.Future] = set()
+        self._pool: Optional[DaemonThreadPool] = None  # None while every handler is async
+        self.client: Optional[ClientT] = None
         self.state: Optional[ServiceState] = None
         self.exit_code = 0
         self.stats: Dict[str, int] = {}
 
     # --- handlers -------------------------------------------------------------------------------
-    def handle(self, name: str, fn: Optional[Callable] = None, time_limit: Optional[float] = None):
+    @overload
+    def handle(self, name: str, fn: None = None,
+               time_limit: Optional[float] = None) -> Callable[[HandlerFn], HandlerFn]: ...
+
+    @overload
+    def handle(self, name: str, fn: HandlerFn, time_limit: Optional[float] = None) -> HandlerFn: ...
+
+    def handle(self, name: str, fn: Optional[HandlerFn] = None,
+               time_limit: Optional[float] = None) -> Any:
         """Registers ``fn`` for ``name`` (a job type or a namespace); usable as a decorator."""
         if fn is None:
             return lambda f: (self.handle(name, f, time_limit), f)[1]
@@ -63,7 +85,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         return fn
 
     # --- component face -------------------------------------------------------------------------
-    def configure(self, config: ConfigParams):
+    def configure(self, config: ConfigParams) -> None:
         """connection.uri (or protocol/host/port, or discovery), credential.token,
         options.concurrency, options.grace / options.time_limit (seconds), handlers.<name>: module:fn."""
         self._resolver.configure(config)
@@ -78,13 +100,13 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         for name, spec in config.get_section('handlers').items():
             self.handle(name, load_callable(spec))
 
-    def set_references(self, references: IReferences):
+    def set_references(self, references: IReferences) -> None:
         self._resolver.set_references(references)
 
     def is_open(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def open(self, correlation_id: Optional[str]):
+    def open(self, correlation_id: Optional[str]) -> None:
         """Starts working on a thread of its own (for a container); close() stops it gracefully."""
         if self.is_open():
             return
@@ -94,7 +116,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self._thread.start()
         self._ready.wait(10)
 
-    def _thread_main(self):
+    def _thread_main(self) -> None:
         try:
             self.exit_code = self.run(install_signals=False)
         except Exception:  # noqa: BLE001 - logged; the component is then closed
@@ -103,7 +125,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         finally:
             self._ready.set()
 
-    def close(self, correlation_id: Optional[str]):
+    def close(self, correlation_id: Optional[str]) -> None:
         thread = self._thread
         if thread is not None:
             self.stop()
@@ -116,7 +138,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         from service_background.worker.runner import run_workers
         return run_workers([self], install_signals)
 
-    def stop(self, now: bool = False):
+    def stop(self, now: bool = False) -> None:
         """Stops fetching and ends the run after the grace period (at once with ``now``); any thread."""
         self._stop_requested = True
         self._stop_now = self._stop_now or now
@@ -127,7 +149,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             except RuntimeError:
                 pass
 
-    def _on_stop(self):
+    def _on_stop(self) -> None:
         if self._stop_event is not None:
             self._stop_event.set()
         if self._stop_now and self._now_event is not None:
@@ -142,19 +164,19 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             self._url = connection.get_as_string('uri').rstrip('/')
         return self._url
 
-    def _make_client(self):
+    def _make_client(self) -> ClientT:
         raise NotImplementedError
 
-    def _fetchers(self) -> List:
+    def _fetchers(self) -> List[Fetcher]:
         raise NotImplementedError
 
-    async def _process(self, item: Item):
+    async def _process(self, item: Item) -> None:
         raise NotImplementedError
 
-    async def _give_back(self, items: List[Item]):
+    async def _give_back(self, items: List[Item]) -> None:
         raise NotImplementedError
 
-    async def _drain_outcomes(self, give_up_at: float):
+    async def _drain_outcomes(self, give_up_at: float) -> None:
         """The last step of a stop: outcomes still buffered are sent (JobsWorker)."""
 
     async def run_async(self) -> int:
@@ -162,7 +184,8 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         if not self._handlers:
             raise ValueError(f'{type(self).__name__} has no handlers')
         self._loop = asyncio.get_running_loop()
-        self._stop_event, self._now_event = asyncio.Event(), asyncio.Event()
+        stop_event, now_event = asyncio.Event(), asyncio.Event()
+        self._stop_event, self._now_event = stop_event, now_event
         self._stopping = False
         self._running = {}
         self._orphans = set()
@@ -170,20 +193,20 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self._slots = Slots(self._concurrency)
         sync = any(not h.is_async for h in self._handlers.values())
         self._pool = DaemonThreadPool(self._concurrency, type(self).__name__) if sync else None
-        self.state = ServiceState(self.url)
-        self.client = self._make_client()
+        self._state = self.state = ServiceState(self.url)
+        self._client = self.client = client = self._make_client()
         if self._stop_requested:
             self._on_stop()
-        await self.client.open_async(None)
+        await client.open_async(None)
         try:
             self._ready.set()
             log.info('%s working on %s for %s with %d slots', type(self).__name__, self.url,
                      ', '.join(self._handlers), self._concurrency)
             fetchers = [asyncio.create_task(f) for f in self._fetchers()]
-            await self._stop_event.wait()
-            await self._shutdown(fetchers)
+            await stop_event.wait()
+            await self._shutdown(fetchers, now_event)
         finally:
-            closing = asyncio.ensure_future(self.client.close_async(None))
+            closing = asyncio.ensure_future(client.close_async(None))
             await asyncio.wait({closing}, timeout=3)
             if self._pool is not None:
                 self._pool.shutdown()
@@ -199,7 +222,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             return True
         return False
 
-    async def _shutdown(self, fetchers: List[asyncio.Task]):
+    async def _shutdown(self, fetchers: List[asyncio.Task], now_event: asyncio.Event) -> None:
         self._stopping = True
         for fetcher in fetchers:
             fetcher.cancel()
@@ -214,9 +237,9 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self._deadline = loop.time() + (0.0 if self._stop_now else self._grace)
         if self._running:
             log.info('stopping: %d running, waiting up to %.1f s', len(self._running), self._grace)
-        now_waiter = asyncio.ensure_future(self._now_event.wait())
+        now_waiter = asyncio.ensure_future(now_event.wait())
         try:
-            while self._running and loop.time() < self._deadline and not self._now_event.is_set():
+            while self._running and loop.time() < self._deadline and not now_event.is_set():
                 tasks = {item.task for item in self._running.values()}
                 await asyncio.wait(tasks | {now_waiter}, timeout=self._deadline - loop.time(),
                                    return_when=asyncio.FIRST_COMPLETED)
@@ -247,41 +270,41 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         return 0.0
 
     # --- fetching -------------------------------------------------------------------------------
-    async def _poll(self, name: str, take: Callable[[], Awaitable[list]]):
+    async def _poll(self, name: str, take: Take) -> None:
         """The fetch loop every worker runs for each name it handles, until the stop: ``take()`` waits
         for free slots and fetches a batch (giving back the slots it did not fill); a failed take
         backs off by the service's state, one the service refuses for good ends the worker."""
         handler = self._handlers[name]
         while not self._stopping:
-            ticket = self.state.ticket()
+            ticket = self._state.ticket()
             try:
                 items = await take()
-                self.state.ok(ticket)
+                self._state.ok(ticket)
             except asyncio.CancelledError:
                 raise
             except Exception as ex:  # noqa: BLE001 - the service is away or refuses: back off
                 if self._fatal(ex):
                     return
-                await asyncio.sleep(self.state.failed(ex))
+                await asyncio.sleep(self._state.failed(ex))
                 continue
             await self._taken(name, handler, items)
 
-    async def _taken(self, name: str, handler: Handler, items: list):
+    async def _taken(self, name: str, handler: Handler, items: list) -> None:
         """Starts the items of one take (subclasses count them and pace the next take)."""
         raise NotImplementedError
 
     # --- items ----------------------------------------------------------------------------------
-    def _count(self, name: str, n: int = 1):
+    def _count(self, name: str, n: int = 1) -> None:
         self.stats[name] = self.stats.get(name, 0) + n
 
-    def _start_item(self, key: str, obj: Any, handler: Handler, phase: str = 'handler'):
+    def _start_item(self, key: str, obj: Any, handler: Handler, phase: str = 'handler') -> None:
         """Runs one fetched item; its slot is already taken and is given back when it ends."""
         item = Item(key, obj, handler)
         item.phase = phase
         self._running[key] = item
         item.task = asyncio.create_task(self._run_item(item))
 
-    async def _run_item(self, item: Item):
+    async def _run_item(self, item: Item) -> None:
         try:
             await self._process(item)
         except asyncio.CancelledError:
@@ -299,7 +322,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             else:
                 self._slots.give()
 
-    async def _call_service(self, coro, give_back: Callable) -> Any:
+    async def _call_service(self, coro: Awaitable[T], give_back: GiveBack) -> T:
         """A fetch call that a stop must not cancel mid-request (a request cancelled in flight costs its
         connection, and the server may hand the answer's jobs to nobody): the caller's
         cancellation leaves the call running; what it returns then goes to ``give_back``."""
@@ -311,7 +334,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             call.add_done_callback(lambda c: self._orphan_done(c, give_back))
             raise
 
-    def _orphan_done(self, call: asyncio.Future, give_back: Callable):
+    def _orphan_done(self, call: asyncio.Future, give_back: GiveBack) -> None:
         self._orphans.discard(call)
         if call.cancelled() or call.exception() is not None or not call.result():
             return
@@ -320,13 +343,13 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
         self._orphans.add(returning)
         returning.add_done_callback(self._orphans.discard)
 
-    async def _wait_orphans(self, timeout: float):
+    async def _wait_orphans(self, timeout: float) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self._orphans and loop.time() < deadline:
             await asyncio.wait(set(self._orphans), timeout=deadline - loop.time())
 
-    def _to_report(self, item: Item):
+    def _to_report(self, item: Item) -> None:
         item.phase = 'report'
         self._slots.reporting += 1
 
@@ -342,6 +365,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable):
             async with asyncio.timeout(limit) as scope:
                 if handler.is_async:
                     return await handler.fn(item.obj)
+                assert self._pool is not None, 'run_async makes the pool when a handler is sync'
                 item.thread_future = self._pool.submit(handler.fn, item.obj)
                 return await asyncio.shield(item.thread_future)
         except TimeoutError:

@@ -12,20 +12,29 @@ import argparse
 import logging
 import os
 import sys
-from typing import List, Optional
+from typing import List, Optional, overload
 
 from service_background.version import package_version
 from service_background.worker.base_worker import BaseWorker
-from service_background.worker.runner import run_workers
-from service_background.worker.jobs_worker import JobsWorker
-from service_background.worker.supervisor import Supervisor, default_processes
 from service_background.worker.handlers import load_callable, parse_specs
+from service_background.worker.jobs_worker import JobsWorker
+from service_background.worker.runner import run_workers
+from service_background.worker.supervisor import Supervisor, default_processes
 from service_background.worker.tasks_worker import TasksWorker
 
 FALSE = ('', '0', 'false', 'no', 'off')
 
 
+@overload
+def _env(name: str) -> Optional[str]: ...
+
+
+@overload
+def _env(name: str, default: str) -> str: ...
+
+
 def _env(name: str, default: Optional[str] = None) -> Optional[str]:
+    """The environment variable ``name``, ``default`` when it is unset or empty."""
     value = os.environ.get(name)
     return value if value not in (None, '') else default
 

@@ -32,7 +32,7 @@ def _client(url: Optional[str], token: Optional[str]) -> JobsHttpClientV1:
 
 
 def enqueue(type: str, params: Any = None, *, url: Optional[str] = None, token: Optional[str] = None,
-            **fields) -> str:
+            **fields: Any) -> str:
     """Adds one job of ``type`` to the service at ``url`` (default $WORKER_URL, else
     http://127.0.0.1:8080) with ``token`` (default $WORKER_TOKEN); ``fields``: any other NewJobV1 field
     (priority, delay, timeout, max_retries, unique, ...). Returns the job's id; raises the service's

@@ -7,12 +7,13 @@ from typing import Any, Callable, Dict, Iterable, Optional
 class Handler:
     """A user's function and how to call it."""
 
-    def __init__(self, fn: Callable, time_limit: Optional[float] = None):
+    def __init__(self, fn: Callable, time_limit: Optional[float] = None) -> None:
         if not callable(fn):
             raise TypeError(f'handler {fn!r} is not callable')
         self.fn = fn
         self.time_limit = time_limit if time_limit and time_limit > 0 else None
-        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, '__call__', None))
+        call = getattr(fn, '__call__', None)  # noqa: B004 - an object's own __call__, which may be async
+        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
 
 
 def load_callable(spec: str) -> Callable:

@@ -8,13 +8,13 @@ from service_background.worker.handlers import Handler
 class Slots:
     """How many more items may run at once; fetchers wait for a free one."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
         self.free = size
         self.reporting = 0  # items whose handler is done: their slot frees within one call
         self._changed = asyncio.Event()
 
-    async def wait(self, settle: float = 0.05):
+    async def wait(self, settle: float = 0.05) -> None:
         """Until a slot is free; while other items are only reporting their outcome, up to ``settle``
         seconds more for those slots too, so one take fetches them all (a busy queue then costs one
         take per batch, not one per job)."""
@@ -37,28 +37,28 @@ class Slots:
             if not done:
                 return
 
-    async def wait_until(self, ready: Callable[[], bool]):
+    async def wait_until(self, ready: Callable[[], bool]) -> None:
         """Until ``ready()`` holds; it is checked again whenever a slot frees or poke() is called."""
         while not ready():
             self._changed.clear()
             await self._changed.wait()
 
-    def poke(self):
+    def poke(self) -> None:
         self._changed.set()
 
-    def resize(self, size: int):
+    def resize(self, size: int) -> None:
         """A new size (the items held stay held): free moves by the difference."""
         self.free += size - self.size
         self.size = size
 
-    def reported(self, n: int = 1):
+    def reported(self, n: int = 1) -> None:
         self.reporting -= n
         self._changed.set()
 
-    def take(self, n: int):
+    def take(self, n: int) -> None:
         self.free -= n
 
-    def give(self, n: int = 1):
+    def give(self, n: int = 1) -> None:
         if n:
             self.free += n
             self._changed.set()
@@ -67,12 +67,12 @@ class Slots:
 class Item:
     """One job or task being handled."""
     __slots__ = ('key', 'obj', 'handler', 'task', 'phase', 'lease_lost', 'thread_future', 'extender', 'extending')
+    task: 'asyncio.Task[None]'  # the item's run, set by the worker once the item exists
 
-    def __init__(self, key: str, obj: Any, handler: Handler):
+    def __init__(self, key: str, obj: Any, handler: Handler) -> None:
         self.key = key
         self.obj = obj
         self.handler = handler
-        self.task: Optional[asyncio.Task] = None
         self.phase = 'handler'  # then 'report'; JobsWorker: 'queued' (prefetched), 'handler', 'done'
         self.lease_lost = False
         self.thread_future: Optional[asyncio.Future] = None

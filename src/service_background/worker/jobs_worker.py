@@ -19,27 +19,36 @@ the job is held; an extension refused LEASE_LOST (or NOT_FOUND) means the job is
 its outcome is dropped, alone. A stop sends every buffered outcome before the process exits; a
 process killed with outcomes unsent loses only that work (the jobs come back after their lease)."""
 import asyncio
-from typing import List, Optional
+from functools import partial
+from typing import Any, Callable, List, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common.data.json_util import to_json
 from service_background.common.data.clock import to_datetime
+from service_background.common.data.json_util import to_json
 from service_background.jobs.clients.version1.jobs_async_client_v1 import JobsAsyncClientV1
 from service_background.jobs.clients.version1.lazy_job import LazyJobV1
-from service_background.worker.base_worker import BaseWorker, HandlerTimeout, Item, log
+from service_background.jobs.data.version1 import JobV1
+from service_background.worker.base_worker import BaseWorker, Fetcher, HandlerTimeout, Item, Take, log
+from service_background.worker.errors import format_error
+from service_background.worker.handlers import Handler
 from service_background.worker.outcome_batcher import GONE, OutcomeBatcher
 from service_background.worker.pacing import Pacer
-from service_background.worker.errors import format_error
 
 LEASE_LOST = GONE
 
 
-class JobsWorker(BaseWorker):
+class JobsWorker(BaseWorker[JobsAsyncClientV1]):
+
+    # made with the client (_make_client) before any use
+    _batcher: OutcomeBatcher
+    _pacer: Pacer
+    _gate: asyncio.Semaphore
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, concurrency: int = 8,
                  lease: Optional[float] = None, block_for: float = 5.0, grace: float = 30.0,
-                 time_limit: Optional[float] = None, requeue_errors: bool = True, prefetch: Optional[int] = None):
+                 time_limit: Optional[float] = None, requeue_errors: bool = True,
+                 prefetch: Optional[int] = None) -> None:
         """``lease``: seconds asked on each take (None: the job's own ``timeout``, else the service's
         default); ``block_for``: seconds of one long-poll; ``grace``: seconds running handlers get
         at shutdown; ``time_limit``: seconds a handler may run (None: no limit); ``requeue_errors``:
@@ -51,14 +60,11 @@ class JobsWorker(BaseWorker):
         self._block_for = max(0.0, float(block_for))
         self._requeue_errors = requeue_errors
         self._prefetch = prefetch if prefetch is None else max(0, int(prefetch))
-        self._batcher: Optional[OutcomeBatcher] = None
-        self._pacer: Optional[Pacer] = None
-        self._gate: Optional[asyncio.Semaphore] = None
         self._queued = 0
-        self._last_dates: tuple = (None, None)
+        self._last_dates: Tuple[Any, Any] = (None, None)
         self._last_granted: Optional[float] = None
 
-    def configure(self, config: ConfigParams):
+    def configure(self, config: ConfigParams) -> None:
         """Also options.lease, options.block_for (seconds), options.requeue_errors, options.prefetch."""
         super().configure(config)
         prefetch = config.get_as_nullable_integer('options.prefetch')
@@ -70,13 +76,13 @@ class JobsWorker(BaseWorker):
 
     def _make_client(self) -> JobsAsyncClientV1:
         client = JobsAsyncClientV1(self.url, self._token, max_connections=4 + 2 * len(self._handlers))
-        self._batcher = OutcomeBatcher(client, self.state, self._count, self._fatal)
+        self._batcher = OutcomeBatcher(client, self._state, self._count, self._fatal)
         self._pacer = Pacer(self._concurrency, self._prefetch)
         self._gate = asyncio.Semaphore(self._concurrency)
         self._queued = 0
         return client
 
-    def _fetchers(self) -> List:
+    def _fetchers(self) -> List[Fetcher]:
         return [self._poll(job_type, self._taker(job_type)) for job_type in self._handlers]
 
     # --- fetching -------------------------------------------------------------------------------
@@ -85,7 +91,7 @@ class JobsWorker(BaseWorker):
         slots = self._slots
         return slots.free > 0 and (self._queued == 0 or slots.free * 2 >= slots.size)
 
-    def _taker(self, job_type: str):
+    def _taker(self, job_type: str) -> Take:
         """The take of one type: a batch sized to the free slots (riding with the buffered outcomes),
         and when it comes back empty one long-poll, then long-polls only until one finds a job."""
         lease_ms = int(self._lease * 1000) if self._lease else None
@@ -97,11 +103,11 @@ class JobsWorker(BaseWorker):
             loop = asyncio.get_running_loop()
             self._slots.resize(self._pacer.capacity())
             await self._slots.wait_until(self._ready_to_take)
-            jobs = []
+            jobs: list = []
             n = min(self._slots.free, 1000)
             if not idle:
                 self._slots.take(n)
-                batch = {'type': job_type, 'limit': n}
+                batch: dict = {'type': job_type, 'limit': n}
                 if lease_ms:
                     batch['timeout'] = lease_ms
                 started = loop.time()
@@ -114,7 +120,7 @@ class JobsWorker(BaseWorker):
                 self._slots.take(1)
                 job = None
                 try:
-                    job = await self._call_service(self.client.want_job(None, job_type, block_ms, lease_ms),
+                    job = await self._call_service(self._client.want_job(None, job_type, block_ms, lease_ms),
                                                    self._give_back_jobs)
                 finally:
                     if job is None:
@@ -124,18 +130,18 @@ class JobsWorker(BaseWorker):
             return jobs
         return take
 
-    async def _taken(self, name: str, handler, items: list):
+    async def _taken(self, name: str, handler: Handler, items: list) -> None:
         self._count('taken', len(items))
         self._queued += len(items)
         for job in items:
             self._start_item(job.id, job, handler, 'queued')
 
     # --- one job --------------------------------------------------------------------------------
-    def _lease_ms(self, job) -> Optional[float]:
+    def _lease_ms(self, job: JobV1) -> Optional[float]:
         """The lease granted: as asked, else the job's own timeout, else as the service's dates say."""
         if self._lease:
             return self._lease * 1000
-        peek = job.peek if isinstance(job, LazyJobV1) else job.__getattribute__
+        peek: Callable[[str], Any] = job.peek if isinstance(job, LazyJobV1) else job.__getattribute__
         if peek('timeout'):
             return peek('timeout')
         dates = peek('locked_until'), peek('started')
@@ -146,7 +152,7 @@ class JobsWorker(BaseWorker):
             self._last_dates, self._last_granted = dates, (granted if granted > 0 else None)
         return self._last_granted
 
-    async def _process(self, item: Item):
+    async def _process(self, item: Item) -> None:
         job = item.obj
         token = job.peek('lease_token') if isinstance(job, LazyJobV1) else getattr(job, 'lease_token', None)
         lease_ms = self._lease_ms(job)
@@ -197,7 +203,7 @@ class JobsWorker(BaseWorker):
                 report['error'] = value
         self._batcher.add(report)
 
-    async def _run_handler(self, item: Item, loop) -> tuple:
+    async def _run_handler(self, item: Item, loop: asyncio.AbstractEventLoop) -> Tuple[str, Any]:
         """('complete', result) or ('error', text)."""
         started = loop.time()
         try:
@@ -218,19 +224,19 @@ class JobsWorker(BaseWorker):
         self._pacer.handler_ran(loop.time() - started)
         return action, value
 
-    def _start_extender(self, item: Item, lease_ms: float, token: Optional[str]):
+    def _start_extender(self, item: Item, lease_ms: float, token: Optional[str]) -> None:
         if item.phase in ('queued', 'handler'):
             item.extender = asyncio.ensure_future(self._extend_loop(item, lease_ms, token))
 
-    async def _extend_loop(self, item: Item, lease_ms: float, token: Optional[str]):
+    async def _extend_loop(self, item: Item, lease_ms: float, token: Optional[str]) -> None:
         interval = lease_ms / 2000.0
         loop = asyncio.get_running_loop()
         while item.phase in ('queued', 'handler'):
-            answer = loop.create_future()
-            report = {'job_id': item.key, 'outcome': 'extend', 'timeout': int(lease_ms)}
+            answer: 'asyncio.Future[Optional[dict]]' = loop.create_future()
+            report: dict = {'job_id': item.key, 'outcome': 'extend', 'timeout': int(lease_ms)}
             if token is not None:
                 report['lease_token'] = token
-            self._batcher.add(report, lambda refusal, f=answer: f.done() or f.set_result(refusal))
+            self._batcher.add(report, partial(_settle, answer))
             refusal = await answer
             if refusal is not None and refusal.get('status') in LEASE_LOST:
                 item.lease_lost = True
@@ -238,13 +244,13 @@ class JobsWorker(BaseWorker):
                 return
             await asyncio.sleep(interval if refusal is None else interval / 2)  # try again well before the end
 
-    async def _give_back(self, items: List[Item]):
+    async def _give_back(self, items: List[Item]) -> None:
         self._buffer_give_backs([item.obj for item in items])
 
-    async def _give_back_jobs(self, jobs: list):
+    async def _give_back_jobs(self, jobs: list) -> None:
         self._buffer_give_backs(jobs)
 
-    def _buffer_give_backs(self, jobs: list):
+    def _buffer_give_backs(self, jobs: list) -> None:
         """Buffers an abort (give back) for each job; the batcher sends them."""
         for job in jobs:
             report = {'job_id': job.id, 'outcome': 'abort'}
@@ -253,10 +259,14 @@ class JobsWorker(BaseWorker):
                 report['lease_token'] = token
             self._batcher.add(report, counter='given_back')
 
-    async def _drain_outcomes(self, give_up_at: float):
-        if self._batcher is not None:
-            await self._batcher.close(give_up_at)
+    async def _drain_outcomes(self, give_up_at: float) -> None:
+        await self._batcher.close(give_up_at)
 
     def _orphan_wait(self) -> float:
         return self._block_for + 1.0
 
+
+def _settle(answer: 'asyncio.Future[Optional[dict]]', refusal: Optional[dict]) -> None:
+    """An extension's outcome callback: ``answer`` gets the refusal (None: applied), once."""
+    if not answer.done():
+        answer.set_result(refusal)

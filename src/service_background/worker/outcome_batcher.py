@@ -2,11 +2,13 @@
 report_jobs calls, flushed when enough piled up or a few ms passed, or riding along with the next take."""
 import asyncio
 import logging
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
+from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient
 from service_background.jobs.clients.version1.jobs_http_client_v1 import report_body
 from service_background.jobs.clients.version1.lazy_job import LazyJobV1
 from service_background.worker.errors import error_status, is_transient
+from service_background.worker.service_state import ServiceState
 
 log = logging.getLogger('service-background-worker')
 
@@ -16,6 +18,7 @@ COUNTERS = {'complete': 'completed', 'fail': 'failed', 'abort': 'requeued', 'ext
 GONE = (404, 409, 410)
 
 OnResult = Callable[[Optional[dict]], None]  # None: applied; else the refusal (code, status, message)
+Entry = Tuple[dict, Optional[OnResult], Optional[str]]  # (report, on_result, counter)
 
 
 class OutcomeBatcher:
@@ -23,24 +26,24 @@ class OutcomeBatcher:
     A report refused in its slot (LEASE_LOST, NOT_FOUND) is dropped alone; a call that got no answer
     (or a 5xx / 429) is sent again with backoff, so an outcome is lost only with the process."""
 
-    def __init__(self, client, state, count: Callable[[str, int], None], on_fatal: Callable[[BaseException], bool],
-                 max_batch: int = MAX_BATCH, linger: float = LINGER):
+    def __init__(self, client: AsyncCommandableHttpClient, state: ServiceState, count: Callable[[str, int], None],
+                 on_fatal: Callable[[BaseException], bool], max_batch: int = MAX_BATCH, linger: float = LINGER) -> None:
         self._client = client
         self._state = state
         self._count = count
         self._on_fatal = on_fatal
         self._max = max(1, min(1000, int(max_batch)))
         self._linger = max(0.0, float(linger))
-        self._pending: List[tuple] = []  # (report, on_result, counter)
+        self._pending: List[Entry] = []
         self._timer: Optional[asyncio.TimerHandle] = None
-        self._inflight: set = set()
+        self._inflight: Set[asyncio.Future] = set()
         self._give_up_at: Optional[float] = None  # loop time past which failed calls are not retried
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
-    def add(self, report: dict, on_result: Optional[OnResult] = None, counter: Optional[str] = None):
+    def add(self, report: dict, on_result: Optional[OnResult] = None, counter: Optional[str] = None) -> None:
         """Buffers one report: {job_id, lease_token, outcome, result | error | timeout}; ``counter``: the
         stat counted once it is applied (default: completed, failed, requeued or extended)."""
         self._pending.append((report, on_result, counter))
@@ -49,7 +52,7 @@ class OutcomeBatcher:
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._linger, self._spawn)
 
-    def _spawn(self):
+    def _spawn(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -58,7 +61,7 @@ class OutcomeBatcher:
             self._inflight.add(call)
             call.add_done_callback(self._inflight.discard)
 
-    async def _send_pending(self):
+    async def _send_pending(self) -> None:
         try:
             await self.flush()
         except Exception as ex:  # noqa: BLE001 - flush() retries transient failures itself
@@ -78,7 +81,7 @@ class OutcomeBatcher:
             return []
         return await self._send(batch, take)
 
-    async def _send(self, batch: List[tuple], take: Optional[dict]) -> list:
+    async def _send(self, batch: List[Entry], take: Optional[dict]) -> list:
         loop = asyncio.get_running_loop()
         while True:
             ticket = self._state.ticket()
@@ -112,7 +115,7 @@ class OutcomeBatcher:
             self._settle(batch, reply.get('results') or [])
             return [LazyJobV1.of_dict(data) for data in reply.get('jobs') or []]
 
-    async def _one_by_one(self, batch: List[tuple], ex: BaseException):
+    async def _one_by_one(self, batch: List[Entry], ex: BaseException) -> None:
         """A whole call refused (400): each report alone, so one bad report does not sink the rest."""
         if len(batch) == 1:
             self._count('rejected', 1)
@@ -122,8 +125,8 @@ class OutcomeBatcher:
         for entry in batch:
             await self._send([entry], None)
 
-    def _settle(self, batch: List[tuple], results: list):
-        counts = {}
+    def _settle(self, batch: List[Entry], results: list) -> None:
+        counts: Dict[str, int] = {}
         for index, (report, on_result, counter) in enumerate(batch):
             refusal = results[index] if index < len(results) else None
             outcome = report['outcome']
@@ -140,7 +143,7 @@ class OutcomeBatcher:
         for name, n in counts.items():
             self._count(name, n)
 
-    async def close(self, give_up_at: Optional[float] = None):
+    async def close(self, give_up_at: Optional[float] = None) -> None:
         """Sends everything buffered (retrying transient failures until ``give_up_at``, loop time) and
         waits for the calls in flight."""
         self._give_up_at = give_up_at
@@ -155,7 +158,7 @@ class OutcomeBatcher:
                 await asyncio.wait(set(self._inflight))
 
 
-def _notify(on_result: Optional[OnResult], refusal: Any):
+def _notify(on_result: Optional[OnResult], refusal: Any) -> None:
     if on_result is None:
         return
     try:

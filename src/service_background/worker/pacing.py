@@ -12,17 +12,17 @@ class Pacer:
     ``fixed``: always that prefetch (an option); else concurrency x round trip / handler time, at
     least 1, at most ``cap`` (slow handlers get 1 or 2: few jobs wait under a lease unstarted)."""
 
-    def __init__(self, concurrency: int, fixed: Optional[int] = None, cap: int = 500):
+    def __init__(self, concurrency: int, fixed: Optional[int] = None, cap: int = 500) -> None:
         self._concurrency = concurrency
         self._fixed = fixed
         self._cap = max(1, cap)
         self._handler: Optional[float] = None
         self._trip: Optional[float] = None
 
-    def handler_ran(self, seconds: float):
+    def handler_ran(self, seconds: float) -> None:
         self._handler = seconds if self._handler is None else self._handler + ALPHA * (seconds - self._handler)
 
-    def trip_took(self, seconds: float):
+    def trip_took(self, seconds: float) -> None:
         self._trip = seconds if self._trip is None else self._trip + ALPHA * (seconds - self._trip)
 
     def prefetch(self) -> int:

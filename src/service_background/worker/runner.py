@@ -3,15 +3,19 @@ import asyncio
 import logging
 import signal
 import threading
-from typing import List
+from typing import TYPE_CHECKING, Any, List, Sequence
+
+if TYPE_CHECKING:  # base_worker imports this module when a worker runs
+    from service_background.worker.base_worker import BaseWorker
 
 log = logging.getLogger('service-background-worker')
 
 
-def run_workers(workers: List, install_signals: bool = True, use_uvloop: bool = True) -> int:
+def run_workers(workers: Sequence['BaseWorker[Any]'], install_signals: bool = True,
+                use_uvloop: bool = True) -> int:
     """Runs workers on one event loop until stopped; the first SIGTERM/SIGINT stops them gracefully,
     a second one at once. Returns the highest exit code."""
-    async def one(worker) -> int:
+    async def one(worker: 'BaseWorker[Any]') -> int:
         code = await worker.run_async()
         if code:
             for other in workers:
@@ -20,11 +24,11 @@ def run_workers(workers: List, install_signals: bool = True, use_uvloop: bool = 
 
     async def main() -> int:
         loop = asyncio.get_running_loop()
-        installed = []
+        installed: List[signal.Signals] = []
         if install_signals and threading.current_thread() is threading.main_thread():
-            signals_seen = []
+            signals_seen: List[int] = []
 
-            def on_signal(signum):
+            def on_signal(signum: int) -> None:
                 signals_seen.append(signum)
                 log.info('%s received: %s', signal.Signals(signum).name,
                          'stopping gracefully' if len(signals_seen) == 1 else 'stopping now')
@@ -36,8 +40,8 @@ def run_workers(workers: List, install_signals: bool = True, use_uvloop: bool = 
         try:
             return max(await asyncio.gather(*(one(w) for w in workers)))
         finally:
-            for signum in installed:
-                loop.remove_signal_handler(signum)
+            for installed_signal in installed:
+                loop.remove_signal_handler(installed_signal)
 
     loop_factory = None
     if use_uvloop:

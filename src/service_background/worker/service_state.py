@@ -12,7 +12,7 @@ class ServiceState:
     """Whether the service answers: logs each change once (unreachable, refusing, back) and hands
     out the exponential backoff (with jitter) to wait after a failed call."""
 
-    def __init__(self, url: str, min_backoff: float = 0.2, max_backoff: float = 15.0):
+    def __init__(self, url: str, min_backoff: float = 0.2, max_backoff: float = 15.0) -> None:
         self._url = url
         self._min = min_backoff
         self._max = max_backoff
@@ -26,7 +26,7 @@ class ServiceState:
         (concurrent calls in flight while the service went away) says nothing about now."""
         return self._failures
 
-    def ok(self, ticket: Optional[int] = None):
+    def ok(self, ticket: Optional[int] = None) -> None:
         if ticket is not None and ticket != self._failures:
             return
         if self.state != 'online':

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 log = logging.getLogger('service-background-worker')
 
@@ -16,7 +16,7 @@ MAX_BACKOFF = 30.0
 FATAL = 2             # a child's exit code that restarting cannot fix (bad options, refused credentials)
 
 
-def _die_with_parent():
+def _die_with_parent() -> None:
     """In the child: SIGTERM when the supervisor dies (Linux), so no worker outlives it unseen."""
     try:
         import ctypes
@@ -26,7 +26,7 @@ def _die_with_parent():
 
 
 class _Child:
-    def __init__(self, slot: int):
+    def __init__(self, slot: int) -> None:
         self.slot = slot
         self.process: Optional[subprocess.Popen] = None
         self.started = 0.0
@@ -38,21 +38,21 @@ class Supervisor:
     """Runs ``command`` ``processes`` times until a signal; returns the highest exit code of the
     children's last runs (0 after a graceful stop)."""
 
-    def __init__(self, command: List[str], processes: int, env: Optional[Dict[str, str]] = None):
+    def __init__(self, command: List[str], processes: int, env: Optional[Dict[str, str]] = None) -> None:
         self._command = command
         self._children = [_Child(i) for i in range(max(1, processes))]
         self._env = env
         self._signals: List[int] = []
         self.restarts = 0
 
-    def _start(self, child: _Child):
+    def _start(self, child: _Child) -> None:
         # a process group of its own: a terminal's Ctrl-C reaches the supervisor only, which forwards it once
         child.process = subprocess.Popen(self._command, env=self._env, process_group=0,
                                          preexec_fn=_die_with_parent if sys.platform == 'linux' else None)
         child.started = time.monotonic()
         log.info('worker process %d started (pid %d)', child.slot, child.process.pid)
 
-    def _on_signal(self, signum, _frame):
+    def _on_signal(self, signum: int, _frame: Any) -> None:
         self._signals.append(signum)
         for child in self._children:
             if child.process is not None and child.process.poll() is None:

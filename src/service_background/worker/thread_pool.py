@@ -11,7 +11,7 @@ class DaemonThreadPool:
     process alive after shutdown (concurrent.futures' threads are joined at exit). Outcomes that finish
     together reach the loop in one wake-up, not one each."""
 
-    def __init__(self, size: int, name: str = 'worker'):
+    def __init__(self, size: int, name: str = 'worker') -> None:
         self._queue: 'queue.SimpleQueue' = queue.SimpleQueue()
         self._done: collections.deque = collections.deque()
         self._wake_pending = False
@@ -20,7 +20,7 @@ class DaemonThreadPool:
         for thread in self._threads:
             thread.start()
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
@@ -37,7 +37,7 @@ class DaemonThreadPool:
                 except RuntimeError:  # the loop is closed: nobody waits for the outcome
                     pass
 
-    def _drain(self):
+    def _drain(self) -> None:
         self._wake_pending = False
         done = self._done
         while done:
@@ -49,12 +49,12 @@ class DaemonThreadPool:
         self._queue.put((loop, future, fn, arg))
         return future
 
-    def shutdown(self):
+    def shutdown(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
 
 
-def _settle(future: 'asyncio.Future', result: Any, error: Optional[BaseException]):
+def _settle(future: 'asyncio.Future', result: Any, error: Optional[BaseException]) -> None:
     if future.done():
         return
     if error is not None:

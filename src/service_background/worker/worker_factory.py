@@ -20,7 +20,7 @@ class WorkerFactory(Factory):
     JobsWorkerDescriptor = Descriptor('service-background-worker', 'worker', 'jobs', '*', '1.0')
     TasksWorkerDescriptor = Descriptor('service-background-worker', 'worker', 'tasks', '*', '1.0')
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.register_as_type(self.JobsWorkerDescriptor, JobsWorker)
         self.register_as_type(self.TasksWorkerDescriptor, TasksWorker)

@@ -3,17 +3,30 @@ durations in ms, typed JobV1 results) as coroutines, plus seed 002's long-poll t
 
 A job the service returns with a ``lease_token`` (fenced leases) keeps it as ``job.lease_token``;
 pass it back through the ``lease_token`` arguments (sent only when given)."""
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, overload
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient, _json, with_lease_token
-from service_background.jobs.data.version1 import JobV1, NewJobV1
+from service_background.common.clients.async_commandable_http_client import (
+    AsyncCommandableHttpClient,
+    _json,
+    with_lease_token,
+)
 from service_background.jobs.clients.version1.jobs_http_client_v1 import new_job_of, report_body
 from service_background.jobs.clients.version1.lazy_job import LazyJobV1, job_id_of
+from service_background.jobs.data.version1 import JobV1, NewJobV1
 
 
-def _job(data: Any) -> Optional[JobV1]:
+@overload
+def _job(data: None) -> None: ...
+
+
+@overload
+def _job(data: Dict[str, Any]) -> JobV1: ...
+
+
+def _job(data: Optional[Dict[str, Any]]) -> Optional[JobV1]:
+    """A job's JSON as a JobV1 that keeps the reply's lease_token (None stays None)."""
     return with_lease_token(JobV1.from_json(data), data)
 
 
@@ -29,7 +42,8 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
                  max_connections: int = 100):
         super().__init__('v1/jobs', url, token, timeout, max_connections)
 
-    async def _one(self, name: str, correlation_id: Optional[str], params: dict) -> Optional[JobV1]:
+    async def _one(self, name: str, correlation_id: Optional[str], params: dict) -> JobV1:
+        """A command whose reply is one job (a refusal is raised)."""
         return _job(await self.call_command(name, correlation_id, params))
 
     async def _many(self, name: str, correlation_id: Optional[str], params: dict) -> List[JobV1]:
@@ -37,13 +51,14 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
 
     async def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
         """The job added; its fields are decoded from the reply only when first read."""
-        return LazyJobV1.of(await self.call_command_raw('add_job', correlation_id, {'new_job': new_job}))
+        raw = await self.call_command_raw('add_job', correlation_id, {'new_job': new_job})
+        return LazyJobV1.of(raw)  # type: ignore[return-value]  # add_job answers the job: never an empty body
 
-    async def enqueue(self, type: str, params: Any = None, **fields) -> str:
+    async def enqueue(self, type: str, params: Any = None, **fields: Any) -> str:
         """Adds one job of ``type`` (``fields``: any NewJobV1 field, e.g. priority, delay, timeout,
         max_retries, unique); returns its id."""
         raw = await self.call_command_raw('add_job', None, {'new_job': new_job_of(type, params, fields)})
-        return job_id_of(raw)
+        return job_id_of(raw)  # type: ignore[return-value]  # add_job answers the job, and every job has an id
 
     async def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
         return await self._many('add_jobs', correlation_id, {'new_jobs': new_jobs})
@@ -65,7 +80,8 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
 
     async def start_job_by_type(self, correlation_id: Optional[str], type: str,
                                 timeout: Optional[int] = None) -> Optional[JobV1]:
-        return await self._one('start_job_by_type', correlation_id, {'type': type, 'timeout': timeout})
+        reply = await self.call_command('start_job_by_type', correlation_id, {'type': type, 'timeout': timeout})
+        return _job(reply)  # None: no job was queued
 
     async def start_jobs_by_type(self, correlation_id: Optional[str], type: str, timeout: Optional[int] = None,
                                  limit: int = 1) -> List[JobV1]:
@@ -77,7 +93,7 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
         """Seed 002's ``POST /want_job``: a job of ``type`` (any type when None), waiting up to
         ``block_for`` ms for one to arrive; the lease is ``timeout`` ms (the job's own timeout when
         None). None: no job within the wait."""
-        headers = {}
+        headers: Dict[str, str] = {}
         if block_for is not None:
             headers['X-Accepted-Block-For'] = _seconds(block_for)
         if timeout is not None:

@@ -5,8 +5,8 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.refer import Descriptor
 from pip_services3_rpc.clients import DirectClient
 
-from service_background.jobs.data.version1 import JobV1, NewJobV1
 from service_background.jobs.clients.version1.i_jobs_client_v1 import IJobsClientV1
+from service_background.jobs.data.version1 import JobV1, NewJobV1
 
 
 def _plain(new_job: Any) -> Any:
@@ -16,7 +16,7 @@ def _plain(new_job: Any) -> Any:
 class JobsDirectClientV1(DirectClient, IJobsClientV1):
     """Calls the controller in the same process."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self._dependency_resolver.put('controller',
                                       Descriptor('service-background-jobs', 'controller', '*', '*', '1.0'))

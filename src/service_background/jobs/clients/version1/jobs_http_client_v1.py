@@ -4,9 +4,9 @@ from typing import Any, List, Optional
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from service_background.common.clients.commandable_http_client import CommandableHttpClient
-from service_background.jobs.data.version1 import JobV1, NewJobV1
 from service_background.jobs.clients.version1.i_jobs_client_v1 import IJobsClientV1
 from service_background.jobs.clients.version1.lazy_job import LazyJobV1, job_id_of
+from service_background.jobs.data.version1 import JobV1, NewJobV1
 
 
 def new_job_of(type: str, params: Any, fields: dict) -> dict:
@@ -40,10 +40,11 @@ def report_body(reports: List[dict], take: Optional[dict], quiet: bool) -> dict:
 class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
     """Calls POST /v1/jobs/<command>; returns typed JobV1 objects."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__('v1/jobs')
 
-    def _job(self, name: str, correlation_id: Optional[str], params: dict) -> Optional[JobV1]:
+    def _job(self, name: str, correlation_id: Optional[str], params: dict) -> JobV1:
+        """A command whose reply is one job (a refusal is raised)."""
         return JobV1.from_json(self.call_command(name, correlation_id, params))
 
     def _jobs(self, name: str, correlation_id: Optional[str], params: dict) -> List[JobV1]:
@@ -51,12 +52,14 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
 
     def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
         """The job added; its fields are decoded from the reply only when first read."""
-        return LazyJobV1.of(self.call_command_raw('add_job', correlation_id, {'new_job': new_job}))
+        raw = self.call_command_raw('add_job', correlation_id, {'new_job': new_job})
+        return LazyJobV1.of(raw)  # type: ignore[return-value]  # add_job answers the job: never an empty body
 
-    def enqueue(self, type: str, params: Any = None, **fields) -> str:
+    def enqueue(self, type: str, params: Any = None, **fields: Any) -> str:
         """Adds one job of ``type`` (``fields``: any NewJobV1 field, e.g. priority, delay, timeout,
         max_retries, unique); returns its id."""
-        return job_id_of(self.call_command_raw('add_job', None, {'new_job': new_job_of(type, params, fields)}))
+        raw = self.call_command_raw('add_job', None, {'new_job': new_job_of(type, params, fields)})
+        return job_id_of(raw)  # type: ignore[return-value]  # add_job answers the job, and every job has an id
 
     def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
         return self._jobs('add_jobs', correlation_id, {'new_jobs': new_jobs})
@@ -77,7 +80,8 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
 
     def start_job_by_type(self, correlation_id: Optional[str], type: str,
                           timeout: Optional[int] = None) -> Optional[JobV1]:
-        return self._job('start_job_by_type', correlation_id, {'type': type, 'timeout': timeout})
+        reply = self.call_command('start_job_by_type', correlation_id, {'type': type, 'timeout': timeout})
+        return JobV1.from_json(reply)  # None: no job was queued
 
     def start_jobs_by_type(self, correlation_id: Optional[str], type: str, timeout: Optional[int] = None,
                            limit: int = 1) -> List[JobV1]:
@@ -96,7 +100,7 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
 
     def complete_jobs(self, correlation_id: Optional[str], job_ids: List[str],
                       results: Optional[List[Any]] = None, lease_tokens: Any = None) -> List[Optional[JobV1]]:
-        params = {'job_ids': job_ids}
+        params: dict = {'job_ids': job_ids}
         if results is not None:
             params['results'] = results
         if lease_tokens is not None:

@@ -1,7 +1,7 @@
 """A JobV1 a client returns undecoded: its plain fields are set from the reply, its dates and rarer
 fields parsed on first read, so a producer that drops add_job's answer (or a worker that never reads a
 job's dates) pays for no full JobV1 decode."""
-from typing import Any, Optional
+from typing import Any, Dict, Optional, Tuple, Union, overload
 
 import msgspec
 
@@ -15,6 +15,7 @@ class _IdOnly(msgspec.Struct):
 _decode_id = msgspec.json.Decoder(_IdOnly).decode
 # fields that need no conversion: copied from the reply at once (dates and the sparse ones wait)
 _PLAIN = ('id', 'type', 'params', 'priority', 'status', 'retries', 'max_retries')
+_JOB_SLOTS: Tuple[str, ...] = JobV1.__slots__  # built by JobV1's field table
 
 
 def job_id_of(raw: bytes) -> Optional[str]:
@@ -27,7 +28,7 @@ class LazyJobV1(JobV1):
     __slots__ = ('_raw',)
 
     @classmethod
-    def of(cls, raw: bytes) -> Optional[JobV1]:
+    def of(cls, raw: bytes) -> Optional['LazyJobV1']:
         """From a reply's bytes: nothing parsed until a field is read."""
         if not raw:
             return None
@@ -35,14 +36,22 @@ class LazyJobV1(JobV1):
         job._raw = raw
         return job
 
+    @overload
     @classmethod
-    def of_dict(cls, data: Optional[dict]) -> Optional[JobV1]:
+    def of_dict(cls, data: None) -> None: ...
+
+    @overload
+    @classmethod
+    def of_dict(cls, data: Dict[str, Any]) -> 'LazyJobV1': ...
+
+    @classmethod
+    def of_dict(cls, data: Optional[Dict[str, Any]]) -> Optional['LazyJobV1']:
         """From a parsed reply: the plain fields now, the dates and the rest when first read."""
         if data is None:
             return None
         job = cls.__new__(cls)
         job._raw = data
-        get = data.get
+        get: Any = data.get  # the reply's values are untyped JSON
         job.id, job.type, job.params, job.priority, job.status = \
             get('id'), get('type'), get('params'), get('priority', 1), get('status')
         job.retries, job.max_retries = get('retries', 0), get('max_retries', 10)
@@ -60,11 +69,11 @@ class LazyJobV1(JobV1):
         raw = object.__getattribute__(self, '_raw')
         if raw is None:
             raise AttributeError(name)
-        self._raw = None
+        self._raw: Union[bytes, Dict[str, Any], None] = None  # the reply until the job is decoded
         data = raw if isinstance(raw, dict) else msgspec.json.decode(raw)
         decoded = JobV1.from_json(data)
         lease_token = data.get('lease_token')
-        for slot in JobV1.__slots__:
+        for slot in _JOB_SLOTS:
             try:
                 setattr(self, slot, getattr(decoded, slot))
             except AttributeError:
@@ -77,7 +86,7 @@ class LazyJobV1(JobV1):
         """This job as a plain JobV1 (data-object helpers see only JobV1's fields)."""
         self._x  # noqa: B018 - decodes on first use
         plain = JobV1.__new__(JobV1)
-        for slot in JobV1.__slots__:
+        for slot in _JOB_SLOTS:
             try:
                 setattr(plain, slot, object.__getattribute__(self, slot))
             except AttributeError:
@@ -87,7 +96,7 @@ class LazyJobV1(JobV1):
     def to_json(self) -> dict:
         return self._plain().to_json()
 
-    def clone(self) -> JobV1:
+    def clone(self) -> JobV1:  # type: ignore[override]  # a copy is a plain, decoded JobV1, not a LazyJobV1
         return self._plain().clone()
 
     def __eq__(self, other: Any) -> bool:
@@ -95,4 +104,4 @@ class LazyJobV1(JobV1):
             other = other._plain()
         return self._plain() == other
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as JobV1)
