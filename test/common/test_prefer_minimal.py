@@ -33,7 +33,7 @@ def test_other_results_are_204_and_the_call_still_takes_effect(store_service):
     deleted = _post(store_service, 'delete_jobs', {})
     assert deleted.status_code == 204 and deleted.content == b''
     gone = _post(store_service, 'get_job_by_id', {'job_id': job_id}, headers={})
-    assert gone.status_code == 204 or gone.json() is None
+    assert gone.status_code == 404 and gone.json()['code'] == 'JOB_NOT_FOUND'
 
 
 def test_every_domain_answers_minimal(store_service):

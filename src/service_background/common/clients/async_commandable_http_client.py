@@ -22,6 +22,8 @@ from pip_services3_rpc.connect import HttpConnectionResolver
 from service_background.common.data.json_util import to_json_bytes
 from service_background.common.clients.lean_http_client import LeanHttpClient, LeanResponse
 
+MINIMAL = {'Prefer': 'return=minimal'}
+
 
 class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
 
@@ -113,9 +115,11 @@ class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
         return None if response is None else _json(response)
 
     async def call_command_raw(self, name: str, correlation_id: Optional[str],
-                               params: Optional[dict] = None) -> bytes:
-        """As call_command, but the reply body undecoded (b'' for none): callers that may not need it."""
-        response = await self.request('POST', f'/{self._base_route}/{name}', correlation_id, params or {})
+                               params: Optional[dict] = None, minimal: bool = False) -> bytes:
+        """As call_command, but the reply body undecoded (b'' for none): callers that may not need it.
+        ``minimal`` asks the service for the ids of what the command made and nothing else."""
+        response = await self.request('POST', f'/{self._base_route}/{name}', correlation_id, params or {},
+                                      headers=MINIMAL if minimal else None)
         return b'' if response is None else response.content
 
     @staticmethod

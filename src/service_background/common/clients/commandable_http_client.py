@@ -72,8 +72,10 @@ class CommandableHttpClient(IConfigurable, IReferenceable, IOpenable):
         content = self.call_command_raw(name, correlation_id, params)
         return msgspec.json.decode(content) if content else None
 
-    def call_command_raw(self, name: str, correlation_id: Optional[str], params: Optional[dict] = None) -> bytes:
-        """As call_command, but the reply body undecoded (b'' for none): callers that may not need it."""
+    def call_command_raw(self, name: str, correlation_id: Optional[str], params: Optional[dict] = None,
+                         minimal: bool = False) -> bytes:
+        """As call_command, but the reply body undecoded (b'' for none): callers that may not need it.
+        ``minimal`` asks the service for the ids of what the command made and nothing else."""
         if self._uri is None:
             raise ConnectionException(correlation_id, 'NOT_OPEN', 'The client is not open')
         path = f'/{self._base_route}/{name}'
@@ -82,6 +84,8 @@ class CommandableHttpClient(IConfigurable, IReferenceable, IOpenable):
         headers = {'Content-Type': 'application/json'}
         if self._token:
             headers['Authorization'] = f'Bearer {self._token}'
+        if minimal:
+            headers['Prefer'] = 'return=minimal'
         body = to_json_bytes(params or {})
         for attempt in (0, 1):
             connection = self._connection(fresh=attempt > 0)

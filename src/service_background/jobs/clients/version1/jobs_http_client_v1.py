@@ -57,8 +57,9 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
 
     def enqueue(self, type: str, params: Any = None, **fields: Any) -> str:
         """Adds one job of ``type`` (``fields``: any NewJobV1 field, e.g. priority, delay, timeout,
-        max_retries, unique); returns its id."""
-        raw = self.call_command_raw('add_job', None, {'new_job': new_job_of(type, params, fields)})
+        max_retries, unique); returns its id (the service answers the id alone)."""
+        raw = self.call_command_raw('add_job', None, {'new_job': new_job_of(type, params, fields)},
+                                        minimal=True)
         return job_id_of(raw)  # type: ignore[return-value]  # add_job answers the job, and every job has an id
 
     def add_jobs(self, correlation_id: Optional[str], new_jobs: List[NewJobV1]) -> List[JobV1]:
