@@ -93,7 +93,8 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
 
     def _taker(self, job_type: str) -> Take:
         """The take of one type: a batch sized to the free slots (riding with the buffered outcomes),
-        and when it comes back empty one long-poll, then long-polls only until one finds a job."""
+        and when it comes back empty one long-poll, then long-polls only until one finds a job that was
+        queued already (one that arrived while the poll waited means jobs trickle in: long-poll on)."""
         lease_ms = int(self._lease * 1000) if self._lease else None
         block_ms = self._block_for * 1000
         idle = False  # the last long-poll found nothing: go on long-polling only
@@ -119,6 +120,7 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
             if not jobs:
                 self._slots.take(1)
                 job = None
+                started = loop.time()
                 try:
                     job = await self._call_service(self._client.want_job(None, job_type, block_ms, lease_ms),
                                                    self._give_back_jobs)
@@ -126,7 +128,7 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
                     if job is None:
                         self._slots.give(1)
                 jobs = [job] if job is not None else []
-                idle = not jobs
+                idle = job is None or not self._pacer.found_waiting(loop.time() - started)
             return jobs
         return take
 

@@ -25,6 +25,12 @@ class Pacer:
     def trip_took(self, seconds: float) -> None:
         self._trip = seconds if self._trip is None else self._trip + ALPHA * (seconds - self._trip)
 
+    def found_waiting(self, seconds: float) -> bool:
+        """Whether a long-poll answered within about a take's round trip, so its job was queued already
+        and more may be (take a batch next), rather than arriving while it waited (jobs trickle in: go
+        on long-polling, which costs the service one call per job instead of an empty take as well)."""
+        return seconds <= 3 * (self._trip if self._trip is not None else 0.002)
+
     def prefetch(self) -> int:
         if self._fixed is not None:
             return self._fixed
