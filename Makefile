@@ -45,11 +45,16 @@ MONGO_SERVERS = $(MONGO_VENV)/.installed $(if $(filter secantusdb,$(TEST_MONGO_S
 system-deps:
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+# PostgreSQL's server programs (the tests start a throwaway cluster): Debian keeps them off PATH
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 # Three pytest workers (pytest-xdist): most tests wait on services and subprocesses, not on the CPU.
 PYTEST_WORKERS ?= 3
 
+# ruff and mypy first (settings in pyproject.toml): a finding stops the build before the tests run.
 test: system-deps $(VENV)/.installed $(MONGO_SERVERS)
+	$(VENV)/bin/ruff check src test bench bin
+	$(VENV)/bin/mypy
 	NX27017_BIN=$(abspath $(MONGO_VENV))/bin/nx-27017 SECANTUSD_BIN=$(abspath .venv-secantus)/bin/secantusd-py \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) test $(PYTEST_ARGS)
 

@@ -9,8 +9,9 @@ setup(
     python_requires='>=3.11,<3.14',
     package_dir={'': 'src'},
     packages=find_packages('src'),
-    # read at runtime from the installed package: the default config and the dashboard's pages
-    package_data={'service_background': ['config/*.yml'], 'service_background.dashboard': ['static/*']},
+    # read at runtime from the installed package: the default config and the dashboard's pages; py.typed
+    # tells type checkers the package has hints
+    package_data={'service_background': ['config/*.yml', 'py.typed'], 'service_background.dashboard': ['static/*']},
     install_requires=[
         'pip-services3-commons>=3.3.14,<3.4',
         'pip-services3-components>=3.5.9,<3.6',
@@ -18,6 +19,9 @@ setup(
         'pip-services3-rpc>=3.3.4,<3.4',
         'pip-services3-mongodb>=3.2.5,<3.3',
         'pymongo>=4.6,<5',
+        # PostgreSQL: psycopg 3 with its own libpq (binary wheel) and its connection pool
+        'psycopg[binary]>=3.1.12,<3.4',
+        'psycopg-pool>=3.2,<3.4',
         'requests>=2.31,<3',
         'uvicorn>=0.30,<0.60',
         'httptools>=0.6,<0.10',
@@ -32,7 +36,8 @@ setup(
         'legacy-cgi>=2.6,<3; python_version >= "3.13"',
     ],
     extras_require={
-        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'pytest-xdist>=3.5,<4', 'selenium>=4.20,<5', 'schemathesis>=4.0,<5'],
+        'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'pytest-xdist>=3.5,<4', 'selenium>=4.20,<5',
+                 'schemathesis>=4.0,<5', 'ruff>=0.17,<0.18', 'mypy>=1.20,<2'],
     },
     entry_points={'console_scripts': ['service-background=service_background.container.main:main',
                                     'service-background-node=service_background.cron.node.cli:main',

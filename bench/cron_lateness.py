@@ -22,8 +22,11 @@ from pip_services3_commons.config import ConfigParams  # noqa: E402
 from pip_services3_commons.refer import Descriptor, References  # noqa: E402
 
 from service_background.cron.logic import CronController, ExecutionResult, ICronExecutor  # noqa: E402
-from service_background.cron.persistence import (CronGroupsMemoryPersistence, CronJobsMemoryPersistence,  # noqa: E402
-                                                 CronRunsMemoryPersistence)
+from service_background.cron.persistence import (  # noqa: E402
+    CronGroupsMemoryPersistence,
+    CronJobsMemoryPersistence,
+    CronRunsMemoryPersistence,
+)
 
 
 class NoopExecutor(ICronExecutor):

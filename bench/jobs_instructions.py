@@ -72,6 +72,7 @@ async def _rounds(app, mode: str, rounds: int):
 def _our_app():
     sys.path.insert(0, os.path.join(ROOT, 'src'))
     from pip_services3_commons.config import ConfigParams
+
     from benchlib import free_port
     from service_background.container import BackgroundProcess
     from service_background.container.config_files import packaged_config_path

@@ -12,9 +12,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
-
 import msgspec  # noqa: E402
+
+import benchlib  # noqa: E402
 
 dumps, loads = msgspec.json.encode, msgspec.json.decode
 FINISHERS = ('complete_jobs', 'report_jobs')
@@ -123,7 +123,7 @@ def main():
         http = Http(url)
         finishing_calls(http, p.pid, 2, args.batch, deadline)  # warm-up
         measures = {}
-        for repeat in range(args.repeats):
+        for _ in range(args.repeats):
             for mode, figures in finishing_calls(http, p.pid, args.rounds, args.batch, deadline).items():
                 measures.setdefault(('finish', mode), []).append(figures)
             for mode, figures in worker_cycles(http, p.pid, args.rounds, args.batch, deadline).items():

@@ -14,8 +14,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from service_background.common.data import clock  # noqa: E402
 from service_background.jobs.data.version1 import JobV1  # noqa: E402
+from service_background.jobs.data.version1 import job_transitions as rules  # noqa: E402
 from service_background.jobs.persistence import JobsMemoryPersistence  # noqa: E402
-from service_background.jobs.persistence import job_transitions as rules  # noqa: E402
 
 
 def rss_mb() -> float:

@@ -45,8 +45,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from queue_peers import (beanstalk_producer, beanstalk_worker, beanstalkd_server, redis_producer,  # noqa: E402
-                         redis_server, redis_worker)
+from queue_peers import (  # noqa: E402
+    beanstalk_producer,
+    beanstalk_worker,
+    beanstalkd_server,
+    redis_producer,
+    redis_server,
+    redis_worker,
+)
 
 try:
     import msgspec

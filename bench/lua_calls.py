@@ -21,7 +21,6 @@ import requests
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src'))
 
 from benchlib import free_port, our_service  # noqa: E402
-
 from service_background.cron.lua_runtime import LuaRequestContext, LuaRuntime  # noqa: E402
 from service_background.cron.lua_runtime.sandbox_call import SandboxCall  # noqa: E402
 

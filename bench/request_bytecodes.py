@@ -41,6 +41,7 @@ def _serve(peer: str) -> str:
     if peer == 'ours':
         sys.path.insert(0, os.path.join(ROOT, 'src'))
         from pip_services3_commons.config import ConfigParams
+
         from service_background.container import BackgroundProcess
         from service_background.container.config_files import packaged_config_path
         values = {'HTTP_HOST': '127.0.0.1', 'HTTP_PORT': str(port), 'HTTP_FUNC_LISTEN': str(free_port()),
@@ -52,6 +53,7 @@ def _serve(peer: str) -> str:
         container.open(None)
     else:
         import uvicorn
+
         from ceiling_app import app
         server = uvicorn.Server(uvicorn.Config(app, host='127.0.0.1', port=port, loop='uvloop', http='httptools',
                                                access_log=False, log_level='warning'))

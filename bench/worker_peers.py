@@ -6,6 +6,7 @@ service, bin/run.py, on the memory or the default file store), with two worker p
   ours-memory / ours-file  the worker CLI (service-background-worker) at its defaults, one process
   ours-best                memory store, two worker CLI processes
   ours-raw                 a raw batch client: start_jobs_by_type limit 500, one complete_jobs per batch
+  ours-linger              as ours-memory, its producer adding by enqueue_soon (the client's opt-in batching)
   sidekiq 2 x 10 threads, bullmq 2 node processes x concurrency 50, huey 2 processes, dramatiq 2 x 8 threads,
   celery 2 x solo pool, arq 2 processes, rq 2 SimpleWorkers
 
@@ -30,13 +31,14 @@ from importlib import metadata
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.join(HERE, 'worker_peers'))
-import benchlib  # noqa: E402
 import peers_setup  # noqa: E402
 import probe  # noqa: E402
-import queue_peers  # noqa: E402
 import systems  # noqa: E402
 from phases import Drain, Processes, Runner, Steady  # noqa: E402
 from systems import BY_NAME, SYSTEMS  # noqa: E402
+
+import benchlib  # noqa: E402
+import queue_peers  # noqa: E402
 
 PEERS = [s.name for s in SYSTEMS if not s.ours]
 
@@ -138,6 +140,9 @@ def print_ratios(results: dict):
         checks.append(('CPU/job, memory store <= fastest peer\'s', fd.cpu_ms, memory_drain.cpu_ms, 1.0))
         checks.append(('steady state, memory store >= 1.0x fastest peer', memory_steady.rate, fs.rate, 1.0))
         checks.append(('pickup p99, memory store <= 5 ms', 5.0, memory_steady.p99, 1.0))
+    if 'ours-linger' in results:
+        checks.append(('steady state, producer with opt-in linger >= 1.0x fastest', results['ours-linger'][1].rate,
+                       fs.rate, 1.0))
     if 'ours-best' in results and 'ours-raw' in results:
         checks.append(('best setting >= 0.5x raw batch client', results['ours-best'][0].rate,
                        results['ours-raw'][0].rate, 0.5))

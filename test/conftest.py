@@ -1,3 +1,4 @@
+"""Fixtures every test folder shares: the MongoDB-wire server, whole containers per backend, redis."""
 import os
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ import redis
 
 from .helpers import free_port, running_container, unique_name
 from .mongo_server import MongoServer
+from .postgres_server import PostgresServer
 
 
 @pytest.fixture(scope='session')
@@ -20,6 +22,22 @@ def mongo_uri():
         server.stop()
 
 
+@pytest.fixture(scope='session')
+def postgres_uri():
+    """A throwaway PostgreSQL cluster, started the first time a test of this process asks for it."""
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def persistence_kind(request):
+    """The backend kind (memory, file, mongodb...) the test's ``persistence`` fixture runs on."""
+    return request.node.callspec.params['persistence']
+
+
 @pytest.fixture
 def memory_service():
     """The whole container on memory persistences; yields its base URL."""
@@ -27,13 +45,17 @@ def memory_service():
         yield url
 
 
-@pytest.fixture(params=['memory', 'file', 'mongodb'])
+@pytest.fixture(params=['memory', 'file', 'mongodb', 'postgres'])
 def store_service(request, tmp_path):
-    """The whole container on each kind of persistence in turn (a database of its own on MongoDB)."""
+    """The whole container on each kind of persistence in turn (a database of its own on MongoDB, tables of
+    their own on PostgreSQL, where the domains not on it yet keep their files)."""
     if request.param == 'memory':
         params = {'MEMORY_ENABLED': 'true'}
     elif request.param == 'file':
         params = {'DATA_DIR': str(tmp_path / 'data')}
+    elif request.param == 'postgres':
+        params = {'POSTGRES_ENABLED': 'true', 'POSTGRES_SERVICE_URI': request.getfixturevalue('postgres_uri'),
+                  'POSTGRES_TABLE_PREFIX': unique_name('t') + '_', 'DATA_DIR': str(tmp_path / 'data')}
     else:
         params = {'MONGO_ENABLED': 'true',
                   'MONGO_SERVICE_URI': request.getfixturevalue('mongo_uri').rstrip('/') + '/' + unique_name('db')}

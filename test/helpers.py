@@ -41,14 +41,18 @@ def unique_name(prefix: str = 'test') -> str:
     return f'{prefix}_{uuid.uuid4().hex[:12]}'
 
 
-def make_persistence(kind: str, classes: dict, tmp_path, mongo_uri: str, name: str):
-    """One persistence of a domain, configured for a test: ``classes`` maps memory/file/mongodb to types."""
+def make_persistence(kind: str, classes: dict, tmp_path, mongo_uri: str, name: str, postgres_uri: str = None):
+    """One persistence of a domain, configured for a test: ``classes`` maps memory/file/mongodb/postgres to
+    types. On MongoDB a database of its own, on PostgreSQL tables of its own (a fresh table prefix)."""
     persistence = classes[kind]()
     if kind == 'file':
         persistence.configure(ConfigParams.from_tuples('path', str(tmp_path / f'{name}.json')))
     elif kind == 'mongodb':
         persistence.configure(ConfigParams.from_tuples('connection.uri', mongo_uri,
                                                        'connection.database', unique_name('db')))
+    elif kind == 'postgres':
+        persistence.configure(ConfigParams.from_tuples('connection.uri', postgres_uri,
+                                                       'table_prefix', unique_name('t') + '_'))
     persistence.open(None)
     return persistence
 
@@ -86,14 +90,16 @@ def wait_http(url: str, timeout: float = 20.0):
 
 
 def persistence_fixture(classes: dict, name: str):
-    """A pytest fixture giving a domain's persistence on memory, files and the MongoDB-wire server in turn:
-    the one persistence fixture each domain runs its persistence tests through."""
+    """A pytest fixture giving a domain's persistence on memory, files, the MongoDB-wire server and PostgreSQL
+    in turn (each kind ``classes`` names): the one persistence fixture each domain runs its persistence tests
+    through."""
     import pytest
 
-    @pytest.fixture(params=['memory', 'file', 'mongodb'])
+    @pytest.fixture(params=[kind for kind in ('memory', 'file', 'mongodb', 'postgres') if kind in classes])
     def persistence(request, tmp_path):
         mongo_uri = request.getfixturevalue('mongo_uri') if request.param == 'mongodb' else None
-        p = make_persistence(request.param, classes, tmp_path, mongo_uri, name)
+        postgres_uri = request.getfixturevalue('postgres_uri') if request.param == 'postgres' else None
+        p = make_persistence(request.param, classes, tmp_path, mongo_uri, name, postgres_uri)
         yield p
         p.close(None)
     return persistence

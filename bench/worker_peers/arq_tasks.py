@@ -2,10 +2,9 @@
 (run_worker without the CLI's per-job info logging)."""
 import os
 
+import probe
 from arq.connections import RedisSettings
 from arq.worker import run_worker
-
-import probe
 
 
 async def noop(ctx, t):

@@ -2,9 +2,8 @@
 import os
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
-
 import probe
+from dramatiq.brokers.redis import RedisBroker
 
 dramatiq.set_broker(RedisBroker(host='127.0.0.1', port=int(os.environ.get('REDIS_PORT') or 6379)))
 

@@ -1,9 +1,8 @@
 """Huey's no-op task for bench/worker_peers.py (RedisHuey on 127.0.0.1:REDIS_PORT)."""
 import os
 
-from huey import RedisHuey
-
 import probe
+from huey import RedisHuey
 
 huey = RedisHuey('bench', host='127.0.0.1', port=int(os.environ.get('REDIS_PORT') or 6379))
 

@@ -10,7 +10,6 @@ import time
 import urllib.parse
 
 import msgspec
-
 import probe
 
 BATCH = 500

@@ -7,8 +7,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, List
 
-import benchlib
 import peers_setup
+
+import benchlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -92,9 +93,14 @@ def _ours_raw(ctx: dict) -> List[Command]:
                     {'PYTHONPATH': OURS_PATH})]
 
 
-def _ours_producer(ctx: dict, mode: str, n: int, rate: float) -> Command:
+def _ours_producer(ctx: dict, mode: str, n: int, rate: float, linger_ms: float = 0.0) -> Command:
     return Command([sys.executable, os.path.join(HERE, 'ours_producer.py'), ctx['url'], JOB_TYPE, mode, str(n),
-                    str(rate)], {'PYTHONPATH': OURS_PATH})
+                    str(rate)], {'PYTHONPATH': OURS_PATH, 'LINGER_MS': str(linger_ms)})
+
+
+def _ours_lingering_producer(ctx: dict, mode: str, n: int, rate: float) -> Command:
+    """Single adds with the client's opt-in batching (enqueue_soon, 2 ms linger)."""
+    return _ours_producer(ctx, mode, n, rate, 2.0)
 
 
 # ------------------------------------------------------------------------------------------------ peers
@@ -149,6 +155,8 @@ SYSTEMS = [
            _ours_producer, True),
     System('ours-best', 'ours, memory store, best setting (--best)', 'memory', _ours_best, _ours_producer, True),
     System('ours-raw', 'ours, raw batch client (take 500)', 'memory', _ours_raw, _ours_producer, True),
+    System('ours-linger', 'ours, worker CLI defaults, memory store, producer enqueue_soon (2 ms linger)', 'memory',
+           _ours_defaults, _ours_lingering_producer, True),
     System('sidekiq', 'Sidekiq, 2 x 10 threads', 'redis', _sidekiq_workers, _sidekiq_producer),
     System('bullmq', 'BullMQ, 2 node x concurrency 50', 'redis', _bullmq_workers, _bullmq_producer),
     System('huey', 'Huey, 2 processes', 'redis', _huey_workers, _py_producer('huey', peers_setup.MAIN_VENV)),

@@ -1,11 +1,10 @@
-"""Python 3.13 for the pip-services3 packages we build on, until they fix it upstream.
-
-pip-services3-expressions 3.3.6 (the newest; pip-services3-components' config reader imports it to
-render config.yml's mustache) declares enums whose first member is a tuple (``Unknown = 0,``) and the
-rest ``auto()``. Up to 3.12 ``auto()`` then falls back to the start value (with a DeprecationWarning);
-3.13 raises TypeError, so the container cannot even import. While those modules load, the Enum base
-gets 3.12's fallback; nothing else is changed and 3.11/3.12 are left alone. (bottle 0.12, which
-pip-services3-rpc pins, imports ``cgi``: setup.py adds legacy-cgi on 3.13.)"""
+"""Python 3.13 for the pip-services3 packages we build on, until they fix it upstream."""
+# pip-services3-expressions 3.3.6 (the newest; pip-services3-components' config reader imports it to
+# render config.yml's mustache) declares enums whose first member is a tuple (``Unknown = 0,``) and the
+# rest ``auto()``. Up to 3.12 ``auto()`` then falls back to the start value (with a DeprecationWarning);
+# 3.13 raises TypeError, so the container cannot even import. While those modules load, the Enum base
+# gets 3.12's fallback; nothing else is changed and 3.11/3.12 are left alone. (bottle 0.12, which
+# pip-services3-rpc pins, imports ``cgi``: setup.py adds legacy-cgi on 3.13.)
 import enum
 import importlib
 import sys

@@ -9,10 +9,16 @@ import time
 import pytest
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common.persistence import file_journal
 from service_background.common.data.data_object import DataObjectV1
-from service_background.common.persistence.file_journal import FileJournal, StorageUnavailableException, frame, parse_record
+from service_background.common.persistence import file_journal
+from service_background.common.persistence.file_journal import (
+    FileJournal,
+    StorageUnavailableException,
+    frame,
+    parse_record,
+)
 from service_background.common.persistence.memory_persistence import MemoryPersistence
+
 from ..helpers import patch_file_syncs
 
 

@@ -13,11 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from service_background.common.persistence.file_journal import StorageUnavailableException
 from service_background.common.persistence import journal_sync
+from service_background.common.persistence.file_journal import StorageUnavailableException
 from service_background.common.persistence.journal_sync import call_durably
 
-from ..helpers import patch_file_syncs, ROOT, free_port, wait_http
+from ..helpers import ROOT, free_port, patch_file_syncs, wait_http
 from .test_file_journal import Note, open_notes, texts
 
 WRITERS = 32

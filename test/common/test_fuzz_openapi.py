@@ -4,8 +4,8 @@ is an ErrorDescription. Bounded in examples per operation, so it stays well unde
 import pytest
 import requests
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 
 from test.helpers import running_container
 

@@ -19,8 +19,8 @@ from service_background.common.http.request import current_request
 from service_background.common.http.response import HttpResponse, send_json
 from service_background.common.persistence.journal_sync import DURABLE_INLINE
 
-from .test_file_journal import Note, open_notes, texts
 from ..helpers import patch_file_syncs
+from .test_file_journal import Note, open_notes, texts
 
 
 def _where() -> str:

@@ -14,6 +14,7 @@ def test_ids_are_random_uuid4_text():
 
 def test_lease_tokens_are_unique_hex_across_threads():
     import threading
+
     from service_background.common.data.ids import random_hex
     seen, lock = [], threading.Lock()
 

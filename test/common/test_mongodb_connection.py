@@ -14,7 +14,6 @@ from pip_services3_commons.refer import Descriptor
 
 from service_background.common.http.errors import describe
 from service_background.common.persistence.mongodb_connection import DatabaseUnavailableException, MongoDbConnection
-from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
 
 from ..helpers import CONFIG_PATH, free_port, unique_name, wait_http
 from ..mongo_server import MongoServer
@@ -66,7 +65,9 @@ def test_one_client_for_every_persistence(container_on, mongo_uri):
     references = container._references
     connections = references.get_optional(Descriptor('pip-services', 'connection', 'mongodb', '*', '1.0'))
     assert len(connections) == 1 and isinstance(connections[0], MongoDbConnection)
-    persistences = [c for c in references.get_all() if isinstance(c, MongoDbPersistence)]
+    # every component configured on the mongodb kind but the connection: the persistences
+    persistences = [c for c in references.get_optional(Descriptor('*', '*', 'mongodb', '*', '1.0'))
+                    if c not in connections]
     assert len(persistences) >= 8
     clients = {id(p._client) for p in persistences}
     assert clients == {id(connections[0].get_connection())}

@@ -9,8 +9,11 @@ import pytest
 from service_background.common.data import clock
 from service_background.common.persistence.mongodb_persistence import TwinCollection, with_twins
 from service_background.cron.data.version1 import CronDispatchV1, CronJobV1, CronNodeV1
-from service_background.cron.persistence import (CronDispatchesMongoDbPersistence, CronJobsMongoDbPersistence,
-                                                 CronNodesMongoDbPersistence)
+from service_background.cron.persistence import (
+    CronDispatchesMongoDbPersistence,
+    CronJobsMongoDbPersistence,
+    CronNodesMongoDbPersistence,
+)
 from service_background.jobs.persistence import JobsMongoDbPersistence
 from service_background.retries.persistence import RetriesMongoDbPersistence
 

@@ -11,8 +11,8 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor, References
 from pip_services3_components.log import Logger, LogLevel
 
-from service_background.common.persistence.file_journal import StorageUnavailableException
 from service_background.common.http.endpoint import HttpEndpoint
+from service_background.common.persistence.file_journal import StorageUnavailableException
 from service_background.common.persistence.mongodb_connection import DatabaseUnavailableException
 from service_background.common.security.rate_limited_log import RateLimitedLog
 from test.helpers import free_port

@@ -14,10 +14,11 @@ import sys
 import pytest
 import requests
 from pip_services3_commons.config import ConfigParams
+from pip_services3_commons.errors import ConfigException
 from pip_services3_commons.refer import Descriptor
 
-from service_background.common.security.attempt_limiter import AttemptLimiter
 from service_background.common.clients.outbound import OutboundDenied, OutboundPolicy
+from service_background.common.security.attempt_limiter import AttemptLimiter
 from service_background.common.security.token_authorizer import TokenAuthorizer, parse_tokens
 from test.helpers import CONFIG_PATH, ROOT, free_port, wait_http
 
@@ -346,7 +347,7 @@ def test_allow_and_deny_lists():
     assert policy.is_allowed('127.0.0.1', 8080) and not policy.is_allowed('127.0.0.1', 8081)
     assert policy.is_allowed('::1', 80) and not policy.is_allowed('::1', 81)
     assert not policy.is_allowed('169.254.1.1', 80)  # the defaults stay whatever the lists say
-    with pytest.raises(Exception):
+    with pytest.raises(ConfigException, match='BAD_OUTBOUND_RULE|bad port'):
         OutboundPolicy(deny='10.0.0.0/8:notaport')
     # a name is resolved once and the checked address is what is returned to connect to
     assert OutboundPolicy().resolve('localhost', 80) in ('127.0.0.1', '::1')

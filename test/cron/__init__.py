@@ -1,0 +1,1 @@
+"""Tests of the cron domain: scheduling, executors, nodes, functions, archives, HTTP."""

@@ -1,33 +1,59 @@
+"""Fixtures of the cron tests: every cron store on memory, file, MongoDB and PostgreSQL, and a container on
+memory stores aimed at a local HTTP target."""
 import pytest
 import requests
 
 from service_background.common.data import clock
 from service_background.cron.data.version1 import CronJobV1
 from service_background.cron.persistence import (
-    CronDispatchesFilePersistence, CronDispatchesMemoryPersistence, CronDispatchesMongoDbPersistence,
-    CronFuncsFilePersistence, CronFuncsMemoryPersistence, CronFuncsMongoDbPersistence,
-    CronGroupsFilePersistence, CronGroupsMemoryPersistence, CronGroupsMongoDbPersistence,
-    CronJobsFilePersistence, CronJobsMemoryPersistence, CronJobsMongoDbPersistence,
-    CronNodesFilePersistence, CronNodesMemoryPersistence, CronNodesMongoDbPersistence,
-    CronRunsFilePersistence, CronRunsMemoryPersistence, CronRunsMongoDbPersistence)
+    CronDispatchesFilePersistence,
+    CronDispatchesMemoryPersistence,
+    CronDispatchesMongoDbPersistence,
+    CronDispatchesPostgresPersistence,
+    CronFuncsFilePersistence,
+    CronFuncsMemoryPersistence,
+    CronFuncsMongoDbPersistence,
+    CronFuncsPostgresPersistence,
+    CronGroupsFilePersistence,
+    CronGroupsMemoryPersistence,
+    CronGroupsMongoDbPersistence,
+    CronGroupsPostgresPersistence,
+    CronJobsFilePersistence,
+    CronJobsMemoryPersistence,
+    CronJobsMongoDbPersistence,
+    CronJobsPostgresPersistence,
+    CronNodesFilePersistence,
+    CronNodesMemoryPersistence,
+    CronNodesMongoDbPersistence,
+    CronNodesPostgresPersistence,
+    CronRunsFilePersistence,
+    CronRunsMemoryPersistence,
+    CronRunsMongoDbPersistence,
+    CronRunsPostgresPersistence,
+)
 
 from ..helpers import persistence_fixture, running_container, unique_name
 from .target_server import TargetServer
 
-# the cron persistence fixtures: each store on memory, file and MongoDB
+# the cron persistence fixtures: each store on memory, file, MongoDB and PostgreSQL
 groups = persistence_fixture({'memory': CronGroupsMemoryPersistence, 'file': CronGroupsFilePersistence,
-                              'mongodb': CronGroupsMongoDbPersistence}, 'cron_groups')
+                              'mongodb': CronGroupsMongoDbPersistence, 'postgres': CronGroupsPostgresPersistence},
+                             'cron_groups')
 jobs = persistence_fixture({'memory': CronJobsMemoryPersistence, 'file': CronJobsFilePersistence,
-                            'mongodb': CronJobsMongoDbPersistence}, 'cron_jobs')
+                            'mongodb': CronJobsMongoDbPersistence, 'postgres': CronJobsPostgresPersistence},
+                           'cron_jobs')
 runs = persistence_fixture({'memory': CronRunsMemoryPersistence, 'file': CronRunsFilePersistence,
-                            'mongodb': CronRunsMongoDbPersistence}, 'cron_runs')
+                            'mongodb': CronRunsMongoDbPersistence, 'postgres': CronRunsPostgresPersistence},
+                           'cron_runs')
 nodes = persistence_fixture({'memory': CronNodesMemoryPersistence, 'file': CronNodesFilePersistence,
-                             'mongodb': CronNodesMongoDbPersistence}, 'cron_nodes')
+                             'mongodb': CronNodesMongoDbPersistence, 'postgres': CronNodesPostgresPersistence},
+                            'cron_nodes')
 dispatches = persistence_fixture({'memory': CronDispatchesMemoryPersistence, 'file': CronDispatchesFilePersistence,
-                                  'mongodb': CronDispatchesMongoDbPersistence}, 'cron_dispatches')
+                                  'mongodb': CronDispatchesMongoDbPersistence,
+                                  'postgres': CronDispatchesPostgresPersistence}, 'cron_dispatches')
 funcs = persistence_fixture({'memory': CronFuncsMemoryPersistence, 'file': CronFuncsFilePersistence,
-                             'mongodb': CronFuncsMongoDbPersistence}, 'cron_funcs')
-
+                             'mongodb': CronFuncsMongoDbPersistence, 'postgres': CronFuncsPostgresPersistence},
+                            'cron_funcs')
 
 def make_job(group='g', job_id='j1', name='hello', next_run=None, active=True):
     return CronJobV1(group_name=group, job_id=job_id, name=name, request_url='HTTP@http://127.0.0.1:1/',

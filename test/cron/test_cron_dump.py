@@ -54,7 +54,7 @@ def test_dump_clear_import_round_trip(cron_url, target, group):
         assert f'{name}.json' in tar.getnames()
     assert requests.delete(f'{cron_url}/v1/{name}/job/clear', timeout=10).json() == {'deleted': 2}
     requests.post(f'{cron_url}/v1/remove/group', json={'group_name': name}, timeout=10).raise_for_status()
-    # the seed's curl: --data-binary to /import, no content type
+    # the documented curl: --data-binary to /import, no content type
     r = requests.post(f'{cron_url}/import', data=r.content, timeout=10)
     assert r.status_code == 200 and r.json() == {'groups': 1, 'jobs': 2, 'funcs': 0}
     assert _jobs(cron_url, name) == before

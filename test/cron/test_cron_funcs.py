@@ -10,7 +10,7 @@ import requests
 
 from ..helpers import free_port, running_container, unique_name
 
-SEED_BODY = '''function HelloWorld()
+EXAMPLE_BODY = '''function HelloWorld()
      local json = require("json")
      local redis = require("redis")
      local conn,err = redis.open("127.0.0.1:%d",0)
@@ -51,11 +51,11 @@ def _add(url, group_name, name, lua_body, **fields):
     return r.json()
 
 
-def test_the_seed_example_is_served_on_the_func_port(service, group, redis_port):  # noqa: F811
+def test_the_documented_example_is_served_on_the_func_port(service, group, redis_port):  # noqa: F811
     url, func_url = service
     name, _ = group
     redis.Redis(host='127.0.0.1', port=redis_port).set('YM', 55)
-    func = _add(url, name, 'Hello', SEED_BODY % redis_port)
+    func = _add(url, name, 'Hello', EXAMPLE_BODY % redis_port)
     assert func['name'] == 'Hello' and func['otp_secret'] is None
     r = requests.get(f'{func_url}/{name}/Hello', headers={'X-Test': 'yes'}, timeout=10)
     assert r.status_code == 200 and r.headers['Content-Type'].startswith('application/json'), r.text
@@ -99,7 +99,7 @@ def test_errors_are_500_timeouts_504_unknown_404(service, group):
 
 
 def test_a_guarded_func_opens_with_its_own_secret_never_the_group_one(service, group):
-    """Issue 12: the group's code goes to every HTTP@ target, so it opens no function."""
+    """The group's code goes to every HTTP@ target, so it opens no function."""
     url, func_url = service
     name, secret = group
     own = _add(url, name, 'Guarded', 'print("in")', use_otp=True)['otp_secret']

@@ -1,4 +1,4 @@
-"""Every seed route against the real container, firing at a real local HTTP target."""
+"""Every REST route of docs/cron.md against the real container, firing at a real local HTTP target."""
 import json
 import time
 

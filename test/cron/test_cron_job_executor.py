@@ -1,4 +1,4 @@
-"""JOB@<type> (issue 13, item 5): each cron firing enqueues one job into the jobs domain, ref_id
+"""JOB@<type>: each cron firing enqueues one job into the jobs domain, ref_id
 ``<group>:<job_id>:<planned ISO>``; a repeated tick finds the job it made; without the jobs domain
 JOB@ jobs are 400s."""
 import json
@@ -13,7 +13,7 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor
 
 from service_background.cron.data.version1 import CronJobV1
-from service_background.cron.logic.executors import CronExecution
+from service_background.cron.logic.cron_executors import CronExecution
 from service_background.cron.logic.job_executor import JobExecutor, ref_id_of
 from service_background.jobs.logic import JobsController
 from service_background.jobs.persistence import JobsMemoryPersistence, JobsMongoDbPersistence
@@ -208,7 +208,7 @@ def test_one_tick_fired_by_many_threads_of_two_processes_enqueues_once_on_mongod
             planned = 1_700_000_000_000 + tick * 1000
             barrier = threading.Barrier(16)
 
-            def fire(i):
+            def fire(i, barrier=barrier, planned=planned):
                 barrier.wait()
                 return json.loads(executors[i % 2].execute(CronExecution(job, None, planned, None)).output)
 

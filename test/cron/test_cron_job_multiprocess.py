@@ -1,4 +1,4 @@
-"""Issue 13's proof for JOB@: a `JOB@` cron job firing every second for 20 s on 3 service processes
+"""Exactly once for JOB@ across processes: a `JOB@` cron job firing every second for 20 s on 3 service processes
 (cron and jobs) on one MongoDB-wire server, one killed -9 halfway, enqueues exactly one job per tick:
 no ref_id twice, no planned second missing between the first and the last. The one gap allowed is a
 tick claimed by the killed process and not yet enqueued when it died (a window of milliseconds: the

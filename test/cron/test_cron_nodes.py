@@ -87,7 +87,7 @@ def test_unauthenticated_nodes_get_401_and_nothing(cron_url, node_group, node_pr
         for credentials in ({}, {'otp_code': '000000'}, {'token': 'x'}):
             r = requests.post(f'{cron_url}/v1/node/{path}', json=dict(credentials, group_name=name,
                                                                      node_id='intruder'), timeout=10)
-            # 10 failures a minute per (group, address), then 429 (issue 12)
+            # 10 failures a minute per (group, address), then 429 (brute-force guard)
             assert (r.status_code, r.json()['code']) in ((401, 'UNAUTHORIZED'), (429, 'TOO_MANY_ATTEMPTS')), r.text
     assert _nodes(cron_url, name) == {}
     r = requests.post(f'{cron_url}/v1/node/register', json={'group_name': 'NoSuchGroup', 'node_id': 'n',

@@ -1,4 +1,4 @@
-"""One persistence fixture for cron (groups, jobs, runs), run on memory, file and MongoDB."""
+"""One persistence fixture for cron (groups, jobs, runs), run on memory, file, MongoDB and PostgreSQL."""
 import threading
 from datetime import timedelta
 

@@ -1,8 +1,9 @@
-"""The cron side stores (nodes, dispatches, funcs) and the jobs change feed, on memory, file and MongoDB."""
+"""The cron side stores (nodes, dispatches, funcs) and the jobs change feed, on memory, file, MongoDB and PostgreSQL."""
 import threading
 
 from service_background.common.data import clock
 from service_background.cron.data.version1 import CronDispatchV1, CronFuncV1, CronNodeV1
+
 from .conftest import make_job as _job
 
 

@@ -1,9 +1,14 @@
-"""interval_pattern parsing: every form in the seed, as a table."""
+"""interval_pattern parsing: every documented form, as a table."""
 from datetime import datetime, timezone
 
 import pytest
 
-from service_background.cron.logic.schedule import EverySchedule, OnceSchedule, parse_duration_ms, parse_schedule
+from service_background.cron.logic.interval_patterns import (
+    EverySchedule,
+    OnceSchedule,
+    parse_duration_ms,
+    parse_schedule,
+)
 
 
 def ms(*args) -> int:

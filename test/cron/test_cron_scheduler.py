@@ -2,7 +2,7 @@
 import threading
 import time
 
-from service_background.cron.logic.schedule import parse_schedule
+from service_background.cron.logic.interval_patterns import parse_schedule
 from service_background.cron.logic.scheduler import Scheduler, now_ms
 
 

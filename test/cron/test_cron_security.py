@@ -1,4 +1,4 @@
-"""Issue 12 on cron: the HTTP@ code opens nothing else, OTP brute force gets 429, outbound rules on
+"""Cron security: the HTTP@ code opens nothing else, OTP brute force gets 429, outbound rules on
 loopback addresses only (127.0.0.2 denied, a redirect from 127.0.0.1 into it), the header-bomb
 import, and groups named ``task`` and ``namespace`` on every cron route."""
 import gzip
@@ -19,6 +19,7 @@ import requests
 from service_background.common.clients.outbound import OutboundPolicy
 from service_background.common.http.router import Router
 from test.helpers import ROOT, running_container
+
 from .conftest import add_job
 from .test_cron_nodes import _runs
 

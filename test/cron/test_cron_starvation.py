@@ -1,4 +1,4 @@
-"""Cron never starves (issue 11, point 5): 40 slow HTTP@ runs do not delay a fast job's firing; a run
+"""Cron never starves: 40 slow HTTP@ runs do not delay a fast job's firing; a run
 due while the job is still running is skipped and recorded as skipped. A run that cannot start within
 the grace period is recorded as missed (runner unit test below)."""
 import json
@@ -16,7 +16,8 @@ SLOW = 40
 
 
 def test_forty_slow_http_runs_do_not_delay_a_fast_job():
-    with TargetServer() as target, running_container(MEMORY_ENABLED='true', CRON_REPLY_URL=target.url + '/reply') as url:
+    with TargetServer() as target, \
+            running_container(MEMORY_ENABLED='true', CRON_REPLY_URL=target.url + '/reply') as url:
         group = unique_name('g')[:22]
         assert requests.post(f'{url}/v1/register/group', json={'group_name': group}, timeout=10).status_code == 200
         for i in range(SLOW):
@@ -65,8 +66,9 @@ class _Runs:
 
 
 def test_a_run_that_cannot_start_in_time_is_recorded_as_missed_not_run():
-    from service_background.cron.data.version1 import CronJobV1
     from pip_services3_components.log import CompositeLogger
+
+    from service_background.cron.data.version1 import CronJobV1
     job = CronJobV1(group_name='g', job_id='j', name='n', request_url='HTTP@http://127.0.0.1:1/',
                     interval_pattern='@every 1s', timeout=1)
     jobs, runs = _Jobs(job), _Runs()
@@ -106,10 +108,12 @@ def test_a_run_due_while_the_previous_one_goes_on_runs_when_it_ends_within_the_g
     """The first run takes 1.2 s; the one planned 1 s after it waits behind it and runs 0.2 s late
     (not skipped); none runs while another is going."""
     import threading
+
     from pip_services3_components.log import CompositeLogger
+
     from service_background.cron.data.version1 import CronJobV1
     from service_background.cron.logic import ExecutionResult
-    from service_background.cron.logic.schedule import parse_schedule
+    from service_background.cron.logic.interval_patterns import parse_schedule
     from service_background.cron.logic.scheduler import now_ms
     job = CronJobV1(group_name='g', job_id='j', name='n', request_url='HTTP@http://127.0.0.1:1/',
                     interval_pattern='@every 1s', timeout=5)

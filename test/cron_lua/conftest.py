@@ -1,3 +1,4 @@
+"""Fixtures of the Lua sandbox tests: a LuaRuntime with small limits."""
 import pytest
 
 from service_background.cron.lua_runtime import LuaRuntime

@@ -56,7 +56,7 @@ def test_missing_function(runtime):
 
 
 def test_single_new_function_is_called_when_the_name_does_not_match(runtime):
-    # The seed's add/func example names the func "Hello" but defines HelloWorld.
+    # The documented add/func example names the func "Hello" but defines HelloWorld.
     result = runtime.call('function HelloWorld(a) print("hello " .. a) end', 'Hello', ['you'])
     assert result.ok and result.output == 'hello you\n'
 

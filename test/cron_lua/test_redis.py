@@ -40,8 +40,8 @@ def test_set_get_incr_and_error_reply(redis_port):
     assert redis.Redis(port=redis_port).get(key) == b'42'
 
 
-def test_seed_function_example(redis_port):
-    """The add/func example of the seed, with its address pointed at the test server."""
+def test_documented_function_example(redis_port):
+    """The documented add/func example, with its address pointed at the test server."""
     redis.Redis(port=redis_port, db=3).set('YM', '55')
     body = ('function HelloWorld()\n     local json = require("json")\n     local redis = require("redis")\n'
             f'     local conn,err = redis.open("127.0.0.1:{redis_port}",3)\n'

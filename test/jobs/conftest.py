@@ -1,3 +1,4 @@
+"""The jobs tests' fixtures: the jobs persistence on every backend and two processes sharing a MongoDB."""
 import threading
 
 import pytest

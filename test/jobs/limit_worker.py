@@ -1,5 +1,5 @@
 """A worker process for the queue-limit stress tests: takes jobs of one queue from the given service
-URLs in turn (seed 002's long-poll), stamps start and finish with its own clock around a short
+URLs in turn (the queue API's long-poll), stamps start and finish with its own clock around a short
 'handler', completes them, and writes one JSON line per job; stops after ``idle`` empty takes."""
 import json
 import sys

@@ -6,15 +6,14 @@ import time
 import pytest
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common.persistence import file_journal
 from service_background.jobs.data.version1 import JobStatusV1
 from service_background.jobs.persistence import JobsFilePersistence, JobsMongoDbPersistence
 from service_background.retries.logic import RetriesController
 from service_background.retries.persistence import RetriesFilePersistence
 
 from .. import helpers
-from .wiring import counting_takes, wire
 from ..helpers import patch_file_syncs
+from .wiring import counting_takes, wire
 
 
 def run(coro, timeout=20):

@@ -1,4 +1,4 @@
-"""Issue 13 item 4: retry backoff and retry_jobs, on memory, file and MongoDB."""
+"""Retry backoff and retry_jobs, on memory, file and MongoDB."""
 import time
 
 import pytest
@@ -41,7 +41,7 @@ def test_fail_with_attempts_left_requeues_after_backoff(wired):
     assert client.start_job_by_type(None, 'b') is None  # not due yet
     time.sleep(0.8)
     assert client.start_job_by_type(None, 'b', 60000).retries == 2
-    back = controller.update_job(None, job.id, 'failed', {'partial': 1})  # seed 002's PUT failed
+    back = controller.update_job(None, job.id, 'failed', {'partial': 1})  # the queue API's PUT failed
     assert back.status == 'queued' and back.result == {'partial': 1}
     time.sleep(0.8)
     client.start_job_by_type(None, 'b', 60000)
@@ -72,7 +72,8 @@ def test_abort_still_requeues_at_once(wired):
 
 def test_retry_jobs_requeues_dead_jobs(wired):
     _, client = wired
-    jobs = client.add_jobs(None, [{'type': 'r', 'max_retries': 1} for _ in range(3)] + [{'type': 'keep', 'max_retries': 1}])
+    jobs = client.add_jobs(None, [{'type': 'r', 'max_retries': 1} for _ in range(3)]
+                           + [{'type': 'keep', 'max_retries': 1}])
     for job in jobs:
         client.start_job_by_id(None, job.id, 60000)
         client.fail_job(None, job.id, 'dead')

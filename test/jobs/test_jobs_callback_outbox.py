@@ -1,4 +1,4 @@
-"""The durable, bounded callback outbox (issue 11, point 3): pending callbacks survive a restart, the
+"""The durable, bounded callback outbox: pending callbacks survive a restart, the
 oldest are dropped past the bound, and a receiver that hangs leaves RSS flat over 20,000 finished jobs."""
 import os
 import socket
@@ -32,8 +32,8 @@ def test_pending_callbacks_survive_a_restart(tmp_path):
     port = int(dead.rsplit(':', 1)[1].split('/')[0])
     receiver = CallbackReceiver()
     receiver._server.server_close()
-    from http.server import ThreadingHTTPServer
     import threading
+    from http.server import ThreadingHTTPServer
     receiver._server = ThreadingHTTPServer(('127.0.0.1', port), receiver._server.RequestHandlerClass)
     threading.Thread(target=receiver._server.serve_forever, daemon=True).start()
     persistence = open_file_persistence(JobsFilePersistence, tmp_path / 'jobs.json')
@@ -42,10 +42,10 @@ def test_pending_callbacks_survive_a_restart(tmp_path):
         got = receiver.wait(1, timeout=10)
         assert got[0]['id'] == job.id and got[0]['result'] == {'n': 1}
         for _ in range(100):
-            if controller._callbacks.size == 0:
+            if controller.callbacks.size == 0:
                 break
             __import__('time').sleep(0.05)
-        assert controller._callbacks.size == 0  # delivered: gone from the outbox
+        assert controller.callbacks.size == 0  # delivered: gone from the outbox
     finally:
         controller.close(None)
         persistence.close(None)
@@ -72,7 +72,7 @@ def test_a_hanging_receiver_keeps_the_outbox_bounded_and_rss_flat():
         base = _rss_kb()
         finish(15000)
         grown = _rss_kb() - base
-        sender = controller._callbacks
+        sender = controller.callbacks
         assert sender.size <= 1000 and sender.queued <= 1000 + 1024, (sender.size, sender.queued)
         # 15,000 unbounded bodies of ~2.5 KB would be ~37 MB
         assert grown < 12 * 1024, f'RSS grew {grown} kB over 15,000 finished jobs'

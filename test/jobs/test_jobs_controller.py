@@ -56,7 +56,7 @@ def test_delay_holds_a_job_back(client):
 
 
 def test_lost_lease_requeues_then_fails_past_max_retries(client):
-    # issue 13: a lost lease re-queues after a backoff; this test is about the lease, so none
+    # a lost lease re-queues after a backoff; this test is about the lease, so none
     job = client.add_job(None, NewJobV1(type='l', max_retries=2, backoff={'base_ms': 0}))
     assert client.start_job_by_type(None, 'l', 50).retries == 1
     assert _wait_until(lambda: client.get_job_by_id(None, job.id).status == 'queued')

@@ -1,13 +1,16 @@
-"""Issue 13 item 3: dependencies and batches, on memory, file and MongoDB."""
+"""Job dependencies (depends_on) and batches, on memory, file and MongoDB."""
 import time
 
 import pytest
 from pip_services3_commons.errors import BadRequestException, NotFoundException
 from pip_services3_commons.refer import Descriptor
 
-from service_background.jobs.logic.job_batches import (JobBatches, JobBatchesFilePersistence,
-                                                       JobBatchesMemoryPersistence, JobBatchesMongoDbPersistence)
-from service_background.jobs.persistence import JobsFilePersistence, JobsMongoDbPersistence
+from service_background.jobs.logic.job_batches import JobBatches
+from service_background.jobs.persistence import (
+    JobBatchesFilePersistence,
+    JobBatchesMemoryPersistence,
+    JobBatchesMongoDbPersistence,
+)
 
 from .. import helpers
 from .receiver import CallbackReceiver
@@ -18,9 +21,8 @@ BATCH_CLASSES = {'memory': JobBatchesMemoryPersistence, 'file': JobBatchesFilePe
 
 
 @pytest.fixture
-def wired(persistence, tmp_path, request):
-    kind = 'mongodb' if isinstance(persistence, JobsMongoDbPersistence) else \
-        'file' if isinstance(persistence, JobsFilePersistence) else 'memory'
+def wired(persistence, persistence_kind, tmp_path, request):
+    kind = persistence_kind
     mongo_uri = request.getfixturevalue('mongo_uri') if kind == 'mongodb' else None
     controller, client = wire(persistence, lease_interval=100000, callback_backoff=50)
     store = helpers.make_persistence(kind, BATCH_CLASSES, tmp_path, mongo_uri, 'batches')
@@ -128,8 +130,8 @@ def test_the_cleaner_decides_children_left_waiting(wired):
     controller, client = wired
     parent = client.add_job(None, {'type': 'p'})
     child = client.add_job(None, {'type': 'c', 'depends_on': [parent.id]})
-    from service_background.jobs.persistence import job_transitions as rules
     from service_background.common.data import clock
+    from service_background.jobs.data.version1 import job_transitions as rules
     # the parent finished behind the controller's back (no hook ran)
     controller._persistence.modify(None, parent.id, lambda j: rules.finish(j, clock.now(), 'done', None, None, None))
     assert client.start_job_by_type(None, 'c') is None

@@ -55,7 +55,8 @@ def test_commandable_face(store_service):
         client.fail_job(None, dead.id, 'dead')
         assert client.retry_jobs(None, FilterParams.from_tuples('type', 'f')) == 1
         assert _call(url, 'retry_jobs', {'filter': {'type': 'f'}}) == {'count': 0}
-        for command, body in (('set_queue_limits', {'type': 'x'}), ('add_job', {'new_job': {'type': 'x', 'unique': {}}}),
+        for command, body in (('set_queue_limits', {'type': 'x'}),
+                              ('add_job', {'new_job': {'type': 'x', 'unique': {}}}),
                               ('add_job', {'new_job': {'type': 'x', 'backoff': {'type': 'linear'}}}),
                               ('add_batch', {'jobs': []}), ('retry_jobs', {'filter': {'status': 'done'}})):
             assert requests.post(f'{url}/v1/jobs/{command}', json=body, timeout=10).status_code == 400, command

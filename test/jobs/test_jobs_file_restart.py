@@ -39,5 +39,6 @@ def test_reload_rebuilds_the_indexes(tmp_path):
     store = open_store()
     later = clock.add_ms(clock.now(), 10)
     assert store.get_expired_lease_ids(None, later, 10) == [job.id]  # lease heap rebuilt
-    assert store.create_uniq(None, JobV1(id='b', type='q', ref_id='ref', created=now, not_before=now)).id == 'a'
+    assert store.create_unless_ref_id_unfinished(
+        None, JobV1(id='b', type='q', ref_id='ref', created=now, not_before=now)).id == 'a'
     store.close(None)

@@ -1,4 +1,4 @@
-"""The commandable face (seed 001) on the real container: every command via JobsHttpClientV1 and raw HTTP."""
+"""The commandable face (the commands API) on the real container: every command via JobsHttpClientV1 and raw HTTP."""
 import pytest
 import requests
 from pip_services3_commons.data import FilterParams, PagingParams
@@ -33,7 +33,7 @@ def test_every_command_through_the_http_client(client):
     assert client.abort_job(None, first.id).status == 'queued'
     assert client.start_job_by_id(None, first.id, 1000).retries == 2
     assert client.complete_job(None, first.id, 'ok').result == 'ok'
-    # issue 13: attempts left, so it goes back to the queue after a backoff
+    # attempts left, so it goes back to the queue after a backoff
     retried = client.fail_job(None, batch[1].id, 'bad')
     assert retried.status == 'queued' and retried.last_error.startswith('bad; retry 2 of')
     with pytest.raises(ConflictException):

@@ -1,6 +1,6 @@
 """Adds you can retry: ``idempotency_key`` answers the first job on memory, file and MongoDB, for the
 job's life and at least 24 h after the add (time given to the store), across a restart of a file store,
-and through every face (commands, add_jobs, add_uniq_job, the seed's queue route, the clients)."""
+and through every face (commands, add_jobs, add_uniq_job, the queue API's route, the clients)."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 

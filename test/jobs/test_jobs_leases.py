@@ -1,6 +1,6 @@
-"""Fenced leases (issue 11, point 1): every take stamps a fresh lease_token; a stale token is a 409
+"""Fenced leases: every take stamps a fresh lease_token; a stale token is a 409
 LEASE_LOST that changes nothing, on memory, file and MongoDB, through the controller and both HTTP
-faces. Calls without a token keep the seed behaviour. Also: the queue and lease indexes stay O(live)."""
+faces. Calls without a token behave as before tokens. Also: the queue and lease indexes stay O(live)."""
 import time
 
 import pytest
@@ -14,7 +14,7 @@ from .wiring import wire
 
 def _expire_and_retake(controller, client, job_type):
     """A job taken with a 1 ms lease, swept back to the queue and taken again: (stale, current)."""
-    # issue 13: a lost lease re-queues after a backoff; these tests retake at once, so none
+    # a lost lease re-queues after a backoff; these tests retake at once, so none
     client.add_job(None, {'type': job_type, 'max_retries': 5, 'backoff': {'base_ms': 0}})
     first = client.start_job_by_type(None, job_type, 1)
     assert first.lease_token
@@ -119,7 +119,7 @@ def test_queue_and_lease_indexes_stay_o_live_after_60000_jobs():
     controller, client = wire(persistence, lease_interval=100000)
     for round in range(3):
         ids = []
-        for start in range(0, 20000, 1000):
+        for _ in range(0, 20000, 1000):
             jobs = client.add_jobs(None, [{'type': f't{round % 2}', 'delay': 60000 if i % 3 == 0 else 0}
                                           for i in range(1000)])
             ids += [j.id for j in jobs]
@@ -177,6 +177,6 @@ def test_http_faces_refuse_stale_tokens(service):
     r = requests.put(f'{url}/jobs/{job_id}', json={'status': 'done', 'result': 'ok'},
                      headers={'X-Accepted-Lease': second['lease_token']}, timeout=10)
     assert r.status_code == 200 and r.json()['status'] == 'done' and r.json()['lease_token'] is None
-    # without a token: seed behaviour (a finished job is a 409 JOB_FINISHED, not a lease matter)
+    # without a token: as before tokens (a finished job is a 409 JOB_FINISHED, not a lease matter)
     r = requests.put(f'{url}/jobs/{job_id}', json={'status': 'done'}, timeout=10)
     assert r.status_code == 409 and r.json()['code'] == 'JOB_FINISHED'

@@ -1,4 +1,4 @@
-"""Issue 13 item 1: global per-queue limits, on memory, file and MongoDB."""
+"""Global per-queue limits (concurrency, rate), on memory, file and MongoDB."""
 import asyncio
 import threading
 import time
@@ -7,9 +7,12 @@ import pytest
 from pip_services3_commons.errors import BadRequestException
 from pip_services3_commons.refer import Descriptor
 
-from service_background.jobs.logic.queue_limits import (QueueLimits, QueueLimitsFilePersistence,
-                                                        QueueLimitsMemoryPersistence, QueueLimitsMongoDbPersistence)
-from service_background.jobs.persistence import JobsFilePersistence, JobsMongoDbPersistence
+from service_background.jobs.logic.queue_limits import QueueLimits
+from service_background.jobs.persistence import (
+    QueueLimitsFilePersistence,
+    QueueLimitsMemoryPersistence,
+    QueueLimitsMongoDbPersistence,
+)
 
 from .. import helpers
 from .wiring import wire
@@ -29,9 +32,8 @@ def wire_limits(controller, persistence, kind, tmp_path, mongo_uri):
 
 
 @pytest.fixture
-def wired(persistence, tmp_path, request):
-    kind = 'mongodb' if isinstance(persistence, JobsMongoDbPersistence) else \
-        'file' if isinstance(persistence, JobsFilePersistence) else 'memory'
+def wired(persistence, persistence_kind, tmp_path, request):
+    kind = persistence_kind
     mongo_uri = request.getfixturevalue('mongo_uri') if kind == 'mongodb' else None
     controller, client = wire(persistence, lease_interval=100000)
     wire_limits(controller, persistence, kind, tmp_path, mongo_uri)

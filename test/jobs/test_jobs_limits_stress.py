@@ -1,4 +1,4 @@
-"""Issue 13 item 1 under load: 8 worker processes on one queue with concurrency 3 never see more than
+"""Queue limits under load: 8 worker processes on one queue with concurrency 3 never see more than
 3 running at once (sampled by the workers' own start/finish stamps), on the file store and on MongoDB
 with two service processes; a rate of 100 per second hands out at most 100 per window.
 

@@ -8,7 +8,7 @@ from pip_services3_commons.data import FilterParams, PagingParams
 from service_background.common.data import clock
 from service_background.common.data.data_object import PackedJson
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.data.version1 import job_transitions as rules
 
 
 def _job(type='t', priority=1, created=None, delay_ms=0, **fields):
@@ -38,7 +38,8 @@ def test_params_and_results_come_back_as_they_went_in(persistence):
     taken = persistence.take(None, 't', clock.now(), 1000, 1000)
     taken_again = persistence.take(None, 't', clock.now(), 1000, 1000)
     assert {taken.id, taken_again.id} == {plain.id, odd.id}
-    done = persistence.modify(None, plain.id, lambda job: rules.finish(job, clock.now(), JobStatusV1.Done, [{'r': 1}], None, None))
+    done = persistence.modify(None, plain.id,
+                              lambda job: rules.finish(job, clock.now(), JobStatusV1.Done, [{'r': 1}], None, None))
     assert done.result == [{'r': 1}]
     done.result.append('mine')
     done.params['n'] = 2
@@ -108,14 +109,15 @@ def test_finished_and_deleted_jobs_are_never_taken(persistence):
 
 
 def test_create_uniq_returns_the_unfinished_job(persistence):
-    first = persistence.create_uniq(None, _job(ref_id='order-1'))
-    assert persistence.create_uniq(None, _job(ref_id='order-1')).id == first.id
-    assert persistence.create_uniq(None, _job(type='other', ref_id='order-1')).id != first.id
+    first = persistence.create_unless_ref_id_unfinished(None, _job(ref_id='order-1'))
+    assert persistence.create_unless_ref_id_unfinished(None, _job(ref_id='order-1')).id == first.id
+    assert persistence.create_unless_ref_id_unfinished(None, _job(type='other', ref_id='order-1')).id != first.id
     now = clock.now()
     assert persistence.take(None, 't', now, 1000, 1000).id == first.id
-    assert persistence.create_uniq(None, _job(ref_id='order-1')).id == first.id  # running is unfinished
+    # running is unfinished
+    assert persistence.create_unless_ref_id_unfinished(None, _job(ref_id='order-1')).id == first.id
     persistence.modify(None, first.id, lambda j: rules.finish(j, now, JobStatusV1.Done, None, None, None))
-    assert persistence.create_uniq(None, _job(ref_id='order-1')).id != first.id
+    assert persistence.create_unless_ref_id_unfinished(None, _job(ref_id='order-1')).id != first.id
 
 
 def test_every_filter(persistence):
@@ -152,7 +154,7 @@ def test_every_filter(persistence):
     assert ids(completed=started) == [c.id]
     assert ids(completed_from=base, completed_to=started + timedelta(seconds=1)) == [c.id]
     assert ids(retries=2) == [b.id]
-    assert ids(min_retries=1) == [a.id, c.id]  # the seed: retries <= min_retries
+    assert ids(min_retries=1) == [a.id, c.id]  # as the commands API defines it: retries <= min_retries
     assert ids(type='b', retries=1) == [c.id]
 
 

@@ -1,4 +1,4 @@
-"""Seed 002's queue face on the real container (memory, file and MongoDB): every route and header, 204s,
+"""The queue API on the real container (memory, file and MongoDB): every route and header, 204s,
 long-polls, bad input."""
 import threading
 import time
@@ -21,7 +21,7 @@ def test_enqueue_get_take_finish_delete(store_service):
     got = requests.get(url + location, timeout=10).json()
     assert got['id'] == job_id and got['queue'] == 'myQueue' and got['status'] == 'queued'
     assert got['priority'] == 1 and got['params'] == {'param1': 'foo'}
-    r = requests.post(f'{url}/want_job/', timeout=10)  # the seed's example has the trailing slash
+    r = requests.post(f'{url}/want_job/', timeout=10)  # the API's first example has the trailing slash
     assert r.status_code == 200 and r.json()['id'] == job_id and r.json()['queue'] == 'myQueue'
     assert requests.post(f'{url}/want_job', timeout=10).status_code == 204
     r = requests.put(f'{url}/jobs/{job_id}', json={'status': 'done', 'result': 'bar'}, timeout=10)
@@ -46,7 +46,7 @@ def test_enqueue_headers(store_service):
     url = store_service
     headers = {'X-Accepted-Priority': '0', 'X-Accepted-Result-TTL': '0.3', 'X-Accepted-Job-Timeout': '0.2',
                'X-Accepted-Delay': '0.3', 'X-Accepted-Callback-URL': 'http://127.0.0.1:1/hook'}
-    # issue 13: 2 attempts and no backoff, so the PUT failed below (its last attempt) fails it for good
+    # 2 attempts and no backoff, so the PUT failed below (its last attempt) fails it for good
     r = requests.post(f'{url}/jobs', json={'queue': 'h', 'params': 1, 'max_retries': 2, 'backoff': {'base_ms': 0}},
                       headers=headers, timeout=10)
     job = r.json()

@@ -10,7 +10,6 @@ import time
 from pip_services3_commons.data import FilterParams, PagingParams
 
 from service_background.jobs.data.version1 import NewJobV1
-from service_background.jobs.persistence import JobsMongoDbPersistence
 
 from .wiring import wire
 
@@ -18,8 +17,8 @@ WORKERS = 8
 BACKLOG = 200
 
 
-def test_every_job_completed_exactly_once(persistence):
-    per_worker = 500 if isinstance(persistence, JobsMongoDbPersistence) else 5000
+def test_every_job_completed_exactly_once(persistence, persistence_kind):
+    per_worker = 500 if persistence_kind == 'mongodb' else 5000
     total = WORKERS * per_worker
     controller, client = wire(persistence, lease_interval=60000, clean_interval=200)
     added, completed, errors = [], [], []

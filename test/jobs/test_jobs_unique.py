@@ -1,4 +1,4 @@
-"""Issue 13 item 2: unique jobs with an explicit lifetime, on memory, file and MongoDB."""
+"""Unique jobs with an explicit lifetime, on memory, file and MongoDB."""
 import time
 
 import pytest

@@ -2,7 +2,6 @@
 import json
 import os
 
-
 from service_background.common.data import clock
 from service_background.retries.persistence import RetriesFilePersistence
 

@@ -1,17 +1,22 @@
 """add_retry with an idempotency key: repeated after a 503 or a lost answer, the attempt counts once
-(memory, file and MongoDB; concurrent repeats too; over HTTP)."""
+(memory, file, MongoDB and PostgreSQL; concurrent repeats too; over HTTP)."""
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
 from service_background.common.data import clock
-from service_background.retries.persistence import (RetriesFilePersistence, RetriesMemoryPersistence,
-                                                    RetriesMongoDbPersistence)
+from service_background.retries.persistence import (
+    RetriesFilePersistence,
+    RetriesMemoryPersistence,
+    RetriesMongoDbPersistence,
+    RetriesPostgresPersistence,
+)
 
 from ..helpers import persistence_fixture
 
 persistence = persistence_fixture({'memory': RetriesMemoryPersistence, 'file': RetriesFilePersistence,
-                                   'mongodb': RetriesMongoDbPersistence}, 'retries')
+                                   'mongodb': RetriesMongoDbPersistence, 'postgres': RetriesPostgresPersistence},
+                                  'retries')
 
 
 def _add(p, id, key=None):

@@ -1,17 +1,22 @@
-"""One persistence fixture for retries, run on memory, file and MongoDB."""
+"""One persistence fixture for retries, run on memory, file, MongoDB and PostgreSQL."""
 import threading
 from datetime import timedelta
 
 from pip_services3_commons.data import FilterParams, PagingParams
 
 from service_background.common.data import clock
-from service_background.retries.persistence import (RetriesFilePersistence, RetriesMemoryPersistence,
-                                                    RetriesMongoDbPersistence)
+from service_background.retries.persistence import (
+    RetriesFilePersistence,
+    RetriesMemoryPersistence,
+    RetriesMongoDbPersistence,
+    RetriesPostgresPersistence,
+)
 
 from ..helpers import persistence_fixture
 
 persistence = persistence_fixture({'memory': RetriesMemoryPersistence, 'file': RetriesFilePersistence,
-                                   'mongodb': RetriesMongoDbPersistence}, 'retries')
+                                   'mongodb': RetriesMongoDbPersistence, 'postgres': RetriesPostgresPersistence},
+                                  'retries')
 
 
 def _add(p, group, id, ttl_ms=60000, now=None):

@@ -8,7 +8,6 @@ from pip_services3_commons.errors import ConflictException
 from service_background.tasks.data.version1 import NamespaceV1, TaskV1
 
 
-
 def _setup(persistence, count=3, timeout=1):
     persistence.create_namespace(None, NamespaceV1('ns'))
     for i in range(count):

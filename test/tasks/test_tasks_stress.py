@@ -4,7 +4,7 @@ import threading
 
 from service_background.tasks.data.version1 import NamespaceV1, TaskV1
 
-SIZES = {'memory': 10_000, 'file': 10_000, 'mongodb': 1_000}
+SIZES = {'memory': 10_000, 'file': 10_000, 'mongodb': 1_000, 'postgres': 1_000}
 THREADS = 8
 LIMIT = 10
 

@@ -1,3 +1,4 @@
+"""BackgroundProcess, the Pip.Services container of every domain's factory in one process."""
 import gc
 import os
 from typing import Iterable, Optional, Tuple
@@ -7,19 +8,16 @@ from pip_services3_commons.errors import ConfigException
 from pip_services3_container import ProcessContainer
 
 from service_background.common.build import CommonFactory, SecurityFactory
-from service_background.retries.build import RetriesFactory
-from service_background.jobs.build import JobsFactory
-from service_background.tasks.build import TasksFactory
+from service_background.container.config_files import data_location, find_config_path
 from service_background.cron.build import CronFactory
 from service_background.dashboard import DashboardFactory
-from service_background.jobs.build.queue_pauses_factory import QueuePausesFactory
-from service_background.jobs.build.queue_limits_factory import QueueLimitsFactory
-from service_background.jobs.build.job_batches_factory import JobBatchesFactory
+from service_background.jobs.build import JobsFactory
 from service_background.metrics import MetricsFactory
-from service_background.container.config_files import data_location, find_config_path
+from service_background.retries.build import RetriesFactory
+from service_background.tasks.build import TasksFactory
 
 # config.yml switches that mean "on" whenever they are set; "false"/"0" should mean off
-SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
+SWITCHES = ('MEMORY_ENABLED', 'MONGO_ENABLED', 'POSTGRES_ENABLED', 'FILE_ENABLED', 'RETRIES_DISABLED', 'JOBS_DISABLED',
             'TASKS_DISABLED', 'CRON_DISABLED', 'AUTH_DISABLED', 'METRICS_DISABLED')
 
 
@@ -63,9 +61,6 @@ class BackgroundProcess(ProcessContainer):
         self._factories.add(JobsFactory())
         self._factories.add(TasksFactory())
         self._factories.add(CronFactory())
-        self._factories.add(QueuePausesFactory())
-        self._factories.add(QueueLimitsFactory())
-        self._factories.add(JobBatchesFactory())
         self._factories.add(MetricsFactory())
         self._factories.add(DashboardFactory())
 

@@ -4,8 +4,8 @@ import sys
 from typing import List, Optional
 
 from service_background.container.background_process import BackgroundProcess, normalize_switches
-from service_background.version import package_version
 from service_background.container.config_files import LOCAL_CONFIG, find_config_path
+from service_background.version import package_version
 
 DESCRIPTION = f"""Starts retries, jobs, tasks and cron in one process, serving HTTP on HTTP_HOST:HTTP_PORT
 (default 0.0.0.0:8080; with no AUTH_TOKENS it listens on 127.0.0.1 only).

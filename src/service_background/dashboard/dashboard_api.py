@@ -115,31 +115,9 @@ class DashboardApi:
         return {'action': action, 'matched': len(ids), 'done': done, 'errors': errors[:20]}
 
     def _requeue(self, job_id: str, reset_attempts: bool):
-        """retry: a finished job back to the queue with its attempts reset; requeue: a running one
-        given back now (abort_job), a queued one made due now, a finished one queued again."""
-        c = self.jobs
-        job = c.get_job_by_id(None, job_id)
-        if job.status == 'running':
-            c.abort_job(None, job_id)
-            return
-        now = clock.now()
-
-        def change(job):
-            if job is None:
-                return None
-            if job.status == 'running':
-                return None
-            job.status = 'queued'
-            job.not_before = None
-            job.completed = job.remove_at = job.locked_until = None
-            if job.execute_until is not None and job.execute_until <= now:
-                job.execute_until = None
-            if reset_attempts or (job.retries or 0) >= (job.max_retries or 1):
-                job.retries = 0
-            return job
-        job = c._persistence.modify(None, job_id, change)
-        if job is not None:
-            c._notify_enqueued([job])
+        """retry: a job back to the queue with its attempts reset; requeue: a running one given back now,
+        any other queued again now (JobsController.requeue_job, the one requeue rule)."""
+        self.jobs.requeue_job(None, job_id, reset_attempts)
 
     def stuck(self, within_s: float) -> dict:
         """Running jobs whose lease ran out or ends within ``within_s`` seconds."""
@@ -193,13 +171,13 @@ class DashboardApi:
                 row['runs'] = [_jsonable(run) for run in c.get_job_runs(None, name, job.job_id)][-20:]
                 jobs.append(row)
             funcs = [_jsonable(f) for f in self._funcs_of(name)]
-            nodes = [_jsonable(n) for n in c.get_nodes(None, name)]
+            nodes = [_jsonable(n) for n in c.nodes.get_nodes(None, name)]
             groups.append({'group_name': name, 'jobs': jobs, 'funcs': funcs, 'nodes': nodes})
         return {'groups': groups, 'now': clock.to_iso(clock.now())}
 
     def _funcs_of(self, group_name: str) -> list:
         try:
-            return self.cron_c.get_funcs(None, group_name)
+            return self.cron_c.functions.get_funcs(None, group_name)
         except BadRequestException as ex:
             if ex.code == 'FUNCS_DISABLED':
                 return []

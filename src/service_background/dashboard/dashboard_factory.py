@@ -1,3 +1,4 @@
+"""The factory of the dashboard service."""
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 

@@ -1,15 +1,4 @@
-"""The operator's dashboard at /ui, and Swagger UI at /swagger, on the one HTTP endpoint.
-
-/ui serves one static page (static/index.html + app.js + app.css, shipped in this package: no CDN, no
-build step) whose views (#/overview, #/jobs, #/stuck, #/queues, #/retries, #/tasks, #/cron) call the
-domains' JSON APIs and the few aggregations under /ui/api (dashboard_api.py). /ui/login takes an API
-token once and sets it as the cookie ``sb_token`` (HttpOnly, SameSite=Strict, Path=/): every later
-fetch of the page authenticates with it. /swagger serves pip-services3-swagger's Swagger UI files
-over each domain's OpenAPI document (/v1/<domain>/swagger).
-
-/ui/api/* is scoped as the domain routes are (token_authorizer.py): /ui/api/jobs, jobs/action and stuck are
-``jobs`` routes, /ui/api/retries a ``retries`` one, /ui/api/tasks a ``tasks`` one; the overview and
-/ui/api/cron answer any token with only the domains and cron groups it may see (403 for cron when none)."""
+"""The operator's dashboard at /ui, and Swagger UI at /swagger, on the one HTTP endpoint."""
 import os
 from typing import Optional
 from urllib.parse import parse_qs
@@ -19,8 +8,14 @@ from pip_services3_commons.errors import UnauthorizedException
 from service_background.common.http.errors import status_error
 from service_background.common.http.request import current_request
 from service_background.common.http.response import HttpResponse, send_json, send_raw
+from service_background.common.security.token_authorizer import (
+    AUTHORIZER_DESCRIPTOR,
+    EVERY_SCOPE,
+    ApiToken,
+    RouteAccess,
+    forbidden,
+)
 from service_background.common.services.rest_service import RestService
-from service_background.common.security.token_authorizer import AUTHORIZER_DESCRIPTOR, EVERY_SCOPE, ApiToken, RouteAccess, forbidden
 from service_background.dashboard import api_params
 from service_background.dashboard.dashboard_api import DashboardApi
 
@@ -57,6 +52,16 @@ def _redirect(location: str, cookie: Optional[str] = None) -> HttpResponse:
 
 
 class DashboardServiceV1(RestService):
+    """/ui serves one static page (static/index.html + app.js + app.css, shipped in this package: no CDN, no
+    build step) whose views (#/overview, #/jobs, #/stuck, #/queues, #/retries, #/tasks, #/cron) call the
+    domains' JSON APIs and the few aggregations under /ui/api (dashboard_api.py). /ui/login takes an API
+    token once and sets it as the cookie ``sb_token`` (HttpOnly, SameSite=Strict, Path=/): every later
+    fetch of the page authenticates with it. /swagger serves pip-services3-swagger's Swagger UI files
+    over each domain's OpenAPI document (/v1/<domain>/swagger).
+
+    /ui/api/* is scoped as the domain routes are (token_authorizer.py): /ui/api/jobs, jobs/action and stuck are
+    ``jobs`` routes, /ui/api/retries a ``retries`` one, /ui/api/tasks a ``tasks`` one; the overview and
+    /ui/api/cron answer any token with only the domains and cron groups it may see (403 for cron when none)."""
 
     def __init__(self):
         super().__init__()

@@ -1,8 +1,8 @@
-"""Retries, tasks and cron numbers for /metrics and the dashboard's overview, read from the
-controllers by a background timer every options.refresh_interval ms (default 10000) and kept: a
-scrape only copies what the last refresh found. Cron runs are counted as they are recorded (an
-observer of the cron runner, added when the metrics component opens): runs by outcome and fire
-lateness (started - planned)."""
+"""Retries, tasks and cron numbers for /metrics and the dashboard's overview, read from the controllers
+by a background timer and kept, so a scrape only copies what the last refresh found."""
+# The timer runs every options.refresh_interval ms (default 10000). Cron runs are counted as they are
+# recorded (an observer of the cron runner, added when the metrics component opens): runs by outcome and
+# fire lateness (started - planned).
 import threading
 import time
 from typing import Dict
@@ -33,10 +33,9 @@ class DomainSnapshot:
 
     # --- cron runs, as they are recorded ------------------------------------------------------
     def observe_cron(self):
-        """Observes the cron runner's runs (node reports go through it too), once per runner."""
-        runner = getattr(self.cron, 'runner', None) if self.cron is not None else None
-        if runner is not None:
-            runner.add_run_observer(self.observe_run)
+        """Observes the cron runs as they are recorded (node reports included), through the controller."""
+        if self.cron is not None:
+            self.cron.add_run_observer(self.observe_run)
 
     def observe_run(self, run):
         try:
@@ -121,7 +120,7 @@ class DomainSnapshot:
                 active = [j for j in jobs if j.active]
                 overdue = sum(1 for j in active if j.next_run is not None
                               and (now - j.next_run).total_seconds() > OVERDUE_S)
-                nodes = c.get_nodes(None, name)  # the live ones (heartbeat within its grace)
+                nodes = c.nodes.get_nodes(None, name)  # the live ones (heartbeat within its grace)
                 result[name] = {'jobs': len(jobs), 'active': len(active), 'overdue': overdue,
                                 'live_nodes': len(nodes)}
             return result

@@ -1,7 +1,4 @@
-"""Requests by method, route template and status, and their latency by method and route: one row of
-plain numbers per (method, route, status) — the latency buckets and their sum; the count is their total
-— so a request costs one lookup and two additions under a lock. A scrape sums the rows into the two
-Prometheus families (plain_metrics.families)."""
+"""HttpMetrics: requests by method, route template and status, and their latency by method and route."""
 import threading
 
 from service_background.metrics.plain_metrics import families, observe_into
@@ -14,6 +11,10 @@ _METHODS = frozenset(('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'
 
 
 class HttpMetrics:
+    """Requests by method, route template and status, and their latency by method and route: one row of
+    plain numbers per (method, route, status) — the latency buckets and their sum; the count is their total
+    — so a request costs one lookup and two additions under a lock. A scrape sums the rows into the two
+    Prometheus families (plain_metrics.families)."""
 
     def __init__(self):
         self._lock = threading.Lock()  # the cron functions' endpoint observes from its own thread

@@ -2,7 +2,7 @@
 O(queues), never O(jobs).
 
 The jobs controller calls ``jobs_changed`` / ``job_deleted`` / ``jobs_cleared`` / ``jobs_cleaned`` (one
-line each; ``controller.metrics`` is this tracker once the metrics component set it). Each call is a
+line each; it finds this tracker as the metrics component's ``jobs``). Each call is a
 transition from the status the tracker last saw for the job (so a repeated observation changes
 nothing): the gauges (queued, delayed, running, oldest queued age) come from that state, the counters
 (enqueued, completed, failed, lease expired), the wait/run histograms and the last hour's per-minute
@@ -11,8 +11,9 @@ only, at a few dozen bytes a job (RSS per queued job): the id maps to its ready 
 shared by the jobs of one batch) while queued, to RUNNING while running; delayed jobs and jobs with an
 execute_until have a second small entry. The oldest queued age per type is the top of a heap of ready
 times with lazy deletion by value (a second heap of the times that left). It is loaded once when the
-metrics component opens (memory/file: the store's dict; MongoDB: one query on status). With several processes on one MongoDB each counts the writes it made, as Prometheus
-expects of the instances it sums; gauges of one process then only cover jobs it has seen."""
+metrics component opens, from the jobs controller's ``unfinished_jobs``. With several processes on one
+MongoDB each counts the writes it made, as Prometheus expects of the instances it sums; gauges of one
+process then only cover jobs it has seen."""
 import heapq
 import threading
 import time
@@ -117,14 +118,8 @@ class JobsTracker:
         return stamp
 
     # --- loading ------------------------------------------------------------------------------
-    def load(self, persistence):
-        """The unfinished jobs of the store, once (memory/file: its dict; MongoDB: one query)."""
-        items = getattr(persistence, '_items', None)
-        if items is not None:
-            with persistence._lock:
-                jobs = [job.clone() for job in items.values() if job.status in _UNFINISHED]
-        else:
-            jobs = persistence._docs(persistence._collection.find({'status': {'$in': list(_UNFINISHED)}}))
+    def load(self, jobs):
+        """Starts from the store's unfinished jobs (``JobsController.unfinished_jobs``), read once."""
         with self._lock:
             self._reset()
             for job in jobs:

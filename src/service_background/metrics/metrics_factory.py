@@ -1,3 +1,4 @@
+"""The factory of the Prometheus metrics and their GET /metrics service."""
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 

@@ -1,8 +1,4 @@
-"""Counters and histograms kept as plain numbers and turned into Prometheus families only when scraped.
-
-prometheus_client's own take a lock per inc/observe (a histogram one per bucket hit and one for its sum)
-and walk the bucket bounds in Python: microseconds on every request and every job. Here the owner holds
-one lock (``lock``) around its writes; a scrape copies the numbers under it."""
+"""Counters and histograms kept as plain numbers and turned into Prometheus families only when scraped."""
 import bisect
 from typing import Dict, Sequence, Tuple
 
@@ -11,6 +7,9 @@ from prometheus_client.utils import floatToGoString
 
 
 class PlainMetrics:
+    """prometheus_client's own take a lock per inc/observe (a histogram one per bucket hit and one for its sum)
+    and walk the bucket bounds in Python: microseconds on every request and every job. Here the owner holds
+    one lock (``lock``) around its writes; a scrape copies the numbers under it."""
 
     def __init__(self, lock):
         self.lock = lock  # the owner's, held around its writes

@@ -1,13 +1,4 @@
-"""The process's Prometheus metrics: a ``CollectorRegistry`` of its own behind the
-Pip.Services counters interface (``ICounters``: ``service-background:counters:prometheus:default:1.0``
-matches ``*:counters:*:*:1.0``, so CompositeCounters of any component write here too).
-
-It wires itself, from set_references, to what it measures, each optional:
-- the HTTP endpoint's observer hook: requests by method, route template and status, latency histogram;
-- the jobs controller: a ``JobsTracker`` set as ``controller.metrics`` (gauges kept on writes);
-- the retries, tasks and cron controllers: ``DomainSnapshot`` refreshed every options.refresh_interval
-  ms (default 10000) by a timer, never on a scrape.
-A scrape (``MetricsServiceV1``, GET /metrics) costs O(queues + groups + namespaces), never O(jobs)."""
+"""PrometheusMetrics, the process's Prometheus metrics behind the Pip.Services counters interface."""
 import re
 import time
 from datetime import datetime
@@ -23,9 +14,8 @@ from prometheus_client.core import GaugeMetricFamily
 
 from service_background.common.concurrency.timer import IntervalTimer
 from service_background.metrics.domain_snapshot import DomainSnapshot
-from service_background.metrics.jobs_tracker import JobsTracker
 from service_background.metrics.http_metrics import HttpMetrics
-
+from service_background.metrics.jobs_tracker import JobsTracker
 
 
 def _name(name: str) -> str:
@@ -37,6 +27,15 @@ def _descriptor(domain: str, kind: str) -> Descriptor:
 
 
 class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IReferenceable, IOpenable):
+    """A ``CollectorRegistry`` of its own behind ``ICounters``: ``service-background:counters:prometheus:default:1.0``
+    matches ``*:counters:*:*:1.0``, so CompositeCounters of any component write here too.
+
+    It wires itself, from set_references, to what it measures, each optional:
+    - the HTTP endpoint's observer hook: requests by method, route template and status, latency histogram;
+    - the jobs controller: a ``JobsTracker`` (``jobs``) it feeds on writes (gauges kept up to date);
+    - the retries, tasks and cron controllers: ``DomainSnapshot`` refreshed every options.refresh_interval
+      ms (default 10000) by a timer, never on a scrape.
+    A scrape (``MetricsServiceV1``, GET /metrics) costs O(queues + groups + namespaces), never O(jobs)."""
 
     def __init__(self):
         self._logger = CompositeLogger()
@@ -61,9 +60,8 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
         for endpoint in references.get_optional(_descriptor('*', 'endpoint')):
             if hasattr(endpoint, 'register_observer'):
                 endpoint.register_observer(self.http.observe)
+        # the jobs controller finds this component by its descriptor and feeds ``self.jobs``
         self._jobs_controller = references.get_one_optional(_descriptor('service-background-jobs', 'controller'))
-        if self._jobs_controller is not None:
-            self._jobs_controller.metrics = self.jobs
         self.domains.retries = references.get_one_optional(_descriptor('service-background-retries', 'controller'))
         self.domains.tasks = references.get_one_optional(_descriptor('service-background-tasks', 'controller'))
         self.domains.cron = references.get_one_optional(_descriptor('service-background-cron', 'controller'))
@@ -74,10 +72,9 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
     def open(self, correlation_id: Optional[str]):
         if self._opened:
             return
-        persistence = getattr(self._jobs_controller, '_persistence', None)
-        if persistence is not None:
+        if self._jobs_controller is not None:
             try:
-                self.jobs.load(persistence)
+                self.jobs.load(self._jobs_controller.unfinished_jobs())
             except Exception as ex:
                 self._logger.error(correlation_id, ex, 'Metrics: cannot load the jobs store')
         self.domains.observe_cron()
@@ -102,8 +99,7 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
 
     def long_poll_waiters(self) -> int:
         controller = self._jobs_controller
-        long_polls = getattr(controller, '_long_polls', None)
-        return len(long_polls.job_waiters) if long_polls is not None else 0
+        return controller.long_poll_waiters() if controller is not None else 0
 
     # --- ICounters: pip-services counters as Prometheus metrics ---------------------------------
     def _metric(self, kind, name: str, help: str):

@@ -3,10 +3,10 @@
 job with ``enqueue('mail', {'to': 'a@b.c'})`` (see jobs_worker.py)."""
 from service_background.worker.base_worker import BaseWorker, HandlerTimeout
 from service_background.worker.enqueue import enqueue
-from service_background.worker.runner import run_workers
-from service_background.worker.jobs_worker import JobsWorker
 from service_background.worker.errors import format_error
 from service_background.worker.handlers import load_callable
+from service_background.worker.jobs_worker import JobsWorker
+from service_background.worker.runner import run_workers
 from service_background.worker.tasks_worker import TasksWorker
 from service_background.worker.worker_factory import WorkerFactory
 

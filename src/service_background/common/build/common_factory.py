@@ -1,9 +1,10 @@
-"""The factory of the shared HTTP endpoint, heartbeat, status, OpenAPI and MongoDB connection components."""
+"""The factory of the shared HTTP endpoint, heartbeat, status, OpenAPI and database connection components."""
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
 from service_background.common.http.endpoint import HttpEndpoint
 from service_background.common.persistence.mongodb_connection import MongoDbConnection, MongoDbConnectionLocator
+from service_background.common.persistence.postgres_connection import PostgresConnection, PostgresConnectionLocator
 from service_background.common.services.openapi_service import OpenApiServiceV1
 from service_background.common.services.status_services import HeartbeatRestService, StatusRestService
 
@@ -24,3 +25,5 @@ class CommonFactory(Factory):
         self.register_as_type(self.OpenApiServiceDescriptor, OpenApiServiceV1)
         # the process's one MongoDB connection, the library's descriptor with our fixed class
         self.register_as_type(MongoDbConnectionLocator, MongoDbConnection)
+        # the process's one PostgreSQL connection pool
+        self.register_as_type(PostgresConnectionLocator, PostgresConnection)

@@ -12,15 +12,18 @@ from typing import Any, Dict, Optional
 from urllib.parse import urlencode
 
 import msgspec
-
 from pip_services3_commons.config import ConfigParams, IConfigurable
-from pip_services3_commons.errors import (ApplicationExceptionFactory, ConfigException, ConnectionException,
-                                          ErrorDescription)
+from pip_services3_commons.errors import (
+    ApplicationExceptionFactory,
+    ConfigException,
+    ConnectionException,
+    ErrorDescription,
+)
 from pip_services3_commons.refer import IReferenceable, IReferences
 from pip_services3_rpc.connect import HttpConnectionResolver
 
-from service_background.common.data.json_util import to_json_bytes
 from service_background.common.clients.lean_http_client import LeanHttpClient, LeanResponse
+from service_background.common.data.json_util import to_json_bytes
 
 MINIMAL = {'Prefer': 'return=minimal'}
 

@@ -4,14 +4,13 @@ Milliseconds because MongoDB keeps no more; cutting everywhere keeps the three p
 """
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any, Optional, Tuple, overload
 
 from pip_services3_commons.errors import BadRequestException
 
-
 # A batch asks the time once per job: calls within one millisecond share one datetime (and so the
 # formatted text to_iso caches for it). The pair is replaced whole, so threads never see half of it.
-_last_now = (-1, None)
+_last_now: Tuple[int, Any] = (-1, None)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _time_ns = time.time_ns
 
@@ -42,6 +41,14 @@ def add_ms(value: datetime, ms: float) -> datetime:
             _DELTAS[ms] = delta
     result = value + delta
     return result if not result.microsecond % 1000 else truncate(result)
+
+
+@overload
+def to_datetime(value: datetime) -> datetime: ...
+
+
+@overload
+def to_datetime(value: Any) -> Optional[datetime]: ...
 
 
 def to_datetime(value: Any) -> Optional[datetime]:
@@ -95,6 +102,11 @@ def _format(utc: datetime) -> str:
 
 
 _ISO_TEXT = '%04d-%02d-%02dT%02d:%02d:%02d.%03dZ'
+
+
+def from_epoch_ms(ms: Optional[int]) -> Optional[datetime]:
+    """Unix milliseconds (as schedules count them) as an aware UTC datetime; None stays None."""
+    return None if ms is None else _EPOCH + timedelta(milliseconds=ms)
 
 
 def to_epoch_ms(value: datetime) -> int:

@@ -1,25 +1,20 @@
-"""Base of the V1 data classes: typed fields, JSON in and out, cheap copies.
-
-A subclass may declare ``__slots__`` (its field names) so a stored object carries no per-instance
-dict (jobs: hundreds of bytes less each); subclasses without ``__slots__`` keep a ``__dict__`` and
-behave exactly as before.
-
-``PackedJson`` is JSON-shaped data held as its compact JSON text (a store keeps a queued job's params in
-~50 bytes instead of a dict's ~200): immutable, so clones share it; ``to_json`` and ``unpack_json``
-turn it back into data."""
+"""DataObjectV1, the base of the V1 data classes: JSON in and out and cheap copies, compiled per class
+for slotted classes (they sit on every request's path)."""
 import copy
 import inspect
 import json
 from datetime import datetime
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Self, Tuple, overload
 
 import msgspec
 
 from service_background.common.data import clock
 
 
-
 class PackedJson(bytes):
+    """JSON-shaped data held as its compact JSON text (a store keeps a queued job's params in a fraction of
+    a dict's memory): immutable, so clones share it; ``to_json`` and ``unpack_json`` turn it back
+    into data."""
     __slots__ = ()
 
 
@@ -67,28 +62,8 @@ def copy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _sparse_property(name: str) -> property:
-    """A field kept in the object's ``_x`` dict only while it is not None."""
-    def get(self):
-        x = self._x
-        return None if x is None else x.get(name)
-
-    def set(self, value):
-        x = self._x
-        if value is not None:
-            if x is None:
-                self._x = {name: value}
-            else:
-                x[name] = value
-        elif x is not None and name in x:
-            del x[name]
-            if not x:
-                self._x = None
-    return property(get, set, doc=f'{name} (sparse: None unless set)')
-
-
 def _slot_names(cls: type) -> tuple:
-    names = []
+    names: List[str] = []
     for klass in reversed(cls.__mro__):
         slots = klass.__dict__.get('__slots__', ())
         if isinstance(slots, str):
@@ -97,16 +72,16 @@ def _slot_names(cls: type) -> tuple:
     return tuple(names)
 
 
-def _compile_slot_copiers(cls: type, slots: tuple):
+def _compile_slot_copiers(cls: Any, slots: tuple) -> Tuple[Callable[[Any], Any], Callable[[Any], dict]]:
     """Straight-line clone and to_json functions for a slotted class, as dataclasses generate theirs:
-    a loop of getattr/setattr over twenty fields cost ~11 µs a job. The slots are read into one tuple
+    a loop of getattr/setattr over twenty fields costs far more. The slots are read into one tuple
     and their types checked in one C call (``issuperset(map(type, ...))``), so the usual object (all
     values immutable; no datetime among the plain fields) is copied without a Python step per field.
     They raise AttributeError when a slot is unset; the callers then take the generic path. to_json
     starts from a copy of an all-None dict in field order (a C copy; setting a key keeps its place)
     and sets the slots and only the sparse fields the object has (a reply encodes every job)."""
     packed, sparse, dates = cls._packed_fields, frozenset(cls._sparse_fields), cls._date_fields
-    plain = [n for n in slots if n != '_x']
+    plain = [n for n in slots if n != 'sparse_values']
     simple = tuple(n for n in plain if n not in packed and n not in dates)  # no conversion expected
     clone_lines = ['def clone(self):', '    if self.__class__ is not C:', '        return BASE_CLONE(self)',
                    '    try:', '        r = new(C)']
@@ -117,9 +92,9 @@ def _compile_slot_copiers(cls: type, slots: tuple):
                         '        if not ALL_IMMUTABLE(map(type, vals)):',
                         '            vals = [v if v.__class__ in IMM else cj(v) for v in vals]',
                         f'        {", ".join("r." + n for n in plain)}, = vals']
-    if '_x' in slots:  # the sparse fields' dict: a C copy when its values are all immutable
-        clone_lines += ['        x = self._x',
-                        '        r._x = None if x is None else x.copy() if ALL_IMMUTABLE(map(type, x.values())) '
+    if 'sparse_values' in slots:  # the sparse fields' dict: a C copy when its values are all immutable
+        clone_lines += ['        x = self.sparse_values',
+                        '        r.sparse_values = None if x is None else x.copy() if ALL_IMMUTABLE(map(type, x.values())) '
                         'else {k: (w if w.__class__ in IMM else cj(w)) for k, w in x.items()}']
     if simple:
         json_lines += [f'        vals = ({", ".join("self." + n for n in simple)},)',
@@ -138,7 +113,7 @@ def _compile_slot_copiers(cls: type, slots: tuple):
         else:
             json_lines.append(f'        d[{n!r}] = (ISO(v) or iso(v)) if v.__class__ is dt else v')
     if sparse:
-        json_lines += ['        x = self._x',
+        json_lines += ['        x = self.sparse_values',
                        '        if x is not None:',
                        '            for k, v in x.items():',
                        '                c = v.__class__',
@@ -158,22 +133,21 @@ def _compile_slot_copiers(cls: type, slots: tuple):
 
 class DataObjectV1:
     """Subclasses declare their fields as keyword arguments of ``__init__`` and list the datetime
-    ones in ``_date_fields``; JSON conversion and copying then need no per-class code."""
+    ones in ``_date_fields`` (or declare a field table: field_table.py); JSON conversion and copying
+    then need no per-class code.
+
+    A subclass may declare ``__slots__`` (its field names) so a stored object carries no per-instance
+    dict (jobs: hundreds of bytes less each); subclasses without ``__slots__`` keep a ``__dict__``."""
 
     __slots__ = ()
 
     _date_fields: frozenset = frozenset()
     _packed_fields: frozenset = frozenset()  # fields a store may hold as PackedJson
-    _sparse_fields: tuple = ()  # fields kept in one ``_x`` dict (a slot) only when not None
+    _sparse_fields: tuple = ()  # fields kept in one ``sparse_values`` dict (a slot) only when not None
     _field_names_cache: Dict[type, tuple] = {}
     _slots_cache: Dict[type, Optional[tuple]] = {}
     _copiers_cache: Dict[type, tuple] = {}
     _field_sets: Dict[type, frozenset] = {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        for name in cls.__dict__.get('_sparse_fields', ()):
-            setattr(cls, name, _sparse_property(name))
 
     @classmethod
     def _copiers(cls) -> tuple:
@@ -182,7 +156,10 @@ class DataObjectV1:
         try:
             return DataObjectV1._copiers_cache[cls]
         except KeyError:
-            copiers = DataObjectV1._copiers_cache[cls] = _compile_slot_copiers(cls, cls._slots())
+            slots = cls._slots()
+            if slots is None:
+                raise TypeError(f'{cls.__name__} has instance dicts: its copies need no compiling')
+            copiers = DataObjectV1._copiers_cache[cls] = _compile_slot_copiers(cls, slots)
             for name, function in zip(('clone', 'to_json'), copiers):
                 if getattr(cls, name) is getattr(DataObjectV1, name):  # never over a class's own method
                     setattr(cls, name, function)
@@ -190,12 +167,18 @@ class DataObjectV1:
 
     @classmethod
     def field_names(cls) -> tuple:
+        """The field names, in the constructor's order (the order of ``to_json``)."""
         names = DataObjectV1._field_names_cache.get(cls)
         if names is None:
             params = inspect.signature(cls.__init__).parameters
             names = tuple(n for n in params if n != 'self')
             DataObjectV1._field_names_cache[cls] = names
         return names
+
+    @classmethod
+    def date_fields(cls) -> frozenset:
+        """The names of the datetime fields (ISO text in JSON, twin fields in MongoDB)."""
+        return cls._date_fields
 
     @classmethod
     def _slots(cls) -> Optional[tuple]:
@@ -230,14 +213,22 @@ class DataObjectV1:
     def _json_walk(self) -> dict:
         """to_json of a slotted object with a slot left unset (skipped)."""
         result = {}
-        for name in (self.field_names() if self._sparse_fields else self._slots()):
+        for name in (self.field_names() if self._sparse_fields else self._slots() or ()):
             value = getattr(self, name, _MISSING)
             if value is not _MISSING:
                 result[name] = json_value(value)
         return result
 
+    @overload
     @classmethod
-    def from_json(cls, data: Optional[dict]):
+    def from_json(cls, data: None) -> None: ...
+
+    @overload
+    @classmethod
+    def from_json(cls, data: Any) -> Self: ...
+
+    @classmethod
+    def from_json(cls, data: Any) -> Optional[Self]:
         """Builds a typed object from a dict (e.g. parsed JSON); unknown keys are dropped."""
         if data is None:
             return None
@@ -257,20 +248,21 @@ class DataObjectV1:
                 kwargs[name] = clock.to_datetime(value) if name in cls._date_fields else value
         return cls(**kwargs)
 
-    def clone(self):
+    def clone(self) -> Self:
         """A copy that shares nothing mutable with the original (stored objects never leak)."""
         cls = self.__class__
         if cls._slots() is not None:
             return cls._copiers()[0](self)
         result = cls.__new__(cls)
-        result.__dict__ = {k: (v if isinstance(v, _IMMUTABLE) else copy_json(v)) for k, v in self.__dict__.items()}
+        result.__dict__ = {  # type: ignore[misc]  # a subclass without slots has one
+            k: (v if isinstance(v, _IMMUTABLE) else copy_json(v)) for k, v in self.__dict__.items()}
         return result
 
-    def _clone_walk(self):
+    def _clone_walk(self) -> Self:
         """clone of a slotted object with a slot left unset (left unset in the copy too)."""
         cls = self.__class__
         result = cls.__new__(cls)
-        for name in cls._slots():
+        for name in cls._slots() or ():
             v = getattr(self, name, _MISSING)
             if v is not _MISSING:
                 setattr(result, name, v if v.__class__ in _IMMUTABLE_TYPES else copy_json(v))
@@ -283,7 +275,7 @@ class DataObjectV1:
             return other.__dict__ == self.__dict__
         return dict(other._fields()) == dict(self._fields())
 
-    __hash__ = None  # mutable, compared by value (as before: __eq__ without __hash__)
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as before: __eq__ without __hash__)
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}({json.dumps(self.to_json(), default=str)})'

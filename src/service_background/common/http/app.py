@@ -11,13 +11,18 @@ from pip_services3_commons.errors import ApplicationException
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
 from service_background.common.concurrency import blocking
-
-from service_background.common.persistence import journal_sync
 from service_background.common.http.cycle import ON_DISCONNECT, PLAIN, WHOLE_RESPONSE
-from service_background.common.http.errors import OUTAGE_STATUSES, describe, description_response, parse_json_body, status_error
+from service_background.common.http.errors import (
+    OUTAGE_STATUSES,
+    describe,
+    description_response,
+    parse_json_body,
+    status_error,
+)
 from service_background.common.http.request import HttpRequest, reset_current_request, set_current_request
 from service_background.common.http.response import HttpResponse
 from service_background.common.http.router import Router
+from service_background.common.persistence import journal_sync
 from service_background.common.persistence.journal_sync import DURABLE_INLINE
 from service_background.common.security.rate_limited_log import RateLimitedLog
 

@@ -1,14 +1,18 @@
 """Errors on the wire: every failure is a Pip.Services ErrorDescription without a stack trace."""
 from typing import Any, Optional
 
-from pip_services3_commons.errors import (ApplicationException, BadRequestException, ErrorCategory,
-                                          ErrorDescription, ErrorDescriptionFactory)
+from pip_services3_commons.errors import (
+    ApplicationException,
+    BadRequestException,
+    ErrorCategory,
+    ErrorDescription,
+    ErrorDescriptionFactory,
+)
 
+from service_background.common.data.json_util import decode_json, to_json_bytes
 from service_background.common.http.request import current_request
 from service_background.common.http.response import JSON, HttpResponse
-from service_background.common.data.json_util import decode_json, to_json_bytes
 from service_background.common.persistence.mongodb_connection import UNAVAILABLE_ERRORS, unavailable
-
 
 # What bad input can still raise past the checks (a number too large for a date, an unhashable
 # value where a key was expected, nesting too deep): the caller's fault, a 400 and never a 500.

@@ -27,9 +27,15 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from service_background.common.http.app import DeferredReply, response_head
-from service_background.common.http.cycle import ON_DISCONNECT, WHOLE_RESPONSE, OneWriteCycle, PendingReply, whole_response
+from service_background.common.http.cycle import (
+    ON_DISCONNECT,
+    WHOLE_RESPONSE,
+    OneWriteCycle,
+    PendingReply,
+    whole_response,
+)
 from service_background.common.http.errors import status_error
-from service_background.common.http.linger import LingerPolicy, Lingering
+from service_background.common.http.linger import Lingering, LingerPolicy
 from service_background.common.security.rate_limited_log import REFUSALS
 
 INLINE_MAX_BODY = 64 * 1024  # uvicorn's read buffer high-water mark: no flow control needed below it

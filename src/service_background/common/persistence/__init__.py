@@ -1,1 +1,1 @@
-"""Persistence bases: memory, MongoDB and the file journal with its group commit and locks."""
+"""Persistence bases: memory, MongoDB, PostgreSQL and the file journal with its group commit and locks."""

@@ -35,10 +35,11 @@ from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common.persistence import journal_files as files, journal_sync
+from service_background.common.data.json_util import _default
+from service_background.common.persistence import journal_files as files
+from service_background.common.persistence import journal_sync
 from service_background.common.persistence.journal_records import StorageUnavailableException, frame, parse_record  # noqa: F401
 from service_background.common.security.rate_limited_log import REFUSALS
-from service_background.common.data.json_util import _default
 
 _log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class FileJournal:
         report = self.last_load_report = {'records': 0, 'skipped_records': 0, 'skipped_bytes': 0, 'torn_bytes': 0}
         keep = self.journal_path + '.skipped'
         segments = files.segments(self.journal_path)
-        for seq, name in segments:
+        for _, name in segments:
             files.replay(name, items, report, self._warn, keep)
         self._seq = max([seq for seq, _ in segments] + [self._seq])
         if os.path.exists(self.journal_path):

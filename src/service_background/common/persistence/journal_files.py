@@ -7,8 +7,8 @@ from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from pip_services3_commons.errors import FileException
 
-from service_background.common.persistence.journal_records import keep_skipped, parse_record
 from service_background.common.data.json_util import _default
+from service_background.common.persistence.journal_records import keep_skipped, parse_record
 
 
 def json_key(value: Any) -> Hashable:

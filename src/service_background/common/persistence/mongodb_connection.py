@@ -19,8 +19,6 @@ of them raises ``DatabaseUnavailableException`` (503 ``DATABASE_UNAVAILABLE``); 
 itself when the server answers again. ``health()`` says whether the database answered lately, for
 /status, without a round trip.
 """
-import threading
-import time
 from typing import Any, Optional
 
 import pymongo
@@ -29,6 +27,12 @@ from pip_services3_commons.errors import ConnectionException
 from pip_services3_commons.refer import Descriptor
 from pip_services3_mongodb.connect import MongoDbConnection as _LibraryMongoDbConnection
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
+
+from service_background.common.persistence.database_health import (
+    DatabaseHealth,
+    DatabaseUnavailableException,
+    unavailable,
+)
 
 DEFAULT_DATABASE = 'service_background'
 DEFAULT_TIMEOUT_MS = 5000
@@ -40,19 +44,7 @@ MongoDbConnectionLocator = Descriptor('pip-services', 'connection', 'mongodb', '
 # NotPrimaryError), ServerSelectionTimeoutError and ConnectionFailure itself, plus server-side timeouts.
 UNAVAILABLE_ERRORS = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
-
-class DatabaseUnavailableException(ConnectionException):
-    """503: the database did not answer within the configured timeout. Retry later."""
-
-    def __init__(self, correlation_id: Optional[str] = None, message: str = 'The database is unavailable'):
-        super().__init__(correlation_id, 'DATABASE_UNAVAILABLE', message)
-        self.status = 503
-
-
-def unavailable(error: BaseException, correlation_id: Optional[str] = None) -> DatabaseUnavailableException:
-    ex = DatabaseUnavailableException(correlation_id, f'The database did not answer: {type(error).__name__}')
-    ex.with_cause(error)
-    return ex
+__all__ = ['MongoDbConnection', 'DatabaseUnavailableException', 'unavailable', 'report', 'UNAVAILABLE_ERRORS']
 
 
 class MongoDbConnection(_LibraryMongoDbConnection, IConfigurable):
@@ -62,10 +54,7 @@ class MongoDbConnection(_LibraryMongoDbConnection, IConfigurable):
         self._database_name = DEFAULT_DATABASE
         self._default_database = DEFAULT_DATABASE
         self._uri: Optional[str] = None
-        self._health_lock = threading.Lock()
-        self._last_failure: Optional[float] = None
-        self._last_error: Optional[str] = None
-        self._last_success: Optional[float] = None
+        self._health = DatabaseHealth()
 
     def configure(self, config: ConfigParams):
         if not config.get_as_nullable_string('connection.uri') and not config.get_as_nullable_string('connection.host') \
@@ -135,30 +124,21 @@ class MongoDbConnection(_LibraryMongoDbConnection, IConfigurable):
 
     # --- health ---------------------------------------------------------------------------------
     def report_failure(self, error: BaseException):
-        with self._health_lock:
-            self._last_failure = time.monotonic()
-            self._last_error = f'{type(error).__name__}: {error}'[:300]
+        self._health.report_failure(error)
 
     def report_success(self):
-        self._last_success = time.monotonic()
+        self._health.report_success()
 
     def health(self) -> dict:
         """``{"status": "up"|"down", ...}`` from what calls saw lately and pymongo's monitor (no I/O)."""
         if self._connection is None:
             return {'status': 'down', 'database': self._database_name, 'error': 'not connected'}
-        with self._health_lock:
-            failed, error = self._last_failure, self._last_error
-        succeeded = self._last_success
         try:
             description = self._connection.topology_description
             reachable = description.has_readable_server() and description.has_writable_server()
         except Exception:  # pragma: no cover - pymongo internals
             reachable = True
-        down = (failed is not None and (succeeded is None or failed >= succeeded)) or not reachable
-        result: dict = {'status': 'down' if down else 'up', 'database': self._database_name}
-        if down:
-            result['error'] = error or 'no reachable server'
-        return result
+        return self._health.describe(self._database_name, reachable)
 
     def is_healthy(self) -> bool:
         return self.health()['status'] == 'up'

@@ -28,18 +28,24 @@ A call the database does not answer within the connection's timeouts raises
 from datetime import datetime
 from typing import Any, Dict, FrozenSet, List, Optional
 
+import pymongo
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import DataPage, IdGenerator, PagingParams
 from pip_services3_commons.errors import ConnectionException, InvalidStateException
 from pip_services3_commons.refer import IReferences
 from pip_services3_mongodb.persistence import MongoDbPersistence as _LibraryMongoDbPersistence
-import pymongo
 from pymongo import InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
 
 from service_background.common.data import clock
 from service_background.common.persistence.memory_persistence import MAX_PAGE_SIZE
-from service_background.common.persistence.mongodb_connection import (DEFAULT_DATABASE, UNAVAILABLE_ERRORS, DatabaseUnavailableException,
-                                 MongoDbConnection, report, unavailable)
+from service_background.common.persistence.mongodb_connection import (
+    DEFAULT_DATABASE,
+    UNAVAILABLE_ERRORS,
+    DatabaseUnavailableException,
+    MongoDbConnection,
+    report,
+    unavailable,
+)
 
 __all__ = ['MongoDbPersistence', 'TwinCollection', 'date_ms', 'with_twins', 'DEFAULT_DATABASE',
            'DatabaseUnavailableException']
@@ -170,6 +176,11 @@ class MongoDbPersistence(_LibraryMongoDbPersistence):
         self._own_connection = False
         self._opened = False
         self._max_page_size = MAX_PAGE_SIZE
+
+    @property
+    def collection(self) -> Optional[TwinCollection]:
+        """The open collection (None while closed), for a store's companions that keep their own documents beside it."""
+        return self._collection
 
     # --- lifecycle ----------------------------------------------------------------------------
     def configure(self, config: ConfigParams):

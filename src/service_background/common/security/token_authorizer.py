@@ -35,10 +35,10 @@ from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.errors import ConfigException
 from pip_services3_commons.refer import Descriptor
 
-from service_background.common.security.attempt_limiter import AttemptLimiter
+from service_background.common.data.json_util import decode_json
 from service_background.common.http.errors import status_error
 from service_background.common.http.response import HttpResponse
-from service_background.common.data.json_util import decode_json
+from service_background.common.security.attempt_limiter import AttemptLimiter
 
 DOMAINS = frozenset({'jobs', 'retries', 'tasks', 'cron'})
 SECRET_RULE = re.compile(r'[A-Za-z0-9_-]+')

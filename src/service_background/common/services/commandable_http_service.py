@@ -9,10 +9,10 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException
 from pip_services3_rpc.services.CommandableSwaggerDocument import CommandableSwaggerDocument
 
-from service_background.common.logic.commands import CommandArgs
 from service_background.common.http.errors import parse_json_body
 from service_background.common.http.request import current_request
 from service_background.common.http.response import send_json, send_minimal, wants_minimal
+from service_background.common.logic.commands import CommandArgs
 from service_background.common.services.rest_service import RestService
 
 

@@ -10,7 +10,14 @@ from pip_services3_commons.commands import ICommand
 from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.validate import ArraySchema, MapSchema, ObjectSchema
 
-from service_background.common.data.validation import HTTP_URL, MAX_NUMBER, NOT_BLANK, TEXT, DescribedSchema, json_number
+from service_background.common.data.validation import (
+    HTTP_URL,
+    MAX_NUMBER,
+    NOT_BLANK,
+    TEXT,
+    DescribedSchema,
+    json_number,
+)
 
 # names that carry durations (ms) or counts: refused outside 0..MAX_NUMBER where they enter
 _BOUNDED = {'ttl', 'timeout', 'delay', 'result_ttl', 'limit', 'max_retries', 'retries_left', 'retries',

@@ -31,11 +31,12 @@ class StatusRestService(RestService):
     def __init__(self):
         super().__init__()
         self._dependency_resolver.put('context-info', Descriptor('pip-services', 'context-info', 'default', '*', '1.0'))
-        self._dependency_resolver.put('connection', Descriptor('pip-services', 'connection', 'mongodb', '*', '1.0'))
+        # the process's database connection (MongoDB or PostgreSQL), when it has one
+        self._dependency_resolver.put('connection', Descriptor('pip-services', 'connection', '*', '*', '1.0'))
         self._start_time = clock.now()
         self._references: Optional[IReferences] = None
         self._context_info = None
-        self._database = None  # the MongoDB connection, when the process has one
+        self._database = None  # the database connection, when the process has one
         self._route = 'status'
 
     def configure(self, config: ConfigParams):

@@ -1,37 +1,41 @@
-from typing import List, Optional
+"""The cron controller: the domain's public API over groups, jobs, runs, nodes and functions,
+with the runner that fires jobs on time."""
+from typing import Callable, List, Optional
 
 import pyotp
 from pip_services3_commons.commands import CommandSet, ICommandable
 from pip_services3_commons.config import ConfigParams, IConfigurable
-from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
-from pip_services3_commons.refer import Descriptor, DependencyResolver, IReferenceable, IReferences
+from pip_services3_commons.errors import ConflictException, InvalidStateException, NotFoundException
+from pip_services3_commons.refer import DependencyResolver, Descriptor, IReferenceable, IReferences
 from pip_services3_commons.run import IOpenable
 from pip_services3_components.log import CompositeLogger
 
+from service_background.common.clients.outbound import current_policy
 from service_background.common.data import clock
 from service_background.common.security.attempt_limiter import AttemptLimiter
-from service_background.common.clients.outbound import current_policy
 from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
-from service_background.cron.lua_runtime import LuaRuntime
-from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 from service_background.cron.logic import job_rules as rules
 from service_background.cron.logic.cron_command_set import CronCommandSet
 from service_background.cron.logic.cron_dump import build_archive, read_archive
+from service_background.cron.logic.cron_executors import CronExecutors, ICronExecutor
+from service_background.cron.logic.cron_func_calls import CronFuncCalls
 from service_background.cron.logic.cron_funcs import CronFuncs
-from service_background.cron.logic.cron_import import imported_group, imported_job
+from service_background.cron.logic.cron_import import imported_records
+from service_background.cron.logic.cron_node_calls import CronNodeCalls, require_object
 from service_background.cron.logic.cron_nodes import CronNodeHub
-from service_background.cron.logic.cron_remote_calls import CronRemoteCalls
-from service_background.cron.logic.cron_runner import CronRunner, to_dt
-from service_background.cron.logic.executors import CronExecutors, HttpExecutor, ICronExecutor
+from service_background.cron.logic.cron_runner import CronRunner
+from service_background.cron.logic.http_executor import HttpExecutor
 from service_background.cron.logic.job_executor import JobExecutor
 from service_background.cron.logic.lua_executor import LuaExecutor
 from service_background.cron.logic.remote_executor import RemoteExecutor
 from service_background.cron.logic.scheduler import now_ms
+from service_background.cron.lua_runtime import LuaRuntime
+from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 
 VERSION = '1.0.0'
 
 
-class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, ICommandable):
+class CronController(IConfigurable, IReferenceable, IOpenable, ICommandable):
     """Groups and their scheduled jobs; the CronRunner fires them.
 
     Configuration: options.workers (executions at once, default 32), options.history_size (runs kept
@@ -72,6 +76,9 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         self._lua: Optional[LuaRuntime] = None
         self._hub: Optional[CronNodeHub] = None
         self._funcs: Optional[CronFuncs] = None
+        self._run_observers: List[Callable[[CronRunV1], None]] = []
+        self.nodes = CronNodeCalls(lambda: self._hub, self._group)  # worker nodes' calls
+        self.functions = CronFuncCalls(lambda: self._funcs, self._group, self._live_group)  # published functions
 
     def configure(self, config: ConfigParams):
         config = config.set_defaults(self._default_config)
@@ -119,9 +126,13 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
     def executors(self) -> CronExecutors:
         return self._executors
 
-    @property
-    def runner(self) -> Optional[CronRunner]:
-        return self._runner
+    def add_run_observer(self, observer: Callable[[CronRunV1], None]):
+        """``observer(run)`` for every run recorded (fired here or reported by a node), by this runner and
+        the ones later opens make."""
+        if observer not in self._run_observers:
+            self._run_observers.append(observer)
+            if self._runner is not None:
+                self._runner.add_run_observer(observer)
 
     @staticmethod
     def is_blocking() -> bool:
@@ -145,13 +156,14 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
                             history_size=max(1, options.get_as_integer_with_default('history_size', 20)),
                             reply_url=options.get_as_nullable_string('reply_url') or None,
                             reply_timeout=options.get_as_float_with_default('reply_timeout', 5000) / 1000.0)
+        for observer in self._run_observers:
+            runner.add_run_observer(observer)
         runner.start()
         self._runner = runner
         if self._lua is not None:
             self._lua.open()
         if self._hub is not None:
-            self._hub.recorder = runner.record_run
-            self._hub.start()
+            self._hub.start(runner.record_run)
 
     def close(self, correlation_id: Optional[str]):
         if self._hub is not None:
@@ -177,17 +189,16 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         job = self._jobs.get_job(correlation_id, group_name, job_id)
         if job is None:
             raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} in group {group_name} '
-                                    f'was not found').with_details('group_name', group_name).with_details('job_id', job_id)
+                                    f'was not found').with_details('group_name', group_name) \
+                .with_details('job_id', job_id)
         return job
 
-    @staticmethod
-    def _require_object(correlation_id: Optional[str], data) -> dict:
-        if not isinstance(data, dict):
-            raise BadRequestException(correlation_id, 'BAD_JSON', 'The request must be a JSON object')
-        return data
+    def _live_group(self, group_name: str) -> Optional[CronGroupV1]:
+        return self._runner.group(group_name)[0] if self._runner else self._groups.get_group(None, group_name)
 
     def _first_run(self, job: CronJobV1):
-        return to_dt(rules.check_schedule(None, job.interval_pattern).first_run(int(round(job.exec_time * 1000)), now_ms()))
+        schedule = rules.check_schedule(None, job.interval_pattern)
+        return clock.from_epoch_ms(schedule.first_run(int(round(job.exec_time * 1000)), now_ms()))
 
     def _save(self, correlation_id: Optional[str], group_name: str, job_id: str, fields: dict) -> CronJobV1:
         """Updates a job and the scheduler together (the caller holds the runner's lock)."""
@@ -233,13 +244,13 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         group.pop('otp_secret', None)
         group.pop('node_secret', None)
         group.update(job_count=len(jobs), active_job_count=sum(1 for j in jobs if j.active),
-                     node_count=len(self.get_nodes(correlation_id, group_name)),
-                     func_count=len(self.get_funcs(correlation_id, group_name)) if self._funcs else 0)
+                     node_count=len(self.nodes.get_nodes(correlation_id, group_name)),
+                     func_count=len(self.functions.get_funcs(correlation_id, group_name)) if self._funcs else 0)
         return group
 
     # --- jobs -------------------------------------------------------------------------------
     def add_job(self, correlation_id: Optional[str], data: dict) -> CronJobV1:
-        data = self._require_object(correlation_id, data)
+        data = require_object(correlation_id, data)
         group_name = data.get('group_name')
         self._group(correlation_id, group_name)
         job_id = data.get('job_id')
@@ -262,7 +273,7 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         return created
 
     def edit_job(self, correlation_id: Optional[str], data: dict) -> CronJobV1:
-        data = self._require_object(correlation_id, data)
+        data = require_object(correlation_id, data)
         job = self._job(correlation_id, data.get('group_name'), data.get('job_id'))
         fields = rules.check_fields(correlation_id, data, partial=True)
         for name, value in fields.items():
@@ -303,6 +314,20 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
     def get_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> CronJobV1:
         return self._job(correlation_id, group_name, job_id)
 
+    def run_job(self, correlation_id: Optional[str], group_name: str, job_id: str) -> dict:
+        """Fires one job once, now, outside its schedule (next_run stays), recorded like a scheduled run;
+        a job already running is not started twice: 409 JOB_RUNNING."""
+        job = self._job(correlation_id, group_name, job_id)
+        try:
+            planned_ms = self._runner.run_now(job) if self._runner is not None else False
+        except RuntimeError:  # the runner stopped meanwhile
+            planned_ms = False
+        if planned_ms is False:
+            raise InvalidStateException(correlation_id, 'NOT_OPEN', 'The cron runner is not running')
+        if planned_ms is None:
+            raise ConflictException(correlation_id, 'JOB_RUNNING', f'Job {job_id} is running now')
+        return {'group_name': job.group_name, 'job_id': job.job_id, 'fired': True, 'planned_time': planned_ms}
+
     def get_job_runs(self, correlation_id: Optional[str], group_name: str, job_id: str) -> List[CronRunV1]:
         self._job(correlation_id, group_name, job_id)
         return self._runs.get_runs(correlation_id, group_name, job_id)
@@ -338,33 +363,10 @@ class CronController(CronRemoteCalls, IConfigurable, IReferenceable, IOpenable, 
         return build_archive(entries)
 
     def import_dump(self, correlation_id: Optional[str], data: bytes, replace_secrets: bool = False) -> dict:
-        """Validates every group and job of the archive, then writes them (replacing same names).
-        A group or function that exists keeps its secrets unless ``replace_secrets``: an archive
-        cannot take over a group's HTTP@ codes, node logins or guarded functions by accident."""
-        groups, jobs, funcs = [], [], []
-        for entry in read_archive(data):
-            group = imported_group(correlation_id, entry['group'])
-            existing = self._groups.get_group(correlation_id, group.group_name)
-            if existing is not None and not replace_secrets:
-                group.otp_secret = existing.otp_secret or group.otp_secret
-                group.node_secret = existing.node_secret or group.node_secret
-            groups.append(group)
-            for record in entry.get('jobs') or []:
-                jobs.append(imported_job(correlation_id, groups[-1].group_name, record, self._executors))
-            records = entry.get('funcs') or []
-            if not isinstance(records, list) or (records and self._funcs is None):
-                raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'funcs must be a list (and functions '
-                                          'configured)')
-            funcs.extend(self._funcs.imported(correlation_id, groups[-1].group_name, r) for r in records)
-        if not replace_secrets and self._funcs is not None:
-            for func in funcs:
-                old = self._funcs.get_stored(correlation_id, func.group_name, func.name)
-                if old is not None and old.otp_secret:
-                    func.otp_secret = old.otp_secret
-        keys, func_keys = [j.key for j in jobs], [f.key for f in funcs]
-        if len(set(keys)) != len(keys) or len(set(func_keys)) != len(func_keys):
-            raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'the archive repeats a job_id or a func '
-                                      'name in a group')
+        """Validates every group, job and function of the archive, then writes them (replacing same names);
+        existing secrets stay unless ``replace_secrets`` (cron_import.py)."""
+        groups, jobs, funcs = imported_records(correlation_id, read_archive(data), self._groups, self._funcs,
+                                               self._executors, replace_secrets)
         for group in groups:
             self._groups.set_group(correlation_id, group)
             self._runner.forget_group(group.group_name)

@@ -1,6 +1,7 @@
 """Dump archives: a tar.gz with one ``<group_name>.json`` per group holding
-``{"group": {...}, "jobs": [...], "funcs": []}``. Reading checks the archive's shape, and bounds what
-it decodes, before the controller checks the records; nothing is written until both passed."""
+``{"group": {...}, "jobs": [...], "funcs": []}``."""
+# Reading checks the archive's shape, and bounds what it decodes, before the controller checks the
+# records; nothing is written until both passed.
 import io
 import tarfile
 import time
@@ -9,8 +10,8 @@ from typing import List, Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from service_background.common.data.bounded_json import JsonBudget, JsonLimitError
 from service_background.common.concurrency.free_memory import give_back_free_memory
+from service_background.common.data.bounded_json import JsonBudget, JsonLimitError
 from service_background.common.data.json_util import to_json
 from service_background.cron.logic.job_rules import NAME_RULE
 

@@ -4,15 +4,20 @@ import json
 from typing import Callable, List, Optional, Tuple
 
 import pyotp
-from pip_services3_commons.errors import (ApplicationException, BadRequestException, ErrorCategory,
-                                          NotFoundException, UnauthorizedException)
+from pip_services3_commons.errors import (
+    ApplicationException,
+    BadRequestException,
+    ErrorCategory,
+    NotFoundException,
+    UnauthorizedException,
+)
 
 from service_background.common.data import clock
 from service_background.common.security.attempt_limiter import AttemptLimiter, request_source
 from service_background.cron.data.version1 import CronFuncV1, CronGroupV1
+from service_background.cron.logic import job_rules as rules
 from service_background.cron.lua_runtime import LuaRequestContext, LuaRuntime
 from service_background.cron.persistence import ICronFuncsPersistence
-from service_background.cron.logic import job_rules as rules
 
 MAX_FUNC_TIMEOUT = 300
 
@@ -50,7 +55,7 @@ class CronFuncs:
         if error is not None:
             raise BadRequestException(correlation_id, 'BAD_LUA_BODY', f'lua_body: {error}') \
                 .with_details('field', 'lua_body')
-        memo = data.get('memo', data.get('momo'))  # the seed's example spells it "momo"
+        memo = data.get('memo', data.get('momo'))  # the original API's example spells it "momo"
         timeout = data.get('timeout') or 0
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= MAX_FUNC_TIMEOUT:
             raise BadRequestException(correlation_id, 'BAD_TIMEOUT', f'timeout: seconds from 0 (default) to '

@@ -1,13 +1,15 @@
 """Checks of the records of an imported dump: every one is validated before anything is written."""
-from typing import Optional
+from typing import Iterable, List, Optional, Tuple
 
 import pyotp
 from pip_services3_commons.errors import BadRequestException
 
 from service_background.common.data import clock
-from service_background.cron.data.version1 import CronGroupV1, CronJobV1
+from service_background.cron.data.version1 import CronFuncV1, CronGroupV1, CronJobV1
 from service_background.cron.logic import job_rules as rules
-from service_background.cron.logic.executors import CronExecutors
+from service_background.cron.logic.cron_executors import CronExecutors
+from service_background.cron.logic.cron_funcs import CronFuncs
+from service_background.cron.persistence import ICronGroupsPersistence
 
 # what a run summary holds (CronRunV1.summary): an imported last_result keeps these, scalars only
 _RESULT_FIELDS = ('status', 'code', 'error', 'duration_ms', 'planned_time', 'node_id')
@@ -55,3 +57,38 @@ def imported_job(correlation_id: Optional[str], group_name: str, record, executo
     job.last_result = _imported_result(record.get('last_result'))
     rules.check_runnable(correlation_id, job, executors)
     return job
+
+
+def imported_records(correlation_id: Optional[str], entries: Iterable[dict], groups: ICronGroupsPersistence,
+                     funcs: Optional[CronFuncs], executors: CronExecutors,
+                     replace_secrets: bool) -> Tuple[List[CronGroupV1], List[CronJobV1], List[CronFuncV1]]:
+    """The groups, jobs and functions of an archive's entries, all checked, none written. A group or
+    function that exists keeps its secrets unless ``replace_secrets``: an archive cannot take over a
+    group's HTTP@ codes, node logins or guarded functions by accident."""
+    new_groups: List[CronGroupV1] = []
+    jobs: List[CronJobV1] = []
+    new_funcs: List[CronFuncV1] = []
+    for entry in entries:
+        group = imported_group(correlation_id, entry['group'])
+        existing = groups.get_group(correlation_id, group.group_name)
+        if existing is not None and not replace_secrets:
+            group.otp_secret = existing.otp_secret or group.otp_secret
+            group.node_secret = existing.node_secret or group.node_secret
+        new_groups.append(group)
+        for record in entry.get('jobs') or []:
+            jobs.append(imported_job(correlation_id, group.group_name, record, executors))
+        records = entry.get('funcs') or []
+        if not isinstance(records, list) or (records and funcs is None):
+            raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'funcs must be a list (and functions '
+                                      'configured)')
+        new_funcs.extend(funcs.imported(correlation_id, group.group_name, r) for r in records)
+    if not replace_secrets and funcs is not None:
+        for func in new_funcs:
+            old = funcs.get_stored(correlation_id, func.group_name, func.name)
+            if old is not None and old.otp_secret:
+                func.otp_secret = old.otp_secret
+    keys, func_keys = [j.key for j in jobs], [f.key for f in new_funcs]
+    if len(set(keys)) != len(keys) or len(set(func_keys)) != len(func_keys):
+        raise BadRequestException(correlation_id, 'BAD_ARCHIVE', 'the archive repeats a job_id or a func '
+                                  'name in a group')
+    return new_groups, jobs, new_funcs

@@ -1,7 +1,7 @@
-"""Worker nodes of REMOTE@ jobs: registration, heartbeats, the durable queue of executions
-(CronDispatchV1 records) that nodes long-poll, their reports, and a sweeper that closes what no
-node took or reported in time. Every report or expiry is recorded as a run of the job (one run per
-node), by whichever process receives it, so a restart between dispatch and report loses nothing."""
+"""Worker nodes of REMOTE@ jobs: registration, heartbeats, the durable queue of executions that nodes
+long-poll, their reports, and a sweeper that closes what no node took or reported in time."""
+# The queue holds CronDispatchV1 records. Every report or expiry is recorded as a run of the job (one run
+# per node), by whichever process receives it, so a restart between dispatch and report loses nothing.
 import asyncio
 import hashlib
 import hmac
@@ -10,16 +10,20 @@ import secrets
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import pyotp
-from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException, \
-    UnauthorizedException
+from pip_services3_commons.errors import (
+    BadRequestException,
+    ConflictException,
+    NotFoundException,
+    UnauthorizedException,
+)
 from pip_services3_components.log import CompositeLogger
 
-from service_background.common.data import clock
-from service_background.common.security.attempt_limiter import AttemptLimiter, request_source
-from service_background.common.concurrency.timer import IntervalTimer
 from service_background.common.concurrency.async_signal import AsyncWaiters
 from service_background.common.concurrency.blocking import run_sync
+from service_background.common.concurrency.timer import IntervalTimer
 from service_background.common.concurrency.wait_signal import WaitSignal
+from service_background.common.data import clock
+from service_background.common.security.attempt_limiter import AttemptLimiter, request_source
 from service_background.cron.data.version1 import CronDispatchV1, CronGroupV1, CronNodeV1, CronRunV1
 from service_background.cron.data.version1.cron_dispatch_v1 import DONE, EXPIRED, FAILED, OPEN_STATUSES, QUEUED, RUNNING
 from service_background.cron.persistence import ICronDispatchesPersistence, ICronNodesPersistence
@@ -49,8 +53,8 @@ def check_node_id(correlation_id: Optional[str], node_id) -> str:
 
 
 class CronNodeHub:
-    """``find_group(name)`` returns the group or None; ``recorder(run)`` keeps a run (the runner's
-    record_run, set when the controller opens)."""
+    """``find_group(name)`` returns the group or None; ``recorder(run)``, given to ``start``, keeps a
+    node's run (the runner's record_run)."""
 
     def __init__(self, nodes: ICronNodesPersistence, dispatches: ICronDispatchesPersistence,
                  find_group: Callable[[str], Optional[CronGroupV1]], logger: CompositeLogger,
@@ -69,9 +73,10 @@ class CronNodeHub:
         self._signal = WaitSignal()  # executor threads waiting for dispatches to close
         self._pollers = AsyncWaiters()  # node long-polls, keyed by (group, node id)
         self._sweeper = IntervalTimer('cron-node-sweeper', self.sweep, sweep_interval_ms, logger)
-        self.recorder: Optional[Callable[[CronRunV1], None]] = None
+        self._recorder: Optional[Callable[[CronRunV1], None]] = None
 
-    def start(self):
+    def start(self, recorder: Optional[Callable[[CronRunV1], None]] = None):
+        self._recorder = recorder
         self._signal.open()
         self._pollers.open()
         self._sweeper.start()
@@ -271,12 +276,12 @@ class CronNodeHub:
 
     def _record(self, dispatch: CronDispatchV1):
         try:
-            if self.recorder is not None:
-                self.recorder(CronRunV1(group_name=dispatch.group_name, job_id=dispatch.job_id,
-                                        job_name=dispatch.job_name, planned_time=dispatch.planned_time,
-                                        started=dispatch.taken or dispatch.created, duration_ms=dispatch.duration_ms,
-                                        status='ok' if dispatch.status == DONE else 'failed',
-                                        code=dispatch.exit_code, error=dispatch.error, output=dispatch.stdout,
-                                        node_id=dispatch.node_id, stderr=dispatch.stderr))
+            if self._recorder is not None:
+                self._recorder(CronRunV1(group_name=dispatch.group_name, job_id=dispatch.job_id,
+                                         job_name=dispatch.job_name, planned_time=dispatch.planned_time,
+                                         started=dispatch.taken or dispatch.created, duration_ms=dispatch.duration_ms,
+                                         status='ok' if dispatch.status == DONE else 'failed',
+                                         code=dispatch.exit_code, error=dispatch.error, output=dispatch.stdout,
+                                         node_id=dispatch.node_id, stderr=dispatch.stderr))
         finally:
             self._signal.notify()

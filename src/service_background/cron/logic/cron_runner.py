@@ -1,37 +1,37 @@
 """Runs the schedule: the Scheduler hands each due (job, planned time) to a worker pool; a worker
-claims the run through the persistence, executes it, and records the outcome (run history,
-last_result, reply hook). The scheduler thread itself never waits on I/O.
-
-Nothing starves the schedule: HTTP@ runs go to their own pool (``http_workers``,
-default 256, threads made on demand), apart from LUA@/REMOTE@/JOB@ runs (``workers``) and from the reply
-hook (run_recorder.py). A job runs at most once at a time here: a run due
-while its previous one is still running waits behind it and runs when it ends, unless that is past
-``missed_grace_ms`` (default 1000): then it is recorded as ``skipped``. Another run that could not start
-within that grace is recorded as ``missed`` and not executed, so a backlog never fires late in a burst.
-Processes sharing a store claim a run CLAIM_AHEAD_MS before its time, so it fires on time whatever the
-database's latency; once one of them wins a job's run, the others claim that job's runs only after
-their time (and fail): a killed process loses at most the run it had claimed ahead, and its jobs go on."""
+claims the run through the persistence, executes it, and records the outcome."""
+# The outcome is the run history, the job's last_result and the reply hook. The scheduler thread itself
+# never waits on I/O.
+#
+# Nothing starves the schedule: HTTP@ runs go to their own pool (``http_workers``,
+# default 256, threads made on demand), apart from LUA@/REMOTE@/JOB@ runs (``workers``) and from the reply
+# hook (run_recorder.py). A job runs at most once at a time here: a run due
+# while its previous one is still running waits behind it and runs when it ends, unless that is past
+# ``missed_grace_ms`` (default 1000): then it is recorded as ``skipped``. Another run that could not start
+# within that grace is recorded as ``missed`` and not executed, so a backlog never fires late in a burst.
+# Processes sharing a store claim a run CLAIM_AHEAD_MS before its time, so it fires on time whatever the
+# database's latency; once one of them wins a job's run, the others claim that job's runs only after
+# their time (and fail): a killed process loses at most the run it had claimed ahead, and its jobs go on.
 import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Dict, Hashable, Optional, Tuple
 
 from pip_services3_components.log import CompositeLogger
 
-from service_background.common.data import clock
 from service_background.common.concurrency.timer import IntervalTimer
+from service_background.common.data import clock
 from service_background.cron.data.version1 import CronJobV1, CronRunV1
-from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
-from service_background.cron.logic.executors import CronExecution, CronExecutors, ExecutionResult
+from service_background.cron.logic.cron_executors import CronExecution, CronExecutors, ExecutionResult
 from service_background.cron.logic.group_cache import GroupCache
+from service_background.cron.logic.interval_patterns import parse_schedule
 from service_background.cron.logic.run_recorder import RunRecorder
 from service_background.cron.logic.run_slots import FULL, RUN, RunSlots
-from service_background.cron.logic.schedule import parse_schedule
 from service_background.cron.logic.scheduler import Scheduler, now_ms
+from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 CLAIM_AHEAD_MS = 300       # a shared store: how early a process claims a run it expects to fire
 CLAIM_JITTER_MS = 100      # a shared store: a job new to a process is claimed up to this much less early
 CLAIM_LATE_MS = 50         # a shared store: how late a process claims the runs another one fires (off their time)
@@ -42,10 +42,6 @@ RESYNC_S = 10.0            # a shared store: a job another process fires is re-r
 SHARED_MISSED_GRACE_MS = 2000  # a shared store: a run this late is still another process's to fire
 WATCH_INTERVAL_MS = 1000   # a shared store: edits made by other processes are seen within ~1 s
 WATCH_OVERLAP_MS = 3000    # re-read this far back: writes land after their `updated` stamp
-
-
-def to_dt(ms: Optional[int]) -> Optional[datetime]:
-    return None if ms is None else _EPOCH + timedelta(milliseconds=ms)
 
 
 def to_ms(value: Optional[datetime]) -> Optional[int]:
@@ -126,7 +122,8 @@ class CronRunner:
         now = now_ms()
         if planned < now - (SHARED_MISSED_GRACE_MS if self._shared else 0):
             following = parse_schedule(job.interval_pattern).next_run(planned, now)
-            job = self._jobs.claim_run(None, job.group_name, job.job_id, job.next_run, to_dt(following), None)
+            job = self._jobs.claim_run(None, job.group_name, job.job_id, job.next_run, clock.from_epoch_ms(following),
+                                       None)
             if job is None:
                 return
         self.sync(job)
@@ -172,8 +169,8 @@ class CronRunner:
             self._watch_seen.pop(key, None)
 
     def _resync(self, key: Hashable):
-        """A claim was lost: plan the job as the persistence has it now (part 2: another process
-        took the run, or changed the job)."""
+        """A claim was lost: plan the job as the persistence has it now (another process took the run,
+        or changed the job)."""
         with self.lock:
             job = self._jobs.get_job(None, *key)
             if job is None:
@@ -239,10 +236,10 @@ class CronRunner:
 
     def _claim(self, key: Hashable, planned_ms: int, next_ms: Optional[int]) -> Optional[CronJobV1]:
         """The claimed job, or None when another process has the run (or the job changed)."""
-        planned = to_dt(planned_ms)
+        planned = clock.from_epoch_ms(planned_ms)
         last_run = None if now_ms() - planned_ms > self._missed_grace_ms else planned
         try:
-            job = self._jobs.claim_run(None, key[0], key[1], planned, to_dt(next_ms), last_run)
+            job = self._jobs.claim_run(None, key[0], key[1], planned, clock.from_epoch_ms(next_ms), last_run)
         except Exception as ex:
             self._logger.error(None, ex, f'Cannot claim cron job {key[0]}/{key[1]}')
             return None
@@ -258,7 +255,7 @@ class CronRunner:
         late_ms = now_ms() - planned_ms
         if late_ms <= self._missed_grace_ms:
             return self._execute(job, planned_ms)
-        planned = clock.to_iso(to_dt(planned_ms))
+        planned = clock.to_iso(clock.from_epoch_ms(planned_ms))
         if behind:
             self._logger.warn(None, f'Cron job {job.group_name}/{job.job_id} is still running: run at {planned} '
                                     f'skipped')
@@ -290,9 +287,9 @@ class CronRunner:
 
     def _skip(self, key: Hashable, planned_ms: int, next_ms: Optional[int]):
         """A due run with too many runs of its job already waiting here: skipped at once."""
-        planned = to_dt(planned_ms)
+        planned = clock.from_epoch_ms(planned_ms)
         try:
-            job = self._jobs.claim_run(None, key[0], key[1], planned, to_dt(next_ms), None)
+            job = self._jobs.claim_run(None, key[0], key[1], planned, clock.from_epoch_ms(next_ms), None)
         except Exception as ex:
             self._logger.error(None, ex, f'Cannot claim cron job {key[0]}/{key[1]}')
             return
@@ -313,12 +310,12 @@ class CronRunner:
         it died, they fire here that much late), and re-reads the job at most every RESYNC_S (edits reach it through the
         watcher anyway; this catches a deleted job and a schedule that drifted)."""
         if self._shared:
-            clock = time.monotonic()
+            mono = time.monotonic()
             last = self._yielded.get(key)
             self._scheduler.delay(key, CLAIM_LATE_MS)
-            if last is not None and clock - last < RESYNC_S:
+            if last is not None and mono - last < RESYNC_S:
                 return
-            self._yielded[key] = clock
+            self._yielded[key] = mono
         self._resync(key)
 
     def run_now(self, job: CronJobV1) -> Optional[int]:
@@ -350,7 +347,8 @@ class CronRunner:
     @staticmethod
     def _not_run(job: CronJobV1, planned_ms: int, status: str, error: str) -> CronRunV1:
         return CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
-                         planned_time=to_dt(planned_ms), started=None, duration_ms=0, status=status, error=error)
+                         planned_time=clock.from_epoch_ms(planned_ms), started=None, duration_ms=0, status=status,
+                         error=error)
 
     def group(self, group_name: str) -> tuple:
         """(group, its TOTP or None), cached for a moment (group_cache.py)."""
@@ -369,7 +367,7 @@ class CronRunner:
         if result.recorded:
             return None
         return CronRunV1(group_name=job.group_name, job_id=job.job_id, job_name=job.name,
-                         planned_time=to_dt(planned_ms), started=started,
+                         planned_time=clock.from_epoch_ms(planned_ms), started=started,
                          duration_ms=round((time.monotonic() - started_mono) * 1000, 3),
                          status='ok' if result.ok else 'failed', code=result.code, error=result.error,
                          output=result.output)

@@ -1,37 +1,38 @@
-"""JOB@<type>: each firing enqueues one job of ``<type>`` into the jobs domain of this process, its
-params the JSON in ``exec_command`` (empty: no params), its ``ref_id`` ``<group>:<job_id>:<planned time
-ISO>``. The run's output is ``{"job_id", "ref_id", "existing"}``: the id of the job the tick made or
-found; ``existing`` is true when that job was created before this firing started (a repeat of a tick
-that had fired; two firings racing at the same instant both say false, yet share one job).
-
-Exactly once per tick, several processes included: a tick is claimed in the cron store before it
-runs (one process wins the claim: cron_runner.py), and the enqueue is idempotent on top of that, so a
-tick that still fires twice enqueues one job. A tick can fire twice when its ``next_run`` is set back
-onto a planned time that already fired: an edit/active/import re-plans from the local clock, so a
-process whose clock is behind the one that fired can plan the same tick again; a claim does not
-expire, so a slow or killed process never hands its tick to another one (a process killed between
-its claim, up to 300 ms ahead on a shared store, and the enqueue loses that tick instead: at most one
-per job per kill).
-
-Uniqueness used: ``NewJobV1.unique = {until: "ttl", ttl: 1 day}`` through ``JobsController.add_job``
-(key: type + ref_id, the key space add_uniq_job uses too; on MongoDB one insert wins
-through the unique index on the lock key, on memory/file the check and insert are one step). Not
-add_uniq_job: its lock ends when the job finishes, so a repeat of a tick whose job a worker had already
-finished would enqueue it again; a ttl lock outlives the job. A day is far beyond any repeat of a tick
-(re-plans are off by clock skew, seconds); deleting the job (by hand, or the jobs cleaner after
-``finished_ttl``, a day by default) ends the lock sooner.
-
-The jobs controller is optional (descriptor ``service-background-jobs:controller:default:*:1.0``):
-without it (``JOBS_DISABLED``) a JOB@ job is refused at add/edit/import with 400 BAD_REQUEST_URL, and
-a JOB@ job stored by another process fails its runs here with that reason."""
+"""JOB@<type>: each firing enqueues one job of ``<type>`` into the jobs domain of this process, exactly
+once per tick, several processes included."""
+# JOB@<type>: each firing enqueues one job of ``<type>`` into the jobs domain of this process, its
+# params the JSON in ``exec_command`` (empty: no params), its ``ref_id`` ``<group>:<job_id>:<planned time
+# ISO>``. The run's output is ``{"job_id", "ref_id", "existing"}``: the id of the job the tick made or
+# found; ``existing`` is true when that job was created before this firing started (a repeat of a tick
+# that had fired; two firings racing at the same instant both say false, yet share one job).
+#
+# Exactly once per tick, several processes included: a tick is claimed in the cron store before it
+# runs (one process wins the claim: cron_runner.py), and the enqueue is idempotent on top of that, so a
+# tick that still fires twice enqueues one job. A tick can fire twice when its ``next_run`` is set back
+# onto a planned time that already fired: an edit/active/import re-plans from the local clock, so a
+# process whose clock is behind the one that fired can plan the same tick again; a claim does not
+# expire, so a slow or killed process never hands its tick to another one (a process killed between
+# its claim, up to 300 ms ahead on a shared store, and the enqueue loses that tick instead: at most one
+# per job per kill).
+#
+# Uniqueness used: ``NewJobV1.unique = {until: "ttl", ttl: 1 day}`` through ``JobsController.add_job``
+# (key: type + ref_id, the key space add_uniq_job uses too; on MongoDB one insert wins
+# through the unique index on the lock key, on memory/file the check and insert are one step). Not
+# add_uniq_job: its lock ends when the job finishes, so a repeat of a tick whose job a worker had already
+# finished would enqueue it again; a ttl lock outlives the job. A day is far beyond any repeat of a tick
+# (re-plans are off by clock skew, seconds); deleting the job (by hand, or the jobs cleaner after
+# ``finished_ttl``, a day by default) ends the lock sooner.
+#
+# The jobs controller is optional (descriptor ``service-background-jobs:controller:default:*:1.0``):
+# without it (``JOBS_DISABLED``) a JOB@ job is refused at add/edit/import with 400 BAD_REQUEST_URL, and
+# a JOB@ job stored by another process fails its runs here with that reason.
 import json
 import time
 from typing import Any, Optional
 
 from service_background.common.data import clock
 from service_background.cron.data.version1 import CronJobV1
-from service_background.cron.logic.cron_runner import to_dt
-from service_background.cron.logic.executors import CronExecution, ExecutionResult, ICronExecutor
+from service_background.cron.logic.cron_executors import CronExecution, ExecutionResult, ICronExecutor
 
 MAX_TYPE = 256
 UNIQUE_TTL_MS = 86_400_000  # the tick's lock on its ref_id: one day (see above)
@@ -42,7 +43,7 @@ NO_JOBS = ('request_url: JOB@ jobs need the jobs domain in this process, which i
 
 def ref_id_of(job: CronJobV1, planned_ms: int) -> str:
     """``<group>:<job_id>:<planned time ISO>``: the same on every process for one tick."""
-    return f'{job.group_name}:{job.job_id}:{clock.to_iso(to_dt(planned_ms))}'
+    return f'{job.group_name}:{job.job_id}:{clock.to_iso(clock.from_epoch_ms(planned_ms))}'
 
 
 class JobExecutor(ICronExecutor):

@@ -7,8 +7,8 @@ from typing import Any, Optional
 from pip_services3_commons.errors import BadRequestException
 
 from service_background.cron.data.version1 import CronJobV1
-from service_background.cron.logic.executors import CronExecutors
-from service_background.cron.logic.schedule import Schedule, parse_schedule
+from service_background.cron.logic.cron_executors import CronExecutors
+from service_background.cron.logic.interval_patterns import Schedule, parse_schedule
 
 NAME_RULE = re.compile(r'[a-zA-Z0-9_]{1,22}')
 DEFAULT_TIMEOUT = 60
@@ -106,5 +106,5 @@ def check_runnable(correlation_id: Optional[str], job: CronJobV1, executors: Cro
 
 
 def new_job_id() -> str:
-    """A 19-digit id like the seed's (milliseconds + 6 random digits): sortable by creation."""
+    """A 19-digit id as the original API makes them (milliseconds + 6 random digits): sortable by creation."""
     return f'{time.time_ns() // 1_000_000}{secrets.randbelow(10 ** 6):06d}'

@@ -1,12 +1,13 @@
-"""REMOTE@<node>[,<node>...]: queues the job's exec_command for each named node and waits until
-every node reported (or its deadline passed). Each node's outcome is a run of its own, recorded by
-the node hub; a node that is unknown, dead or not allowed to run commands fails the run at once."""
+"""REMOTE@<node>[,<node>...]: queues the job's exec_command for each named node and waits until every
+node reported (or its deadline passed)."""
+# Each node's outcome is a run of its own, recorded by the node hub; a node that is unknown, dead or not
+# allowed to run commands fails the run at once.
 from typing import List
 
+from service_background.common.data import clock
 from service_background.cron.data.version1 import CronJobV1
+from service_background.cron.logic.cron_executors import CronExecution, ExecutionResult, ICronExecutor
 from service_background.cron.logic.cron_nodes import NODE_ID_RULE, CronNodeHub
-from service_background.cron.logic.cron_runner import to_dt
-from service_background.cron.logic.executors import CronExecution, ExecutionResult, ICronExecutor
 
 MAX_NODES = 32
 
@@ -35,7 +36,7 @@ class RemoteExecutor(ICronExecutor):
 
     def execute(self, execution: CronExecution) -> ExecutionResult:
         job = execution.job
-        ids, failures = self._hub.dispatch(job, to_dt(execution.planned_ms), self.node_ids(job))
+        ids, failures = self._hub.dispatch(job, clock.from_epoch_ms(execution.planned_ms), self.node_ids(job))
         if ids:
             self._hub.wait_closed(ids, self._hub.max_wait_s(float(job.timeout)))
         if failures:

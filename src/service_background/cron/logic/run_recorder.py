@@ -1,6 +1,7 @@
-"""Keeps each run's outcome (run history, the job's last_result, the reply hook). On a shared store
-(a database) a small pool writes them off the run's worker, so a burst of due runs fires before any of
-them is recorded; on memory and files the worker writes them (cheaper than a hand-over)."""
+"""Keeps each run's outcome (run history, the job's last_result, the reply hook), off the run's worker
+when the store is shared."""
+# On a shared store (a database) a small pool writes them, so a burst of due runs fires before any of
+# them is recorded; on memory and files the worker writes them (cheaper than a hand-over).
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, Optional
@@ -18,6 +19,61 @@ REPLY_WORKERS = 4
 REPLY_BACKLOG = 1000       # reply hook posts waiting at most; past it the newest are dropped (logged)
 
 
+class BoundedPool:
+    """A thread pool holding at most ``backlog`` tasks queued or running: ``try_submit`` answers False
+    when it is full or stopped, and the caller decides (do the task itself, or drop it)."""
+
+    def __init__(self, workers: int, backlog: int, name: str):
+        self._workers = workers
+        self._max_backlog = backlog
+        self._name = name
+        self._lock = threading.Lock()
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._backlog = 0
+
+    def start(self):
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=self._name)
+
+    def stop(self):
+        """Runs what waits, then stops."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+    def submit(self, task: Callable, *args) -> bool:
+        """Runs ``task(*args)`` whatever the backlog; False when stopped."""
+        pool = self._pool
+        try:
+            if pool is not None:
+                pool.submit(task, *args)
+                return True
+        except RuntimeError:
+            pass
+        return False
+
+    def try_submit(self, task: Callable[[], None]) -> bool:
+        """Runs ``task()`` unless the backlog is full or the pool stopped (then False)."""
+        pool = self._pool
+        with self._lock:
+            if pool is None or self._backlog >= self._max_backlog:
+                return False
+            self._backlog += 1
+
+        def counted():
+            try:
+                task()
+            finally:
+                with self._lock:
+                    self._backlog -= 1
+        try:
+            pool.submit(counted)
+            return True
+        except RuntimeError:  # stopped meanwhile
+            with self._lock:
+                self._backlog -= 1
+            return False
+
+
 class RunRecorder:
 
     def __init__(self, jobs: ICronJobsPersistence, runs: ICronRunsPersistence, logger: CompositeLogger,
@@ -29,12 +85,10 @@ class RunRecorder:
         self._history_size = history_size
         self._reply_url = reply_url
         self._reply_timeout = reply_timeout
-        self._lock = threading.Lock()
-        self._record_pool: Optional[ThreadPoolExecutor] = None
-        self._record_backlog = 0
-        self._reply_pool: Optional[ThreadPoolExecutor] = None
-        self._reply_backlog = 0
+        self._records = BoundedPool(RECORD_WORKERS, RECORD_BACKLOG, 'cron-record')
+        self._replies = BoundedPool(REPLY_WORKERS, REPLY_BACKLOG, 'cron-reply')
         self._reply_dropped = 0
+        self._dropped_lock = threading.Lock()
         self._local = threading.local()
         self._observers: List[Callable[[CronRunV1], None]] = []
 
@@ -45,50 +99,21 @@ class RunRecorder:
 
     def start(self):
         if self._deferred:
-            self._record_pool = ThreadPoolExecutor(RECORD_WORKERS, thread_name_prefix='cron-record')
-        self._reply_pool = ThreadPoolExecutor(REPLY_WORKERS, thread_name_prefix='cron-reply')
+            self._records.start()
+        self._replies.start()
 
     def stop(self):
         """Writes what waits, then stops."""
-        for pool in (self._record_pool, self._reply_pool):
-            if pool is not None:
-                pool.shutdown(wait=False)
-        self._record_pool = self._reply_pool = None
+        self._records.stop()
+        self._replies.stop()
 
     def submit(self, task, *args) -> bool:
         """Runs a small task (e.g. a skipped run's claim) on the reply pool; False when stopped."""
-        pool = self._reply_pool
-        try:
-            if pool is not None:
-                pool.submit(task, *args)
-                return True
-        except RuntimeError:
-            pass
-        return False
+        return self._replies.submit(task, *args)
 
     def record_later(self, run: CronRunV1):
         """Records on the record pool; inline when there is none, its backlog is full or it is stopped."""
-        pool = self._record_pool
-        with self._lock:
-            if pool is None or self._record_backlog >= RECORD_BACKLOG:
-                pool = None
-            else:
-                self._record_backlog += 1
-        if pool is None:
-            self.record(run)
-            return
-
-        def write():
-            try:
-                self.record(run)
-            finally:
-                with self._lock:
-                    self._record_backlog -= 1
-        try:
-            pool.submit(write)
-        except RuntimeError:  # stopped meanwhile
-            with self._lock:
-                self._record_backlog -= 1
+        if not self._records.try_submit(lambda: self.record(run)):
             self.record(run)
 
     def record(self, run: CronRunV1):
@@ -108,30 +133,13 @@ class RunRecorder:
 
     def _post_reply(self, run: CronRunV1):
         """The reply hook in its own pool: a slow hook never holds a run's worker."""
-        pool = self._reply_pool
-        with self._lock:
-            if pool is None or self._reply_backlog >= REPLY_BACKLOG:
-                self._reply_dropped += 1
-                dropped = self._reply_dropped
-                pool = None
-            else:
-                self._reply_backlog += 1
-        if pool is None:
-            if dropped == 1 or dropped % 1000 == 0:
-                self._logger.warn(None, f'Reply hook backlog full: {dropped} replies dropped so far')
+        if self._replies.try_submit(lambda: self._reply(run)):
             return
-
-        def post():
-            try:
-                self._reply(run)
-            finally:
-                with self._lock:
-                    self._reply_backlog -= 1
-        try:
-            pool.submit(post)
-        except RuntimeError:
-            with self._lock:
-                self._reply_backlog -= 1
+        with self._dropped_lock:
+            self._reply_dropped += 1
+            dropped = self._reply_dropped
+        if dropped == 1 or dropped % 1000 == 0:
+            self._logger.warn(None, f'Reply hook backlog full: {dropped} replies dropped so far')
 
     def _reply(self, run: CronRunV1):
         session = getattr(self._local, 'session', None) or requests.Session()

@@ -1,6 +1,6 @@
-"""Which jobs this process is running now, and the runs of each that came due meanwhile: they wait
-behind the run in progress, in order, instead of being skipped at once (the runner decides each one
-when its turn comes)."""
+"""Which jobs this process is running now, and the runs of each that came due meanwhile (they wait
+behind the run in progress instead of being skipped at once)."""
+# They wait in order; the runner decides each one when its turn comes.
 import threading
 from collections import deque
 from typing import Deque, Dict, Hashable, Optional

@@ -1,16 +1,17 @@
 """One min-heap of next runs and one thread that sleeps until the earliest, woken early when an edit
-plans an earlier run. No scan of every job: a due entry costs O(log n), an idle scheduler sleeps.
-
-Entries are replaced lazily: each key has one current sequence number and any heap entry with an
-older one is dropped when it surfaces. A key may carry a delay: its runs are handed over that much after
-(negative: before) their planned time, still reported as planned; the schedule itself never shifts."""
+plans an earlier run."""
+# No scan of every job: a due entry costs O(log n), an idle scheduler sleeps.
+#
+# Entries are replaced lazily: each key has one current sequence number and any heap entry with an
+# older one is dropped when it surfaces. A key may carry a delay: its runs are handed over that much after
+# (negative: before) their planned time, still reported as planned; the schedule itself never shifts.
 import heapq
 import itertools
 import threading
 import time
 from typing import Callable, Dict, Hashable, List, Optional, Tuple
 
-from service_background.cron.logic.schedule import Schedule
+from service_background.cron.logic.interval_patterns import Schedule
 
 # on_due(key, planned_ms, next_ms): called on the scheduler thread, so it must only hand work off
 DueCallback = Callable[[Hashable, int, Optional[int]], None]

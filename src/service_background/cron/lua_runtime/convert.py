@@ -1,7 +1,8 @@
-"""Values between Python and the sandbox. Every string crosses as bytes (the runtime has no encoding), so
-no Python object ever reaches Lua: lupa would otherwise wrap a str or a dict as a Python object. Each
-conversion is held to a ConversionBudget (values and the call's deadline): a shared sub-table is walked
-once per reference, so without it a small DAG expands into gigabytes."""
+"""Values between Python and the sandbox: every string crosses as bytes, so no Python object ever
+reaches Lua (lupa would otherwise wrap a str or a dict as a Python object)."""
+# The runtime has no encoding. Each conversion is held to a ConversionBudget (values and the call's
+# deadline): a shared sub-table is walked once per reference, so without it a small DAG expands into
+# gigabytes.
 import math
 import time
 from typing import Any, Callable, Optional

@@ -1,6 +1,7 @@
-"""The pipe protocol between the service and its Lua processes: frames of a 4-byte big-endian length and
-UTF-8 JSON. The service side never blocks (poll with a deadline, a size cap on every frame it reads);
-the sandbox process side reads and writes plainly."""
+"""The pipe protocol between the service and its Lua processes: frames of a 4-byte big-endian length
+and UTF-8 JSON."""
+# The service side never blocks (poll with a deadline, a size cap on every frame it reads); the
+# sandbox process side reads and writes plainly.
 import json
 import os
 import select

@@ -1,6 +1,6 @@
-"""The `json` module Lua code gets from require("json"): encode/decode return (value) or (nil, err), like
-gopher-json in the Go original, so `local s, err = json.encode(t)` works. Each encode/decode is held to
-the call's ConversionBudget, and decode to a text size."""
+"""The `json` module Lua code gets from require("json"): encode/decode return (value) or (nil, err),
+like gopher-json in the Go original, so `local s, err = json.encode(t)` works."""
+# Each encode/decode is held to the call's ConversionBudget, and decode to a text size.
 import json
 from typing import Any, Callable, Tuple
 

@@ -1,6 +1,6 @@
-"""The Lua prelude that turns a fresh Lua 5.4 state into the sandbox. It runs before any user code and
-receives the Python callbacks as arguments, so they live only in upvalues (unreachable without the
-debug library, which it removes after keeping debug.sethook for the time limit)."""
+"""The Lua prelude that turns a fresh Lua 5.4 state into the sandbox, run before any user code."""
+# It receives the Python callbacks as arguments, so they live only in upvalues (unreachable without the
+# debug library, which it removes after keeping debug.sethook for the time limit).
 
 PRELUDE = b'''
 local check_deadline, hook_count, py_encode, py_decode, py_open, py_exec, py_close, ctx = ...

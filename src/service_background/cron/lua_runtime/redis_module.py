@@ -1,7 +1,7 @@
 """The `redis` module Lua code gets from require("redis"): redis.open("host:port", db[, password]) ->
-conn, err and conn:exec(cmd, {args}) -> reply, err, as in the seed's example. Backed by plain redis-py
-connections (no response callbacks: Lua sees raw replies, "OK" stays "OK"), each command bounded by
-what is left of the call's deadline, all closed when the call ends."""
+conn, err and conn:exec(cmd, {args}) -> reply, err, as in docs/cron_lua.md."""
+# Backed by plain redis-py connections (no response callbacks: Lua sees raw replies, "OK" stays "OK"),
+# each command bounded by what is left of the call's deadline, all closed when the call ends.
 from typing import Any, Callable, Collection, Dict, List, Optional, Tuple
 
 import lupa.lua54 as lua54

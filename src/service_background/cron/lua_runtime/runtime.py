@@ -1,7 +1,8 @@
-"""LuaRuntime: the entry point the cron executors and the function endpoint call. Each call runs in a fresh
-Lua state inside one of a pool of sandbox processes (SandboxPool), under a data-size rlimit; the caller
-waits at most the timeout plus a grace period, and a call still running then has its process killed,
-so a C call the Lua hook cannot stop (a backtracking string.find) or a huge conversion ends with it."""
+"""LuaRuntime: the entry point the cron executors and the function endpoint call; each call runs in a
+fresh Lua state inside one of a pool of sandbox processes."""
+# Calls run under a data-size rlimit; the caller waits at most the timeout plus a grace period, and a
+# call still running then has its process killed, so a C call the Lua hook cannot stop (a backtracking
+# string.find) or a huge conversion ends with it.
 import threading
 import weakref
 from typing import Any, Collection, List, Optional, Sequence

@@ -1,7 +1,8 @@
-"""A pool of Lua sandbox processes: `warm` always started, more on demand up to `size`, one call each at a
-time. A call past its deadline gets its process killed (SIGKILL) and replaced, so nothing it did outlives
-the answer. Every process is started from the pool's own thread: PR_SET_PDEATHSIG fires when the thread
-that started a child ends, and this one lives exactly as long as the pool."""
+"""A pool of Lua sandbox processes: `warm` always started, more on demand up to `size`, one call each
+at a time."""
+# A call past its deadline gets its process killed (SIGKILL) and replaced, so nothing it did outlives
+# the answer. Every process is started from the pool's own thread: PR_SET_PDEATHSIG fires when the
+# thread that started a child ends, and this one lives exactly as long as the pool.
 import signal
 import threading
 import time

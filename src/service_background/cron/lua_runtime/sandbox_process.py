@@ -1,6 +1,7 @@
-"""The entry point of one Lua sandbox process (``python -m ...sandbox_process PARENT_PID HEADROOM_MB``): it
-runs calls one at a time from its stdin and answers on its stdout, under a data-size rlimit and a CPU
-rlimit per call, and dies with the service (PR_SET_PDEATHSIG, and EOF on stdin between calls)."""
+"""The entry point of one Lua sandbox process (``python -m ...sandbox_process PARENT_PID HEADROOM_MB``):
+it runs calls one at a time from its stdin and answers on its stdout."""
+# It runs under a data-size rlimit and a CPU rlimit per call, and dies with the service
+# (PR_SET_PDEATHSIG, and EOF on stdin between calls).
 import ctypes
 import os
 import resource
@@ -26,7 +27,7 @@ def _die_with_parent(parent_pid: int) -> None:
         except (OSError, AttributeError):
             pass
     if os.getppid() != parent_pid:  # the parent died before the signal was armed
-        os._exit(0)
+        sys.exit(0)  # nothing is open yet: a plain exit
 
 
 def _status_kb(field: str) -> int:

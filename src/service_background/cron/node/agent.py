@@ -1,8 +1,8 @@
-"""A worker node: registers with a group (by the group's node secret, a TOTP secret that is not the
-one HTTP@ targets see, or by a node token), heartbeats, long-polls the service for its executions,
-runs them (only when allowed) and reports each one. With ``api_token`` every call also carries
-``Authorization: Bearer <api_token>`` (needed once the service has API tokens: scope ``cron`` or
-``cron:<group>``)."""
+"""A worker node: registers with a group, heartbeats, long-polls the service for its executions,
+runs them (only when allowed) and reports each one."""
+# It registers by the group's node secret (a TOTP secret that is not the one HTTP@ targets see) or by a
+# node token. With ``api_token`` every call also carries ``Authorization: Bearer <api_token>`` (needed once
+# the service has API tokens: scope ``cron`` or ``cron:<group>``).
 import logging
 import socket
 import threading

@@ -7,8 +7,8 @@ import socket
 import sys
 import threading
 
-from service_background.version import package_version
 from service_background.cron.node.agent import NodeAgent, Unauthenticated
+from service_background.version import package_version
 
 
 def parse_args(argv=None) -> argparse.Namespace:

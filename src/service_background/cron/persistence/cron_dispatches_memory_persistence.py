@@ -1,3 +1,4 @@
+"""The store of REMOTE@ executions queued for worker nodes in memory (also the base of the file store)."""
 from datetime import datetime
 from typing import List, Optional, Sequence
 

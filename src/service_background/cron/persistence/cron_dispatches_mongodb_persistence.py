@@ -1,3 +1,4 @@
+"""The store of REMOTE@ executions queued for worker nodes in MongoDB."""
 from datetime import datetime
 from typing import List, Optional, Sequence
 
@@ -9,7 +10,6 @@ from service_background.common.persistence.mongodb_persistence import MongoDbPer
 from service_background.cron.data.version1 import CronDispatchV1
 from service_background.cron.data.version1.cron_dispatch_v1 import CLOSED_STATUSES, QUEUED, RUNNING
 from service_background.cron.persistence.i_cron_dispatches_persistence import ICronDispatchesPersistence
-
 
 _MIRRORED = ('created', 'take_until', 'report_until', 'finished')
 

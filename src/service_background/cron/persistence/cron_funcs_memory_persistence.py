@@ -1,3 +1,4 @@
+"""The store of published Lua functions in memory (also the base of the file store)."""
 from typing import List, Optional
 
 from service_background.common.persistence.memory_persistence import MemoryPersistence

@@ -1,3 +1,4 @@
+"""The store of published Lua functions in MongoDB."""
 from typing import List, Optional
 
 from service_background.common.persistence.mongodb_persistence import MongoDbPersistence

@@ -1,3 +1,4 @@
+"""The store of cron groups in MongoDB."""
 from typing import List, Optional
 
 from pymongo.errors import DuplicateKeyError

@@ -1,3 +1,4 @@
+"""The store of cron jobs and their claimed runs in MongoDB."""
 from datetime import datetime
 from typing import List, Optional
 

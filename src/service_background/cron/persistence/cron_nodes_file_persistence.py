@@ -1,3 +1,4 @@
+"""The store of registered worker nodes in memory, made durable by a file journal."""
 from service_background.common.persistence.file_journal import FileJournal
 from service_background.cron.persistence.cron_nodes_memory_persistence import CronNodesMemoryPersistence
 

@@ -1,3 +1,4 @@
+"""The store of registered worker nodes in memory (also the base of the file store)."""
 import copy
 from typing import List, Optional
 

@@ -1,3 +1,4 @@
+"""The store of registered worker nodes in MongoDB."""
 from typing import List, Optional
 
 from pymongo import ReturnDocument

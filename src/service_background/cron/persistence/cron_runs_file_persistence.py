@@ -1,3 +1,4 @@
+"""The store of the run history of cron jobs in memory, made durable by a file journal."""
 from service_background.common.persistence.file_journal import FileJournal
 from service_background.cron.persistence.cron_runs_memory_persistence import CronRunsMemoryPersistence
 

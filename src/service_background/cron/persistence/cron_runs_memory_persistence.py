@@ -1,3 +1,4 @@
+"""The store of the run history of cron jobs in memory (also the base of the file store)."""
 from typing import Dict, List, Optional
 
 from pip_services3_commons.data import IdGenerator

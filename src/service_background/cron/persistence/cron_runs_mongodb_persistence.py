@@ -1,3 +1,4 @@
+"""The store of the run history of cron jobs in MongoDB."""
 from typing import List, Optional
 
 from pip_services3_commons.data import IdGenerator

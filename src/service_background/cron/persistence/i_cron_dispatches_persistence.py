@@ -1,3 +1,4 @@
+"""The interface of the store of REMOTE@ executions queued for worker nodes."""
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import List, Optional, Sequence

@@ -1,3 +1,4 @@
+"""The interface of the store of published Lua functions."""
 from abc import ABC, abstractmethod
 from typing import List, Optional
 

@@ -1,3 +1,4 @@
+"""The interface of the store of cron groups."""
 from abc import ABC, abstractmethod
 from typing import List, Optional
 

@@ -1,3 +1,4 @@
+"""The interface of the store of cron jobs and their claimed runs."""
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import List, Optional

@@ -1,3 +1,4 @@
+"""The interface of the store of registered worker nodes."""
 from abc import ABC, abstractmethod
 from typing import List, Optional
 

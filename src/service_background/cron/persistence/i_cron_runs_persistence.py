@@ -1,3 +1,4 @@
+"""The interface of the store of the run history of cron jobs."""
 from abc import ABC, abstractmethod
 from typing import List, Optional
 

@@ -1,3 +1,4 @@
+"""The jobs domain's factory."""
 from service_background.jobs.build.jobs_factory import JobsFactory
 
 __all__ = ['JobsFactory']

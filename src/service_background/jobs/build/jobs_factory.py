@@ -1,21 +1,46 @@
+"""The jobs domain's one factory: every component config.yml names under ``service-background-jobs``
+(persistences, controller, features and their stores, services, clients)."""
 from pip_services3_commons.refer import Descriptor
 from pip_services3_components.build import Factory
 
 from service_background.jobs.clients.version1 import JobsDirectClientV1, JobsHttpClientV1
 from service_background.jobs.logic import JobsController
-from service_background.jobs.persistence import JobsFilePersistence, JobsMemoryPersistence, JobsMongoDbPersistence
+from service_background.jobs.logic.job_batches import JobBatches
+from service_background.jobs.logic.queue_limits import QueueLimits
+from service_background.jobs.logic.queue_pauses import QueuePauses
+from service_background.jobs.persistence import (
+    JobBatchesFilePersistence,
+    JobBatchesMemoryPersistence,
+    JobBatchesMongoDbPersistence,
+    JobsFilePersistence,
+    JobsMemoryPersistence,
+    JobsMongoDbPersistence,
+    QueueLimitsFilePersistence,
+    QueueLimitsMemoryPersistence,
+    QueueLimitsMongoDbPersistence,
+    QueuePausesFilePersistence,
+    QueuePausesMemoryPersistence,
+    QueuePausesMongoDbPersistence,
+)
 from service_background.jobs.services.version1 import JobsCommandableHttpServiceV1, JobsRestServiceV1
 
 
+def _descriptor(kind: str, name: str) -> Descriptor:
+    return Descriptor('service-background-jobs', kind, name, '*', '1.0')
+
+
 class JobsFactory(Factory):
-    MemoryPersistenceDescriptor = Descriptor('service-background-jobs', 'persistence', 'memory', '*', '1.0')
-    FilePersistenceDescriptor = Descriptor('service-background-jobs', 'persistence', 'file', '*', '1.0')
-    MongoDbPersistenceDescriptor = Descriptor('service-background-jobs', 'persistence', 'mongodb', '*', '1.0')
-    ControllerDescriptor = Descriptor('service-background-jobs', 'controller', 'default', '*', '1.0')
-    HttpServiceV1Descriptor = Descriptor('service-background-jobs', 'service', 'commandable-http', '*', '1.0')
-    RestServiceV1Descriptor = Descriptor('service-background-jobs', 'service', 'rest', '*', '1.0')
-    DirectClientV1Descriptor = Descriptor('service-background-jobs', 'client', 'direct', '*', '1.0')
-    HttpClientV1Descriptor = Descriptor('service-background-jobs', 'client', 'commandable-http', '*', '1.0')
+    MemoryPersistenceDescriptor = _descriptor('persistence', 'memory')
+    FilePersistenceDescriptor = _descriptor('persistence', 'file')
+    MongoDbPersistenceDescriptor = _descriptor('persistence', 'mongodb')
+    ControllerDescriptor = _descriptor('controller', 'default')
+    PausesDescriptor = _descriptor('pauses', 'default')
+    LimitsDescriptor = _descriptor('limits', 'default')
+    BatchesDescriptor = _descriptor('batches', 'default')
+    HttpServiceV1Descriptor = _descriptor('service', 'commandable-http')
+    RestServiceV1Descriptor = _descriptor('service', 'rest')
+    DirectClientV1Descriptor = _descriptor('client', 'direct')
+    HttpClientV1Descriptor = _descriptor('client', 'commandable-http')
 
     def __init__(self):
         super().__init__()
@@ -23,6 +48,17 @@ class JobsFactory(Factory):
         self.register_as_type(self.FilePersistenceDescriptor, JobsFilePersistence)
         self.register_as_type(self.MongoDbPersistenceDescriptor, JobsMongoDbPersistence)
         self.register_as_type(self.ControllerDescriptor, JobsController)
+        self.register_as_type(self.PausesDescriptor, QueuePauses)
+        self.register_as_type(self.LimitsDescriptor, QueueLimits)
+        self.register_as_type(self.BatchesDescriptor, JobBatches)
+        for kind, stores in (('persistence-pauses', (QueuePausesMemoryPersistence, QueuePausesFilePersistence,
+                                                     QueuePausesMongoDbPersistence)),
+                             ('persistence-limits', (QueueLimitsMemoryPersistence, QueueLimitsFilePersistence,
+                                                     QueueLimitsMongoDbPersistence)),
+                             ('persistence-batches', (JobBatchesMemoryPersistence, JobBatchesFilePersistence,
+                                                      JobBatchesMongoDbPersistence))):
+            for name, store in zip(('memory', 'file', 'mongodb'), stores):
+                self.register_as_type(_descriptor(kind, name), store)
         self.register_as_type(self.HttpServiceV1Descriptor, JobsCommandableHttpServiceV1)
         self.register_as_type(self.RestServiceV1Descriptor, JobsRestServiceV1)
         self.register_as_type(self.DirectClientV1Descriptor, JobsDirectClientV1)

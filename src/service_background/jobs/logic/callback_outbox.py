@@ -17,8 +17,12 @@ from pip_services3_components.log import CompositeLogger
 
 from service_background.common.data.json_util import to_json
 from service_background.jobs.data.version1 import JobV1
-from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxEntryV1, ICallbackOutboxStore, new_key
 from service_background.jobs.logic.callback_sender import CallbackSender
+from service_background.jobs.persistence.callback_outbox_store import (
+    CallbackOutboxEntryV1,
+    ICallbackOutboxStore,
+    new_key,
+)
 
 DROP_LOG_INTERVAL_S = 10.0
 

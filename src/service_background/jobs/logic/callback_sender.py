@@ -11,8 +11,8 @@ from typing import Callable, List, Optional, Tuple
 import requests
 from pip_services3_components.log import CompositeLogger
 
-from service_background.common.data.json_util import to_json
 from service_background.common.clients.outbound import OutboundDenied, OutboundPolicy, current_policy, outbound_session
+from service_background.common.data.json_util import to_json
 from service_background.jobs.data.version1 import JobV1
 
 

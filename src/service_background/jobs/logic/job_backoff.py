@@ -1,4 +1,4 @@
-"""Retry backoff: a job that fails with attempts left (fail_job, seed 002's
+"""Retry backoff: a job that fails with attempts left (fail_job, the queue API's
 ``PUT /jobs/<id>`` failed, or a lease that runs out) goes back to the queue with ``not_before`` =
 now + its backoff, and ``last_error`` says so. ``abort_job`` (a worker giving a job back on purpose,
 as the worker library does for an error with attempts left) still re-queues at once.
@@ -9,7 +9,7 @@ as the worker library does for an error with attempts left) still re-queues at o
 - ``jitter``: 0..1, the share of the delay that is random (delay * (1 - jitter * U[0,1)), so jitter
   only shortens); ``true`` = 0.5, ``false`` = 0.
 Unset fields take the controller's defaults: options.backoff_base (1000), options.backoff_max
-(3600000), options.backoff_jitter (0.5): exponential 1 s → 1 h with jitter, as the issue says."""
+(3600000), options.backoff_jitter (0.5): exponential 1 s → 1 h with jitter."""
 import random
 from datetime import datetime
 from typing import Any, Optional
@@ -18,7 +18,7 @@ from pip_services3_commons.errors import BadRequestException
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.data.version1 import job_transitions as rules
 from service_background.jobs.logic.job_dependencies import wait_for_parents
 
 TYPES = ('exponential', 'fixed')
@@ -104,16 +104,22 @@ class RetryPolicy:
 
 
 RETRYABLE = (JobStatusV1.Failed, JobStatusV1.Aborted)
+REQUEUABLE = (JobStatusV1.Queued, JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Aborted)
 
 
-def requeue(job: Optional[JobV1], now: datetime, statuses) -> Optional[JobV1]:
-    """retry_jobs' change: a dead job (status in ``statuses``) queued again with a fresh set of
-    attempts, due now; its last_error stays. A child (depends_on) waits for its parents again."""
+def requeue(job: Optional[JobV1], now: datetime, statuses, reset_attempts: bool = True) -> Optional[JobV1]:
+    """The one requeue rule (retry_jobs and the dashboard's retry / requeue): a job whose status is in
+    ``statuses`` queued again, due now, its lease and completion cleared, its last_error kept; attempts
+    start over when ``reset_attempts`` or when none are left; a passed execute_until is dropped (else
+    the job would expire at once). A child (depends_on) waits for its parents again."""
     if job is None or job.status not in statuses:
         return None
     job.status = JobStatusV1.Queued
-    job.retries = 0
+    if reset_attempts or (job.retries or 0) >= (job.max_retries or 1):
+        job.retries = 0
     job.not_before = now
     job.completed = job.locked_until = job.lease_token = job.remove_at = None
+    if job.execute_until is not None and job.execute_until <= now:
+        job.execute_until = None
     job.waiting_on = None
     return wait_for_parents(job)

@@ -13,12 +13,12 @@ an index by parent; MongoDB: a query on ``waiting_on``), so at least one side se
 change applied to a child is idempotent; the cleaner (options.clean_interval) re-checks waiting children
 against their parents, for a process that died between the two. ``retry_jobs`` of a failed child makes it wait for its
 parents again."""
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import job_transitions as rules
-from service_background.jobs.persistence.waiting import WAITING  # not_before of a child waiting on its parents
+from service_background.jobs.data.version1 import job_transitions as rules
+from service_background.jobs.data.version1.job_transitions import WAITING
 
 
 def wait_for_parents(job: JobV1) -> JobV1:
@@ -30,14 +30,16 @@ def wait_for_parents(job: JobV1) -> JobV1:
 
 
 class JobDependencies:
-    """Owned by the jobs controller (uses its persistence, options and after-change hooks)."""
+    """Part of the jobs controller's events: ``released(job)`` is what follows a child's change."""
 
-    def __init__(self, controller):
-        self._controller = controller
+    def __init__(self, persistence, options, released: Callable[[Optional[JobV1]], None]):
+        self._persistence = persistence
+        self._options = options
+        self._released = released
 
     def on_added(self, correlation_id: Optional[str], jobs: List[Optional[JobV1]]):
         """Children just stored (or requeued): what their parents already are decides them now."""
-        persistence = self._controller._persistence
+        persistence = self._persistence
         for job in jobs:
             if job is None or not job.waiting_on:
                 continue
@@ -60,16 +62,15 @@ class JobDependencies:
         """The cleaner's check of waiting children against their parents: a process that died between a
         parent's finish and its children's update left them waiting; this decides them. Returns how many
         children it looked at."""
-        children = self._controller._persistence.get_waiting_jobs(correlation_id, limit)
+        children = self._persistence.get_waiting_jobs(correlation_id, limit)
         self.on_added(correlation_id, children)
         return len(children)
 
     def _parent_changed(self, correlation_id: Optional[str], parent_id: str, status: Optional[str]):
-        for child_id in self._controller._persistence.get_waiting_children(correlation_id, parent_id):
+        for child_id in self._persistence.get_waiting_children(correlation_id, parent_id):
             self._resolve(correlation_id, child_id, {parent_id: status})
 
     def _resolve(self, correlation_id: Optional[str], child_id: str, states: Dict[str, Optional[str]]):
-        controller = self._controller
         now = clock.now()
 
         def change(child: Optional[JobV1]) -> Optional[JobV1]:
@@ -81,7 +82,7 @@ class JobDependencies:
                 if states[parent_id] != JobStatusV1.Done:
                     why = 'was deleted or is unknown' if states[parent_id] is None else f'is {states[parent_id]}'
                     return rules.finish(child, now, JobStatusV1.Failed, None, f'parent {parent_id} {why}',
-                                        controller._option('finished_ttl'))
+                                        self._options.get('finished_ttl'))
             waiting = [id for id in child.waiting_on if states.get(id, JobStatusV1.Queued) != JobStatusV1.Done]
             if waiting == child.waiting_on:
                 return None
@@ -89,5 +90,5 @@ class JobDependencies:
             if not waiting:
                 child.not_before = now
             return child
-        job = controller._persistence.modify(correlation_id, child_id, change)
-        controller._after_release(job)  # released: wakes the queue's waiters; failed: cascades
+        job = self._persistence.modify(correlation_id, child_id, change)
+        self._released(job)  # released: wakes the queue's waiters; failed: cascades

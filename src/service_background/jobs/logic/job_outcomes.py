@@ -7,7 +7,7 @@ from pip_services3_commons.errors import ConflictException, NotFoundException
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import job_transitions as rules
+from service_background.jobs.data.version1 import job_transitions as rules
 from service_background.jobs.logic.job_backoff import RetryPolicy
 from service_background.jobs.logic.lease_checks import check_lease
 

@@ -40,8 +40,20 @@ def _rounds(reports: List[Report]) -> List[List[int]]:
     return rounds
 
 
+def lease_timeout(correlation_id: Optional[str], timeout: Any) -> Optional[float]:
+    """A call's lease ``timeout`` (ms): None when not given or 0 (the job's own, else the default)."""
+    return optional_non_negative(correlation_id, 'timeout', timeout, None) or None
+
+
 class JobReports:
-    """Mixed into JobsController (uses its persistence, options, retry policy and notifications)."""
+    """Part of the jobs controller: ``take(correlation_id, type, timeout, limit)`` is its start_jobs_by_type."""
+
+    def __init__(self, persistence, options, features, events, take):
+        self._persistence = persistence
+        self._options = options
+        self._features = features
+        self._events = events
+        self._take = take
 
     def report_jobs(self, correlation_id: Optional[str], reports: Any, take: Any = None,
                     quiet: Any = False) -> dict:
@@ -63,7 +75,7 @@ class JobReports:
         with self._persistence.batch():  # file: the reports and the take share one journal group and fsync
             for indexes in _rounds(parsed):
                 self._apply_reports(correlation_id, [parsed[i] for i in indexes], indexes, results)
-            jobs: List[JobV1] = self.start_jobs_by_type(correlation_id, *take_args) if take_args else []
+            jobs: List[JobV1] = self._take(correlation_id, *take_args) if take_args else []
         return {'results': results, 'jobs': jobs}
 
     def _parse_reports(self, correlation_id: Optional[str], reports: Any) -> List[Report]:
@@ -89,7 +101,7 @@ class JobReports:
                     raise _bad(correlation_id, index, 'error must be a string')
                 value = value or 'failed'
             elif outcome == 'extend':
-                value = self._timeout(correlation_id, report.get('timeout'))
+                value = lease_timeout(correlation_id, report.get('timeout'))
             else:
                 value = None
             parsed.append((job_id, outcome, token, value))
@@ -102,7 +114,7 @@ class JobReports:
         if not isinstance(take, dict):
             raise BadRequestException(correlation_id, 'BAD_TAKE', 'take must be an object {type, limit, timeout}')
         type = require_text(correlation_id, 'type', take.get('type'))
-        timeout = self._timeout(correlation_id, take.get('timeout'))
+        timeout = lease_timeout(correlation_id, take.get('timeout'))
         limit = optional_non_negative(correlation_id, 'limit', take.get('limit'), 1)
         if limit != int(limit) or not 1 <= limit <= MAX_REPORTS:
             raise BadRequestException(correlation_id, 'BAD_LIMIT', f'limit must be an integer 1..{MAX_REPORTS}')
@@ -114,7 +126,8 @@ class JobReports:
         by_id = {report[0]: report for report in reports}
         refused: Dict[str, dict] = {}
         now = clock.now()
-        keep_ms, default_timeout = self._option('finished_ttl'), self._option('default_timeout')
+        keep_ms, default_timeout = self._options.get('finished_ttl'), self._options.get('default_timeout')
+        retry, limits = self._options.retry, self._features.limits
 
         def change(job: Optional[JobV1]) -> Optional[JobV1]:
             if job is None:
@@ -126,7 +139,7 @@ class JobReports:
                                           keep_ms)
                 elif outcome == 'fail':
                     new = outcomes.finish(correlation_id, job_id, job, token, now, JobStatusV1.Failed, None, value,
-                                          keep_ms, self.retry)
+                                          keep_ms, retry)
                 elif outcome == 'abort':
                     new = outcomes.abort(correlation_id, job_id, job, token, now, keep_ms)
                 else:
@@ -143,13 +156,13 @@ class JobReports:
                 results[index] = refused.get(report[0]) or \
                     describe_refusal(outcomes.not_found(correlation_id, report[0]))
             elif report[1] == 'extend':
-                self.limits.job_extended(job)  # a limited type's slot lasts as long as the lease
+                limits.job_extended(job)  # a limited type's slot lasts as long as the lease
             elif job.is_finished:
                 finished.append(job)
             else:
-                self.limits.job_left(job)
+                limits.job_left(job)
                 released.append(job)
         if released:
-            self._notify_enqueued(released)
+            self._events.jobs_enqueued(released)
         if finished:
-            self._after_finish_many(finished)
+            self._events.jobs_finished(finished)

@@ -2,14 +2,14 @@
 persistence/unique_locks.py).
 
 ``unique = {key?, until, ttl?}``:
-- ``key`` (string, optional): the key within the job's type; default the job's ``ref_id`` (the seed's
+- ``key`` (string, optional): the key within the job's type; default the job's ``ref_id`` (the
   add_uniq_job rule: type + ref_id). Neither given → 400 BAD_UNIQUE.
 - ``until``: ``started`` | ``finished`` | ``ttl`` (default ``finished``).
 - ``ttl`` (ms, > 0): required with ``until: ttl``; the lock ends at created + ttl, even if the job
   finished or failed before (a finished job that is deleted ends it sooner).
 A second add (add_job, add_jobs, add_uniq_job) of the same type and key while the lock holds
 returns the existing job and stores nothing. add_uniq_job is ``{until: finished}`` on type + ref_id
-(without a ref_id it is a plain add, as in the seed).
+(without a ref_id it is a plain add, as it always was).
 
 ``idempotency_key`` (persistence/idempotency_keys.py) is looked up first: a known key answers the job it
 named (the unique lock is not consulted), and the same key sent with another type is a 409."""
@@ -66,16 +66,16 @@ def store_one(persistence, correlation_id: Optional[str], job: JobV1, now: datet
     if job.idempotency_key is not None:
         return _same_request(correlation_id, job, persistence.create_idempotent(correlation_id, job, now))
     if job.unique_key is not None:
-        return persistence.create_unique(correlation_id, job, now)
+        return persistence.create_unless_key_locked(correlation_id, job, now)
     return persistence.create(correlation_id, job)
 
 
-def store_uniq(persistence, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+def store_by_ref_id(persistence, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
     """add_uniq_job's store: the unfinished job of (type, ref_id) unless the job names its own lock."""
     if job.idempotency_key is not None and job.unique_key is None:
-        job.unique_key, job.unique_until = job.ref_id, 'finished'  # the lock create_uniq would give it
+        job.unique_key, job.unique_until = job.ref_id, 'finished'  # the lock it would get by ref_id
     if job.unique_key is None:
-        return persistence.create_uniq(correlation_id, job)
+        return persistence.create_unless_ref_id_unfinished(correlation_id, job)
     return store_one(persistence, correlation_id, job, now)
 
 

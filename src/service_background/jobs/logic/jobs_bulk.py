@@ -1,5 +1,5 @@
-"""The jobs controller's bulk calls: complete_jobs (River's batch completer) and retry_jobs
-(the bulk requeue Faktory and Sidekiq have in their UIs)."""
+"""The jobs controller's changes of many jobs: complete_jobs (River's batch completer), retry_jobs (the
+bulk requeue Faktory and Sidekiq have in their UIs), a canceled batch's aborts, and the one-job requeue."""
 from typing import Any, Dict, List, Optional
 
 from pip_services3_commons.data import FilterParams, PagingParams
@@ -8,15 +8,20 @@ from pip_services3_commons.errors import BadRequestException
 from service_background.common.data import clock
 from service_background.common.data.validation import require_text
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import job_transitions as rules
-from service_background.jobs.logic.job_backoff import RETRYABLE, requeue
+from service_background.jobs.data.version1 import job_transitions as rules
+from service_background.jobs.logic.job_backoff import REQUEUABLE, RETRYABLE, requeue
 from service_background.jobs.logic.lease_checks import lease_tokens_arg
 
 MAX_BATCH = 1000
 
 
 class JobsBulk:
-    """Mixed into JobsController (uses its persistence, options and notifications)."""
+    """Part of the jobs controller: its persistence, options and events are shared."""
+
+    def __init__(self, persistence, options, events):
+        self._persistence = persistence
+        self._options = options
+        self._events = events
 
     def complete_jobs(self, correlation_id: Optional[str], job_ids: Any, results: Any = None,
                       lease_tokens: Any = None) -> List[Optional[JobV1]]:
@@ -41,7 +46,7 @@ class JobsBulk:
             raise BadRequestException(correlation_id, 'BAD_RESULTS', 'results must be a list as long as job_ids')
         tokens = lease_tokens_arg(correlation_id, job_ids, lease_tokens)
         now = clock.now()
-        keep_ms = self._option('finished_ttl')
+        keep_ms = self._options.get('finished_ttl')
         by_id: Dict[str, Any] = {}
         if results is not None:
             for job_id, result in zip(job_ids, results):
@@ -55,7 +60,7 @@ class JobsBulk:
                 return None  # the lease was lost: leave the job to its current holder
             return rules.finish(job, now, JobStatusV1.Done, by_id.get(job.id), None, keep_ms)
         jobs = self._persistence.modify_many(correlation_id, job_ids, finish)
-        self._after_finish_many([job for job in jobs if job is not None])
+        self._events.jobs_finished([job for job in jobs if job is not None])
         return jobs
 
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams]) -> int:
@@ -71,8 +76,34 @@ class JobsBulk:
             page = self._persistence.get_page_by_filter(correlation_id, filter, PagingParams(0, 100))
             jobs = [job for job in self._persistence.modify_many(
                 correlation_id, [job.id for job in page.data], lambda job: requeue(job, now, statuses)) if job]
-            self._after_requeue(correlation_id, jobs)
+            self._events.jobs_requeued(correlation_id, jobs)
             count += len(jobs)
             if not jobs:
                 return count
 
+    def requeue(self, correlation_id: Optional[str], job_id: str, reset_attempts: bool) -> Optional[JobV1]:
+        """A job that is not running queued again now (job_backoff.requeue, the one requeue rule)."""
+        now = clock.now()
+        job = self._persistence.modify(correlation_id, job_id,
+                                       lambda job: requeue(job, now, REQUEUABLE, reset_attempts))
+        if job is not None:
+            self._events.jobs_requeued(correlation_id, [job])
+        return job
+
+    def abort_queued_jobs(self, correlation_id: Optional[str], filter: FilterParams, error: str):
+        """Aborts every queued job matching ``filter`` (a canceled batch's); running ones are left."""
+        now = clock.now()
+        keep_ms = self._options.get('finished_ttl')
+
+        def abort(job: Optional[JobV1]) -> Optional[JobV1]:
+            if job is None or job.status != JobStatusV1.Queued:
+                return None
+            return rules.finish(job, now, JobStatusV1.Aborted, None, error, keep_ms)
+        while True:
+            page = self._persistence.get_page_by_filter(correlation_id, filter, PagingParams(0, 100))
+            ids = [job.id for job in page.data]
+            if not ids:
+                break
+            for job in self._persistence.modify_many(correlation_id, ids, abort):
+                if job is not None:
+                    self._events.jobs_finished([job])

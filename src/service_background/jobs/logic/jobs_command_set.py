@@ -1,10 +1,11 @@
+"""The jobs controller's commands (POST /v1/jobs/<command>): argument schemas and the call each makes."""
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.validate import ArraySchema, FilterParamsSchema, ObjectSchema, PagingParamsSchema
 
-from service_background.common.logic.commands import Command
 from service_background.common.data.validation import DescribedSchema
+from service_background.common.logic.commands import Command
 from service_background.jobs.data.version1 import NewJobV1Schema
 
 
@@ -18,12 +19,12 @@ def _by_id_with_timeout() -> ObjectSchema:
 
 def _fenced(schema: ObjectSchema) -> ObjectSchema:
     """An optional ``lease_token``: given, the call is refused with 409 LEASE_LOST unless it is the
-    job's current one; left out, the call is not fenced (seed 001 behaviour)."""
+    job's current one; left out, the call is not fenced (as before leases had tokens)."""
     return schema.with_optional_property('lease_token', TypeCode.String)
 
 
 class JobsCommandSet(CommandSet):
-    """The eleven seed 001 commands (argument names as the seed says; timeouts in ms) plus add_jobs,
+    """The eleven original commands (argument names as first defined; timeouts in ms) plus add_jobs,
     start_jobs_by_type, complete_jobs (a list as long as job_ids: the completed job, or null where the
     id is unknown or already finished) and fail_job. extend_job, abort_job, complete_job, fail_job take
     an optional ``lease_token`` and complete_jobs optional ``lease_tokens`` (fenced leases).
@@ -31,7 +32,7 @@ class JobsCommandSet(CommandSet):
     report_jobs {reports, take?, quiet?} → {results, jobs}: many outcomes in one write, each fenced and
     refused alone in its slot, then an optional take (job_reports.py).
 
-    Issue 13: retry_jobs {filter} → {count} (job_backoff.py); set_queue_limits {type, concurrency?,
+    retry_jobs {filter} → {count} (job_backoff.py); set_queue_limits {type, concurrency?,
     rate?: {limit, period_ms}} → the type's limits, get_queue_limits {type?} → a list of them,
     clear_queue_limits {type} (queue_limits.py); add_batch {jobs, callback_url?, description?} → the
     batch, get_batch {batch_id} → the batch with counts by status, cancel_batch {batch_id}

@@ -1,54 +1,52 @@
-from datetime import datetime
+"""The jobs controller: the public API of the jobs domain (commands, the direct client and the services
+call it), made of named parts that share its persistence, options and events."""
 from functools import partial
 from typing import Any, List, Optional
 
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
-from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
+from pip_services3_commons.errors import BadRequestException, NotFoundException
+from pip_services3_commons.refer import IReferences
 
-from service_background.common.data import clock
-from service_background.common.logic.controller_base import ControllerBase
 from service_background.common.concurrency.timer import IntervalTimer
-from service_background.common.data.validation import optional_non_negative, require_text
-from service_background.common.concurrency.wait_signal import WaitSignal
+from service_background.common.data import clock
+from service_background.common.data.validation import require_text
+from service_background.common.logic.controller_base import ControllerBase
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import IJobsPersistence
-from service_background.jobs.persistence import job_transitions as rules
-from service_background.jobs.logic.callback_outbox import OutboxCallbackSender
-from service_background.jobs.logic.callback_sender import CallbackSender
-from service_background.jobs.logic.jobs_command_set import JobsCommandSet
-from service_background.jobs.logic.jobs_long_polls import JobsLongPolls
-from service_background.jobs.logic.jobs_bulk import JobsBulk
-from service_background.jobs.logic.job_reports import JobReports
 from service_background.jobs.logic import job_outcomes as outcomes
-from service_background.jobs.logic.jobs_maintenance import JobsMaintenance
+from service_background.jobs.logic.job_events import JobEvents
+from service_background.jobs.logic.job_reports import JobReports, lease_timeout
+from service_background.jobs.logic.job_taking import MAX_BATCH, JobTaking
+from service_background.jobs.logic.job_uniqueness import store_by_ref_id, store_jobs
+from service_background.jobs.logic.jobs_bulk import JobsBulk
+from service_background.jobs.logic.jobs_command_set import JobsCommandSet
+from service_background.jobs.logic.jobs_features import JobsFeatures
+from service_background.jobs.logic.jobs_long_polls import JobsLongPolls
+from service_background.jobs.logic.jobs_maintenance import JobLeaseRescuer, JobsCleaner
+from service_background.jobs.logic.jobs_options import JobsOptions
 from service_background.jobs.logic.lease_checks import lease_token_arg
-from service_background.jobs.logic.jobs_hooks import NO_METRICS, NO_PAUSES
-from service_background.jobs.logic.job_backoff import RetryPolicy
-from service_background.jobs.logic.queue_limits import NO_LIMITS
-from service_background.jobs.logic.job_batches import NO_BATCHES
-from service_background.jobs.logic.job_dependencies import JobDependencies
-from service_background.jobs.logic.job_uniqueness import store_jobs, store_uniq
 from service_background.jobs.logic.new_job_rules import to_job
 
-MAX_BATCH = 1000
 
-
-class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
-    """One job store behind both faces (commands and seed 002's queue).
+class JobsController(ControllerBase):
+    """One job store behind both faces (the commands and the queue API).
 
     Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
     options.lease_interval (lease expiry sweep, waking long-polls of delayed jobs that fell due, and
-    the result long-polls' re-check for finishes by other processes, default 1000), options.default_timeout (lease when neither the take nor the job names
-    one, default 300000), options.max_retries (default 10), options.finished_ttl (how long a finished
-    job without result_ttl is kept, default 86400000; 0 = forever), options.max_wait (cap on a
-    long-poll, default 300000), options.signal_interval (how often one poller per process reads the
-    MongoDB queue signal while async waiters wait, default 25), options.callback_retries (5), options.callback_backoff (1000),
-    options.callback_max_backoff (60000), options.callback_timeout (10000), options.callback_outbox_size
-    (pending callbacks kept in the persistence's durable outbox, default 10000: past it the oldest are
-    dropped and counted in the log), options.backoff_base (1000), options.backoff_max (3600000),
-    options.backoff_jitter (0.5): the retry backoff of a job that names none (job_backoff.py)."""
+    the result long-polls' re-check for finishes by other processes, default 1000), options.default_timeout
+    (lease when neither the take nor the job names one, default 300000), options.max_retries (default 10),
+    options.finished_ttl (how long a finished job without result_ttl is kept, default 86400000; 0 =
+    forever), options.max_wait (cap on a long-poll, default 300000), options.signal_interval (how often one
+    poller per process reads the MongoDB queue signal while async waiters wait, default 25),
+    options.callback_retries (5), options.callback_backoff (1000), options.callback_max_backoff (60000),
+    options.callback_timeout (10000), options.callback_outbox_size (pending callbacks kept in the
+    persistence's durable outbox, default 10000: past it the oldest are dropped and counted in the log),
+    options.backoff_base (1000), options.backoff_max (3600000), options.backoff_jitter (0.5): the retry
+    backoff of a job that names none (job_backoff.py).
+
+    Its optional features (queue pauses, queue limits, batches, the metrics' jobs tracker) are found by
+    descriptor in set_references (jobs_features.py)."""
 
     _default_config = ConfigParams.from_tuples(
         'dependencies.persistence', 'service-background-jobs:persistence:*:*:1.0',
@@ -68,40 +66,77 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         'options.backoff_max', 3600000,
         'options.backoff_jitter', 0.5)
 
-    pauses, metrics = NO_PAUSES, NO_METRICS  # QueuePauses / the metrics' JobsTracker set themselves here
-    limits, batches = NO_LIMITS, NO_BATCHES  # QueueLimits / JobBatches set themselves here
-    retry = RetryPolicy(1000, 3600000, 0.5, 86400000)  # configure() replaces it with the configured one
-
     def __init__(self):
         super().__init__()
-        self._persistence: Optional[IJobsPersistence] = None
-        self._config = self._default_config
-        self._options = {}
-        self._enqueued = WaitSignal()  # a job became takeable
-        self._finished = WaitSignal()  # a job finished or was deleted
+        self._options = JobsOptions(self._default_config)
+        self._features = JobsFeatures()
         self._long_polls = JobsLongPolls(self, self._logger)  # async waiters of queues and results
-        self._callbacks: Optional[CallbackSender] = None
-        self._deps = JobDependencies(self)  # depends_on (job_dependencies.py)
+        self._events: Optional[JobEvents] = None
+        self._taking: Optional[JobTaking] = None
+        self._bulk: Optional[JobsBulk] = None
+        self._reports: Optional[JobReports] = None
+        self._rescuer: Optional[JobLeaseRescuer] = None
+        self._cleaner: Optional[JobsCleaner] = None
+        self._parts_persistence = None  # the store the parts were made for
 
     def _configure_options(self, config: ConfigParams):
-        self._config = config
-        self._options = {}
-        self.retry = RetryPolicy(self._option('backoff_base'), self._option('backoff_max'),
-                                 config.get_as_float('options.backoff_jitter'), self._option('finished_ttl'))
+        self._options.configure(config)
 
-    def _option(self, name: str) -> int:
-        value = self._options.get(name)
-        if value is None:
-            value = self._options[name] = self._config.get_as_long('options.' + name)
-        return value
+    def set_references(self, references: IReferences):
+        super().set_references(references)
+        self._features.resolve(references)
+        if self._events is None or self._parts_persistence is not self._persistence:
+            self._make_parts()
+
+    def _make_parts(self):
+        self._parts_persistence = persistence = self._persistence
+        options, features = self._options, self._features
+        self._events = events = JobEvents(persistence, options, features, self._long_polls, self._logger)
+        self._taking = JobTaking(persistence, options, features, self._fail_expired)
+        self._bulk = JobsBulk(persistence, options, events)
+        self._reports = JobReports(persistence, options, features, events, self._taking.start_jobs_by_type)
+        self._rescuer = JobLeaseRescuer(persistence, options, events)
+        self._cleaner = JobsCleaner(persistence, features, events, self._logger)
+
+    # --- the features and the parts others use ------------------------------------------------
+    @property
+    def pauses(self):
+        """QueuePauses, or its null object (null_features.py)."""
+        return self._features.pauses
+
+    @property
+    def limits(self):
+        """QueueLimits, or its null object."""
+        return self._features.limits
+
+    @property
+    def batches(self):
+        """JobBatches, or its null object."""
+        return self._features.batches
+
+    @property
+    def metrics(self):
+        """The metrics' JobsTracker, or its null object."""
+        return self._features.metrics
+
+    @property
+    def retry(self):
+        """The retry policy of the configured backoff defaults."""
+        return self._options.retry
+
+    @property
+    def callbacks(self):
+        """The callback sender (while open)."""
+        return self._events.callbacks if self._events is not None else None
 
     def _create_command_set(self) -> CommandSet:
         return JobsCommandSet(self)
 
     def _create_timers(self) -> List[IntervalTimer]:
+        option = self._options.get
         return [
-            IntervalTimer('jobs-cleaner', lambda: self.clean_jobs(None), self._option('clean_interval'), self._logger),
-            IntervalTimer('jobs-leases', self._on_lease_tick, self._option('lease_interval'), self._logger)]
+            IntervalTimer('jobs-cleaner', lambda: self.clean_jobs(None), option('clean_interval'), self._logger),
+            IntervalTimer('jobs-leases', self._on_lease_tick, option('lease_interval'), self._logger)]
 
     def _on_lease_tick(self):
         self.release_expired_leases(None)
@@ -110,53 +145,49 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
     def open(self, correlation_id: Optional[str]):
         if self.is_open():
             return
-        self._enqueued.open()
-        self._finished.open()
-        self._long_polls.open(self._persistence, self._option('signal_interval'))
-        settings = (self._option('callback_retries'), self._option('callback_backoff'),
-                    self._option('callback_max_backoff'), self._option('callback_timeout'))
-        outbox = getattr(self._persistence, 'callback_outbox_store', None)  # durable and bounded
-        self._callbacks = CallbackSender(*settings, logger=self._logger) if outbox is None else \
-            OutboxCallbackSender(outbox(), self._option('callback_outbox_size'), *settings, logger=self._logger)
-        self._callbacks.start()
+        self._events.open()
+        self._long_polls.open(self._persistence, self._options.get('signal_interval'))
         super().open(correlation_id)
 
     def close(self, correlation_id: Optional[str]):
-        self._enqueued.close()
-        self._finished.close()
+        if self._events is not None:
+            self._events.close_signals()
         self._long_polls.close()
         super().close(correlation_id)
-        if self._callbacks is not None:
-            self._callbacks.stop()
+        if self._events is not None:
+            self._events.stop_callbacks()
 
     # --- adding -------------------------------------------------------------------------------
     def add_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
         """``new_job.unique`` (job_uniqueness.py): a held key returns its holder, nothing is added; so
         does a known ``new_job.idempotency_key`` (a retry after a 503 answers the first job)."""
-        return self._add(correlation_id, [new_job])[0]
+        return self.add_jobs_of_batch(correlation_id, [new_job])[0]
 
     def add_jobs(self, correlation_id: Optional[str], new_jobs: Any) -> List[JobV1]:
         if not isinstance(new_jobs, list) or not new_jobs or len(new_jobs) > MAX_BATCH:
             raise BadRequestException(correlation_id, 'BAD_NEW_JOBS', f'new_jobs must be a list of 1..{MAX_BATCH} jobs')
-        return self._add(correlation_id, new_jobs)
+        return self.add_jobs_of_batch(correlation_id, new_jobs)
 
-    def _add(self, correlation_id: Optional[str], new_jobs: List[Any], batch_id: Optional[str] = None) -> List[JobV1]:
+    def add_jobs_of_batch(self, correlation_id: Optional[str], new_jobs: List[Any],
+                          batch_id: Optional[str] = None) -> List[JobV1]:
+        """Adds checked jobs (of the batch ``batch_id`` when given)."""
         now = clock.now()
-        jobs = [to_job(correlation_id, new_job, now, self._option('max_retries'), batch_id) for new_job in new_jobs]
+        max_retries = self._options.get('max_retries')
+        jobs = [to_job(correlation_id, new_job, now, max_retries, batch_id) for new_job in new_jobs]
         result, added = store_jobs(self._persistence, correlation_id, jobs, now)  # one write when none is unique
-        self._notify_enqueued(added)
-        self._deps.on_added(correlation_id, added)  # children whose parents are already done or gone
+        self._events.jobs_enqueued(added)
+        self._events.dependencies.on_added(correlation_id, added)  # children whose parents are already done or gone
         return result
 
     def add_uniq_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:
-        """Seed 001: the unfinished job of the same type and ref_id, else a new one: ``unique {until:
-        finished}`` on type + ref_id (an explicit ``new_job.unique`` wins)."""
-        job = to_job(correlation_id, new_job, clock.now(), self._option('max_retries'))
+        """The unfinished job of the same type and ref_id, else a new one: ``unique {until: finished}``
+        on type + ref_id (an explicit ``new_job.unique`` wins)."""
+        job = to_job(correlation_id, new_job, clock.now(), self._options.get('max_retries'))
         if job.ref_id is None and job.unique_key is None:
             return self.add_job(correlation_id, new_job)
-        result = store_uniq(self._persistence, correlation_id, job, clock.now())
+        result = store_by_ref_id(self._persistence, correlation_id, job, clock.now())
         if result.id == job.id:
-            self._notify_enqueued([result])
+            self._events.jobs_enqueued([result])
         return result
 
     # --- reading ------------------------------------------------------------------------------
@@ -175,32 +206,27 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
                 .with_details('job_id', job_id)
         return job
 
+    def unfinished_jobs(self) -> List[JobV1]:
+        """Every queued or running job, read once (the metrics' start)."""
+        return self._persistence.unfinished_jobs()
+
     def wait_job_result(self, correlation_id: Optional[str], job_id: str, wait_ms: float) -> JobV1:
         """The job once it is finished, or as it is when ``wait_ms`` ran out."""
         def finished():
             job = self.get_job_by_id(correlation_id, job_id)
             return job if job.is_finished else None
-        job = self._finished.wait_for(finished, self._wait_seconds(wait_ms), self._option('lease_interval') / 1000.0)
+        job = self._events.finished.wait_for(finished, self._wait_seconds(wait_ms), self._recheck_seconds())
         return job or self.get_job_by_id(correlation_id, job_id)
 
     def _wait_seconds(self, wait_ms: Optional[float]) -> float:
-        return min(wait_ms or 0, self._option('max_wait')) / 1000.0
+        return min(wait_ms or 0, self._options.get('max_wait')) / 1000.0
 
-    # --- taking -------------------------------------------------------------------------------
-    def _timeout(self, correlation_id: Optional[str], timeout: Any) -> Optional[float]:
-        return optional_non_negative(correlation_id, 'timeout', timeout, None) or None
+    def _recheck_seconds(self) -> float:
+        return self._options.get('lease_interval') / 1000.0
 
+    # --- taking (job_taking.py) ---------------------------------------------------------------
     def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Any = None) -> JobV1:
-        timeout = self._timeout(correlation_id, timeout)
-        now = clock.now()
-
-        def start(job: Optional[JobV1]) -> JobV1:
-            job = self._require(correlation_id, job_id, job)
-            if job.status != JobStatusV1.Queued:
-                raise ConflictException(correlation_id, 'JOB_NOT_QUEUED', f'Job {job_id} is {job.status}, not queued')
-            return rules.claim(job, now, timeout or job.timeout or self._option('default_timeout'))
-        return self.metrics.jobs_changed([self._persistence.modify(
-            correlation_id, require_text(correlation_id, 'job_id', job_id), start)])[0]
+        return self._taking.start_job_by_id(correlation_id, job_id, lease_timeout(correlation_id, timeout))
 
     def start_job_by_type(self, correlation_id: Optional[str], type: Optional[str],
                           timeout: Any = None) -> Optional[JobV1]:
@@ -211,41 +237,20 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
                            limit: Any = 1) -> List[JobV1]:
         """Takes up to ``limit`` jobs (any type when ``type`` is None); jobs found past execute_until
         on the way fail as expired instead of being handed out."""
-        timeout = self._timeout(correlation_id, timeout)
-        limit = optional_non_negative(correlation_id, 'limit', limit, 1)
-        if limit != int(limit) or not 1 <= limit <= MAX_BATCH:
-            raise BadRequestException(correlation_id, 'BAD_LIMIT', f'limit must be an integer 1..{MAX_BATCH}')
-        result = []
-        with self._persistence.batch():  # file: one journal group and one fsync for the whole take
-            while len(result) < limit:
-                now = clock.now()
-                jobs = self._take(correlation_id, type, now, timeout, limit - len(result))
-                if not jobs:
-                    break
-                for job in jobs:
-                    if job.execute_until is not None and job.execute_until <= now:
-                        self._finish(correlation_id, job.id, JobStatusV1.Failed, None, 'expired before it was started')
-                    else:
-                        result.append(job)
-        return self.metrics.jobs_changed(result)
+        return self._taking.start_jobs_by_type(correlation_id, type, lease_timeout(correlation_id, timeout), limit)
 
-    def _take(self, correlation_id: Optional[str], type: Optional[str], now: datetime, timeout: float,
-              limit: int) -> List[JobV1]:
-        default_timeout = self._option('default_timeout')
-        if type is not None and not self.limits.limits(type) and not self.pauses.is_paused(type):
-            return self._persistence.take_many(correlation_id, type, now, timeout, default_timeout, limit)
-        job = self.limits.take(self.pauses, self._persistence, correlation_id, type, now, timeout,
-                               default_timeout)  # limits, then pauses, then the store
-        return [job] if job is not None else []
+    def _fail_expired(self, correlation_id: Optional[str], job_id: str):
+        self._finish(correlation_id, job_id, JobStatusV1.Failed, None, 'expired before it was started')
 
     def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for_ms: Optional[float],
                  timeout: Any = None) -> Optional[JobV1]:
-        """Seed 002's take: waits up to ``block_for_ms`` for a job to arrive."""
+        """The queue API's take: waits up to ``block_for_ms`` for a job to arrive."""
         if type is not None:
             type = require_text(correlation_id, 'queue', type)
-        timeout = self._timeout(correlation_id, timeout)
-        jobs = self._enqueued.wait_for(lambda: self.start_jobs_by_type(correlation_id, type, timeout, 1) or None,
-                                       self._wait_seconds(block_for_ms), self._option('lease_interval') / 1000.0)
+        timeout = lease_timeout(correlation_id, timeout)
+        jobs = self._events.enqueued.wait_for(
+            lambda: self.start_jobs_by_type(correlation_id, type, timeout, 1) or None,
+            self._wait_seconds(block_for_ms), self._recheck_seconds())
         return jobs[0] if jobs else None
 
     # --- async long-polls (the ASGI services await these) ------------------------------------------
@@ -255,7 +260,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         ``block_for_ms`` (capped by options.max_wait). Takes run inline on memory, in the pool otherwise."""
         if type is not None:
             type = require_text(correlation_id, 'queue', type)
-        timeout = self._timeout(correlation_id, timeout)
+        timeout = lease_timeout(correlation_id, timeout)
         return await self._long_polls.want(correlation_id, type, self._wait_seconds(block_for_ms),
                                            partial(self.start_jobs_by_type, correlation_id, type, timeout, 1))
 
@@ -265,28 +270,46 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         job_id = require_text(correlation_id, 'job_id', job_id)
         return await self._long_polls.wait_result(job_id, self._wait_seconds(wait_ms),
                                                   lambda: self.get_job_by_id(correlation_id, job_id),
-                                                  self._option('lease_interval') / 1000.0)
+                                                  self._recheck_seconds())
 
-    # --- notifications --------------------------------------------------------------------------
-    def _notify_enqueued(self, jobs: List[Optional[JobV1]]):
-        self.metrics.jobs_changed(jobs)
-        self._enqueued.notify()
-        self._long_polls.notify_enqueued(jobs)
+    def long_poll_waiters(self) -> int:
+        """Async want_job long-polls waiting now."""
+        return len(self._long_polls.job_waiters)
 
-    def _notify_finished(self, job_id: Optional[str] = None):
-        self._finished.notify()
-        self._long_polls.notify_finished(job_id)
+    # --- what the features call ----------------------------------------------------------------
+    def notify_enqueued(self, jobs: List[Optional[JobV1]]):
+        """Jobs became takeable: the metrics see them and their queues' waiters take."""
+        self._events.jobs_enqueued(jobs)
+
+    def wake_waiters(self, type: str, count: int):
+        """Up to ``count`` waiters of the queue (and of any queue) try a take again (a pause or limit changed)."""
+        self._events.wake(type, count)
+
+    def send_callback(self, callback: Any):
+        """POSTs ``callback.to_json()`` to ``callback.callback_url`` through the durable sender."""
+        self._events.callbacks.send(callback)
+
+    def abort_queued_jobs(self, correlation_id: Optional[str], filter: FilterParams, error: str):
+        """Aborts every queued job matching ``filter`` (a canceled batch's); running ones are left."""
+        self._bulk.abort_queued_jobs(correlation_id, filter, error)
+
+    def requeue_job(self, correlation_id: Optional[str], job_id: str, reset_attempts: bool = True) -> Optional[JobV1]:
+        """A running job given back now (abort_job); any other queued again now by the one requeue rule
+        (job_backoff.requeue), its attempts reset when ``reset_attempts`` or none are left."""
+        job = self.get_job_by_id(correlation_id, job_id)
+        if job.status == JobStatusV1.Running:
+            return self.abort_job(correlation_id, job_id)
+        return self._bulk.requeue(correlation_id, job.id, reset_attempts)
 
     # --- working on a taken job (job_outcomes.py: the changes report_jobs applies too) ----------
-    _require = staticmethod(outcomes.require)
-
     def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Any = None,
                    lease_token: Any = None) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
-        timeout = self._timeout(correlation_id, timeout)
+        timeout = lease_timeout(correlation_id, timeout)
         lease_token = lease_token_arg(correlation_id, lease_token)
+        default_timeout = self._options.get('default_timeout')
         job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.extend(
-            correlation_id, job_id, job, lease_token, clock.now(), timeout, self._option('default_timeout')))
+            correlation_id, job_id, job, lease_token, clock.now(), timeout, default_timeout))
         self.limits.job_extended(job)  # a limited type's slot lasts as long as the lease
         return job
 
@@ -294,9 +317,10 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
         """Gives a running job back to the queue at once (a job out of attempts fails instead)."""
         job_id = require_text(correlation_id, 'job_id', job_id)
         lease_token = lease_token_arg(correlation_id, lease_token)
+        keep_ms = self._options.get('finished_ttl')
         job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.abort(
-            correlation_id, job_id, job, lease_token, clock.now(), self._option('finished_ttl')))
-        self._after_release(job)
+            correlation_id, job_id, job, lease_token, clock.now(), keep_ms))
+        self._events.released(job)
         return job
 
     def complete_job(self, correlation_id: Optional[str], job_id: str, result: Any = None,
@@ -311,7 +335,7 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
 
     def update_job(self, correlation_id: Optional[str], job_id: str, status: Any, result: Any = None,
                    lease_token: Any = None) -> JobV1:
-        """Seed 002's PUT: status done or failed, with the result (fenced when a lease_token is given)."""
+        """The queue API's PUT: status done or failed, with the result (fenced when a lease_token is given)."""
         if status not in (JobStatusV1.Done, JobStatusV1.Failed):
             raise BadRequestException(correlation_id, 'BAD_STATUS', 'status must be "done" or "failed"')
         error = None if status == JobStatusV1.Done else 'failed by the worker'
@@ -321,54 +345,45 @@ class JobsController(JobsBulk, JobReports, JobsMaintenance, ControllerBase):
                 error: Optional[str], lease_token: Any = None, retry: bool = False) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
         lease_token = lease_token_arg(correlation_id, lease_token)
+        keep_ms, policy = self._options.get('finished_ttl'), self._options.retry if retry else None
         job = self._persistence.modify(correlation_id, job_id, lambda job: outcomes.finish(
-            correlation_id, job_id, job, lease_token, clock.now(), status, result, error, self._option('finished_ttl'),
-            self.retry if retry else None))
-        self._after_release(job)
+            correlation_id, job_id, job, lease_token, clock.now(), status, result, error, keep_ms, policy))
+        self._events.released(job)
         return job
 
-    def _after_finish_many(self, jobs: List[JobV1]):
-        """What follows finished jobs; a batch (complete_jobs) pays the metrics and the wake-up once."""
-        for job in jobs:
-            self.limits.job_left(job)
-            self._deps.on_finished(None, job)  # waiting children are released or failed
-            self.batches.job_finished(None, job)  # the batch's last job: its callback
-        self.metrics.jobs_changed(jobs)
-        self._finished.notify()
-        long_polls = self._long_polls
-        for job in jobs:
-            long_polls.notify_finished(job.id)
-            if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
-                self._callbacks.send(job)
+    # --- many jobs (jobs_bulk.py, job_reports.py) ------------------------------------------------
+    def complete_jobs(self, correlation_id: Optional[str], job_ids: Any, results: Any = None,
+                      lease_tokens: Any = None) -> List[Optional[JobV1]]:
+        return self._bulk.complete_jobs(correlation_id, job_ids, results, lease_tokens)
 
-    def _after_release(self, job: Optional[JobV1]):
-        if job is None:
-            return
-        if job.is_finished:
-            self._after_finish_many([job])
-        else:
-            self.limits.job_left(job)
-            self._notify_enqueued([job])
+    def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams]) -> int:
+        return self._bulk.retry_jobs(correlation_id, filter)
 
-    def _after_requeue(self, correlation_id: Optional[str], jobs: List[JobV1]):
-        self._notify_enqueued(jobs)
-        self._deps.on_added(correlation_id, jobs)
+    def report_jobs(self, correlation_id: Optional[str], reports: Any, take: Any = None, quiet: Any = False) -> dict:
+        return self._reports.report_jobs(correlation_id, reports, take, quiet)
 
-    # --- deleting and maintenance ------------------------------------------------------------
+    # --- deleting and maintenance (jobs_maintenance.py) -----------------------------------------
     def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
         """Returns the deleted job; one deleted before it finished is returned as ``aborted``."""
         job_id = require_text(correlation_id, 'job_id', job_id)
-        job = self._require(correlation_id, job_id, self._persistence.delete_by_id(correlation_id, job_id))
+        job = outcomes.require(correlation_id, job_id, self._persistence.delete_by_id(correlation_id, job_id))
         self.metrics.job_deleted(job)
         self.limits.job_left(job if job.status == JobStatusV1.Running else None)
-        self._deps.on_deleted(correlation_id, job)
+        self._events.dependencies.on_deleted(correlation_id, job)
         if not job.is_finished:
             job.status = JobStatusV1.Aborted
             self.batches.job_finished(correlation_id, job)
-        self._notify_finished(job_id)
+        self._events.jobs_gone(job_id)
         return job
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self._persistence.delete_all(correlation_id)
         self.metrics.jobs_cleared()
-        self._notify_finished()
+        self._events.jobs_gone()
+
+    def release_expired_leases(self, correlation_id: Optional[str]) -> int:
+        """Puts jobs whose lease ran out back in the queue after their backoff, or fails them past max_retries."""
+        return self._rescuer.release_expired_leases(correlation_id)
+
+    def clean_jobs(self, correlation_id: Optional[str]) -> None:
+        self._cleaner.clean_jobs(correlation_id)

@@ -9,9 +9,9 @@ import threading
 import time
 from typing import Callable, Dict, List, Optional
 
-from service_background.common.data import clock
 from service_background.common.concurrency.async_signal import ANY, AsyncWaiters
 from service_background.common.concurrency.blocking import pool, run_sync
+from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.logic.empty_queues import EmptyQueueHints
 

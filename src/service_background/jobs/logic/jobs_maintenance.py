@@ -1,17 +1,23 @@
-"""The jobs controller's timers: leases that ran out go back to the queue, expired jobs are deleted."""
+"""The jobs controller's maintenance, run by its timers as River's internal/maintenance services: the
+lease rescuer puts jobs whose lease ran out back in the queue; the cleaner deletes expired jobs."""
 from typing import Optional
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 
 
-class JobsMaintenance:
-    """Mixed into JobsController (uses its persistence, options, metrics and notifications)."""
+class JobLeaseRescuer:
+
+    def __init__(self, persistence, options, events):
+        self._persistence = persistence
+        self._options = options
+        self._events = events
 
     def release_expired_leases(self, correlation_id: Optional[str]) -> int:
         """Puts jobs whose lease ran out back in the queue after their backoff (job_backoff.py), or fails
         them past max_retries."""
         count = 0
+        retry = self._options.retry
         while True:
             now = clock.now()
             leases = self._persistence.get_expired_leases(correlation_id, now, 100)
@@ -20,22 +26,31 @@ class JobsMaintenance:
                 for job_id, token in leases:
                     # state, lease end and token compared inside the persistence's atomic step (memory
                     # and file: under the lock; MongoDB: the guarded replace's filter)
-                    def release(job: Optional[JobV1], token=token) -> Optional[JobV1]:
+                    def release(job: Optional[JobV1], token=token, now=now) -> Optional[JobV1]:
                         if job is None or job.status != JobStatusV1.Running or job.locked_until is None \
                                 or job.locked_until > now or (token is not None and job.lease_token != token):
                             return None  # finished, extended or taken again meanwhile
-                        return self.retry.release(job, now, 'lease expired')  # after its backoff
+                        return retry.release(job, now, 'lease expired')  # after its backoff
                     released.append(self._persistence.modify(correlation_id, job_id, release))
             for job in released:
-                self._after_release(job)
+                self._events.released(job)
                 count += job is not None
             if len(leases) < 100:
                 return count
 
+
+class JobsCleaner:
+
+    def __init__(self, persistence, features, events, logger):
+        self._persistence = persistence
+        self._features = features
+        self._events = events
+        self._logger = logger
+
     def clean_jobs(self, correlation_id: Optional[str]) -> None:
-        self._deps.sweep(correlation_id)  # children a dead process left waiting on finished parents
+        self._events.dependencies.sweep(correlation_id)  # children a dead process left waiting on finished parents
         deleted = self._persistence.delete_expired(correlation_id, clock.now())
         if deleted:
-            self.metrics.jobs_cleaned()
-            self._notify_finished()
+            self._features.metrics.jobs_cleaned()
+            self._events.jobs_gone()
             self._logger.debug(correlation_id, f'Deleted {deleted} expired or finished jobs')

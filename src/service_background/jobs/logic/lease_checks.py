@@ -12,7 +12,8 @@ def lease_token_arg(correlation_id: Optional[str], lease_token: Any) -> Optional
         return None
     if not isinstance(lease_token, str) or not lease_token or len(lease_token) > 256:
         raise BadRequestException(correlation_id, 'BAD_LEASE_TOKEN',
-                                  'lease_token must be a string of 1 to 256 characters').with_details('field', 'lease_token')
+                                  'lease_token must be a string of 1 to 256 characters') \
+            .with_details('field', 'lease_token')
     return lease_token
 
 

@@ -9,10 +9,10 @@ from service_background.common.data import clock
 from service_background.common.data.ids import new_uuid4
 from service_background.common.data.validation import optional_non_negative, require_text
 from service_background.jobs.data.version1 import JobStatusV1, JobV1, NewJobV1
-from service_background.jobs.persistence.idempotency_keys import MAX_KEY_LENGTH
 from service_background.jobs.logic.job_backoff import check_backoff
 from service_background.jobs.logic.job_dependencies import wait_for_parents
 from service_background.jobs.logic.job_uniqueness import apply_unique
+from service_background.jobs.persistence.idempotency_keys import MAX_KEY_LENGTH
 
 MAX_PARENTS = 100
 

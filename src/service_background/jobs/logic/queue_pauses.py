@@ -1,60 +1,27 @@
-"""Paused queues: ``pause_queue {type}`` / ``resume_queue {type}``, persisted, and a take
-that skips paused types (seed 001's start_* commands and seed 002's want_job alike, both go through
-``JobsController.start_jobs_by_type``).
+"""Paused queues: ``pause_queue {type}`` / ``resume_queue {type}``, persisted, and a take that skips
+paused types (the start_* commands and want_job alike go through ``JobsController.start_jobs_by_type``).
 
 ``QueuePauses`` (``service-background-jobs:pauses:default:default:1.0``) keeps the paused set in
 memory, re-read from its persistence (``service-background-jobs:persistence-pauses:*:*:1.0``: memory,
 file or MongoDB) at most every options.refresh_interval ms (default 2000, so processes sharing a
-MongoDB see each other's pauses within that) and sets itself on the jobs controller as
-``controller.pauses``. A take of one paused type finds nothing; a take of any type (type None) walks
-the types that have queued jobs, skipping paused ones (memory/file: best head first by (priority,
-created); MongoDB: ``distinct`` types of queued jobs)."""
+MongoDB see each other's pauses within that); the jobs controller finds it by that descriptor. A take
+of one paused type finds nothing; a take of any type (type None) walks the types that have queued jobs
+(``IJobsPersistence.queued_types``), skipping paused ones."""
 from datetime import datetime
 from typing import List, Optional, Set
 
 from pip_services3_commons.refer import Descriptor
 
 from service_background.common.data import clock
-from service_background.common.data.data_object import DataObjectV1
-from service_background.common.persistence.file_journal import FileJournal
-from service_background.common.persistence.memory_persistence import MemoryPersistence
-from service_background.common.persistence.mongodb_persistence import MongoDbPersistence
 from service_background.common.data.validation import require_text
+from service_background.jobs.data.version1.queue_pause_v1 import QueuePauseV1
 from service_background.jobs.logic.queue_settings import QueueSettings
 
 WAKE_ALL = 1 << 20
 
 
-class QueuePauseV1(DataObjectV1):
-    """One paused queue: ``id`` is the job type."""
-    _date_fields = frozenset({'paused_at'})
-
-    def __init__(self, id: Optional[str] = None, paused_at: Optional[datetime] = None):
-        self.id = id
-        self.paused_at = paused_at
-
-
-class QueuePausesMemoryPersistence(MemoryPersistence):
-    def __init__(self):
-        super().__init__(QueuePauseV1)
-
-
-class QueuePausesFilePersistence(QueuePausesMemoryPersistence):
-    """Configure ``path`` (default ./data/queue_pauses.json)."""
-
-    def __init__(self, path: str = './data/queue_pauses.json'):
-        super().__init__()
-        self._journal = FileJournal(path)
-
-
-class QueuePausesMongoDbPersistence(MongoDbPersistence):
-    def __init__(self):
-        super().__init__('queue_pauses', QueuePauseV1)
-
-
 class QueuePauses(QueueSettings):
     _persistence_descriptor = Descriptor('service-background-jobs', 'persistence-pauses', '*', '*', '1.0')
-    _controller_attribute = 'pauses'
     _default_refresh_ms = 2000
 
     # --- the paused set ---------------------------------------------------------------------
@@ -80,10 +47,7 @@ class QueuePauses(QueueSettings):
         type = require_text(correlation_id, 'type', type)
         self._persistence.delete_by_id(correlation_id, type)
         self._read(correlation_id)
-        controller = self._controller
-        if controller is not None:  # waiters of the queue (and of any queue) try again now
-            controller._enqueued.notify()
-            controller._long_polls.wake(type, WAKE_ALL)
+        self._wake(type, WAKE_ALL)
         return {'type': type, 'paused': False}
 
     # --- the take ------------------------------------------------------------------------
@@ -94,19 +58,9 @@ class QueuePauses(QueueSettings):
             return persistence.take(correlation_id, type, now, timeout, default_timeout)
         if type is not None:
             return None if type in paused else persistence.take(correlation_id, type, now, timeout, default_timeout)
-        for name in self._queued_types(persistence, now):
+        for name in persistence.queued_types(now):
             if name not in paused:
                 job = persistence.take(correlation_id, name, now, timeout, default_timeout)
                 if job is not None:
                     return job
         return None
-
-    @staticmethod
-    def _queued_types(persistence, now: datetime) -> List[str]:
-        index = getattr(persistence, '_queue', None)
-        if index is not None:  # memory / file: the queue heaps, best head first
-            with persistence._lock:
-                index._promote_due(now)  # as the take does: delayed jobs that fell due join their heaps
-                tops = [(entry, name) for name in list(index._ready) for entry in [index._top(name)] if entry]
-            return [name for _, name in sorted(tops)]
-        return list(persistence._collection.distinct('type', {'status': 'queued'}))

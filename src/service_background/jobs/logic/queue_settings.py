@@ -1,7 +1,7 @@
 """The common part of per-queue settings components (QueuePauses, QueueLimits): their records in a
 persistence of their own, a copy in memory re-read at most every options.refresh_interval ms (so
-processes sharing a MongoDB see each other's changes within that), and the component sets itself on
-the jobs controller under ``_controller_attribute``."""
+processes sharing a MongoDB see each other's changes within that). The jobs controller finds the
+component by its descriptor; the component finds the controller to wake its waiters."""
 import time
 from typing import Any, Optional
 
@@ -13,7 +13,6 @@ from pip_services3_commons.run import IOpenable
 class QueueSettings(IConfigurable, IReferenceable, IOpenable):
     _persistence_descriptor: Descriptor = None
     _controller_descriptor = Descriptor('service-background-jobs', 'controller', '*', '*', '1.0')
-    _controller_attribute: str = None
     _default_refresh_ms: float = 1000
 
     def __init__(self):
@@ -30,8 +29,6 @@ class QueueSettings(IConfigurable, IReferenceable, IOpenable):
     def set_references(self, references: IReferences):
         self._persistence = references.get_one_required(self._persistence_descriptor)
         self._controller = references.get_one_optional(self._controller_descriptor)
-        if self._controller is not None:
-            setattr(self._controller, self._controller_attribute, self)
 
     def is_open(self) -> bool:
         return self._opened
@@ -51,6 +48,11 @@ class QueueSettings(IConfigurable, IReferenceable, IOpenable):
         settings = self._index(self._persistence.get_list_by_filter(correlation_id))
         self._cache = (settings, time.monotonic())
         return settings
+
+    def _wake(self, type: str, count: int):
+        """Waiters of the queue (and of any queue) try a take again."""
+        if self._controller is not None:
+            self._controller.wake_waiters(type, count)
 
     def _current(self, correlation_id: Optional[str] = None) -> Any:
         settings, read_at = self._cache

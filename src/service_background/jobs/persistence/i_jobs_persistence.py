@@ -1,3 +1,4 @@
+"""What the jobs logic needs of a jobs store: the interface the memory, file and MongoDB stores meet."""
 import contextlib
 from abc import ABC, abstractmethod
 from datetime import datetime
@@ -6,6 +7,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.persistence.i_queue_limit_gate import IQueueLimitGate
 
 Change = Callable[[Optional[JobV1]], Optional[JobV1]]
 
@@ -23,18 +25,18 @@ class IJobsPersistence(ABC):
     def create(self, correlation_id: Optional[str], job: JobV1) -> JobV1: ...
 
     @abstractmethod
-    def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
+    def create_unless_ref_id_unfinished(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
         """Stores ``job`` unless an unfinished job of the same type and ref_id exists: returns that one.
         Atomic across every caller, processes sharing a MongoDB included."""
 
-    def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+    def create_unless_key_locked(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
         """Stores ``job`` (it has a ``unique_key``) unless the job holding the lock on its (type, key)
         still holds it at ``now`` (unique_locks.py): returns that one. Atomic across every caller,
         processes sharing a MongoDB included; a holder whose lock ended is replaced as holder."""
         raise NotImplementedError()
 
     def create_idempotent(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
-        """Stores ``job`` (it has an ``idempotency_key``; ``create_unique`` when it is unique too) unless
+        """Stores ``job`` (it has an ``idempotency_key``; ``create_unless_key_locked`` when it is unique too) unless
         its key already names a job: returns that one (as its record keeps it once deleted,
         idempotency_keys.py). Atomic across every caller, processes sharing a MongoDB included."""
         raise NotImplementedError()
@@ -77,6 +79,19 @@ class IJobsPersistence(ABC):
     @abstractmethod
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
         """Removes unfinished jobs past execute_until and finished ones past remove_at."""
+
+    @abstractmethod
+    def queued_types(self, now: datetime) -> List[str]:
+        """The types that have queued jobs (memory and file: due ones, best head first), for a take of
+        any type that walks them one by one (paused or limited types are skipped)."""
+
+    @abstractmethod
+    def unfinished_jobs(self) -> List[JobV1]:
+        """Every queued or running job, read once (the metrics' start)."""
+
+    @abstractmethod
+    def limit_gate(self) -> IQueueLimitGate:
+        """The enforcement of queue limits that fits this store (one per store, made on first use)."""
 
     # --- dependencies and batches ------------------------------------------------------
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:

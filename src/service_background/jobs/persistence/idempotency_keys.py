@@ -10,30 +10,14 @@ from datetime import datetime
 from typing import Optional
 
 from service_background.common.data import clock
-from service_background.common.data.data_object import DataObjectV1
 from service_background.common.persistence.memory_persistence import MemoryPersistence
 from service_background.common.persistence.mongodb_persistence import date_ms
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.data.version1.idempotency_key_v1 import IdempotencyKeyV1
 
 DEFAULT_TTL_MS = 86400000  # 24 h after the add, at least
 MAX_KEY_LENGTH = 256  # as every other name the service takes (validation.require_text)
 IDEM_FIELD = 'idem_key'  # MongoDB: present only on jobs added with a key (a unique sparse index)
-
-
-class IdempotencyKeyV1(DataObjectV1):
-    """The key (``id``) of a deleted job, kept until ``expires``."""
-    _date_fields = frozenset({'created', 'completed', 'expires'})
-
-    def __init__(self, id: Optional[str] = None, job_id: Optional[str] = None, type: Optional[str] = None,
-                 status: Optional[str] = None, created: Optional[datetime] = None,
-                 completed: Optional[datetime] = None, expires: Optional[datetime] = None):
-        self.id = id
-        self.job_id = job_id
-        self.type = type
-        self.status = status
-        self.created = created
-        self.completed = completed
-        self.expires = expires
 
 
 def configured_ttl(config) -> int:

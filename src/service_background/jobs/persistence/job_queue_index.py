@@ -109,6 +109,12 @@ class JobQueueIndex:
         counts, self._due_counts = self._due_counts, {}
         return counts
 
+    def types_by_head(self, now: datetime) -> List[str]:
+        """The types with a due job, best head first (by priority, created): an any-type take's walk."""
+        self._promote_due(now)  # as the take does: delayed jobs that fell due join their heaps
+        tops = [(entry, name) for name in list(self._ready) for entry in [self._top(name)] if entry]
+        return [name for _, name in sorted(tops)]
+
     def _top(self, job_type: str) -> Optional[Tuple[int, str]]:
         heap = self._ready.get(job_type)
         while heap:

@@ -1,3 +1,4 @@
+"""The memory jobs store made durable by a journal file."""
 from service_background.common.persistence.file_journal import FileJournal
 from service_background.jobs.persistence.jobs_memory_persistence import JobsMemoryPersistence
 

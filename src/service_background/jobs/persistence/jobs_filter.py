@@ -1,4 +1,4 @@
-"""The get_jobs filter (seed 001), read once into (field, operator, value) conditions that the
+"""The get_jobs filter of the commands API, read once into (field, operator, value) conditions that the
 memory predicate and the MongoDB query are both built from."""
 import operator
 from typing import Any, Callable, Dict, List, Tuple
@@ -21,7 +21,7 @@ _OPERATORS = {'$eq': operator.eq, '$gte': operator.ge, '$lt': operator.lt, '$lte
 
 def parse_filter(filter: FilterParams) -> List[Condition]:
     """``_from`` is inclusive, ``_to`` exclusive; ``min_retries`` keeps jobs with retries <= it, as the
-    seed's text says (despite its name). ``queue`` is accepted as seed 002's name for ``type``."""
+    commands API defines it (despite its name). ``queue`` is accepted as the queue API's name for ``type``."""
     filter = filter if filter is not None else FilterParams()
     result: List[Condition] = []
     for key in _TEXT:

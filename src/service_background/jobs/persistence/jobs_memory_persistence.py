@@ -1,3 +1,4 @@
+"""The jobs store in a dict with indexes for the take, leases, expiry, uniqueness and dependencies (one process)."""
 import os
 from datetime import datetime
 from typing import Dict, List, Optional, Set, Tuple
@@ -6,17 +7,22 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from service_background.common.data import clock
 from service_background.common.data.data_object import PackedJson, pack_json, unpack_json
-from service_background.common.persistence.memory_persistence import MemoryPersistence
-from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import job_transitions
-from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
 from service_background.common.persistence.file_journal import FileJournal
+from service_background.common.persistence.memory_persistence import MemoryPersistence
+from service_background.jobs.data.version1 import JobStatusV1, JobV1, job_transitions
 from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxMemoryStore
+from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
+from service_background.jobs.persistence.idempotency_keys import (
+    DEFAULT_TTL_MS,
+    IdempotencyKeysMemoryStore,
+    configured_ttl,
+    record_of,
+)
 from service_background.jobs.persistence.job_queue_index import JobQueueIndex
+from service_background.jobs.persistence.jobs_filter import parse_filter, to_predicate
+from service_background.jobs.persistence.queue_limit_memory_gate import QueueLimitMemoryGate
 from service_background.jobs.persistence.stamp_heap import StampHeap
 from service_background.jobs.persistence.unique_locks import job_lock_key, keeps_lock, lock_holds
-from service_background.jobs.persistence.idempotency_keys import DEFAULT_TTL_MS, IdempotencyKeysMemoryStore, configured_ttl, record_of
-from service_background.jobs.persistence.jobs_filter import parse_filter, to_predicate
 
 _UNFINISHED = (JobStatusV1.Queued, JobStatusV1.Running)
 _QUEUED, _RUNNING = JobStatusV1.Queued, JobStatusV1.Running
@@ -49,6 +55,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._idem: Dict[str, str] = {}  # idempotency key -> the id of the live job it names
         self._gone_keys: Optional[IdempotencyKeysMemoryStore] = None  # keys of deleted jobs (open)
         self._idem_ttl = DEFAULT_TTL_MS
+        self._limit_gate: Optional[QueueLimitMemoryGate] = None
 
     # --- lifecycle --------------------------------------------------------------------------
     def configure(self, config):
@@ -59,11 +66,15 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         if self._gone_keys is None:  # file: its own journal beside the jobs file, as the outbox
             journal = None
             if self._journal is not None:
-                root, ext = os.path.splitext(self._journal.journal_path[:-len('.journal')])
-                journal = FileJournal(f'{root}.keys{ext or ".json"}')
+                journal = FileJournal(self._beside_journal('keys'))
             self._gone_keys = IdempotencyKeysMemoryStore(journal)
         self._gone_keys.open(correlation_id)
         super().open(correlation_id)
+
+    def _beside_journal(self, name: str) -> str:
+        """The path of a companion file beside the jobs file (``jobs.<name>.json``)."""
+        root, ext = os.path.splitext(self._journal.journal_path[:-len('.journal')])
+        return f'{root}.{name}{ext or ".json"}'
 
     def close(self, correlation_id: Optional[str]):
         super().close(correlation_id)
@@ -95,7 +106,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         """params and result held as compact JSON text (RSS per queued job); a clone made to
         be stored again shares it, a copy for a caller (``_out``) unpacks it."""
         job.params = pack_json(job.params)
-        x = job._x  # result is sparse: set in its dict, not through the property, and only when present
+        x = job.sparse_values  # result is sparse: set in its dict, not through the property, and only when present
         if x is not None and 'result' in x:
             x['result'] = pack_json(x['result'])
 
@@ -103,14 +114,14 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         job = job.clone()
         if job.params.__class__ is PackedJson:
             job.params = unpack_json(job.params)
-        x = job._x
+        x = job.sparse_values
         if x is not None and x.get('result').__class__ is PackedJson:
             x['result'] = unpack_json(x['result'])
         return job
 
     def _on_deleted(self, old: JobV1):
         # the cleaner removes every finished job: indexes the job cannot be in are skipped
-        status, x = old.status, old._x or _NO_FIELDS
+        status, x = old.status, old.sparse_values or _NO_FIELDS
         if status == _QUEUED:
             self._queue.remove(old.id)
         elif status == _RUNNING:
@@ -183,11 +194,11 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                     'by_ref': len(self._by_ref)}
 
     def _index(self, old: Optional[JobV1], new: JobV1, now: Optional[datetime]):
-        # runs on every write: the sparse fields are read from the jobs' ``_x`` dicts once, not through
+        # runs on every write: the sparse fields are read from the jobs' ``sparse_values`` dicts once, not through
         # a property each, and an index is touched only when the job enters or leaves it
         status = new.status
-        x = new._x or _NO_FIELDS
-        old_status, ox = (old.status, old._x or _NO_FIELDS) if old is not None else (None, _NO_FIELDS)
+        x = new.sparse_values or _NO_FIELDS
+        old_status, ox = (old.status, old.sparse_values or _NO_FIELDS) if old is not None else (None, _NO_FIELDS)
         if status == _QUEUED:
             if old_status != _QUEUED or old.priority != new.priority or old.not_before != new.not_before:
                 self._queue.add(new, now or clock.now())
@@ -217,7 +228,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         if 'unique_key' in x:
             if keeps_lock(new):
                 if old is None:
-                    self._uniq[job_lock_key(new)] = new.id  # a new holder (create_unique checked the old one)
+                    self._uniq[job_lock_key(new)] = new.id  # a new holder (the create checked the old one)
             else:
                 self._unlock(new)
         if old is None and 'idempotency_key' in x:
@@ -241,9 +252,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         jobs file for the file persistence."""
         journal = None
         if self._journal is not None:
-            path = getattr(self._journal, '_path', None) or './data/jobs.json'
-            root, ext = os.path.splitext(path)
-            journal = FileJournal(f'{root}.outbox{ext or ".json"}')
+            journal = FileJournal(self._beside_journal('outbox'))
         return CallbackOutboxMemoryStore(journal)
 
     # --- reads ------------------------------------------------------------------------------
@@ -253,7 +262,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                                           sort=lambda job: (job.created, job.id))
 
     # --- writes -----------------------------------------------------------------------------
-    def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
+    def create_unless_ref_id_unfinished(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
         # the check and the insert under one lock: atomic for every caller of this process (a file
         # store has one process by design)
         with self._lock:
@@ -261,9 +270,9 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                 return self._out(self._items[id])
             if job.unique_key is None:
                 job.unique_key, job.unique_until = job.ref_id, 'finished'
-            return self.create_unique(correlation_id, job, clock.now())
+            return self.create_unless_key_locked(correlation_id, job, clock.now())
 
-    def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+    def create_unless_key_locked(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
         with self._lock:  # check and insert in one step
             holder_id = self._uniq.get(job_lock_key(job))
             holder = self._items.get(holder_id) if holder_id is not None else None
@@ -279,7 +288,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             found = self._out(self._items[id]) if id is not None else self._gone_keys.get(job.idempotency_key, now)
             if found is not None:
                 return found
-            return self.create_unique(correlation_id, job, now) if job.unique_key is not None else \
+            return self.create_unless_key_locked(correlation_id, job, now) if job.unique_key is not None else \
                 self.create(correlation_id, job)
 
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
@@ -299,6 +308,21 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         with self.batch():  # one lock hold; file: one journal group
             return job_transitions.take_repeatedly(
                 lambda: self.take(correlation_id, type, now, timeout, default_timeout), limit)
+
+    def queued_types(self, now: datetime) -> List[str]:
+        with self._lock:
+            return self._queue.types_by_head(now)
+
+    def unfinished_jobs(self) -> List[JobV1]:
+        """Copies for reading their state: params and result may stay packed."""
+        with self._lock:
+            return [job.clone() for job in self._items.values() if job.status in _UNFINISHED]
+
+    def limit_gate(self) -> QueueLimitMemoryGate:
+        with self._lock:
+            if self._limit_gate is None:
+                self._limit_gate = QueueLimitMemoryGate(lambda: self._lock, self.running_count)
+            return self._limit_gate
 
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         with self._lock:

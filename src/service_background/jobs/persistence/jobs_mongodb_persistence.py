@@ -1,28 +1,35 @@
+"""The jobs store in MongoDB, shared by every process: atomic takes, guarded replaces and a
+cross-process queue signal."""
 import threading
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
-
-from pymongo import ReplaceOne, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from typing import Dict, List, Optional, Tuple
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import ConflictException
+from pymongo import ReplaceOne
+from pymongo.errors import DuplicateKeyError
 
 from service_background.common.data import clock
-from service_background.common.persistence.mongodb_persistence import MongoDbPersistence, date_ms
-from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.persistence import job_transitions
+from service_background.common.persistence.mongodb_persistence import MongoDbPersistence, TwinCollection, date_ms
+from service_background.jobs.data.version1 import JobStatusV1, JobV1, job_transitions
+from service_background.jobs.data.version1.idempotency_key_v1 import IdempotencyKeyV1
+from service_background.jobs.data.version1.job_transitions import WAITING
 from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxMongoStore
 from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
+from service_background.jobs.persistence.idempotency_keys import (
+    DEFAULT_TTL_MS,
+    IDEM_FIELD,
+    IdempotencyKeysMongoStore,
+    configured_ttl,
+)
 from service_background.jobs.persistence.jobs_filter import parse_filter, to_query
-from service_background.jobs.persistence.waiting import WAITING
-from service_background.jobs.persistence.unique_locks import job_lock_key, keeps_lock, lock_holds, stored_key
 from service_background.jobs.persistence.jobs_mongodb_keys import JobsMongoDbKeys
+from service_background.jobs.persistence.jobs_mongodb_signals import JobsQueueSignals
+from service_background.jobs.persistence.queue_limit_mongodb_gate import QueueLimitMongoDbGate
+from service_background.jobs.persistence.unique_locks import job_lock_key, keeps_lock, lock_holds
 
 _UNFINISHED = [JobStatusV1.Queued, JobStatusV1.Running]
 _TAKE_ORDER = [('priority', 1), ('created_ms', 1)]
-
-
 _ms = date_ms
 _MODIFY_ATTEMPTS = 20
 # add_uniq_job's key: present on a job made by add_uniq_job only while it is unfinished, under a
@@ -31,11 +38,7 @@ UNIQ_FIELD = 'uniq_key'
 _UNIQ_ATTEMPTS = 20
 
 
-def uniq_key(type: str, ref_id: Any) -> str:
-    return stored_key(type, ref_id)
-
-
-class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersistence):
+class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     """Queries stay within what the MongoDB-wire test servers serve: equality, $in, ranges, sorts and
     find_one_and_update; no null matches in a take (``not_before`` is never null).
     Every query and sort on a date uses its ``<field>_ms`` twin (see the base class).
@@ -48,82 +51,48 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
 
     def __init__(self):
         super().__init__('jobs', JobV1)
-        self._signals = None
-        self._signal_lock = threading.Lock()
-        self._own_signals: Dict[str, int] = {}
+        self._signals = JobsQueueSignals(self._logger)
+        self._gate_lock = threading.Lock()
         self._due_checked_ms: Optional[int] = None
+        self._limit_gate: Optional[QueueLimitMongoDbGate] = None
+        self._keys: Optional[JobsMongoDbKeys] = None  # idempotency keys (open)
+        self._idem_ttl = DEFAULT_TTL_MS
+
+    def configure(self, config):
+        super().configure(config)
+        self._idem_ttl = configured_ttl(config)
 
     def open(self, correlation_id: Optional[str]):
         super().open(correlation_id)
-        self._signals = self._collection.database[self._collection_name + '_signals']
-        self._open_keys()
+        self._signals.open(self._collection.database[self._collection_name + '_signals'])
+        keys = TwinCollection(self._db.get_collection(self._collection_name + '_keys'),
+                              IdempotencyKeyV1.date_fields(), self._connection)
+        self._keys = JobsMongoDbKeys(self._collection, IdempotencyKeysMongoStore(keys), self._idem_ttl, self._from_doc)
 
     def close(self, correlation_id: Optional[str]):
         super().close(correlation_id)
-        self._signals = None
+        self._signals.close()
 
     def callback_outbox_store(self) -> CallbackOutboxMongoStore:
         """Pending callbacks in ``<collection>_outbox`` of the jobs database (callback_outbox_store.py)."""
         return CallbackOutboxMongoStore(self._collection.database[self._collection_name + '_outbox'])
 
-    # --- the cross-process queue signal -----------------------------------------------------------
-    # One small document per job type, {_id: type, n: jobs made takeable so far}, bumped by one write
-    # per add / add_jobs / release call. One poller per process (the controller's, only while it has
-    # waiters) reads them all with one find and wakes the waiters of the types whose count grew; the
-    # increments this process made itself (its waiters were woken at once) are subtracted.
+    # --- the cross-process queue signal (jobs_mongodb_signals.py) ------------------------------------
     def _bump_signals(self, jobs: List[JobV1]):
-        now_ms = _ms(clock.now())
-        counts: Dict[str, int] = {}
-        for job in jobs:
-            if job is not None and job.status == JobStatusV1.Queued and (
-                    job.not_before is None or _ms(job.not_before) <= now_ms):
-                counts[job.type] = counts.get(job.type, 0) + 1
-        if not counts or self._signals is None:
-            return
-        with self._signal_lock:  # counted before the write lands: a poll can never take it for foreign
-            for name, n in counts.items():
-                self._own_signals[name] = self._own_signals.get(name, 0) + n
-        ops = [UpdateOne({'_id': name}, {'$inc': {'n': n}}, upsert=True) for name, n in counts.items()]
-        try:
-            try:
-                self._signals.bulk_write(ops, ordered=False)
-            except BulkWriteError as ex:
-                # two first upserts of a type raced: the document exists now, so increment the rest
-                failed = {e['index'] for e in ex.details.get('writeErrors', [])}
-                if failed:
-                    self._signals.bulk_write([ops[i] for i in sorted(failed)], ordered=False)
-        except Exception as ex:
-            with self._signal_lock:
-                for name, n in counts.items():
-                    self._own_signals[name] = max(0, self._own_signals.get(name, 0) - n)
-            self._logger.warn(None, f'Could not bump the jobs queue signal: {ex}')
+        self._signals.bump_jobs(jobs)
 
     def bump_signal(self, type: str, n: int = 1):
         """Bumps the type's signal without a job (queue limits: a slot freed), so waiters of other
         processes try a take again."""
-        if self._signals is None:
-            return
-        with self._signal_lock:
-            self._own_signals[type] = self._own_signals.get(type, 0) + n
-        try:
-            self._signals.update_one({'_id': type}, {'$inc': {'n': n}}, upsert=True)
-        except Exception as ex:  # a lost race of the first upsert, or the database is away: waiters poll on
-            self._logger.warn(None, f'Could not bump the jobs queue signal: {ex}')
+        self._signals.bump(type, n)
 
     def read_queue_signals(self) -> Dict[str, int]:
         """Every type's signal counter (one cheap query: a document per type)."""
-        return {doc['_id']: doc.get('n', 0) for doc in self._signals.find({}, {'n': 1})}
+        return self._signals.read()
 
     def foreign_signals(self, type: str, delta: int) -> int:
         """How many of ``delta`` new increments of ``type`` came from other processes."""
-        with self._signal_lock:
-            own = self._own_signals.get(type, 0)
-            mine = min(own, delta)
-            if own - mine:
-                self._own_signals[type] = own - mine
-            else:
-                self._own_signals.pop(type, None)
-        return delta - mine
+        return self._signals.foreign(type, delta)
 
     def pop_due_counts(self, correlation_id: Optional[str], now: datetime) -> Dict[str, int]:
         """Queued jobs per type whose not_before fell in (last call, now]: one query per tick for the
@@ -159,7 +128,19 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
         self._collection.create_index([(UNIQ_FIELD, 1)], unique=True, sparse=True)
         self._collection.create_index([('waiting_on', 1)])  # children by parent
         self._collection.create_index([('batch_id', 1), ('status', 1)])
-        self._define_key_index()
+        self._collection.create_index([(IDEM_FIELD, 1)], unique=True, sparse=True)
+
+    def _to_doc(self, item: JobV1) -> dict:
+        return JobsMongoDbKeys.add_key_field(super()._to_doc(item), item)
+
+    def create_idempotent(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+        """Insert-or-find on the key's unique index (jobs_mongodb_keys.py)."""
+        return self._keys.create_idempotent(correlation_id, job, now, lambda job: self.create_unless_key_locked(
+            correlation_id, job, now) if job.unique_key is not None else self.create(correlation_id, job))
+
+    def delete_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]:
+        self._keys.keep_key_of(id, clock.now())  # its key's record is written before the job goes
+        return super().delete_by_id(correlation_id, id)
 
     def _to_doc_keeping(self, job: JobV1, stored: Optional[dict]) -> dict:
         """The document for ``job`` replacing ``stored``: the uniq key stays while the job keeps its
@@ -178,17 +159,17 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
         return super().get_page_by_filter(correlation_id, to_query(conditions), paging,
                                           sort=[('created_ms', 1), ('_id', 1)])
 
-    def create_uniq(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
+    def create_unless_ref_id_unfinished(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
         """An unfinished job of (type, ref_id) if there is one, else ``job`` inserted with its lock
-        (``create_unique``)."""
+        (``create_unless_key_locked``)."""
         doc = self._collection.find_one({'type': job.type, 'ref_id': job.ref_id, 'status': {'$in': _UNFINISHED}})
         if doc is not None:
             return self._from_doc(doc)
         if job.unique_key is None:
             job.unique_key, job.unique_until = job.ref_id, 'finished'
-        return self.create_unique(correlation_id, job, clock.now())
+        return self.create_unless_key_locked(correlation_id, job, clock.now())
 
-    def create_unique(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
+    def create_unless_key_locked(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
         """``job`` inserted with its lock key in ``UNIQ_FIELD``: the unique index lets one insert win
         across processes; a loser returns the holder, or, when the holder's lock has ended (a ttl that
         ran out; a started or finished holder whose field a crash left behind), unsets the holder's
@@ -201,7 +182,7 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
             try:
                 self._collection.insert_one(doc)
             except DuplicateKeyError:
-                if job.idempotency_key is not None and self._live_keyed(job.idempotency_key):
+                if job.idempotency_key is not None and self._keys.live_keyed(job.idempotency_key):
                     raise  # the idempotency key is taken (create_idempotent), not the lock
                 holder_doc = self._collection.find_one({UNIQ_FIELD: key})
                 if holder_doc is None:
@@ -320,6 +301,19 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
                                                   'locked_until_ms': _ms(job.locked_until)}})
         return job
 
+    def queued_types(self, now: datetime) -> List[str]:
+        return list(self._collection.distinct('type', {'status': JobStatusV1.Queued}))
+
+    def unfinished_jobs(self) -> List[JobV1]:
+        return self._docs(self._collection.find({'status': {'$in': _UNFINISHED}}))
+
+    def limit_gate(self) -> QueueLimitMongoDbGate:
+        with self._gate_lock:
+            if self._limit_gate is None:
+                self._limit_gate = QueueLimitMongoDbGate(self._collection.database, self._collection_name,
+                                                         self.bump_signal)
+            return self._limit_gate
+
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         # $in, not equality: nx-27017 matches an element of an indexed array field only so
         query = {'waiting_on': {'$in': [parent_id]}, 'status': JobStatusV1.Queued}
@@ -358,7 +352,7 @@ class JobsMongoDbPersistence(JobsMongoDbKeys, MongoDbPersistence, IJobsPersisten
         deleted = 0
         for query in ({'status': {'$in': _UNFINISHED}, 'execute_until_ms': {'$lte': _ms(now)}},
                       {'remove_at_ms': {'$lte': _ms(now)}}):
-            self._keep_keys(query, now)  # the keys of young keyed jobs outlive them
+            self._keys.keep_keys(query, now)  # the keys of young keyed jobs outlive them
             deleted += self.delete_by_filter(correlation_id, query)
         self._keys.delete_expired(now)
         return deleted

@@ -1,3 +1,4 @@
+"""The retries commands, with their argument schemas, that the HTTP service exposes."""
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.data import FilterParams, PagingParams
@@ -7,7 +8,7 @@ from service_background.common.logic.commands import Command
 
 
 class RetriesCommandSet(CommandSet):
-    """The eight seed commands; argument names as in retries-commands-v1. add_retry takes an optional
+    """The eight retries commands; argument names as in retries-commands-v1. add_retry takes an optional
     ``idempotency_key``: repeated with it, the attempt is counted once."""
 
     def __init__(self, controller):

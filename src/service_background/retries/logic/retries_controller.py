@@ -1,3 +1,4 @@
+"""RetriesController: counts attempts per (group, id) and forgets them when they expire."""
 from typing import List, Optional
 
 from pip_services3_commons.commands import CommandSet
@@ -5,13 +6,13 @@ from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import NotFoundException
 
-from service_background.common.data import clock
-from service_background.common.logic.controller_base import ControllerBase
 from service_background.common.concurrency.timer import IntervalTimer
+from service_background.common.data import clock
 from service_background.common.data.validation import optional_non_negative, require_text, require_text_list
+from service_background.common.logic.controller_base import ControllerBase
 from service_background.retries.data.version1 import RetryV1
-from service_background.retries.persistence import IRetriesPersistence
 from service_background.retries.logic.retries_command_set import RetriesCommandSet
+from service_background.retries.persistence import IRetriesPersistence
 
 
 class RetriesController(ControllerBase):

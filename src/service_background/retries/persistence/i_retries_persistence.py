@@ -1,3 +1,4 @@
+"""IRetriesPersistence, what the retries controller needs of a store."""
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import List, Optional

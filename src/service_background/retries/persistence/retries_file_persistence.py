@@ -1,3 +1,4 @@
+"""The retries store kept in memory and made durable by a journal file."""
 from service_background.common.persistence.file_journal import FileJournal
 from service_background.retries.persistence.retries_memory_persistence import RetriesMemoryPersistence
 

@@ -1,3 +1,4 @@
+"""The retries store in memory: records keyed by (group, id)."""
 from datetime import datetime
 from typing import List, Optional
 

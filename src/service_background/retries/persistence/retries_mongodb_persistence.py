@@ -1,3 +1,4 @@
+"""The retries store on MongoDB: one document per (group, id), attempts counted atomically."""
 import json
 from datetime import datetime
 from typing import List, Optional
@@ -10,7 +11,6 @@ from service_background.common.persistence.mongodb_persistence import MongoDbPer
 from service_background.retries.data.version1 import RetryV1
 from service_background.retries.persistence.i_retries_persistence import IRetriesPersistence
 from service_background.retries.persistence.retries_filter import parse_filter
-
 
 _NO_KEY = ''  # a record's attempt made without a key: a string, as nx-27017's $ne never matches a null
 

@@ -1,3 +1,4 @@
+"""The tasks commands that the commandable HTTP service exposes."""
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.validate import ObjectSchema
 
@@ -15,7 +16,7 @@ def _args(*required: str, optional=()) -> ObjectSchema:
 
 
 class TasksCommandSet(CommandSet):
-    """One command per seed operation (tasks-rest-v1), snake_case."""
+    """One command per tasks-rest-v1 operation, snake_case."""
 
     def __init__(self, controller):
         super().__init__()

@@ -1,3 +1,4 @@
+"""TasksController: namespaces, their tasks, batch capture and release, and the sweeper."""
 import time
 from typing import Any, List, Optional
 
@@ -5,12 +6,18 @@ from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import BadRequestException, NotFoundException
 
-from service_background.common.logic.controller_base import ControllerBase
 from service_background.common.concurrency.timer import IntervalTimer
+from service_background.common.logic.controller_base import ControllerBase
 from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
-from service_background.tasks.persistence import ITasksPersistence
 from service_background.tasks.logic.tasks_command_set import TasksCommandSet
-from service_background.tasks.logic.tasks_validation import new_task, require_id, require_ids, require_limit, require_status
+from service_background.tasks.logic.tasks_validation import (
+    new_task,
+    require_id,
+    require_ids,
+    require_limit,
+    require_status,
+)
+from service_background.tasks.persistence import ITasksPersistence
 
 
 def _now() -> int:
@@ -110,7 +117,7 @@ class TasksController(ControllerBase):
                       lease_tokens: Any = None) -> TasksReleaseV1:
         """``lease_tokens`` (fenced leases): {task_id: token from the capture}; a task that no longer
         holds its token makes the call a 409 LEASE_LOST that changes nothing. Ids without a token
-        (or a call without the map) are released unfenced, as the seed has it."""
+        (or a call without the map) are released unfenced, as tasks-rest-v1 has it."""
         status = require_status(correlation_id, status, TaskStatusV1.Releasable)
         task_ids = require_ids(correlation_id, 'task_ids', task_ids)
         if lease_tokens is not None:

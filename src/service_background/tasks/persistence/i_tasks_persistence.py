@@ -1,3 +1,4 @@
+"""ITasksPersistence, what the tasks controller needs of a store."""
 from abc import ABC, abstractmethod
 from typing import Dict, List, Optional
 

@@ -1,13 +1,12 @@
-"""The memory persistence's per-namespace queues of capturable tasks, oldest updated first.
-
-An OrderedDict per namespace: taking the head, appending and removing are O(1), so capture costs the
-same with 1k or 1M tasks in a namespace. Tasks enter a queue stamped with the current time, so an
-append keeps the order; an older stamp (a clock step back, a test's data) is moved into place."""
+"""ReadyQueues, the memory store's per-namespace queues of capturable tasks, oldest updated first."""
 from collections import OrderedDict
 from typing import Dict, Hashable, Iterator, List, Optional
 
 
 class ReadyQueues:
+    """An OrderedDict per namespace: taking the head, appending and removing are O(1), so capture costs the
+    same with 1k or 1M tasks in a namespace. Tasks enter a queue stamped with the current time, so an
+    append keeps the order; an older stamp (a clock step back, a test's data) is moved into place."""
 
     def __init__(self):
         self._queues: Dict[str, 'OrderedDict[Hashable, int]'] = {}

@@ -1,3 +1,4 @@
+"""The tasks store kept in memory and made durable by two journal files (tasks, namespaces)."""
 import os
 
 from pip_services3_commons.config import ConfigParams

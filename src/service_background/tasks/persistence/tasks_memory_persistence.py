@@ -1,3 +1,4 @@
+"""The tasks store in memory: tasks and namespaces, indexed for capture and for the sweeper."""
 from typing import Dict, List, Optional, Set
 
 from pip_services3_commons.config import ConfigParams

@@ -1,3 +1,4 @@
+"""The tasks store on MongoDB: every state change one atomic update."""
 from typing import Dict, List, Optional
 
 from pip_services3_commons.config import ConfigParams

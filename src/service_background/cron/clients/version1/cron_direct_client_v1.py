@@ -1,10 +1,11 @@
+"""The cron client that calls the controller in the same process."""
 from typing import List, Optional
 
 from pip_services3_commons.refer import Descriptor
 from pip_services3_rpc.clients import DirectClient
 
-from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
 from service_background.cron.clients.version1.i_cron_client_v1 import ICronClientV1
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
 
 
 class CronDirectClientV1(DirectClient, ICronClientV1):
@@ -31,7 +32,7 @@ class CronDirectClientV1(DirectClient, ICronClientV1):
         return self._controller.get_group_info(correlation_id, group_name)
 
     def get_nodes(self, correlation_id: Optional[str], group_name: str) -> list:
-        return self._controller.get_nodes(correlation_id, group_name)
+        return self._controller.nodes.get_nodes(correlation_id, group_name)
 
     def add_job(self, correlation_id: Optional[str], job: dict) -> CronJobV1:
         return self._controller.add_job(correlation_id, job)

@@ -1,9 +1,10 @@
+"""The synchronous cron client over the commandable HTTP service."""
 import base64
 from typing import List, Optional
 
 from service_background.common.clients.commandable_http_client import CommandableHttpClient
-from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
 from service_background.cron.clients.version1.i_cron_client_v1 import ICronClientV1
+from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
 
 
 class CronHttpClientV1(CommandableHttpClient, ICronClientV1):

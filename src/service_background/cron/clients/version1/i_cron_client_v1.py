@@ -1,3 +1,4 @@
+"""The interface every cron client implements, in process or over HTTP."""
 from abc import ABC, abstractmethod
 from typing import List, Optional
 
@@ -5,7 +6,7 @@ from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRu
 
 
 class ICronClientV1(ABC):
-    """Every operation of the cron service. ``job`` dicts carry the seed's add/edit fields."""
+    """Every operation of the cron service. ``job`` dicts carry the add/edit fields of docs/cron.md."""
 
     @abstractmethod
     def get_version(self, correlation_id: Optional[str]) -> dict: ...

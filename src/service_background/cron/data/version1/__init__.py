@@ -1,3 +1,4 @@
+"""The cron domain's data classes, version 1."""
 from service_background.cron.data.version1.cron_dispatch_v1 import CronDispatchV1
 from service_background.cron.data.version1.cron_func_v1 import CronFuncV1
 from service_background.cron.data.version1.cron_group_v1 import CronGroupV1

@@ -1,3 +1,4 @@
+"""CronDispatchV1: one REMOTE@ execution handed to a worker node, and its outcome."""
 from datetime import datetime
 from typing import Optional
 

@@ -1,3 +1,4 @@
+"""CronFuncV1: a Lua function published under a group, called over HTTP."""
 from datetime import datetime
 from typing import Optional
 

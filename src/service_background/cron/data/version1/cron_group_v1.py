@@ -1,3 +1,4 @@
+"""CronGroupV1: a group of cron jobs with its OTP secret and pause state."""
 from datetime import datetime
 from typing import Optional
 

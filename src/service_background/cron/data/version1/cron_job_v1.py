@@ -1,3 +1,4 @@
+"""CronJobV1: a scheduled job, its interval pattern, what it calls and its next run."""
 from datetime import datetime
 from typing import Optional
 

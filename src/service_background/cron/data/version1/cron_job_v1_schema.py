@@ -1,5 +1,5 @@
 """The arguments of cron's job commands (add_job, edit_job, active_job, ...) with what job_rules.py and
-schedule.py accept, described for /openapi.json; the checks themselves stay in job_rules.py."""
+interval_patterns.py accept, described for /openapi.json; the checks themselves stay in job_rules.py."""
 from pip_services3_commons.convert import TypeCode
 
 from service_background.common.data.validation import DescribedSchema, json_number, json_text
@@ -9,7 +9,7 @@ NAME = {'type': 'string', 'pattern': '^[a-zA-Z0-9_]{1,22}$'}  # group_name, job_
 # the last days of 9999 falls past the last date Python has (a 400 that names no field)
 EXEC_TIME = {**json_number(0, 253370764800), 'description': 'unix seconds; 0 (or none) is now'}
 _FIELD = '(\\*|\\*/[1-9]|[1-5]?[0-9])'  # seconds, minutes
-# a subset of what schedule.py parses: @once, the @yearly..@hourly names, @every <1..9999><s|m|h>, and
+# a subset of what interval_patterns.py parses: @once, the @yearly..@hourly names, @every <1..9999><s|m|h>, and
 # 6-field cron with plain values, * and */n (days of month 1..28, so every pattern matches a date)
 INTERVAL_PATTERN = {
     'type': 'string', 'description': '@once, @every <duration>, @yearly..@hourly, or 6-field cron (seconds first)',

@@ -1,3 +1,4 @@
+"""CronNodeV1: a worker node registered to a group, with its token and last heartbeat."""
 from datetime import datetime
 from typing import Optional
 

@@ -1,6 +1,7 @@
-"""The arguments of the calls worker nodes make (register_node, node_heartbeat, poll_node, report_node)
-with what cron_nodes.py accepts, described for /openapi.json. Each is authenticated by ``token`` or
-``otp_code``, which a document cannot make valid: a body valid by it may still be a 401."""
+"""The arguments of the calls worker nodes make (register_node, node_heartbeat, poll_node, report_node),
+described for /openapi.json."""
+# They say what cron_nodes.py accepts. Each call is authenticated by ``token`` or ``otp_code``, which a
+# document cannot make valid: a body valid by it may still be a 401.
 from pip_services3_commons.convert import TypeCode
 
 from service_background.common.data.validation import MAX_NUMBER, DescribedSchema, json_number, json_text

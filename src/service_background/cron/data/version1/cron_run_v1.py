@@ -1,3 +1,4 @@
+"""CronRunV1: one run of a cron job, its planned and actual times and its outcome."""
 from datetime import datetime
 from typing import Optional
 

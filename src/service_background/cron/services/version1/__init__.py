@@ -1,3 +1,4 @@
+"""The cron domain's HTTP services, version 1."""
 from service_background.cron.services.version1.cron_commandable_http_service_v1 import CronCommandableHttpServiceV1
 from service_background.cron.services.version1.cron_func_endpoint import CronFuncEndpoint
 from service_background.cron.services.version1.cron_func_service_v1 import CronFuncServiceV1

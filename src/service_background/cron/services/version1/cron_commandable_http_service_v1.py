@@ -1,3 +1,4 @@
+"""The cron commands over HTTP: POST /v1/cron/<command>."""
 from pip_services3_commons.refer import Descriptor
 
 from service_background.common.services.commandable_http_service import CommandableHttpService

@@ -1,3 +1,4 @@
+"""The separate HTTP endpoint (its own port) that serves published Lua functions."""
 from typing import Optional
 
 from pip_services3_commons.config import ConfigParams

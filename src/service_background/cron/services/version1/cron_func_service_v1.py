@@ -1,10 +1,10 @@
+"""Calls of published Lua functions: /<group>/<name> on the function endpoint."""
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor, IReferences
 
 from service_background.common.http.request import current_request
 from service_background.common.http.response import send_raw
 from service_background.common.services.rest_service import RestService
-
 from service_background.cron.lua_runtime import LuaRequestContext
 
 
@@ -37,7 +37,7 @@ class CronFuncServiceV1(RestService):
         context = LuaRequestContext(method=request.method, headers=request.titled_headers(), body=request.body,
                                     query=query)
         otp_code = request.query('otp_code') or request.header('X-Otp-Code')
-        body, content_type = self._controller.call_func(group_name, name, context, otp_code)
+        body, content_type = self._controller.functions.call_func(group_name, name, context, otp_code)
         return send_raw(body, content_type)
 
     def register(self):

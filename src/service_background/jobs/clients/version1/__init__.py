@@ -1,4 +1,5 @@
-"""The jobs clients, version 1: HTTP (sync and async), direct (in process) and the queue client; each loads on first use."""
+"""The jobs clients, version 1: HTTP (sync and async), direct (in process) and the queue client; each
+loads on first use."""
 from service_background.common.clients.lazy_exports import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {

@@ -3,8 +3,10 @@ durations in ms, typed JobV1 results) as coroutines, plus seed 002's long-poll t
 
 A job the service returns with a ``lease_token`` (fenced leases) keeps it as ``job.lease_token``;
 pass it back through the ``lease_token`` arguments (sent only when given)."""
+import asyncio
 from typing import Any, Dict, List, Optional, overload
 
+import msgspec
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from service_background.common.clients.async_commandable_http_client import (
@@ -12,6 +14,7 @@ from service_background.common.clients.async_commandable_http_client import (
     _json,
     with_lease_token,
 )
+from service_background.jobs.clients.version1.add_linger import AddLinger
 from service_background.jobs.clients.version1.jobs_http_client_v1 import new_job_of, report_body
 from service_background.jobs.clients.version1.lazy_job import LazyJobV1, job_id_of
 from service_background.jobs.data.version1 import JobV1, NewJobV1
@@ -39,8 +42,31 @@ def _fenced(params: dict, lease_token: Optional[str]) -> dict:
 class JobsAsyncClientV1(AsyncCommandableHttpClient):
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 60.0,
-                 max_connections: int = 100):
+                 max_connections: int = 100, linger_ms: float = 2.0):
+        """``linger_ms``: how long ``enqueue_soon`` holds a job for others to share its add_jobs call."""
         super().__init__('v1/jobs', url, token, timeout, max_connections)
+        self._linger = AddLinger(self._add_ids, linger_ms)
+
+    async def _add_ids(self, new_jobs: List[dict]) -> List[str]:
+        raw = await self.call_command_raw('add_jobs', None, {'new_jobs': new_jobs}, minimal=True)
+        return [item['id'] for item in msgspec.json.decode(raw)]
+
+    def enqueue_soon(self, type: str, params: Any = None, **fields: Any) -> 'asyncio.Future[str]':
+        """As ``enqueue``, without waiting: the job is sent with the others added within ``linger_ms`` (up
+        to 1,000) in one add_jobs call. Returns a future of its id; ``flush()`` (and ``close_async``) wait
+        until every job held is acknowledged, and raise the first failure. Opt-in batching for producers
+        that add one job at a time: a job is durable once its future is done, not when this returns."""
+        return self._linger.add(new_job_of(type, params, fields))
+
+    async def flush(self) -> None:
+        """Sends the jobs ``enqueue_soon`` holds and waits for every answer; raises the first failure."""
+        await self._linger.flush()
+
+    async def close_async(self, correlation_id: Optional[str] = None) -> None:
+        try:
+            await self._linger.flush()
+        finally:
+            await super().close_async(correlation_id)
 
     async def _one(self, name: str, correlation_id: Optional[str], params: dict) -> JobV1:
         """A command whose reply is one job (a refusal is raised)."""

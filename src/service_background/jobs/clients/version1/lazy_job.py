@@ -84,7 +84,7 @@ class LazyJobV1(JobV1):
 
     def _plain(self) -> JobV1:
         """This job as a plain JobV1 (data-object helpers see only JobV1's fields)."""
-        self._x  # noqa: B018 - decodes on first use
+        self.sparse_values  # noqa: B018 - decodes on first use
         plain = JobV1.__new__(JobV1)
         for slot in _JOB_SLOTS:
             try:

@@ -1,3 +1,6 @@
+"""JobStatusV1, the states of a job: queued, running and the three finished ones."""
+
+
 class JobStatusV1:
     Queued = 'queued'
     Running = 'running'

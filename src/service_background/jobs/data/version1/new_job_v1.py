@@ -1,30 +1,52 @@
+"""NewJobV1, what a producer gives to add a job: its field table is the one source of its constructor and
+its validation schema (with the JSON Schemas /openapi.json publishes)."""
 from typing import Any, Optional
 
+from pip_services3_commons.convert import TypeCode
+
 from service_background.common.data.data_object import DataObjectV1
+from service_background.common.data.field_table import FieldTable, data_field
+from service_background.common.data.validation import HTTP_URL, MAX_NUMBER, TEXT, json_number
+
+_DURATION = json_number(0, MAX_NUMBER, integer=True)  # ms
+_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 1000}
+# unique {key, until: started | finished} or {key, until: ttl, ttl: ms > 0} (job_uniqueness.py); the
+# service also takes the job's ref_id for a missing key, which the document cannot tie across fields
+_UNIQUE = {'anyOf': [
+    {'type': 'object', 'additionalProperties': False, 'required': ['key'],
+     'properties': {'key': _KEY, 'until': {'type': 'string', 'enum': ['started', 'finished']}}},
+    {'type': 'object', 'additionalProperties': False, 'required': ['key', 'until', 'ttl'],
+     'properties': {'key': _KEY, 'until': {'type': 'string', 'enum': ['ttl']}, 'ttl': json_number(1, MAX_NUMBER)}},
+]}
+_BACKOFF = {'type': 'object', 'additionalProperties': False, 'properties': {  # job_backoff.py
+    'type': {'type': 'string', 'enum': ['exponential', 'fixed']}, 'base_ms': json_number(0, MAX_NUMBER),
+    'max_ms': json_number(0, MAX_NUMBER), 'jitter': {'anyOf': [json_number(0, 1), {'type': 'boolean'}]}}}
 
 
-class NewJobV1(DataObjectV1):
+class NewJobV1(DataObjectV1, metaclass=FieldTable, slots=False):
     """What a producer gives: ttl, delay, timeout and result_ttl are in ms (the REST face converts
-    its seconds headers)."""
+    its seconds headers). The ``described`` rules are the ranges the controller checks
+    (new_job_rules.py), published for /openapi.json."""
 
-    def __init__(self, type: Optional[str] = None, ref_id: Optional[str] = None, params: Any = None,
-                 ttl: Optional[int] = None, priority: Optional[int] = None, delay: Optional[int] = None,
-                 timeout: Optional[int] = None, max_retries: Optional[int] = None,
-                 callback_url: Optional[str] = None, result_ttl: Optional[int] = None,
-                 unique: Optional[dict] = None, backoff: Optional[dict] = None, depends_on: Optional[list] = None,
-                 idempotency_key: Optional[str] = None):
-        self.type = type
-        self.ref_id = ref_id
-        self.params = params
-        self.ttl = ttl
-        self.priority = priority
-        self.delay = delay
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.callback_url = callback_url
-        self.result_ttl = result_ttl
-        self.unique = unique  # {key?, until: started | finished | ttl, ttl?}
-        self.backoff = backoff  # {type: exponential | fixed, base_ms, max_ms, jitter}
-        self.depends_on = depends_on  # [job_id, ...]: takeable once every parent is done
-        # a retried add with the same key answers the first job (persistence/idempotency_keys.py)
-        self.idempotency_key = idempotency_key
+    type: Optional[str] = data_field(default=None, type_code=TypeCode.String, required=True, described=TEXT)
+    ref_id: Optional[str] = data_field(default=None, type_code=TypeCode.String)
+    params: Any = data_field(default=None)
+    ttl: Optional[int] = data_field(default=None, type_code=TypeCode.Long, described=_DURATION)
+    priority: Optional[int] = data_field(default=None, type_code=TypeCode.Integer,
+                                         described=json_number(0, 3, integer=True))
+    delay: Optional[int] = data_field(default=None, type_code=TypeCode.Long, described=_DURATION)
+    timeout: Optional[int] = data_field(default=None, type_code=TypeCode.Long, described=_DURATION)
+    max_retries: Optional[int] = data_field(default=None, type_code=TypeCode.Integer,
+                                            described=json_number(1, 10 ** 9, integer=True))
+    callback_url: Optional[str] = data_field(default=None, type_code=TypeCode.String, described=HTTP_URL)
+    result_ttl: Optional[int] = data_field(default=None, type_code=TypeCode.Long, described=_DURATION)
+    # {key?, until: started | finished | ttl, ttl?}
+    unique: Optional[dict] = data_field(default=None, type_code=TypeCode.Map, described=_UNIQUE)
+    # {type: exponential | fixed, base_ms, max_ms, jitter}
+    backoff: Optional[dict] = data_field(default=None, type_code=TypeCode.Map, described=_BACKOFF)
+    # [job_id, ...]: takeable once every parent is done; up to 100 parents
+    depends_on: Optional[list] = data_field(default=None, type_code=TypeCode.Array,
+                                            described={'type': 'array', 'maxItems': 100, 'items': TEXT})
+    # a retried add with the same key answers the first job (persistence/idempotency_keys.py); not blank,
+    # at most 256 characters
+    idempotency_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, described=TEXT)

@@ -1,3 +1,4 @@
+"""The queue API (POST /jobs, /want_job, GET/PUT/DELETE /jobs/<id>) over the jobs controller."""
 from typing import Optional
 
 from pip_services3_commons.errors import BadRequestException
@@ -9,18 +10,23 @@ from service_background.common.http.request import current_request
 from service_background.common.http.response import HttpResponse, send_json
 from service_background.common.services.rest_service import RestService
 from service_background.jobs.data.version1 import JobV1
-from service_background.jobs.services.version1.queue_headers import priority_header, seconds_header, url_header, wait_header
+from service_background.jobs.services.version1.queue_headers import (
+    priority_header,
+    seconds_header,
+    url_header,
+    wait_header,
+)
 
 
 def _job_body(job: JobV1, status: int = 200, headers: Optional[dict] = None) -> HttpResponse:
-    """Seed 002 shows a job with ``queue``: the JobV1 fields plus that alias of ``type``."""
+    """The queue API shows a job with ``queue``: the JobV1 fields plus that alias of ``type``."""
     data = job.to_json()
     data['queue'] = job.type
     return send_json(data, status, headers)
 
 
 class JobsRestServiceV1(RestService):
-    """Seed 002's queue face over the same controller: POST /jobs, GET/PUT/DELETE /jobs/<id>,
+    """The queue API over the same controller: POST /jobs, GET/PUT/DELETE /jobs/<id>,
     POST /want_job. Long-polls (want_job, X-Accepted-Wait-Result) are awaited on the event loop:
     a waiting client holds no thread."""
 
@@ -78,7 +84,7 @@ class JobsRestServiceV1(RestService):
 
     def _update(self, job_id: str) -> HttpResponse:
         """Fenced by ``lease_token`` in the body or the ``X-Accepted-Lease`` header (the body wins);
-        without either the PUT is not fenced, as seed 002 has it."""
+        without either the PUT is not fenced, as the queue API always had it."""
         body = read_json_body()
         token = body.get('lease_token')
         if token is None:

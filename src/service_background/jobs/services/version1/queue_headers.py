@@ -1,11 +1,11 @@
-"""Seed 002's X-Accepted-* headers: numbers of seconds (fractions allowed), read strictly."""
+"""The queue API's X-Accepted-* headers: numbers of seconds (fractions allowed), read strictly."""
 import math
 from typing import Optional
 
 from pip_services3_commons.errors import BadRequestException
 
-from service_background.common.http.request import current_request
 from service_background.common.data.validation import MAX_NUMBER
+from service_background.common.http.request import current_request
 
 
 def seconds_header(name: str) -> Optional[float]:

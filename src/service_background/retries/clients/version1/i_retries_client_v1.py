@@ -1,3 +1,4 @@
+"""IRetriesClientV1, the retries API as every version 1 client offers it."""
 from abc import ABC, abstractmethod
 from typing import List, Optional
 

@@ -1,11 +1,12 @@
+"""The retries direct client, version 1: calls the controller in the same process."""
 from typing import List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.refer import Descriptor
 from pip_services3_rpc.clients import DirectClient
 
-from service_background.retries.data.version1 import RetryV1
 from service_background.retries.clients.version1.i_retries_client_v1 import IRetriesClientV1
+from service_background.retries.data.version1 import RetryV1
 
 
 class RetriesDirectClientV1(DirectClient, IRetriesClientV1):

@@ -1,10 +1,11 @@
+"""The retries HTTP client, version 1: POST /v1/retries/<command>, answers as typed objects."""
 from typing import List, Optional
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from service_background.common.clients.commandable_http_client import CommandableHttpClient
-from service_background.retries.data.version1 import RetryV1
 from service_background.retries.clients.version1.i_retries_client_v1 import IRetriesClientV1
+from service_background.retries.data.version1 import RetryV1
 
 
 class RetriesHttpClientV1(CommandableHttpClient, IRetriesClientV1):

@@ -1,14 +1,13 @@
-from pip_services3_commons.convert import TypeCode
+"""RetryV1Schema, the validation schema of a retry record: built from RetryV1's field table."""
 from pip_services3_commons.validate import ObjectSchema
+
+from service_background.common.data.field_table import add_properties
+from service_background.retries.data.version1.retry_v1 import RetryV1
 
 
 class RetryV1Schema(ObjectSchema):
+    """id and group required; the count, dates and key optional."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.with_required_property('id', TypeCode.String)
-        self.with_required_property('group', TypeCode.String)
-        self.with_optional_property('attempt_count', TypeCode.Long)
-        self.with_optional_property('last_attempt_time', None)
-        self.with_optional_property('expiration_time', None)
-        self.with_optional_property('idempotency_key', TypeCode.String)
+        add_properties(self, RetryV1.table_fields())

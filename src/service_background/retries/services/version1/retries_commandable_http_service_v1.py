@@ -1,3 +1,4 @@
+"""The retries HTTP service, version 1: POST /v1/retries/<command> for every command of RetriesController."""
 from pip_services3_commons.refer import Descriptor
 
 from service_background.common.services.commandable_http_service import CommandableHttpService

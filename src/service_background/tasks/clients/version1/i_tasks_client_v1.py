@@ -1,3 +1,4 @@
+"""ITasksClientV1, the tasks API as every version 1 client offers it."""
 from abc import ABC, abstractmethod
 from typing import Dict, List, Optional
 

@@ -1,10 +1,11 @@
+"""The tasks direct client, version 1: calls the controller in the same process."""
 from typing import Dict, List, Optional
 
 from pip_services3_commons.refer import Descriptor
 from pip_services3_rpc.clients import DirectClient
 
-from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 from service_background.tasks.clients.version1.i_tasks_client_v1 import ITasksClientV1
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 
 
 class TasksDirectClientV1(DirectClient, ITasksClientV1):

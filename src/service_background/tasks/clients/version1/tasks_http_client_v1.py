@@ -1,21 +1,16 @@
-from typing import Any, Dict, List, Optional
+"""The tasks HTTP client, version 1: POST /v1/tasks/<command>, answers as typed objects."""
+from typing import Dict, List, Optional
 
 from service_background.common.clients.commandable_http_client import CommandableHttpClient
-from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 from service_background.tasks.clients.version1.i_tasks_client_v1 import ITasksClientV1
-
-
-def _json(value: Any) -> Any:
-    # unset fields stay out of the request, so the service applies its defaults
-    if hasattr(value, 'to_json'):
-        return {k: v for k, v in value.to_json().items() if v is not None}
-    return value
+from service_background.tasks.clients.version1.tasks_request_bodies import data_body, release_body
+from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 
 
 class TasksHttpClientV1(CommandableHttpClient, ITasksClientV1):
     """Calls POST /v1/tasks/<command>; returns typed NamespaceV1 / TaskV1 objects."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__('v1/tasks')
 
     def get_namespaces(self, correlation_id: Optional[str]) -> List[NamespaceV1]:
@@ -23,7 +18,7 @@ class TasksHttpClientV1(CommandableHttpClient, ITasksClientV1):
 
     def create_namespace(self, correlation_id: Optional[str], namespace: NamespaceV1) -> NamespaceV1:
         return NamespaceV1.from_json(self.call_command('create_namespace', correlation_id,
-                                                       {'namespace': _json(namespace)}))
+                                                       {'namespace': data_body(namespace)}))
 
     def get_namespace(self, correlation_id: Optional[str], namespace_id: str) -> Optional[NamespaceV1]:
         return NamespaceV1.from_json(self.call_command('get_namespace', correlation_id,
@@ -38,7 +33,7 @@ class TasksHttpClientV1(CommandableHttpClient, ITasksClientV1):
         return [TaskV1.from_json(d) for d in result or []]
 
     def create_task(self, correlation_id: Optional[str], task: TaskV1) -> TaskV1:
-        return TaskV1.from_json(self.call_command('create_task', correlation_id, {'task': _json(task)}))
+        return TaskV1.from_json(self.call_command('create_task', correlation_id, {'task': data_body(task)}))
 
     def get_task(self, correlation_id: Optional[str], task_id: str) -> Optional[TaskV1]:
         return TaskV1.from_json(self.call_command('get_task', correlation_id, {'task_id': task_id}))
@@ -52,7 +47,5 @@ class TasksHttpClientV1(CommandableHttpClient, ITasksClientV1):
 
     def release_tasks(self, correlation_id: Optional[str], task_ids: List[str], status: str,
                       lease_tokens: Optional[Dict[str, str]] = None) -> TasksReleaseV1:
-        params = {'task_ids': task_ids, 'status': status}
-        if lease_tokens:
-            params['lease_tokens'] = lease_tokens
-        return TasksReleaseV1.from_json(self.call_command('release_tasks', correlation_id, params))
+        return TasksReleaseV1.from_json(self.call_command('release_tasks', correlation_id,
+                                                          release_body(task_ids, status, lease_tokens)))

@@ -1,3 +1,4 @@
+"""NamespaceV1, a named pool of tasks."""
 from typing import Optional
 
 from service_background.common.data.data_object import DataObjectV1

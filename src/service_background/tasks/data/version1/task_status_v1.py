@@ -1,3 +1,4 @@
+"""TaskStatusV1, the states of a task and which of them capture and release accept."""
 class TaskStatusV1:
     Idle = 'idle'
     InProgress = 'in_progress'

@@ -1,3 +1,4 @@
+"""TaskV1, a registered task, and the defaults of a new one."""
 from typing import Optional
 
 from service_background.common.data.data_object import DataObjectV1
@@ -8,7 +9,7 @@ DEFAULT_RETRIES = 5
 
 
 class TaskV1(DataObjectV1):
-    """A registered task. ``updated_at`` is unix seconds, as in the seed; ``timeout`` is seconds.
+    """A registered task. ``updated_at`` is unix seconds, as in tasks-rest-v1; ``timeout`` is seconds.
 
     ``lease_token`` (fenced captures): a capture stamps a fresh one on each task it hands out, and it
     is cleared when the task leaves in_progress; a release that names a task's token in its
@@ -26,7 +27,7 @@ class TaskV1(DataObjectV1):
         self.lease_token = lease_token
 
     def to_json(self) -> dict:
-        """The seed's fields; ``lease_token`` only while the task holds one (in_progress)."""
+        """The tasks-rest-v1 fields; ``lease_token`` only while the task holds one (in_progress)."""
         data = super().to_json()
         if data.get('lease_token') is None:
             data.pop('lease_token', None)

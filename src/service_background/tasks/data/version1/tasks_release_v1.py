@@ -1,3 +1,4 @@
+"""TasksReleaseV1, what a release answers: the tasks changed and the ids not found."""
 from typing import List, Optional
 
 from service_background.common.data.data_object import DataObjectV1

@@ -1,3 +1,4 @@
+"""The tasks commandable HTTP service, version 1: POST /v1/tasks/<command> for every command."""
 from pip_services3_commons.refer import Descriptor
 
 from service_background.common.services.commandable_http_service import CommandableHttpService

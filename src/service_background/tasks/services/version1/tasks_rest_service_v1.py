@@ -1,3 +1,4 @@
+"""The tasks REST service, version 1: the /v1/namespace... and /v1/task... routes of tasks-rest-v1."""
 from pip_services3_commons.refer import Descriptor, IReferences
 
 from service_background.common.http.errors import read_json_body
@@ -7,9 +8,9 @@ from service_background.common.services.rest_service import RestService
 
 
 class TasksRestServiceV1(RestService):
-    """The seed's REST face (tasks-rest-v1): /v1/namespace... and /v1/task... routes.
+    """The REST face (tasks-rest-v1): /v1/namespace... and /v1/task... routes.
 
-    204 for a namespace or task that is not there on read, as the seed says; POST answers 201 with the
+    204 for a namespace or task that is not there on read, as tasks-rest-v1 says; POST answers 201 with the
     created object, DELETE 200 with the deleted one, release 200 with {list, not_found}."""
 
     def __init__(self):

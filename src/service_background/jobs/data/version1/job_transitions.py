@@ -1,11 +1,16 @@
-"""The state changes of a job, as pure functions on a copy: every persistence and the controller
-apply the same rules, so memory, file and MongoDB cannot drift apart."""
-from datetime import datetime
+"""The job state machine: its changes as pure functions on a copy, below both the persistences and the
+logic, so memory, file, MongoDB and the controller apply the same rules and cannot drift apart."""
+from datetime import datetime, timezone
 from typing import Any, Callable, List, Optional
 
 from service_background.common.data import clock
 from service_background.common.data.ids import random_hex
-from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.data.version1.job_status_v1 import JobStatusV1
+from service_background.jobs.data.version1.job_v1 import JobV1
+
+# the not_before of a child waiting on its parents (job_dependencies.py): far in the future, so every
+# take skips it without a new query condition
+WAITING = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
 def new_lease_token() -> str:
@@ -58,7 +63,7 @@ def release(job: JobV1, now: datetime, error: Optional[str], default_keep_ms: Op
 
 def take_repeatedly(take: Callable[[], Optional[JobV1]], limit: int) -> List[JobV1]:
     """``take()`` up to ``limit`` times, stopping at the first None (a store's take_many)."""
-    taken = []
+    taken: List[JobV1] = []
     while len(taken) < limit:
         job = take()
         if job is None:

@@ -1,6 +1,7 @@
 """interval_pattern parsing: 6-field cron (seconds first, via croniter), @yearly..@hourly, @every <Go
-duration>, @once. Every time here is integer unix milliseconds (UTC), so the scheduler, the
-persistences and the claims compare planned times exactly."""
+duration>, @once."""
+# Every time here is integer unix milliseconds (UTC), so the scheduler, the persistences and the claims
+# compare planned times exactly.
 import re
 from abc import ABC, abstractmethod
 from functools import lru_cache
@@ -16,7 +17,7 @@ SPECIALS = {
     '@weekly': '0 0 0 * * 0', '@daily': '0 0 0 * * *', '@midnight': '0 0 0 * * *', '@hourly': '0 0 * * * *',
 }
 
-# The seed's table: digits and * / , - everywhere, names in month and day of week, ? in both day fields.
+# The documented table: digits and * / , - everywhere, names in month and day of week, ? in both day fields.
 # Stricter than croniter, which would also take L, W, # and H.
 _FIELDS = [
     ('seconds', r'[0-9*/,\-]+'), ('minutes', r'[0-9*/,\-]+'), ('hours', r'[0-9*/,\-]+'),
@@ -75,17 +76,17 @@ class CronSchedule(Schedule):
         super().__init__(pattern)
         self.expression = expression
 
-    def _after(self, ms: int) -> Optional[int]:
+    def next_after(self, ms: int) -> Optional[int]:
         try:
             return int(croniter(self.expression, ms / 1000.0, second_at_beginning=True).get_next(float) * 1000)
         except CroniterError:
             return None
 
     def first_run(self, exec_time_ms: int, now_ms: int) -> Optional[int]:
-        return self._after(max(exec_time_ms, now_ms) - 1)  # a match exactly at the start counts
+        return self.next_after(max(exec_time_ms, now_ms) - 1)  # a match exactly at the start counts
 
     def next_run(self, planned_ms: int, now_ms: int) -> Optional[int]:
-        return self._after(max(planned_ms, now_ms))
+        return self.next_after(max(planned_ms, now_ms))
 
 
 def parse_duration_ms(text: str) -> int:
@@ -117,7 +118,7 @@ def _parse_cron(pattern: str, expression: str) -> CronSchedule:
     except (CroniterError, ValueError, KeyError) as ex:
         raise ValueError(f'{pattern!r} is not a valid cron pattern: {ex}')
     schedule = CronSchedule(pattern, expression)
-    if schedule._after(0) is None:
+    if schedule.next_after(0) is None:
         raise ValueError(f'{pattern!r} never matches a date')
     return schedule
 
