@@ -56,8 +56,10 @@ def _controller(executor):
     references = References.from_tuples(
         Descriptor('service-background-cron', 'persistence-groups', 'memory', 'default', '1.0'),
         CronGroupsMemoryPersistence(),
-        Descriptor('service-background-cron', 'persistence-jobs', 'memory', 'default', '1.0'), CronJobsMemoryPersistence(),
-        Descriptor('service-background-cron', 'persistence-runs', 'memory', 'default', '1.0'), CronRunsMemoryPersistence(),
+        Descriptor('service-background-cron', 'persistence-jobs', 'memory', 'default', '1.0'),
+        CronJobsMemoryPersistence(),
+        Descriptor('service-background-cron', 'persistence-runs', 'memory', 'default', '1.0'),
+        CronRunsMemoryPersistence(),
         Descriptor('service-background-cron', 'executor', 'noop', 'default', '1.0'), executor)
     controller.set_references(references)
     controller.open(None)

@@ -75,7 +75,8 @@ def bench(name: str, url: str, pid: int, wrk: str, args) -> dict:
             run_wrk(wrk, url, route, args, pid, measure=False)
         r = results[route] = run_wrk(wrk, url, route, args, pid)
         print(f'  {name:<16} {route:<10} {r["rps"]:>10,.0f} req/s  p99 {r["p99_ms"]:>8.2f} ms  '
-              f'{r["cpu_us"]:>7.0f} µs CPU/req  non-2xx {r["non2xx"]}{"  socket errors: " + r["errors"] if r["errors"] else ""}',
+              f'{r["cpu_us"]:>7.0f} µs CPU/req  non-2xx {r["non2xx"]}'
+              f'{"  socket errors: " + r["errors"] if r["errors"] else ""}',
               flush=True)
     return results
 
@@ -118,7 +119,8 @@ def main():
                 verdict = f'  target >= {target}x: {"met" if ours["rps"] >= target * bare["rps"] else "NOT met"}'
             print(f'  {route:<10} req/s {benchlib.ratio(ours["rps"], bare["rps"])}  '
                   f'p99 {ours["p99_ms"]:.2f} vs {bare["p99_ms"]:.2f} ms  '
-                  f'CPU/req {ours["cpu_us"]:.0f} vs {bare["cpu_us"]:.0f} µs ({benchlib.ratio(ours["cpu_us"], bare["cpu_us"])})'
+                  f'CPU/req {ours["cpu_us"]:.0f} vs {bare["cpu_us"]:.0f} µs '
+                  f'({benchlib.ratio(ours["cpu_us"], bare["cpu_us"])})'
                   f'{verdict}')
     failed = [f'{name} {route}: {r["non2xx"]} non-2xx' for name, routes in all_results.items()
               for route, r in routes.items() if r['non2xx']]

@@ -131,7 +131,8 @@ def main():
             print(f'{peer:8s} {mode:6s} {per_job:12,.0f} instructions per job (add + take + complete)', flush=True)
     for mode in args.modes.split(','):
         if ('ours', mode) in results and ('ceiling', mode) in results:
-            print(f'{mode}: ours / ceiling {results[("ours", mode)] / results[("ceiling", mode)]:.2f}x the instructions')
+            share = results[("ours", mode)] / results[("ceiling", mode)]
+            print(f'{mode}: ours / ceiling {share:.2f}x the instructions')
 
 
 if __name__ == '__main__':

@@ -45,7 +45,8 @@ def ours(count: int, deadline: float):
         before = rss_bytes(process.pid)
         added = 0
         while added < count and time.monotonic() < deadline:
-            batch = [{'type': f'type{(added + i) % 4}', 'params': {'n': added + i}} for i in range(min(1000, count - added))]
+            batch = [{'type': f'type{(added + i) % 4}', 'params': {'n': added + i}}
+                     for i in range(min(1000, count - added))]
             jobs = post(url + '/v1/jobs/add_jobs', {'new_jobs': batch})
             if len(samples) < 1000:
                 samples.extend(jobs[:1000 - len(samples)])
@@ -74,11 +75,13 @@ def redis(samples: list, count: int, deadline: float):
             n = min(1000, count - added)
             for i in range(n):
                 # the same JSON, each with its own id so no two values are identical
-                pipe.lpush('queue:jobs', payloads[(added + i) % len(payloads)].replace('"id":"', f'"id":"{added + i:x}-', 1))
+                payload = payloads[(added + i) % len(payloads)]
+                pipe.lpush('queue:jobs', payload.replace('"id":"', f'"id":"{added + i:x}-', 1))
             pipe.execute()
             added += n
         info = client.info('memory')
-        return (info['used_memory'] - before_used) / max(1, added), (rss_bytes(process.pid) - before_rss) / max(1, added), \
+        return (info['used_memory'] - before_used) / max(1, added), \
+            (rss_bytes(process.pid) - before_rss) / max(1, added), \
             sum(len(p) for p in payloads) / len(payloads)
     finally:
         benchlib.stop(process)

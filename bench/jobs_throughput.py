@@ -29,10 +29,10 @@ Run: .venv/bin/python bench/jobs_throughput.py [--peer ours|ceiling|redis|beanst
 same mode on the same server, uncounted (every peer alike). --rounds N (N > 1) starts every peer's server at once
 and runs N interleaved rounds (peer after peer, round after round), then uses each figure's median: on a machine
 whose speed drifts between runs, every peer meets the same spells. SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
---limit N (ours only, issue 13): each mode runs four times on the same service, without a queue limit, twice
-with set_queue_limits {type: bench, concurrency: N}, and without again (A-B-B-A, so the cleaner's work on the
-previous run's jobs and warm-up weigh on both alike), and prints the ratio of the sums (the proof: >= 0.9x with a limit that is
-not reached, e.g. --limit 1000: the limit check must not become the hot path's cost).
+--limit N (ours only): each mode runs four times on the same service, without a queue limit, twice with
+set_queue_limits {type: bench, concurrency: N}, and without again (A-B-B-A, so the cleaner's work on the
+previous run's jobs and warm-up weigh on both alike), and prints the ratio of the sums (the proof: >= 0.9x
+with a limit that is not reached, e.g. --limit 1000: the limit check must not become the hot path's cost).
 """
 import argparse
 import contextlib
@@ -314,7 +314,8 @@ def _interleaved(plan: list, store: str, args) -> dict:
         medians[key] = {'rate': statistics.median(r['rate'] for r in rs),
                         'cpu_ms': statistics.median(cpus) if cpus else None}
         print(f'median of {len(rs)}: {key[0]:>10} {STORE_NAMES[key[:2]]:<23} {key[2]:<13} '
-              f'{medians[key]["rate"]:>9,.0f} jobs/s   server CPU {medians[key]["cpu_ms"] or 0:7.3f} ms/job', flush=True)
+              f'{medians[key]["rate"]:>9,.0f} jobs/s   server CPU {medians[key]["cpu_ms"] or 0:7.3f} ms/job',
+              flush=True)
     return medians
 
 
@@ -366,7 +367,8 @@ def summary(results: dict):
 
     compare('single ops, memory: ours / ceiling', get('ours', 'memory', 'single'), get('ceiling', 'memory', 'single'),
             0.8, 2)
-    compare('batch ops, memory: ours / ceiling batch', get('ours', 'memory', 'batch'), get('ceiling', 'memory', 'batch'))
+    compare('batch ops, memory: ours / ceiling batch', get('ours', 'memory', 'batch'),
+            get('ceiling', 'memory', 'batch'))
     for peer in ('redis', 'beanstalkd'):
         compare(f'batch ops, memory: ours batch / {peer} single', get('ours', 'memory', 'batch'),
                 get(peer, 'memory', 'single'), 1.0)
@@ -380,7 +382,8 @@ def summary(results: dict):
             get('redis', 'file', 'single'))
     batch = get('ours', 'memory', 'batch')
     if batch and batch['cpu_ms'] is not None:
-        lines.append(f'  {"batch ops, memory: ours server CPU per job":<58} {batch["cpu_ms"]:.3f} ms  target <= 0.05 ms: '
+        lines.append(f'  {"batch ops, memory: ours server CPU per job":<58} {batch["cpu_ms"]:.3f} ms  '
+                     'target <= 0.05 ms: '
                      f'{"met" if batch["cpu_ms"] <= 0.05 else "NOT met"}')
     if lines:
         print('\nratios (jobs/s):')

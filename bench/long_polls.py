@@ -270,7 +270,8 @@ async def bench(args, wait_url: str, add_url: str, pid: int) -> dict:
     await asyncio.sleep(args.settle)
     out['connected'], out['failed'] = waiters.connected, list(waiters.failed)
     print(f'waiters: {waiters.connected:,} of {args.waiters:,} connected and waiting '
-          f'({out["open_s"]:.1f} s to open, {len(waiters.failed)} failed{": " + waiters.failed[0] if waiters.failed else ""})',
+          f'({out["open_s"]:.1f} s to open, {len(waiters.failed)} failed'
+          f'{": " + waiters.failed[0] if waiters.failed else ""})',
           flush=True)
 
     # 1. idle CPU while they wait
@@ -295,7 +296,8 @@ async def bench(args, wait_url: str, add_url: str, pid: int) -> dict:
         print(f'heartbeat client failed: {error}', flush=True)
     out['hb_p50'], out['hb_p99'], out['hb_max'] = (percentile(latencies, 50), percentile(latencies, 99),
                                                     max(latencies) if latencies else float('nan'))
-    print(f'heartbeat while waiting: {len(latencies)} requests, p50 {out["hb_p50"]:.2f} ms, p99 {out["hb_p99"]:.2f} ms, '
+    print(f'heartbeat while waiting: {len(latencies)} requests, p50 {out["hb_p50"]:.2f} ms, '
+          f'p99 {out["hb_p99"]:.2f} ms, '
           f'max {out["hb_max"]:.2f} ms  (target p99 < 20 ms: {"met" if out["hb_p99"] < 20 else "NOT met"})', flush=True)
 
     # 3. jobs: added from another process (on the other service with --mongo), woken waiters

@@ -10,9 +10,10 @@ process, a free loopback port).
   cli-defaults  the CLI with its defaults (--processes = the number of cores).
 
 Every mode drains --jobs jobs enqueued beforehand; the clock runs from the first job done to the last
-(the service is polled every 100 ms, ~4 ms of its CPU each; process start-up is left out). CPU ms per job over that time: the
-worker's processes (all of them) and the service's (which includes answering the polls). --worker-src DIR runs the CLI from another checkout's src
-(e.g. `git archive HEAD src | tar -x -C /tmp/old`) for a before/after comparison in one run.
+(the service is polled every 100 ms, ~4 ms of its CPU each; process start-up is left out). CPU ms per job over
+that time: the worker's processes (all of them) and the service's (which includes answering the polls).
+--worker-src DIR runs the CLI from another checkout's src (e.g. `git archive HEAD src | tar -x -C /tmp/old`)
+for a before/after comparison in one run.
 
 Run: .venv/bin/python bench/worker_throughput.py [--jobs 20000] [--max-seconds 120] [--worker-src DIR]
 """
@@ -126,7 +127,8 @@ def main():
     args = parser.parse_args()
     n = args.jobs
     ours = os.path.join(benchlib.ROOT, 'src')
-    modes = [('raw-batch', None, None), ('raw-reports', None, None), ('cli-1', ['--processes', '1'], ours), ('cli-defaults', [], ours)]
+    modes = [('raw-batch', None, None), ('raw-reports', None, None), ('cli-1', ['--processes', '1'], ours),
+             ('cli-defaults', [], ours)]
     if args.worker_src:
         modes.insert(1, ('before-cli', [], os.path.abspath(args.worker_src)))
     print(f'# {n} no-op jobs per mode, service bin/run.py (memory) on 127.0.0.1, {os.cpu_count()} cores', flush=True)

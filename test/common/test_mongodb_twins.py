@@ -112,6 +112,8 @@ def test_twins_for_set_unset_and_bulk_writes():
     collection.bulk_write([pymongo.UpdateOne({'_id': 1}, {'$set': {'taken': now}}),
                            pymongo.ReplaceOne({'_id': 2}, {'taken': now})])
     update = raw.calls[0][1][1]
-    assert update['$set']['taken_ms'] == clock.to_epoch_ms(now) and update['$unset'] == {'finished': '', 'finished_ms': ''}
+    assert update['$set']['taken_ms'] == clock.to_epoch_ms(now)
+    assert update['$unset'] == {'finished': '', 'finished_ms': ''}
     ops = raw.calls[1][1][0]
-    assert ops[0]._doc['$set']['taken_ms'] == clock.to_epoch_ms(now) and ops[1]._doc['taken_ms'] == clock.to_epoch_ms(now)
+    assert ops[0]._doc['$set']['taken_ms'] == clock.to_epoch_ms(now)
+    assert ops[1]._doc['taken_ms'] == clock.to_epoch_ms(now)

@@ -14,7 +14,8 @@ def test_to_iso_matches_isoformat_for_utc_milliseconds():
 
 
 def test_to_iso_converts_zones_naive_values_and_cuts_to_milliseconds():
-    assert clock.to_iso(datetime(5, 1, 2, 3, 4, 5, 6999, tzinfo=timezone(timedelta(hours=2)))) == '0005-01-02T01:04:05.006Z'
+    plus_two = timezone(timedelta(hours=2))
+    assert clock.to_iso(datetime(5, 1, 2, 3, 4, 5, 6999, tzinfo=plus_two)) == '0005-01-02T01:04:05.006Z'
     assert clock.to_iso(datetime(2026, 1, 1, 1, 2, 3, 999999)) == '2026-01-01T01:02:03.999Z'  # naive: taken as UTC
     assert clock.to_iso(datetime(2026, 1, 1, tzinfo=timezone.utc)) == '2026-01-01T00:00:00.000Z'
     assert clock.to_iso(None) is None

@@ -24,7 +24,8 @@ def browser():
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     options = Options()
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--window-size=1400,1000'):
+    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+                '--window-size=1400,1000'):
         options.add_argument(arg)
     options.binary_location = shutil.which('chromium')
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)

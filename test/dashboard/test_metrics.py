@@ -89,8 +89,8 @@ def test_paused_queue_survives_a_restart(file_service_factory):
 def test_cron_run_job_fires_once_now(memory_service):
     url = memory_service
     _post(url, '/v1/cron/register_group', {'group_name': 'g'})
-    job = _post(url, '/v1/cron/add_job', {'group_name': 'g', 'name': 'n', 'request_url': 'LUA@', 'exec_command': 'return 1',
-                                          'interval_pattern': '0 0 0 1 1 *'})
+    job = _post(url, '/v1/cron/add_job', {'group_name': 'g', 'name': 'n', 'request_url': 'LUA@',
+                                          'exec_command': 'return 1', 'interval_pattern': '0 0 0 1 1 *'})
     fired = _post(url, '/v1/run/job', {'group_name': 'g', 'job_id': job['job_id']})
     assert fired['fired'] is True
     deadline = time.time() + 10

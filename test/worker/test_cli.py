@@ -19,7 +19,8 @@ def test_options_and_environment(monkeypatch):
     monkeypatch.setenv('WORKER_CONCURRENCY', '3')
     monkeypatch.setenv('WORKER_REQUEUE_ERRORS', 'false')
     args = parse_args(['--grace', '7', '--path', ROOT])
-    assert (args.url, args.token, args.concurrency, args.grace, args.requeue_errors) == ('http://svc:1', 'T', 3, 7, False)
+    assert (args.url, args.token, args.concurrency, args.grace, args.requeue_errors) == \
+        ('http://svc:1', 'T', 3, 7, False)
     assert args.types == {'a': 'test.worker.handlers:echo', 'b': 'test.worker.handlers:slow'}
     jobs, tasks = build_workers(args)
     assert isinstance(jobs, JobsWorker) and isinstance(tasks, TasksWorker)

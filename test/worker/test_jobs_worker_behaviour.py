@@ -45,8 +45,9 @@ def test_error_fails_with_traceback_after_max_retries(service, jobs):
 def test_no_requeue_fails_at_once_and_bad_result_is_an_error(service, jobs):
     worker = JobsWorker(service, concurrency=2, block_for=1, requeue_errors=False)
     worker.handle('badresult', lambda job: object.__new__(type('Opaque', (), {'__slots__': ()})))
-    # issue 13: fail_job with attempts left re-queues after the job's backoff (a long one here)
-    job = jobs.add_job(None, {'type': 'badresult', 'max_retries': 5, 'backoff': {'type': 'fixed', 'base_ms': 60000, 'jitter': 0}})
+    # fail_job with attempts left re-queues after the job's backoff (a long one here)
+    job = jobs.add_job(None, {'type': 'badresult', 'max_retries': 5,
+                              'backoff': {'type': 'fixed', 'base_ms': 60000, 'jitter': 0}})
     with running(worker):
         wait_until(lambda: jobs.get_job_by_id(None, job.id).retries == 1 and
                    jobs.get_job_by_id(None, job.id).status == 'queued', 10, what='re-queued')

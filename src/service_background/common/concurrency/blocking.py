@@ -26,7 +26,8 @@ def pool() -> ThreadPoolExecutor:
     return _pool
 
 
-async def run_sync(blocking: bool, function: Callable, *args: Any, executor: Optional[ThreadPoolExecutor] = None) -> Any:
+async def run_sync(blocking: bool, function: Callable, *args: Any,
+                   executor: Optional[ThreadPoolExecutor] = None) -> Any:
     """``function(*args)``: inline when ``blocking`` is false, else in ``executor`` (the shared pool by
     default) with the caller's context, so the request context reaches the handler."""
     if not blocking:

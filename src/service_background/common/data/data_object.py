@@ -94,7 +94,8 @@ def _compile_slot_copiers(cls: Any, slots: tuple) -> Tuple[Callable[[Any], Any],
                         f'        {", ".join("r." + n for n in plain)}, = vals']
     if 'sparse_values' in slots:  # the sparse fields' dict: a C copy when its values are all immutable
         clone_lines += ['        x = self.sparse_values',
-                        '        r.sparse_values = None if x is None else x.copy() if ALL_IMMUTABLE(map(type, x.values())) '
+                        '        r.sparse_values = None if x is None else x.copy() '
+                        'if ALL_IMMUTABLE(map(type, x.values())) '
                         'else {k: (w if w.__class__ in IMM else cj(w)) for k, w in x.items()}']
     if simple:
         json_lines += [f'        vals = ({", ".join("self." + n for n in simple)},)',

@@ -105,7 +105,8 @@ class FieldTable(type):
             return super().__new__(mcs, name, bases, namespace, **kwargs)
         sparse = tuple(f.name for f in fields if f.sparse)
         if slots:
-            namespace['__slots__'] = tuple(f.name for f in fields if not f.sparse) + (('sparse_values',) if sparse else ())
+            dense = tuple(f.name for f in fields if not f.sparse)
+            namespace['__slots__'] = dense + (('sparse_values',) if sparse else ())
         elif sparse:
             raise TypeError('sparse fields live in a slot: a class without slots cannot have them')
         for field_name in sparse:

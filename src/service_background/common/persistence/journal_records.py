@@ -2,8 +2,8 @@
 The frame proves where a record ends and that it is intact. On load a record that fails its frame is
 skipped only when a later record passes its own (then the log says what was skipped, and the bytes are
 kept in ``<journal>.skipped``); bad bytes with no good record after them are a torn tail (a write that
-was never acknowledged) and are truncated away. Journals written before frames (plain JSON lines) still load, and are converted by the
-compaction every open does."""
+was never acknowledged) and are truncated away. Journals written before frames (plain JSON lines) still
+load, and are converted by the compaction every open does."""
 import json
 import os
 import re

@@ -131,7 +131,8 @@ def _settle(futures: list, error: Optional[BaseException]):
             if error is None:
                 future.set_result(None)
             else:
-                future.set_exception(StorageUnavailableException(None, f'The journal could not be made durable: {error}'))
+                future.set_exception(StorageUnavailableException(
+                    None, f'The journal could not be made durable: {error}'))
 
 
 class GroupCommit:

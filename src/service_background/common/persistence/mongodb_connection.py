@@ -14,10 +14,10 @@ What the library class gets wrong, fixed here once:
 
 Timeouts (ms, ``options.*``): ``connect_timeout``, ``server_selection_timeout``, ``socket_timeout``
 (each 5000 by default), ``operation_timeout`` (pymongo's ``timeoutMS``: the whole call, its retry
-included; the server selection timeout by default), ``max_pool_size`` (50), ``heartbeat_interval`` (2000). A call that runs into one
-of them raises ``DatabaseUnavailableException`` (503 ``DATABASE_UNAVAILABLE``); pymongo reconnects by
-itself when the server answers again. ``health()`` says whether the database answered lately, for
-/status, without a round trip.
+included; the server selection timeout by default), ``max_pool_size`` (50), ``heartbeat_interval``
+(2000). A call that runs into one of them raises ``DatabaseUnavailableException`` (503
+``DATABASE_UNAVAILABLE``); pymongo reconnects by itself when the server answers again. ``health()`` says
+whether the database answered lately, for /status, without a round trip.
 """
 from typing import Any, Optional
 
@@ -57,7 +57,8 @@ class MongoDbConnection(_LibraryMongoDbConnection, IConfigurable):
         self._health = DatabaseHealth()
 
     def configure(self, config: ConfigParams):
-        if not config.get_as_nullable_string('connection.uri') and not config.get_as_nullable_string('connection.host') \
+        if not config.get_as_nullable_string('connection.uri') \
+                and not config.get_as_nullable_string('connection.host') \
                 and not config.get_as_nullable_string('connections.0.uri') \
                 and not config.get_as_nullable_string('connections.0.host'):
             config = ConfigParams(config)

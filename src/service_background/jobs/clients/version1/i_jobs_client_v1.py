@@ -8,7 +8,7 @@ from service_background.jobs.data.version1 import JobV1, NewJobV1
 
 
 class IJobsClientV1(ABC):
-    """Seed 001's commands plus add_jobs, start_jobs_by_type and fail_job; timeouts in ms."""
+    """The jobs commands (add, get, start, extend, abort, complete, fail and the rest); timeouts in ms."""
 
     @abstractmethod
     def add_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1: ...

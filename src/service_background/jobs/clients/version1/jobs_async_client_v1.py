@@ -1,5 +1,5 @@
 """asyncio client of the jobs domain: the methods of JobsHttpClientV1 (POST /v1/jobs/<command>,
-durations in ms, typed JobV1 results) as coroutines, plus seed 002's long-poll take ``want_job``.
+durations in ms, typed JobV1 results) as coroutines, plus the queue face's long-poll take ``want_job``.
 
 A job the service returns with a ``lease_token`` (fenced leases) keeps it as ``job.lease_token``;
 pass it back through the ``lease_token`` arguments (sent only when given)."""
@@ -117,7 +117,7 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
 
     async def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for: Optional[float] = None,
                        timeout: Optional[float] = None) -> Optional[JobV1]:
-        """Seed 002's ``POST /want_job``: a job of ``type`` (any type when None), waiting up to
+        """The queue face's ``POST /want_job``: a job of ``type`` (any type when None), waiting up to
         ``block_for`` ms for one to arrive; the lease is ``timeout`` ms (the job's own timeout when
         None). None: no job within the wait."""
         headers: Dict[str, str] = {}

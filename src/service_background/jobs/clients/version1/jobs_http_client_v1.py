@@ -21,7 +21,7 @@ def new_job_of(type: str, params: Any, fields: dict) -> dict:
 
 
 def _fenced(params: dict, lease_token: Optional[str]) -> dict:
-    """Sends ``lease_token`` only when given: an unfenced call stays seed 001's exact body."""
+    """Sends ``lease_token`` only when given: an unfenced call keeps the original command's exact body."""
     if lease_token is not None:
         params['lease_token'] = lease_token
     return params

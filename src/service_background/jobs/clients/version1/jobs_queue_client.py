@@ -1,4 +1,4 @@
-"""A small client of seed 002's queue face for worker scripts: one kept-alive session, seconds
+"""A small client of the jobs queue face (/jobs, /want_job) for worker scripts: one kept-alive session, seconds
 for every duration (as the X-Accepted-* headers), typed JobV1 results."""
 from typing import Any, Dict, Optional
 
