@@ -31,6 +31,10 @@ class DomainSnapshot:
         self._runs_1h: Dict[str, Dict[int, list]] = {}  # group -> minute -> [ok, failed]
         self.refreshed_at = time.time()
 
+    def use_controllers(self, retries=None, tasks=None, cron=None):
+        """The domains' controllers this snapshot reads (None: a domain the process does not run)."""
+        self.retries, self.tasks, self.cron = retries, tasks, cron
+
     # --- cron runs, as they are recorded ------------------------------------------------------
     def observe_cron(self):
         """Observes the cron runs as they are recorded (node reports included), through the controller."""

@@ -62,9 +62,10 @@ class PrometheusMetrics(ICounters, ICounterTimingCallback, IConfigurable, IRefer
                 endpoint.register_observer(self.http.observe)
         # the jobs controller finds this component by its descriptor and feeds ``self.jobs``
         self._jobs_controller = references.get_one_optional(_descriptor('service-background-jobs', 'controller'))
-        self.domains.retries = references.get_one_optional(_descriptor('service-background-retries', 'controller'))
-        self.domains.tasks = references.get_one_optional(_descriptor('service-background-tasks', 'controller'))
-        self.domains.cron = references.get_one_optional(_descriptor('service-background-cron', 'controller'))
+        self.domains.use_controllers(
+            retries=references.get_one_optional(_descriptor('service-background-retries', 'controller')),
+            tasks=references.get_one_optional(_descriptor('service-background-tasks', 'controller')),
+            cron=references.get_one_optional(_descriptor('service-background-cron', 'controller')))
 
     def is_open(self) -> bool:
         return self._opened

@@ -33,12 +33,15 @@ Predicate = Callable[[Any], bool]
 
 class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
 
-    def __init__(self, data_class: type):
+    def __init__(self, data_class: type, lock: Optional[Any] = None, journal: Optional[Any] = None):
+        """``lock``: another store's, when the two must change together (else a lock of its own);
+        ``journal``: a FileJournal, which makes this a file persistence."""
         self._data_class = data_class
         self._items: Dict[Hashable, Any] = {}
-        self._lock = threading.RLock()  # a DurableLock once a journal is attached (open): memory needs no more
+        # a DurableLock once a journal is attached (open): memory needs no more
+        self._lock = lock if lock is not None else threading.RLock()
         self._logger = CompositeLogger()
-        self._journal = None  # a FileJournal makes this a file persistence
+        self._journal = journal
         self._opened = False
 
     @property

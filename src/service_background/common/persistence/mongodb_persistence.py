@@ -221,7 +221,7 @@ class MongoDbPersistence(_LibraryMongoDbPersistence):
         self._db = self._connection.get_database()
         self._database_name = self._connection.get_database_name()
         self._collection = TwinCollection(self._db.get_collection(self._collection_name),
-                                          self._data_class._date_fields, self._connection)
+                                          self._data_class.date_fields(), self._connection)
         try:
             with pymongo.timeout(600):  # building an index on a large collection may take a while
                 self._define_indexes()
@@ -255,7 +255,7 @@ class MongoDbPersistence(_LibraryMongoDbPersistence):
     def _to_doc(self, item: Any) -> Dict[str, Any]:
         doc = item.to_dict()
         doc['_id'] = self._doc_id(item)
-        for name in self._data_class._date_fields:
+        for name in self._data_class.date_fields():
             doc[name + '_ms'] = date_ms(doc.get(name))
         return doc
 

@@ -17,9 +17,8 @@ class TasksFilePersistence(TasksMemoryPersistence):
     namespaces next to it (./data/tasks_namespaces.json), or at ``namespaces_path``."""
 
     def __init__(self, path: str = './data/tasks.json'):
-        super().__init__()
+        super().__init__(namespaces_journal=FileJournal(namespaces_path(path)))
         self._journal = FileJournal(path)
-        self._namespaces._journal = FileJournal(namespaces_path(path))
 
     def configure(self, config: ConfigParams):
         self._journal.configure(config)

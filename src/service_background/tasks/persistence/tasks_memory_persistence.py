@@ -6,6 +6,7 @@ from pip_services3_commons.errors import ConflictException
 from pip_services3_commons.refer import IReferences
 
 from service_background.common.data.ids import random_hex
+from service_background.common.persistence.file_journal import FileJournal
 from service_background.common.persistence.memory_persistence import MemoryPersistence
 from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskStatusV1, TaskV1
 from service_background.tasks.persistence.i_tasks_persistence import ITasksPersistence
@@ -17,10 +18,9 @@ class TasksMemoryPersistence(MemoryPersistence, ITasksPersistence):
     added to a namespace being removed). Indexes kept by the save/delete hooks: tasks per namespace,
     a ready queue per namespace (capture), the tasks in progress (sweeper)."""
 
-    def __init__(self):
+    def __init__(self, namespaces_journal: Optional[FileJournal] = None):
         super().__init__(TaskV1)
-        self._namespaces = MemoryPersistence(NamespaceV1)
-        self._namespaces._lock = self._lock
+        self._namespaces = MemoryPersistence(NamespaceV1, lock=self._lock, journal=namespaces_journal)
         self._by_namespace: Dict[str, Set[str]] = {}
         self._ready = ReadyQueues()
         self._in_progress: Set[str] = set()
