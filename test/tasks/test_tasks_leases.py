@@ -1,4 +1,4 @@
-"""Fenced captures (issue 11, point 1): a capture stamps a fresh lease_token per task; a release whose
+"""Fenced captures: a capture stamps a fresh lease_token per task; a release whose
 ``lease_tokens`` names a token that is not current is a 409 LEASE_LOST that changes nothing; without
 the map a release is unfenced (seed behaviour). On memory, file and MongoDB, and on both HTTP faces."""
 import pytest
