@@ -27,7 +27,6 @@ journal's syncer thread after the writer left the lock (DurableLock), and one fs
 that arrived meanwhile. A failed fsync fails every writer not yet durable: the journal is cut back to
 its last durable record and the persistence reloads (``cut_back``) before they get their 503.
 """
-import json
 import logging
 import os
 import threading
@@ -35,7 +34,7 @@ from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams
 
-from service_background.common.data.json_util import _default
+from service_background.common.data.json_util import to_json_bytes
 from service_background.common.persistence import journal_files as files
 from service_background.common.persistence import journal_sync
 from service_background.common.persistence.journal_records import StorageUnavailableException, frame, parse_record  # noqa: F401
@@ -127,7 +126,7 @@ class FileJournal:
 
     # --- writes -------------------------------------------------------------------------------
     def _append(self, entry: dict):
-        record = frame(json.dumps(entry, default=_default, separators=(',', ':')).encode('utf-8'))
+        record = frame(to_json_bytes(entry))  # msgspec, as on the wire: a tenth of json.dumps's cost
         if self._batch_depth:
             self._pending.append(record)
             return

@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from pip_services3_commons.errors import FileException
 
-from service_background.common.data.json_util import _default
+from service_background.common.data.json_util import to_json_bytes
 from service_background.common.persistence.journal_records import keep_skipped, parse_record
 
 
@@ -76,18 +76,17 @@ def replay(path: str, items: dict, report: Dict[str, int], warn: Callable[[str],
 def write_snapshot(path: str, items: Dict[Hashable, Any], fsync: bool):
     """Every item to ``path`` (a temp file, fsynced, renamed over it)."""
     tmp = path + '.tmp'
-    dumps = json.JSONEncoder(default=_default, separators=(',', ':')).encode
     with open(tmp, 'wb') as f:
         f.write(b'[')
-        chunk: List[str] = []
+        chunk: List[bytes] = []
         first = True
         for key, item in items.items():
-            chunk.append(dumps({'key': key, 'item': item.to_json()}))
+            chunk.append(to_json_bytes({'key': key, 'item': item.to_json()}))
             if len(chunk) >= 1000:  # small steps: other threads get the GIL between them
-                f.write((('' if first else ',') + ','.join(chunk)).encode('utf-8'))
+                f.write((b'' if first else b',') + b','.join(chunk))
                 first, chunk = False, []
         if chunk:
-            f.write((('' if first else ',') + ','.join(chunk)).encode('utf-8'))
+            f.write((b'' if first else b',') + b','.join(chunk))
         f.write(b']')
         f.flush()
         if fsync:
