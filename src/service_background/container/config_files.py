@@ -34,7 +34,7 @@ def data_location(values: Mapping[str, str]) -> str:
     if on('MONGO_ENABLED'):
         return 'MongoDB (MONGO_ENABLED)'
     if on('POSTGRES_ENABLED'):
-        return (f"PostgreSQL for retries and tasks (POSTGRES_ENABLED), files under "
+        return (f"PostgreSQL for retries, tasks and cron (POSTGRES_ENABLED), files under "
                 f"{os.path.abspath(values.get('DATA_DIR') or './data')} (DATA_DIR) for the rest")
     return f"files under {os.path.abspath(values.get('DATA_DIR') or './data')} (DATA_DIR)"
 

@@ -22,7 +22,7 @@ class CronJobsPostgresPersistence(CronPostgresPersistence, ICronJobsPersistence)
         return [f'CREATE TABLE {t} (group_name {TEXT_KEY} NOT NULL, job_id {TEXT_KEY} NOT NULL, name text, '
                 f'exec_time {NUMBER}, request_url text, interval_pattern text, exec_command text, '
                 f'timeout {NUMBER}, memo text, active boolean, next_run timestamptz, last_run timestamptz, '
-                'last_result jsonb, created timestamptz, updated timestamptz, PRIMARY KEY (group_name, job_id)); '
+                'last_result json, created timestamptz, updated timestamptz, PRIMARY KEY (group_name, job_id)); '
                 f'CREATE INDEX {t}_active ON {t} (group_name, job_id) WHERE active; '
                 f'CREATE INDEX {t}_updated ON {t} (updated); '
                 f'CREATE INDEX {t}_name ON {t} (group_name, name)']

@@ -5,7 +5,7 @@ from typing import Any, List, Optional, Sequence
 
 import psycopg
 from pip_services3_commons.data import IdGenerator
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json
 
 from service_background.common.persistence.postgres_persistence import PostgresPersistence
 
@@ -23,7 +23,8 @@ def _number(value: Decimal) -> Any:
 
 class CronPostgresPersistence(PostgresPersistence):
     """A table whose columns are named as the fields of ``data_class``; ``key`` lists the primary key's
-    columns. Dicts (a job's last_result) are jsonb; numbers come back as the int or float they were."""
+    columns. Dicts (a job's last_result) are json, not jsonb, so their keys keep their order; numbers come
+    back as the int or float they were."""
 
     def __init__(self, table_name: str, data_class: type, key: Sequence[str]):
         super().__init__(table_name, data_class)
@@ -43,7 +44,7 @@ class CronPostgresPersistence(PostgresPersistence):
     def _param(value: Any) -> Any:
         if value.__class__ is float:
             return Decimal(repr(value))
-        return Jsonb(value) if isinstance(value, (dict, list)) else value
+        return Json(value) if isinstance(value, (dict, list)) else value
 
     def _assignments(self, fields: dict) -> tuple:
         """``a = %s, b = %s`` and its values for ``fields`` (only the data class's fields)."""
