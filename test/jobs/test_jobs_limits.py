@@ -5,7 +5,6 @@ import time
 
 import pytest
 from pip_services3_commons.errors import BadRequestException
-from pip_services3_commons.refer import Descriptor
 
 from service_background.jobs.logic.queue_limits import QueueLimits
 from service_background.jobs.persistence import (
@@ -15,7 +14,7 @@ from service_background.jobs.persistence import (
 )
 
 from .. import helpers
-from .wiring import wire
+from .wiring import wire, wire_feature
 
 LIMIT_CLASSES = {'memory': QueueLimitsMemoryPersistence, 'file': QueueLimitsFilePersistence,
                  'mongodb': QueueLimitsMongoDbPersistence}
@@ -23,12 +22,7 @@ LIMIT_CLASSES = {'memory': QueueLimitsMemoryPersistence, 'file': QueueLimitsFile
 
 def wire_limits(controller, persistence, kind, tmp_path, mongo_uri):
     store = helpers.make_persistence(kind, LIMIT_CLASSES, tmp_path, mongo_uri, 'limits')
-    limits = QueueLimits()
-    helpers.wire(Descriptor('service-background-jobs', 'persistence-limits', kind, 'default', '1.0'), store,
-                 Descriptor('service-background-jobs', 'persistence', kind, 'default', '1.0'), persistence,
-                 Descriptor('service-background-jobs', 'controller', 'default', 'default', '1.0'), controller,
-                 Descriptor('service-background-jobs', 'limits', 'default', 'default', '1.0'), limits)
-    return limits
+    return wire_feature(controller, persistence, kind, store, 'limits', QueueLimits())
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Paused queues on memory, file and MongoDB: a take of a paused type, or of any type, skips it until it is resumed."""
 import pytest
 import requests
-from pip_services3_commons.refer import Descriptor
 
 from service_background.jobs.logic.queue_pauses import QueuePauses
 from service_background.jobs.persistence import (
@@ -11,7 +10,7 @@ from service_background.jobs.persistence import (
 )
 
 from .. import helpers
-from .wiring import wire
+from .wiring import wire, wire_feature
 
 PAUSE_CLASSES = {'memory': QueuePausesMemoryPersistence, 'file': QueuePausesFilePersistence,
                  'mongodb': QueuePausesMongoDbPersistence}
@@ -19,11 +18,7 @@ PAUSE_CLASSES = {'memory': QueuePausesMemoryPersistence, 'file': QueuePausesFile
 
 def _wire_pauses(controller, persistence, kind, tmp_path, mongo_uri):
     store = helpers.make_persistence(kind, PAUSE_CLASSES, tmp_path, mongo_uri, 'pauses')
-    pauses = QueuePauses()
-    helpers.wire(Descriptor('service-background-jobs', 'persistence-pauses', kind, 'default', '1.0'), store,
-                 Descriptor('service-background-jobs', 'persistence', kind, 'default', '1.0'), persistence,
-                 Descriptor('service-background-jobs', 'controller', 'default', 'default', '1.0'), controller,
-                 Descriptor('service-background-jobs', 'pauses', 'default', 'default', '1.0'), pauses)
+    wire_feature(controller, persistence, kind, store, 'pauses', QueuePauses())
     return store
 
 

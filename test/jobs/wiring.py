@@ -23,6 +23,16 @@ def wire(persistence, **options):
     return controller, client
 
 
+def wire_feature(controller, persistence, kind: str, store, name: str, feature):
+    """Wires a jobs feature (``limits``, ``pauses``) and its ``store`` to ``controller`` and its
+    ``persistence``, as the container's descriptors would; returns the feature."""
+    helpers.wire(Descriptor('service-background-jobs', f'persistence-{name}', kind, 'default', '1.0'), store,
+                 Descriptor('service-background-jobs', 'persistence', kind, 'default', '1.0'), persistence,
+                 Descriptor('service-background-jobs', 'controller', 'default', 'default', '1.0'), controller,
+                 Descriptor('service-background-jobs', name, 'default', 'default', '1.0'), feature)
+    return feature
+
+
 @contextlib.contextmanager
 def counting_takes(persistence):
     """The store's takes while the block runs: a list that grows by one per take."""
