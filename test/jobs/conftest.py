@@ -1,24 +1,36 @@
-"""The jobs tests' fixtures: the jobs persistence on every backend and two processes sharing a MongoDB."""
+"""The jobs tests' fixtures: the jobs persistence on every backend and two processes sharing a MongoDB or a
+PostgreSQL database."""
 import threading
 
 import pytest
 import requests
 
-from service_background.jobs.persistence import JobsFilePersistence, JobsMemoryPersistence, JobsMongoDbPersistence
+from service_background.jobs.persistence import (
+    JobsFilePersistence,
+    JobsMemoryPersistence,
+    JobsMongoDbPersistence,
+    JobsPostgresPersistence,
+)
 
 from ..cron.service_process import ServiceProcess
 from ..helpers import persistence_fixture, unique_name
 
-# the jobs persistence fixture: every test using it runs on memory, file and MongoDB
-CLASSES = {'memory': JobsMemoryPersistence, 'file': JobsFilePersistence, 'mongodb': JobsMongoDbPersistence}
+# the jobs persistence fixture: every test using it runs on memory, file, MongoDB and PostgreSQL
+CLASSES = {'memory': JobsMemoryPersistence, 'file': JobsFilePersistence, 'mongodb': JobsMongoDbPersistence,
+           'postgres': JobsPostgresPersistence}
 persistence = persistence_fixture(CLASSES, 'jobs')
 
 
-@pytest.fixture
-def two_jobs_processes(mongo_uri):
-    """Two service processes (jobs on, cron off) sharing one MongoDB database; yields ``post(i, path, body)``
-    which calls process ``i % 2`` with a kept-alive session per thread, and the two URLs."""
-    env = dict(MONGO_ENABLED='true', MONGO_SERVICE_URI=mongo_uri, MONGO_DB=unique_name('procs'))
+@pytest.fixture(params=['mongodb', 'postgres'])
+def two_jobs_processes(request, tmp_path):
+    """Two service processes (jobs on, cron off) sharing one MongoDB or PostgreSQL database; yields
+    ``post(i, path, body)`` which calls process ``i % 2`` with a kept-alive session per thread, and the two URLs."""
+    if request.param == 'mongodb':
+        env = dict(MONGO_ENABLED='true', MONGO_SERVICE_URI=request.getfixturevalue('mongo_uri'),
+                   MONGO_DB=unique_name('procs'))
+    else:
+        env = dict(POSTGRES_ENABLED='true', POSTGRES_SERVICE_URI=request.getfixturevalue('postgres_uri'),
+                   POSTGRES_TABLE_PREFIX=unique_name('procs') + '_', DATA_DIR=str(tmp_path / 'data'))
     services = [ServiceProcess(**env) for _ in range(2)]
     for service in services:  # ServiceProcess starts cron alone by default
         service.env.update(JOBS_DISABLED='false', CRON_DISABLED='true')

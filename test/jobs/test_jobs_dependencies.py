@@ -1,4 +1,4 @@
-"""Job dependencies (depends_on) and batches, on memory, file and MongoDB."""
+"""Job dependencies (depends_on) and batches, on memory, file, MongoDB and PostgreSQL."""
 import time
 
 import pytest
@@ -10,6 +10,7 @@ from service_background.jobs.persistence import (
     JobBatchesFilePersistence,
     JobBatchesMemoryPersistence,
     JobBatchesMongoDbPersistence,
+    JobBatchesPostgresPersistence,
 )
 
 from .. import helpers
@@ -17,7 +18,7 @@ from .receiver import CallbackReceiver
 from .wiring import wire
 
 BATCH_CLASSES = {'memory': JobBatchesMemoryPersistence, 'file': JobBatchesFilePersistence,
-                 'mongodb': JobBatchesMongoDbPersistence}
+                 'mongodb': JobBatchesMongoDbPersistence, 'postgres': JobBatchesPostgresPersistence}
 
 
 @pytest.fixture
@@ -25,7 +26,8 @@ def wired(persistence, persistence_kind, tmp_path, request):
     kind = persistence_kind
     mongo_uri = request.getfixturevalue('mongo_uri') if kind == 'mongodb' else None
     controller, client = wire(persistence, lease_interval=100000, callback_backoff=50)
-    store = helpers.make_persistence(kind, BATCH_CLASSES, tmp_path, mongo_uri, 'batches')
+    postgres_uri = request.getfixturevalue('postgres_uri') if kind == 'postgres' else None
+    store = helpers.make_persistence(kind, BATCH_CLASSES, tmp_path, mongo_uri, 'batches', postgres_uri)
     helpers.wire(Descriptor('service-background-jobs', 'persistence-batches', kind, 'default', '1.0'), store,
                  Descriptor('service-background-jobs', 'persistence', kind, 'default', '1.0'), persistence,
                  Descriptor('service-background-jobs', 'controller', 'default', 'default', '1.0'), controller,

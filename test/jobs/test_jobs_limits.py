@@ -1,4 +1,4 @@
-"""Global per-queue limits (concurrency, rate), on memory, file and MongoDB."""
+"""Global per-queue limits (concurrency, rate), on memory, file, MongoDB and PostgreSQL."""
 import asyncio
 import threading
 import time
@@ -11,17 +11,18 @@ from service_background.jobs.persistence import (
     QueueLimitsFilePersistence,
     QueueLimitsMemoryPersistence,
     QueueLimitsMongoDbPersistence,
+    QueueLimitsPostgresPersistence,
 )
 
 from .. import helpers
 from .wiring import wire, wire_feature
 
 LIMIT_CLASSES = {'memory': QueueLimitsMemoryPersistence, 'file': QueueLimitsFilePersistence,
-                 'mongodb': QueueLimitsMongoDbPersistence}
+                 'mongodb': QueueLimitsMongoDbPersistence, 'postgres': QueueLimitsPostgresPersistence}
 
 
-def wire_limits(controller, persistence, kind, tmp_path, mongo_uri):
-    store = helpers.make_persistence(kind, LIMIT_CLASSES, tmp_path, mongo_uri, 'limits')
+def wire_limits(controller, persistence, kind, tmp_path, mongo_uri, postgres_uri=None):
+    store = helpers.make_persistence(kind, LIMIT_CLASSES, tmp_path, mongo_uri, 'limits', postgres_uri)
     return wire_feature(controller, persistence, kind, store, 'limits', QueueLimits())
 
 
@@ -30,7 +31,8 @@ def wired(persistence, persistence_kind, tmp_path, request):
     kind = persistence_kind
     mongo_uri = request.getfixturevalue('mongo_uri') if kind == 'mongodb' else None
     controller, client = wire(persistence, lease_interval=100000)
-    wire_limits(controller, persistence, kind, tmp_path, mongo_uri)
+    postgres_uri = request.getfixturevalue('postgres_uri') if kind == 'postgres' else None
+    wire_limits(controller, persistence, kind, tmp_path, mongo_uri, postgres_uri)
     yield controller, client
     controller.close(None)
 

@@ -1,4 +1,5 @@
-"""Paused queues on memory, file and MongoDB: a take of a paused type, or of any type, skips it until it is resumed."""
+"""Paused queues on memory, file, MongoDB and PostgreSQL: a take of a paused type, or of any type, skips it
+until it is resumed."""
 import pytest
 import requests
 
@@ -7,17 +8,18 @@ from service_background.jobs.persistence import (
     QueuePausesFilePersistence,
     QueuePausesMemoryPersistence,
     QueuePausesMongoDbPersistence,
+    QueuePausesPostgresPersistence,
 )
 
 from .. import helpers
 from .wiring import wire, wire_feature
 
 PAUSE_CLASSES = {'memory': QueuePausesMemoryPersistence, 'file': QueuePausesFilePersistence,
-                 'mongodb': QueuePausesMongoDbPersistence}
+                 'mongodb': QueuePausesMongoDbPersistence, 'postgres': QueuePausesPostgresPersistence}
 
 
-def _wire_pauses(controller, persistence, kind, tmp_path, mongo_uri):
-    store = helpers.make_persistence(kind, PAUSE_CLASSES, tmp_path, mongo_uri, 'pauses')
+def _wire_pauses(controller, persistence, kind, tmp_path, mongo_uri, postgres_uri=None):
+    store = helpers.make_persistence(kind, PAUSE_CLASSES, tmp_path, mongo_uri, 'pauses', postgres_uri)
     wire_feature(controller, persistence, kind, store, 'pauses', QueuePauses())
     return store
 
@@ -26,7 +28,8 @@ def _wire_pauses(controller, persistence, kind, tmp_path, mongo_uri):
 def wired(persistence, persistence_kind, tmp_path, request):
     mongo_uri = request.getfixturevalue('mongo_uri') if persistence_kind == 'mongodb' else None
     controller, client = wire(persistence, lease_interval=100000)
-    store = _wire_pauses(controller, persistence, persistence_kind, tmp_path, mongo_uri)
+    postgres_uri = request.getfixturevalue('postgres_uri') if persistence_kind == 'postgres' else None
+    store = _wire_pauses(controller, persistence, persistence_kind, tmp_path, mongo_uri, postgres_uri)
     yield controller, store
     controller.close(None)
 

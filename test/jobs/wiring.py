@@ -1,5 +1,6 @@
 """Builds a controller with a direct client over a given persistence, as the container would."""
 import contextlib
+import threading
 
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.refer import Descriptor
@@ -35,15 +36,25 @@ def wire_feature(controller, persistence, kind: str, store, name: str, feature):
 
 @contextlib.contextmanager
 def counting_takes(persistence):
-    """The store's takes while the block runs: a list that grows by one per take."""
+    """The store's takes while the block runs: a list that grows by one per ``take`` or ``take_many`` call
+    (one whose store makes it of the other is counted once)."""
     takes = []
-    real_take = persistence.take
+    inside = threading.local()
 
-    def counting_take(*args, **kwargs):
-        takes.append(1)
-        return real_take(*args, **kwargs)
-    persistence.take = counting_take
+    def counted(real):
+        def call(*args, **kwargs):
+            if getattr(inside, 'depth', 0) == 0:
+                takes.append(1)
+            inside.depth = getattr(inside, 'depth', 0) + 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                inside.depth -= 1
+        return call
+    persistence.take = counted(persistence.take)
+    persistence.take_many = counted(persistence.take_many)
     try:
         yield takes
     finally:
         del persistence.take  # the class's own again
+        del persistence.take_many

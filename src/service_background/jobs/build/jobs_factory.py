@@ -12,15 +12,19 @@ from service_background.jobs.persistence import (
     JobBatchesFilePersistence,
     JobBatchesMemoryPersistence,
     JobBatchesMongoDbPersistence,
+    JobBatchesPostgresPersistence,
     JobsFilePersistence,
     JobsMemoryPersistence,
     JobsMongoDbPersistence,
+    JobsPostgresPersistence,
     QueueLimitsFilePersistence,
     QueueLimitsMemoryPersistence,
     QueueLimitsMongoDbPersistence,
+    QueueLimitsPostgresPersistence,
     QueuePausesFilePersistence,
     QueuePausesMemoryPersistence,
     QueuePausesMongoDbPersistence,
+    QueuePausesPostgresPersistence,
 )
 from service_background.jobs.services.version1 import JobsCommandableHttpServiceV1, JobsRestServiceV1
 
@@ -33,6 +37,7 @@ class JobsFactory(Factory):
     MemoryPersistenceDescriptor = _descriptor('persistence', 'memory')
     FilePersistenceDescriptor = _descriptor('persistence', 'file')
     MongoDbPersistenceDescriptor = _descriptor('persistence', 'mongodb')
+    PostgresPersistenceDescriptor = _descriptor('persistence', 'postgres')
     ControllerDescriptor = _descriptor('controller', 'default')
     PausesDescriptor = _descriptor('pauses', 'default')
     LimitsDescriptor = _descriptor('limits', 'default')
@@ -47,17 +52,18 @@ class JobsFactory(Factory):
         self.register_as_type(self.MemoryPersistenceDescriptor, JobsMemoryPersistence)
         self.register_as_type(self.FilePersistenceDescriptor, JobsFilePersistence)
         self.register_as_type(self.MongoDbPersistenceDescriptor, JobsMongoDbPersistence)
+        self.register_as_type(self.PostgresPersistenceDescriptor, JobsPostgresPersistence)
         self.register_as_type(self.ControllerDescriptor, JobsController)
         self.register_as_type(self.PausesDescriptor, QueuePauses)
         self.register_as_type(self.LimitsDescriptor, QueueLimits)
         self.register_as_type(self.BatchesDescriptor, JobBatches)
         for kind, stores in (('persistence-pauses', (QueuePausesMemoryPersistence, QueuePausesFilePersistence,
-                                                     QueuePausesMongoDbPersistence)),
+                                                     QueuePausesMongoDbPersistence, QueuePausesPostgresPersistence)),
                              ('persistence-limits', (QueueLimitsMemoryPersistence, QueueLimitsFilePersistence,
-                                                     QueueLimitsMongoDbPersistence)),
+                                                     QueueLimitsMongoDbPersistence, QueueLimitsPostgresPersistence)),
                              ('persistence-batches', (JobBatchesMemoryPersistence, JobBatchesFilePersistence,
-                                                      JobBatchesMongoDbPersistence))):
-            for name, store in zip(('memory', 'file', 'mongodb'), stores):
+                                                      JobBatchesMongoDbPersistence, JobBatchesPostgresPersistence))):
+            for name, store in zip(('memory', 'file', 'mongodb', 'postgres'), stores):
                 self.register_as_type(_descriptor(kind, name), store)
         self.register_as_type(self.HttpServiceV1Descriptor, JobsCommandableHttpServiceV1)
         self.register_as_type(self.RestServiceV1Descriptor, JobsRestServiceV1)

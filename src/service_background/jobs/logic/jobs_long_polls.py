@@ -1,8 +1,9 @@
 """The jobs domain's long-polls without threads: async waiters per queue type (and ANY) and per job
-result, woken by the controller's writes, by the lease timer when delayed jobs fall due, and on
-MongoDB by one signal poller per process that reads the shared per-type counters (jobs added or
-released by other processes). No waiter re-queries on a timer: an idle waiter costs nothing, and a
-queue a take just found empty is not taken from again until a job may be there (empty_queues.py)."""
+result, woken by the controller's writes, by the lease timer when delayed jobs fall due, and for jobs
+added or released by other processes on MongoDB by one signal poller per process that reads the shared
+per-type counters, on PostgreSQL by the store's LISTEN/NOTIFY listener. No waiter re-queries on a timer:
+an idle waiter costs nothing, and a queue a take just found empty is not taken from again until a job may
+be there (empty_queues.py)."""
 import asyncio
 import contextvars
 import threading
@@ -40,6 +41,8 @@ class JobsLongPolls:
         if self._has_signals():
             # the baseline, before any waiter: a job added by another process after it is never missed
             self._signals_seen = dict(persistence.read_queue_signals())
+        if hasattr(persistence, 'listen_queue_signals'):  # PostgreSQL: pushed, not polled
+            persistence.listen_queue_signals(self._wake_pushed)
         self._opened = True
 
     def close(self):
@@ -113,7 +116,7 @@ class JobsLongPolls:
     async def wait_result(self, job_id: str, wait_s: float, read: Callable[[], JobV1],
                           recheck_s: float) -> JobV1:
         """The job once ``read`` finds it finished, or as it is when ``wait_s`` ran out. Woken by this
-        process's finishes; ``recheck_s`` bounds the wait for finishes by other processes (MongoDB)."""
+        process's finishes; ``recheck_s`` bounds the wait for finishes by other processes (MongoDB, PostgreSQL)."""
         deadline = time.monotonic() + wait_s
         while True:
             waiter = self.result_waiters.register(job_id)
@@ -122,7 +125,7 @@ class JobsLongPolls:
                 remaining = deadline - time.monotonic()
                 if job.is_finished or remaining <= 0 or self.result_waiters.closed:
                     return job
-                await waiter.wait(min(remaining, recheck_s) if self._has_signals() else remaining)
+                await waiter.wait(min(remaining, recheck_s) if self._is_shared() else remaining)
             finally:
                 self.result_waiters.discard(waiter)
 
@@ -166,9 +169,22 @@ class JobsLongPolls:
         else:
             self.result_waiters.notify_all(job_id)
 
-    # --- MongoDB: one shared signal per process --------------------------------------------------
+    # --- a store shared by processes: MongoDB's polled signal, PostgreSQL's pushed one ----------------
     def _has_signals(self) -> bool:
         return hasattr(self._persistence, 'read_queue_signals')
+
+    def _is_shared(self) -> bool:
+        """Whether other processes may finish jobs (result waits then re-read on a timer)."""
+        return self._has_signals() or hasattr(self._persistence, 'listen_queue_signals')
+
+    def _wake_pushed(self, type: Optional[str], count: int):
+        """Jobs another process made takeable (``type`` None: any may have been, a notice was lost)."""
+        if not self._opened:
+            return
+        if type is None:
+            self.job_waiters.notify_everyone()
+        else:
+            self.wake(type, count)
 
     def _ensure_poller(self):
         if not self._has_signals():

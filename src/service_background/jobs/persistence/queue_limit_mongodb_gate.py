@@ -1,6 +1,5 @@
 """Queue limits on a MongoDB jobs store, shared by every process: a slot document per running limited
 job and a counter document per rate window, both claimed by atomic writes."""
-from datetime import datetime
 from typing import Callable, Optional
 
 from pymongo.errors import DuplicateKeyError
@@ -8,10 +7,10 @@ from pymongo.errors import DuplicateKeyError
 from service_background.common.persistence.mongodb_persistence import date_ms
 from service_background.jobs.data.version1.job_v1 import JobV1
 from service_background.jobs.data.version1.queue_limit_v1 import QueueLimitV1
-from service_background.jobs.persistence.i_queue_limit_gate import FULL, IQueueLimitGate
+from service_background.jobs.persistence.queue_limit_shared_gate import SharedQueueLimitGate
 
 
-class QueueLimitMongoDbGate(IQueueLimitGate):
+class QueueLimitMongoDbGate(SharedQueueLimitGate):
     """Slot documents ``{_id: "<type>#<i>", job_id, until_ms}`` in ``<jobs>_slots`` (the unique ``_id``
     makes one claim win; a slot whose until passed is deleted by the next claim that finds the type full)
     and a counter per rate window ``{_id: "<type>@<window>", n}`` in ``<jobs>_rates``."""
@@ -58,30 +57,14 @@ class QueueLimitMongoDbGate(IQueueLimitGate):
             self._rates.delete_many({'expires_ms': {'$lt': now_ms}})
         return window_id, None
 
-    def take(self, limit: QueueLimitV1, take_one, type: str, now: datetime, hold_ms: float):
-        now_ms = date_ms(now)
-        slot_id = None
-        if limit.concurrency is not None:
-            slot_id = self._claim_slot(type, limit.concurrency, now_ms, hold_ms)
-            if slot_id is None:
-                return None, FULL
-        job, window_id, wake_ms = None, None, None
-        try:
-            if limit.rate_limit is not None:
-                window_id, wake_ms = self._count_rate(type, limit, now_ms)
-                if window_id is None:
-                    return None, wake_ms
-            job = take_one(type)
-            return job, None
-        finally:
-            if job is None:
-                if window_id is not None:
-                    self._rates.update_one({'_id': window_id}, {'$inc': {'n': -1}})
-                if slot_id is not None:
-                    self._slots.delete_one({'_id': slot_id, 'job_id': ''})
-            elif slot_id is not None:
-                self._slots.update_one({'_id': slot_id}, {'$set': {'job_id': job.id,
-                                                                   'until_ms': date_ms(job.locked_until)}})
+    def _give_back(self, slot_id: Optional[str], window_id: Optional[str]):
+        if window_id is not None:
+            self._rates.update_one({'_id': window_id}, {'$inc': {'n': -1}})
+        if slot_id is not None:
+            self._slots.delete_one({'_id': slot_id, 'job_id': ''})
+
+    def _bind_slot(self, slot_id: str, job: JobV1, hold_until_ms: int):
+        self._slots.update_one({'_id': slot_id}, {'$set': {'job_id': job.id, 'until_ms': date_ms(job.locked_until)}})
 
     def job_left(self, job: JobV1):
         if self._slots.delete_one({'job_id': job.id}).deleted_count:
