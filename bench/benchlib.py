@@ -104,8 +104,9 @@ def wait_http(url: str, process: subprocess.Popen = None, timeout: float = 40, w
             time.sleep(0.1)
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and its live children, in seconds (from /proc)."""
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """utime + stime of a process and its live children, in seconds (from /proc); ``reaped``: + the CPU of the
+    children each has waited for (cutime + cstime), e.g. a postmaster's backends that exited."""
     tick = os.sysconf('SC_CLK_TCK')
     total = 0.0
     for p in [pid] + _children(pid):
@@ -113,6 +114,8 @@ def cpu_seconds(pid: int) -> float:
             with open(f'/proc/{p}/stat') as f:
                 fields = f.read().rsplit(')', 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15)
+            if reaped:
+                total += (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime (fields 16 and 17)
         except (FileNotFoundError, ProcessLookupError, IndexError):
             pass
     return total
@@ -145,11 +148,13 @@ def server_pid(process: subprocess.Popen) -> int:
 
 @contextlib.contextmanager
 def our_service(store: str = 'memory', env: dict = None, log: str = None):
-    """Starts bin/run.py (store memory, file or a MongoDB URI) on free loopback ports; yields (url, Popen)."""
+    """Starts bin/run.py (store memory, file, a MongoDB URI or a PostgreSQL URI, what is not on PostgreSQL yet
+    on files) on free loopback ports; yields (url, Popen)."""
     port, func_port = free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix='bench-data-') as folder:
         environ = {k: v for k, v in os.environ.items()
-                   if k not in ('MEMORY_ENABLED', 'MONGO_ENABLED', 'MONGO_SERVICE_URI', 'DATA_DIR')}
+                   if k not in ('MEMORY_ENABLED', 'MONGO_ENABLED', 'MONGO_SERVICE_URI', 'DATA_DIR')
+                   and not k.startswith('POSTGRES_')}
         environ.update(HTTP_HOST='127.0.0.1', HTTP_PORT=str(port), HTTP_FUNC_LISTEN=str(func_port), LOG_LEVEL='error')
         if store == 'memory':
             environ['MEMORY_ENABLED'] = 'true'
@@ -157,6 +162,8 @@ def our_service(store: str = 'memory', env: dict = None, log: str = None):
             environ['DATA_DIR'] = folder
         elif store.startswith('mongodb://'):
             environ.update(MONGO_ENABLED='true', MONGO_SERVICE_URI=store)
+        elif store.startswith('postgresql://'):
+            environ.update(POSTGRES_ENABLED='true', POSTGRES_SERVICE_URI=store, DATA_DIR=folder)
         else:
             raise ValueError(store)
         environ.update(env or {})

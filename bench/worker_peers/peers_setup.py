@@ -41,21 +41,31 @@ def venv_python(folder: str, requirements: list) -> str:
     return python
 
 
-def node_folder() -> str:
-    """bench/.worker-peers/node with bullmq and ioredis installed by npm (once)."""
-    os.makedirs(NODE_DIR, exist_ok=True)
-    stamp = os.path.join(NODE_DIR, 'installed.txt')
-    if not os.path.exists(stamp) or open(stamp).read().split() != NODE_REQUIREMENTS:
-        package = os.path.join(NODE_DIR, 'package.json')
+def node_folder(folder: str = NODE_DIR, requirements: list = None) -> str:
+    """``folder`` (bench/.worker-peers/node) with ``requirements`` (bullmq and ioredis) installed by npm (once)."""
+    requirements = requirements or NODE_REQUIREMENTS
+    os.makedirs(folder, exist_ok=True)
+    stamp = os.path.join(folder, 'installed.txt')
+    if not os.path.exists(stamp) or open(stamp).read().split() != requirements:
+        package = os.path.join(folder, 'package.json')
         if not os.path.exists(package):
             with open(package, 'w') as f:
                 json.dump({'name': 'worker-peers-bench', 'private': True}, f)
-        _log(f'npm installing {" ".join(NODE_REQUIREMENTS)} into {NODE_DIR}')
-        subprocess.run(['npm', 'install', '--no-audit', '--no-fund', '--silent', *NODE_REQUIREMENTS],
-                       cwd=NODE_DIR, check=True, stdout=subprocess.DEVNULL)
+        _log(f'npm installing {" ".join(requirements)} into {folder}')
+        subprocess.run(['npm', 'install', '--no-audit', '--no-fund', '--silent', *requirements],
+                       cwd=folder, check=True, stdout=subprocess.DEVNULL)
         with open(stamp, 'w') as f:
-            f.write('\n'.join(NODE_REQUIREMENTS) + '\n')
-    return NODE_DIR
+            f.write('\n'.join(requirements) + '\n')
+    return folder
+
+
+def node_versions(folder: str, dists: list) -> list:
+    """(dist, version) of npm packages installed in ``folder``."""
+    lines = []
+    for dist in dists:
+        with open(os.path.join(folder, 'node_modules', dist, 'package.json')) as f:
+            lines.append((dist, json.load(f)['version']))
+    return lines
 
 
 def apt(binary: str, package: str) -> str:
@@ -78,7 +88,7 @@ def sidekiq() -> str:
     return apt('sidekiq', 'ruby-sidekiq')
 
 
-def _pip_versions(python: str, dists: list) -> dict:
+def pip_versions(python: str, dists: list) -> dict:
     code = ('import json, sys; from importlib import metadata\n'
             'print(json.dumps({d: metadata.version(d) for d in sys.argv[1:]}))')
     out = subprocess.run([python, '-c', code, *dists], check=True, capture_output=True, text=True).stdout
@@ -99,16 +109,14 @@ def versions(systems: list) -> list:
         lines.append(('ruby-sidekiq (Debian)', _first_line(['dpkg-query', '-W', '-f', '${Version}', 'ruby-sidekiq'])))
         lines.append(('ruby', _first_line(['ruby', '--version'])))
     if 'bullmq' in systems:
-        for dist in ('bullmq', 'ioredis'):
-            with open(os.path.join(NODE_DIR, 'node_modules', dist, 'package.json')) as f:
-                lines.append((dist, json.load(f)['version']))
+        lines.extend(node_versions(NODE_DIR, ['bullmq', 'ioredis']))
         lines.append(('node', _first_line(['node', '--version'])))
     wanted = [s for s in ('huey', 'dramatiq', 'celery', 'rq') if s in systems]
     if wanted:
-        for dist, version in _pip_versions(os.path.join(MAIN_VENV, 'bin', 'python'), wanted + ['redis']).items():
+        for dist, version in pip_versions(os.path.join(MAIN_VENV, 'bin', 'python'), wanted + ['redis']).items():
             lines.append((dist + ('' if dist != 'redis' else ' (redis-py, venv-main)'), version))
     if 'arq' in systems:
-        for dist, version in _pip_versions(os.path.join(ARQ_VENV, 'bin', 'python'), ['arq', 'redis']).items():
+        for dist, version in pip_versions(os.path.join(ARQ_VENV, 'bin', 'python'), ['arq', 'redis']).items():
             lines.append((dist + ('' if dist != 'redis' else ' (redis-py, venv-arq)'), version))
     return lines
 
