@@ -49,10 +49,14 @@ class JobDependencies:
                 states[parent_id] = parent.status if parent is not None else None
             self._resolve(correlation_id, job.id, states)
 
-    def on_finished(self, correlation_id: Optional[str], job: JobV1):
-        """A job finished (done, failed, aborted): its waiting children learn it."""
-        if job.is_finished:
-            self._parent_changed(correlation_id, job.id, job.status)
+    def on_finished(self, correlation_id: Optional[str], jobs: List[JobV1]):
+        """Jobs finished (done, failed, aborted): their waiting children learn it (one look for them all)."""
+        finished = {job.id: job.status for job in jobs if job.is_finished}
+        if not finished:
+            return
+        for parent_id, child_ids in self._persistence.get_waiting_children_many(correlation_id, list(finished)).items():
+            for child_id in child_ids:
+                self._resolve(correlation_id, child_id, {parent_id: finished[parent_id]})
 
     def on_deleted(self, correlation_id: Optional[str], job: JobV1):
         if job.status != JobStatusV1.Done:  # a done parent that is deleted released its children before

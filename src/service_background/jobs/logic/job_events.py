@@ -74,7 +74,8 @@ class JobEvents:
         features = self._features
         for job in jobs:
             features.limits.job_left(job)
-            self.dependencies.on_finished(None, job)  # waiting children are released or failed
+        self.dependencies.on_finished(None, jobs)  # waiting children are released or failed
+        for job in jobs:
             features.batches.job_finished(None, job)  # the batch's last job: its callback
         features.metrics.jobs_changed(jobs)
         self.finished.notify()

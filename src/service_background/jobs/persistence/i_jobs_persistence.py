@@ -98,6 +98,10 @@ class IJobsPersistence(ABC):
         """Ids of queued jobs whose ``waiting_on`` names ``parent_id``."""
         raise NotImplementedError()
 
+    def get_waiting_children_many(self, correlation_id: Optional[str], parent_ids: List[str]) -> Dict[str, List[str]]:
+        """``get_waiting_children`` of each parent (a batch of finishes), in one query where the store can."""
+        return {id: self.get_waiting_children(correlation_id, id) for id in parent_ids}
+
     def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
         """Up to ``limit`` queued jobs still waiting on parents."""
         raise NotImplementedError()

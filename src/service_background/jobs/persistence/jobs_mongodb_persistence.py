@@ -319,6 +319,15 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         query = {'waiting_on': {'$in': [parent_id]}, 'status': JobStatusV1.Queued}
         return [doc['_id'] for doc in self._collection.find(query, {'_id': 1})]
 
+    def get_waiting_children_many(self, correlation_id: Optional[str], parent_ids: List[str]) -> Dict[str, List[str]]:
+        children: Dict[str, List[str]] = {id: [] for id in parent_ids}
+        query = {'waiting_on': {'$in': list(children)}, 'status': JobStatusV1.Queued}
+        for doc in self._collection.find(query, {'_id': 1, 'waiting_on': 1}):
+            for parent_id in doc.get('waiting_on') or ():
+                if parent_id in children:
+                    children[parent_id].append(doc['_id'])
+        return children
+
     def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
         """Queued children still waiting on parents (``not_before`` is the far-future WAITING mark)."""
         query = {'status': JobStatusV1.Queued, 'not_before_ms': {'$gte': _ms(WAITING)}}

@@ -331,7 +331,18 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
 
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         return [row[0] for row in self._fetch_rows(
-            f"SELECT id FROM {self.table()} WHERE waiting_on @> ARRAY[%s] AND status = '{QUEUED}'", (parent_id,))]
+            f"SELECT id FROM {self.table()} WHERE waiting_on @> ARRAY[%s] AND waiting_on IS NOT NULL "
+            f"AND status = '{QUEUED}'", (parent_id,))]
+
+    def get_waiting_children_many(self, correlation_id: Optional[str], parent_ids: List[str]) -> Dict[str, List[str]]:
+        children: Dict[str, List[str]] = {id: [] for id in parent_ids}
+        for id, waiting_on in self._fetch_rows(
+                f"SELECT id, waiting_on FROM {self.table()} WHERE waiting_on && %s::text[] AND waiting_on IS NOT NULL "
+                f"AND status = '{QUEUED}'", (list(children),)):
+            for parent_id in waiting_on:
+                if parent_id in children:
+                    children[parent_id].append(id)
+        return children
 
     def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
         """Queued children still waiting on parents (``not_before`` is the far-future WAITING mark)."""
