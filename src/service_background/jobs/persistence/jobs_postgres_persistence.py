@@ -13,6 +13,7 @@ from pip_services3_commons.refer import IReferences
 
 from service_background.common.data import clock
 from service_background.common.persistence.postgres_persistence import PostgresPersistence
+from service_background.common.persistence.postgres_statistics import PostgresStatistics
 from service_background.jobs.data.version1 import JobV1
 from service_background.jobs.data.version1.job_transitions import WAITING
 from service_background.jobs.persistence.callback_outbox_postgres_store import CallbackOutboxPostgresStore
@@ -21,8 +22,6 @@ from service_background.jobs.persistence.idempotency_keys import DEFAULT_TTL_MS,
 from service_background.jobs.persistence.jobs_filter import parse_filter
 from service_background.jobs.persistence.jobs_postgres_keys import JobsPostgresKeys
 from service_background.jobs.persistence.jobs_postgres_rows import (
-    ARRAY_COLUMNS,
-    DOC,
     INSERT_SQL,
     QUEUED,
     READ_COLUMNS,
@@ -32,10 +31,10 @@ from service_background.jobs.persistence.jobs_postgres_rows import (
     job_of_row,
     jobs_of_rows,
     migrations,
+    prefixed_read_columns,
     row_values,
     unfinished_sql,
-    update_one_sql,
-    update_sql,
+    write_changes,
 )
 from service_background.jobs.persistence.jobs_postgres_signals import JobsPostgresSignals, Wake, takeable_counts
 from service_background.jobs.persistence.queue_limit_postgres_gate import QueueLimitPostgresGate
@@ -65,6 +64,8 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
         self._limit_gate: Optional[QueueLimitPostgresGate] = None
         self._outbox: Optional[CallbackOutboxPostgresStore] = None
         self._due_checked_ms: Optional[int] = None
+        self._statistics = PostgresStatistics(self._analyze, on_error=lambda ex: self._logger.warn(
+            None, f'ANALYZE of the jobs table failed: {ex}'))
 
     # --- lifecycle ----------------------------------------------------------------------------
     def configure(self, config: ConfigParams):
@@ -89,6 +90,11 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
         for part in parts:
             part.close(correlation_id)
         super().close(correlation_id)
+
+    def _analyze(self) -> int:
+        self._execute(f'ANALYZE {self.table()}')
+        return self._fetch_rows('SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass',
+                                (self.table(),))[0][0]
 
     def _migrations(self) -> List[str]:
         return migrations(self.table())
@@ -159,6 +165,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
                 self._notify(conn, jobs)
         except psycopg.errors.UniqueViolation as ex:
             raise _exists(', '.join(job.id for job in jobs[:5]), ex)
+        self._statistics.rows_added(len(jobs))
         return jobs
 
     @staticmethod
@@ -223,26 +230,9 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
                 latest[id] = (new, row_values(new, kept))
                 if new.status == QUEUED and job.status != QUEUED:
                     woken.append(new)
-            self._write_changes(conn, t, [(stored[id], values) for id, (_, values) in latest.items() if id in stored])
+            write_changes(conn, t, [(stored[id], values) for id, (_, values) in latest.items() if id in stored])
             self._notify(conn, woken)
         return [job.clone() if job is not None else None for job in result]
-
-    @staticmethod
-    def _write_changes(conn: psycopg.Connection, t: str, pairs: List[Tuple[Tuple[tuple, dict], tuple]]):
-        """Each row's changed columns, rows that changed the same columns in one statement."""
-        groups: Dict[Tuple[int, ...], List[tuple]] = {}
-        for (row, doc), values in pairs:
-            changed = tuple(i for i in range(1, DOC) if values[i] != row[i])
-            if decode_doc(values) != doc:
-                changed += (DOC,)
-            if changed:
-                groups.setdefault(changed, []).append(values)
-        for changed, group in groups.items():
-            if ARRAY_COLUMNS.intersection(changed):
-                with conn.cursor() as cursor:
-                    cursor.executemany(update_one_sql(t, changed), [[v[i] for i in changed] + [v[0]] for v in group])
-            else:
-                conn.execute(update_sql(t, changed), [[v[i] for v in group] for i in (0, *changed)])
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
@@ -263,7 +253,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
             f'started_ms = %s, locked_until_ms = %s + coalesce(%s, nullif(j.timeout, 0), %s), '
             f"lease_token = {_TOKEN_SQL}, "
             "uniq_key = CASE WHEN j.unique_until = 'started' THEN NULL ELSE j.uniq_key END "
-            f'FROM picked WHERE j.id = picked.id RETURNING {_prefixed("j", READ_COLUMNS)}, j.priority, j.created_ms, '
+            f'FROM picked WHERE j.id = picked.id RETURNING {prefixed_read_columns("j")}, j.priority, j.created_ms, '
             'j.seq', params + [now_ms, now_ms, int(timeout) if timeout else None, int(default_timeout)])
         rows.sort(key=lambda row: row[-3:])
         return jobs_of_rows(rows)
@@ -336,9 +326,13 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
 
     def get_waiting_children_many(self, correlation_id: Optional[str], parent_ids: List[str]) -> Dict[str, List[str]]:
         children: Dict[str, List[str]] = {id: [] for id in parent_ids}
-        for id, waiting_on in self._fetch_rows(
-                f"SELECT id, waiting_on FROM {self.table()} WHERE waiting_on && %s::text[] AND waiting_on IS NOT NULL "
-                f"AND status = '{QUEUED}'", (list(children),)):
+        # no status condition: the GIN index of waiting_on is then the only one that fits (a queued child
+        # has a waiting_on; finished ones seldom)
+        for id, status, waiting_on in self._fetch_rows(
+                f'SELECT id, status, waiting_on FROM {self.table()} WHERE waiting_on && %s::text[] '
+                'AND waiting_on IS NOT NULL', (list(children),)):
+            if status != QUEUED:
+                continue
             for parent_id in waiting_on:
                 if parent_id in children:
                     children[parent_id].append(id)
@@ -385,8 +379,3 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
 
 def _exists(ids: str, cause: Exception) -> ConflictException:
     return ConflictException(None, 'JOB_EXISTS', f'A job of these ids already exists: {ids}').with_cause(cause)
-
-
-def _prefixed(alias: str, columns: str) -> str:
-    """``READ_COLUMNS`` qualified by a table alias (``doc::text`` becomes ``j.doc::text``)."""
-    return ', '.join(f'{alias}.{c.strip()}' for c in columns.split(','))

@@ -8,6 +8,7 @@ MongoDB store's twins; ``seq`` orders jobs of one millisecond in the order they 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import msgspec
+import psycopg
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
@@ -108,11 +109,14 @@ def decode_doc(row: Sequence[Any]) -> Dict[str, Any]:
 
 def update_sql(t: str, changed: Sequence[int]) -> str:
     """One UPDATE of the ``changed`` write columns (indexes into ``WRITE_COLUMNS``) of many rows, their values
-    given as one array per column (id first): one statement and plan for a whole batch."""
+    given as one array per column (id first): one statement and plan for a whole batch. The ids are given
+    once more for ``= ANY``, so the rows are found by the primary key whatever the statistics say (a join
+    on ``unnest`` alone is planned as a scan of the table)."""
     names = ['id'] + [WRITE_COLUMNS[i] for i in changed]
     arrays = ', '.join(f'%s::{_TYPES[i]}[]' for i in [0, *changed])
     sets = ', '.join(f'{WRITE_COLUMNS[i]} = v.{WRITE_COLUMNS[i]}' + ('::jsonb' if i == DOC else '') for i in changed)
-    return f'UPDATE {t} AS j SET {sets} FROM unnest({arrays}) AS v({", ".join(names)}) WHERE j.id = v.id'
+    return (f'UPDATE {t} AS j SET {sets} FROM unnest({arrays}) AS v({", ".join(names)}) '
+            'WHERE j.id = ANY(%s::text[]) AND j.id = v.id')
 
 
 def update_one_sql(t: str, changed: Sequence[int]) -> str:
@@ -127,3 +131,27 @@ ARRAY_COLUMNS = frozenset(i for i, sql in enumerate(_TYPES) if sql.endswith('[]'
 def unfinished_sql() -> str:
     """``status IN (...)`` of the statuses a job is unfinished in."""
     return f'status IN {_UNFINISHED_SQL}'
+
+
+def write_changes(conn: psycopg.Connection, t: str, pairs: List[Tuple[Tuple[tuple, dict], tuple]]):
+    """Writes each row's changed columns (``pairs``: the stored row and its decoded doc, the new values); the
+    rows that changed the same columns in one statement."""
+    groups: Dict[Tuple[int, ...], List[tuple]] = {}
+    for (row, doc), values in pairs:
+        changed = tuple(i for i in range(1, DOC) if values[i] != row[i])
+        if decode_doc(values) != doc:
+            changed += (DOC,)
+        if changed:
+            groups.setdefault(changed, []).append(values)
+    for changed, group in groups.items():
+        if ARRAY_COLUMNS.intersection(changed):
+            with conn.cursor() as cursor:
+                cursor.executemany(update_one_sql(t, changed), [[v[i] for i in changed] + [v[0]] for v in group])
+        else:
+            arrays = [[v[i] for v in group] for i in (0, *changed)]
+            conn.execute(update_sql(t, changed), arrays + [arrays[0]])
+
+
+def prefixed_read_columns(alias: str) -> str:
+    """``READ_COLUMNS`` qualified by a table alias (``doc::text`` becomes ``j.doc::text``)."""
+    return ', '.join(f'{alias}.{c.strip()}' for c in READ_COLUMNS.split(','))
