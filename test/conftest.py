@@ -33,6 +33,17 @@ def postgres_uri():
 
 
 @pytest.fixture
+def own_postgres():
+    """A PostgreSQL cluster of this test's own, to pause, stop or kill."""
+    server = PostgresServer(own=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def persistence_kind(request):
     """The backend kind (memory, file, mongodb...) the test's ``persistence`` fixture runs on."""
     return request.node.callspec.params['persistence']

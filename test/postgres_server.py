@@ -21,9 +21,18 @@ def _bin(name: str) -> str:
     return found
 
 
+def _alive(pid: int) -> bool:
+    """The process runs (a zombie nobody reaped yet does not: it holds no shared memory)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
 class PostgresServer:
     """``start()`` gives a URI of the superuser (trust auth on loopback). ``own``: always a cluster of this
-    process's own (one a test may pause or stop), whatever POSTGRES_SERVICE_URI says."""
+    process's own (one a test may pause, stop or kill), whatever POSTGRES_SERVICE_URI says."""
 
     def __init__(self, own: bool = False):
         self.uri = None if own else os.environ.get('POSTGRES_SERVICE_URI')
@@ -59,7 +68,8 @@ class PostgresServer:
         return self.uri
 
     def resume_from_stop(self):
-        """Starts the postmaster (again, after ``stop_server``) and waits until it accepts connections."""
+        """Starts the postmaster (again, after ``stop_server`` or ``kill``: then it first recovers from the WAL)
+        and waits until it accepts connections."""
         log = open(os.path.join(self._folder, 'server.log'), 'ab')
         self._process = subprocess.Popen(
             [_bin('postgres'), '-D', self.data_dir, '-h', '127.0.0.1', '-p', str(self.port), '-k', self._folder,
@@ -87,6 +97,29 @@ class PostgresServer:
     def resume(self):
         for pid in reversed(self._processes()):
             os.kill(pid, signal.SIGCONT)
+
+    def kill(self):
+        """kill -9 of the postmaster alone, a crash: no shutdown checkpoint. Its backends end by themselves once
+        they see it gone; any still there after a few seconds are killed too, so ``resume_from_stop`` can start
+        on the same data."""
+        if self._process is None:
+            return
+        backends = self._processes()[1:]
+        self._process.kill()
+        self._process.wait(10)
+        self._process = None
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in backends) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in backends:
+            if _alive(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass  # it ended meanwhile
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in backends) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def stop_server(self, how: int = signal.SIGINT):
         """Stops the postmaster by its pid: a fast shutdown (SIGINT) by default, the data kept for

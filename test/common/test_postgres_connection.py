@@ -16,7 +16,6 @@ from service_background.retries.persistence import RetriesPostgresPersistence
 from service_background.tasks.persistence import TasksPostgresPersistence
 
 from ..helpers import ROOT, running_container, unique_name
-from ..postgres_server import PostgresServer
 
 # a process that opens both stores at a given instant and prints the versions it applied
 _OPEN_AT = '''
@@ -87,17 +86,6 @@ def test_a_first_open_creates_the_tables_and_a_second_applies_nothing(postgres_u
     finally:
         first.close(None)
         second.close(None)
-
-
-@pytest.fixture
-def own_postgres():
-    """A cluster of this test's own, to pause and stop."""
-    server = PostgresServer(own=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _add(store):

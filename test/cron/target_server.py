@@ -17,6 +17,10 @@ class Call:
         self.at = at
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a tick of many cron jobs calls at once; the default backlog (5) drops some
+
+
 class TargetServer:
 
     def __init__(self):
@@ -50,7 +54,7 @@ class TargetServer:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self._server = _Server(('127.0.0.1', 0), Handler)
         self._server.daemon_threads = True
         self.url = f'http://127.0.0.1:{self._server.server_address[1]}'
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
