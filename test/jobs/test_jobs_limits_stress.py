@@ -1,6 +1,6 @@
 """Queue limits under load: 8 worker processes on one queue with concurrency 3 never see more than
-3 running at once (sampled by the workers' own start/finish stamps), on the file store and on MongoDB
-with two service processes; a rate of 100 per second hands out at most 100 per window.
+3 running at once (sampled by the workers' own start/finish stamps), on the file store, and on MongoDB
+and on PostgreSQL with two service processes; a rate of 100 per second hands out at most 100 per window.
 
 Scaled down for the 2-core test machine: 90 jobs of 30 ms for the concurrency runs, and 2.5 s (not
 5 s) of a 100/s rate."""
@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import datetime
 
+import pytest
 import requests
 
 from ..cron.service_process import ServiceProcess
@@ -20,12 +21,13 @@ WORKERS = 8
 JOBS = 90
 
 
-def _services(tmp_path, mongo_uri, count):
-    env = dict(JOBS_DISABLED='', LOG_LEVEL='error')
+def _services(tmp_path, mongo_uri, count, postgres_uri=None):
+    env = dict(JOBS_DISABLED='', LOG_LEVEL='error', DATA_DIR=str(tmp_path / 'data'))
     if mongo_uri:
         env.update(MONGO_ENABLED='true', MONGO_SERVICE_URI=mongo_uri, MONGO_DB=unique_name('limits'))
-    else:
-        env.update(DATA_DIR=str(tmp_path / 'data'))
+    elif postgres_uri:
+        env.update(POSTGRES_ENABLED='true', POSTGRES_SERVICE_URI=postgres_uri,
+                   POSTGRES_TABLE_PREFIX=unique_name('limits') + '_')
     services = [ServiceProcess(**env) for _ in range(count)]
     for service in services:
         service.env.pop('JOBS_DISABLED', None)
@@ -96,8 +98,10 @@ def test_concurrency_and_rate_on_file(tmp_path):
             service.stop()
 
 
-def test_concurrency_and_rate_on_mongodb_with_two_processes(tmp_path, mongo_uri):
-    services = _services(tmp_path, mongo_uri, 2)
+@pytest.mark.parametrize('database', ['mongodb', 'postgres'])
+def test_concurrency_and_rate_with_two_processes_on_one_database(tmp_path, request, database):
+    uri = request.getfixturevalue(f'{database}_uri'.replace('mongodb', 'mongo'))
+    services = _services(tmp_path, uri if database == 'mongodb' else None, 2, uri if database == 'postgres' else None)
     try:
         _check_concurrency(tmp_path, services)
         _check_rate(tmp_path, services)
