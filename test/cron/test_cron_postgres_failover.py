@@ -10,9 +10,9 @@ from collections import Counter
 from datetime import datetime
 
 from ..helpers import unique_name
+from .every_second_jobs import add_every_second_jobs, post_ok
 from .service_process import ServiceProcess
 from .target_server import TargetServer
-from .test_cron_postgres_processes import _post
 
 JOBS = 20
 FULL = os.environ.get('SCALE_FULL') == '1'  # the issue's size, by hand: SCALE_FULL=1 pytest -s <this file>
@@ -40,18 +40,14 @@ def test_a_killed_process_leaves_no_tick_twice_and_none_missed(postgres_uri, tmp
             for service in services:
                 service.wait_ready()
             urls = [s.url for s in services]
-            _post(urls[0], '/v1/register/group', {'group_name': 'PG'})
-            t0 = int(time.time()) + 3  # one phase for every job: each tick is due on every process at once
-            jobs = [_post(urls[i % 3], '/v1/add/job', {
-                'group_name': 'PG', 'name': f'j{i}', 'exec_time': t0, 'request_url': f'HTTP@{target.url}/hit',
-                'interval_pattern': '@every 1s', 'timeout': 2})['job_id'] for i in range(JOBS)]
+            jobs, t0 = add_every_second_jobs(urls, target.url, JOBS, 3)
             time.sleep(max(0.0, t0 + KILL_AT_S - time.time()))
             killed_ms = time.time() * 1000
             services[0].kill()
             time.sleep(max(0.0, t0 + RUN_S - time.time()))
             paused_ms = time.time() * 1000
             for i, job_id in enumerate(jobs):  # stop firing, then let the last runs and replies land
-                _post(urls[1 + i % 2], '/v1/pause/job', {'group_name': 'PG', 'job_id': job_id})
+                post_ok(urls[1 + i % 2], '/v1/pause/job', {'group_name': 'PG', 'job_id': job_id})
             time.sleep(3)  # past the runs' 2 s timeout
             calls = target.calls_to('/hit')
             records = _records(target)

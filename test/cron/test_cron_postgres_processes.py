@@ -3,20 +3,13 @@ tick of `@every 1s` jobs once (each (job, planned time) is claimed by one condit
 import time
 from collections import Counter
 
-import requests
-
 from ..helpers import unique_name
+from .every_second_jobs import add_every_second_jobs, post_ok
 from .service_process import ServiceProcess
 from .target_server import TargetServer
 
 JOBS = 4
 RUN_S = 6
-
-
-def _post(url, path, body):
-    r = requests.post(url + path, json=body, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def test_two_processes_on_one_postgres_fire_every_tick_exactly_once(postgres_uri, tmp_path):
@@ -28,15 +21,11 @@ def test_two_processes_on_one_postgres_fire_every_tick_exactly_once(postgres_uri
             service.wait_ready()
         with TargetServer() as target:
             urls = [s.url for s in services]
-            _post(urls[0], '/v1/register/group', {'group_name': 'PG'})
-            t0 = int(time.time()) + 2  # one phase for every job: each tick is due on both processes at once
-            jobs = [_post(urls[i % 2], '/v1/add/job', {
-                'group_name': 'PG', 'name': f'j{i}', 'exec_time': t0, 'request_url': f'HTTP@{target.url}/hit',
-                'interval_pattern': '@every 1s', 'timeout': 2})['job_id'] for i in range(JOBS)]
+            jobs, t0 = add_every_second_jobs(urls, target.url, JOBS, 2)
             time.sleep(max(0.0, t0 + RUN_S - time.time()))
             paused_ms = time.time() * 1000
             for job_id in jobs:  # stop firing, then let the last runs land
-                _post(urls[1], '/v1/pause/job', {'group_name': 'PG', 'job_id': job_id})
+                post_ok(urls[1], '/v1/pause/job', {'group_name': 'PG', 'job_id': job_id})
             time.sleep(1.5)
             calls = target.calls_to('/hit')
     finally:
