@@ -2,8 +2,9 @@
 import threading
 import time
 
+from service_background.common.data.clock import now_ms
 from service_background.cron.logic.interval_patterns import parse_schedule
-from service_background.cron.logic.scheduler import Scheduler, now_ms
+from service_background.cron.logic.scheduler import Scheduler
 
 
 class Recorder:

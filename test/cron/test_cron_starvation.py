@@ -111,10 +111,10 @@ def test_a_run_due_while_the_previous_one_goes_on_runs_when_it_ends_within_the_g
 
     from pip_services3_components.log import CompositeLogger
 
+    from service_background.common.data.clock import now_ms
     from service_background.cron.data.version1 import CronJobV1
     from service_background.cron.logic import ExecutionResult
     from service_background.cron.logic.interval_patterns import parse_schedule
-    from service_background.cron.logic.scheduler import now_ms
     job = CronJobV1(group_name='g', job_id='j', name='n', request_url='HTTP@http://127.0.0.1:1/',
                     interval_pattern='@every 1s', timeout=5)
     jobs, runs = _Jobs(job), _Runs()

@@ -115,7 +115,7 @@ class AsyncCommandableHttpClient(IConfigurable, IReferenceable):
 
     async def call_command(self, name: str, correlation_id: Optional[str], params: Optional[dict] = None) -> Any:
         response = await self.request('POST', f'/{self._base_route}/{name}', correlation_id, params or {})
-        return None if response is None else _json(response)
+        return None if response is None else decode_reply(response)
 
     async def call_command_raw(self, name: str, correlation_id: Optional[str],
                                params: Optional[dict] = None, minimal: bool = False) -> bytes:
@@ -144,7 +144,8 @@ def error_to_exception(correlation_id: Optional[str], status: int, content: byte
     return ApplicationExceptionFactory.create(description)
 
 
-def _json(response: LeanResponse) -> Any:
+def decode_reply(response: LeanResponse) -> Any:
+    """The JSON body of a reply, decoded (None when it has none)."""
     return msgspec.json.decode(response.content) if response.content else None
 
 

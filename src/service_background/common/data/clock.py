@@ -26,6 +26,11 @@ def now() -> datetime:
     return value
 
 
+def now_ms() -> int:
+    """The wall clock in Unix milliseconds (as schedules count them)."""
+    return time.time_ns() // 1_000_000
+
+
 def truncate(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 

@@ -12,6 +12,7 @@ from pip_services3_components.log import CompositeLogger
 
 from service_background.common.clients.outbound import current_policy
 from service_background.common.data import clock
+from service_background.common.data.clock import now_ms
 from service_background.common.security.attempt_limiter import AttemptLimiter
 from service_background.cron.data.version1 import CronGroupV1, CronJobV1, CronRunV1
 from service_background.cron.logic import job_rules as rules
@@ -28,7 +29,6 @@ from service_background.cron.logic.http_executor import HttpExecutor
 from service_background.cron.logic.job_executor import JobExecutor
 from service_background.cron.logic.lua_executor import LuaExecutor
 from service_background.cron.logic.remote_executor import RemoteExecutor
-from service_background.cron.logic.scheduler import now_ms
 from service_background.cron.lua_runtime import LuaRuntime
 from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 

@@ -23,13 +23,14 @@ from pip_services3_components.log import CompositeLogger
 
 from service_background.common.concurrency.timer import IntervalTimer
 from service_background.common.data import clock
+from service_background.common.data.clock import now_ms
 from service_background.cron.data.version1 import CronJobV1, CronRunV1
 from service_background.cron.logic.cron_executors import CronExecution, CronExecutors, ExecutionResult
 from service_background.cron.logic.group_cache import GroupCache
 from service_background.cron.logic.interval_patterns import parse_schedule
 from service_background.cron.logic.run_recorder import RunRecorder
 from service_background.cron.logic.run_slots import FULL, RUN, RunSlots
-from service_background.cron.logic.scheduler import Scheduler, now_ms
+from service_background.cron.logic.scheduler import Scheduler
 from service_background.cron.persistence import ICronGroupsPersistence, ICronJobsPersistence, ICronRunsPersistence
 
 CLAIM_AHEAD_MS = 300       # a shared store: how early a process claims a run it expects to fire

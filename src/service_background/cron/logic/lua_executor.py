@@ -1,10 +1,10 @@
 """LUA@: exec_command is Lua source whose global function named like the job is called in the
 sandboxed runtime (docs/cron_lua.md), held to the job's timeout."""
 # Its arguments are (job_id, group, plan_time, exec_time), unix seconds with milliseconds.
+from service_background.common.data.clock import now_ms
 from service_background.common.data.json_util import to_json
 from service_background.cron.data.version1 import CronJobV1
 from service_background.cron.logic.cron_executors import MAX_OUTPUT, CronExecution, ExecutionResult, ICronExecutor
-from service_background.cron.logic.scheduler import now_ms
 from service_background.cron.lua_runtime import LuaRuntime
 
 

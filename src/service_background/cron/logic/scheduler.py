@@ -8,17 +8,13 @@ plans an earlier run."""
 import heapq
 import itertools
 import threading
-import time
 from typing import Callable, Dict, Hashable, List, Optional, Tuple
 
+from service_background.common.data.clock import now_ms
 from service_background.cron.logic.interval_patterns import Schedule
 
 # on_due(key, planned_ms, next_ms): called on the scheduler thread, so it must only hand work off
 DueCallback = Callable[[Hashable, int, Optional[int]], None]
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Scheduler:

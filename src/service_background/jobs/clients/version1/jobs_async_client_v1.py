@@ -11,7 +11,7 @@ from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
 from service_background.common.clients.async_commandable_http_client import (
     AsyncCommandableHttpClient,
-    _json,
+    decode_reply,
     with_lease_token,
 )
 from service_background.jobs.clients.version1.add_linger import AddLinger
@@ -127,7 +127,7 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
             headers['X-Accepted-Timeout'] = _seconds(timeout)
         response = await self.request('POST', '/want_job', correlation_id, {'queue': type} if type else {},
                                       headers=headers, wait=(block_for or 0) / 1000.0)
-        return None if response is None else _job(_json(response))
+        return None if response is None else _job(decode_reply(response))
 
     async def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None,
                          lease_token: Optional[str] = None) -> JobV1:

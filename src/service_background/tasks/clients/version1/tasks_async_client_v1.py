@@ -2,7 +2,7 @@
 coroutines, plus the worker routes ``capture`` and ``release`` that TasksWorker uses."""
 from typing import Dict, List, Optional
 
-from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient, _json
+from service_background.common.clients.async_commandable_http_client import AsyncCommandableHttpClient, decode_reply
 from service_background.tasks.clients.version1.tasks_request_bodies import data_body, release_body
 from service_background.tasks.data.version1 import NamespaceV1, TasksReleaseV1, TaskV1
 
@@ -58,7 +58,7 @@ class TasksAsyncClientV1(AsyncCommandableHttpClient):
         """``GET /v1/task/capture?namespace_id=&limit=``: up to ``limit`` tasks, now in_progress."""
         response = await self.request('GET', '/v1/task/capture', correlation_id,
                                       params={'namespace_id': namespace_id, 'limit': limit})
-        data = _json(response) if response is not None else None
+        data = decode_reply(response) if response is not None else None
         return [TaskV1.from_json(d) for d in (data or {}).get('list') or []]
 
     async def release(self, correlation_id: Optional[str], task_ids: List[str], status: str,
@@ -66,4 +66,4 @@ class TasksAsyncClientV1(AsyncCommandableHttpClient):
         """``PUT /v1/task/release {task_ids, status}``: {list, not_found}."""
         response = await self.request('PUT', '/v1/task/release', correlation_id,
                                       release_body(task_ids, status, lease_tokens))
-        return TasksReleaseV1.from_json(_json(response) if response is not None else {})
+        return TasksReleaseV1.from_json(decode_reply(response) if response is not None else {})
