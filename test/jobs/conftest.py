@@ -21,16 +21,21 @@ CLASSES = {'memory': JobsMemoryPersistence, 'file': JobsFilePersistence, 'mongod
 persistence = persistence_fixture(CLASSES, 'jobs')
 
 
+def shared_database_env(kind: str, request, tmp_path) -> dict:
+    """The environment of service processes sharing one fresh MongoDB (``kind`` mongodb) or PostgreSQL
+    (postgres) database."""
+    if kind == 'mongodb':
+        return dict(MONGO_ENABLED='true', MONGO_SERVICE_URI=request.getfixturevalue('mongo_uri'),
+                    MONGO_DB=unique_name('procs'))
+    return dict(POSTGRES_ENABLED='true', POSTGRES_SERVICE_URI=request.getfixturevalue('postgres_uri'),
+                POSTGRES_TABLE_PREFIX=unique_name('procs') + '_', DATA_DIR=str(tmp_path / 'data'))
+
+
 @pytest.fixture(params=['mongodb', 'postgres'])
 def two_jobs_processes(request, tmp_path):
     """Two service processes (jobs on, cron off) sharing one MongoDB or PostgreSQL database; yields
     ``post(i, path, body)`` which calls process ``i % 2`` with a kept-alive session per thread, and the two URLs."""
-    if request.param == 'mongodb':
-        env = dict(MONGO_ENABLED='true', MONGO_SERVICE_URI=request.getfixturevalue('mongo_uri'),
-                   MONGO_DB=unique_name('procs'))
-    else:
-        env = dict(POSTGRES_ENABLED='true', POSTGRES_SERVICE_URI=request.getfixturevalue('postgres_uri'),
-                   POSTGRES_TABLE_PREFIX=unique_name('procs') + '_', DATA_DIR=str(tmp_path / 'data'))
+    env = shared_database_env(request.param, request, tmp_path)
     services = [ServiceProcess(**env) for _ in range(2)]
     for service in services:  # ServiceProcess starts cron alone by default
         service.env.update(JOBS_DISABLED='false', CRON_DISABLED='true')

@@ -1,4 +1,5 @@
-"""A real local HTTP server that records the callbacks it receives (and can fail or stall first)."""
+"""A real local HTTP server that records the callbacks it receives (and can fail or stall first, or fail
+while told to)."""
 import json
 import threading
 import time
@@ -11,6 +12,7 @@ class CallbackReceiver:
         self.received = []
         self.attempts = []
         self._fail_first = fail_first
+        self._failing = False
         self._delay = delay
         self._event = threading.Condition()
         receiver = self
@@ -21,7 +23,7 @@ class CallbackReceiver:
                 time.sleep(receiver._delay)
                 with receiver._event:
                     receiver.attempts.append(time.monotonic())
-                    failing = len(receiver.attempts) <= receiver._fail_first
+                    failing = receiver._failing or len(receiver.attempts) <= receiver._fail_first
                     if not failing:
                         receiver.received.append(json.loads(body))
                     receiver._event.notify_all()
@@ -35,6 +37,17 @@ class CallbackReceiver:
         self._server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.url = f'http://127.0.0.1:{self._server.server_address[1]}/hook'
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def set_failing(self, failing: bool):
+        """Answers 500 to every callback from now on (True), or as constructed (False)."""
+        with self._event:
+            self._failing = failing
+
+    def wait_attempts(self, count: int, timeout: float = 10.0) -> int:
+        """Waits for ``count`` POSTs, answered or failed; returns how many came."""
+        with self._event:
+            self._event.wait_for(lambda: len(self.attempts) >= count, timeout)
+            return len(self.attempts)
 
     def wait(self, count: int, timeout: float = 10.0) -> list:
         with self._event:

@@ -1,9 +1,12 @@
 """The durable, bounded callback outbox: pending callbacks survive a restart, the
-oldest are dropped past the bound, and a receiver that hangs leaves RSS flat over 20,000 finished jobs."""
+oldest are dropped past the bound, and a receiver that hangs leaves RSS flat over 20,000 finished jobs;
+on every backend, entries are claimed by one owner each and only once their owner went silent."""
 import os
 import socket
+import threading
 
 from service_background.jobs.persistence import JobsFilePersistence, JobsMemoryPersistence
+from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxEntryV1, new_key
 
 from ..helpers import free_port, open_file_persistence
 from .receiver import CallbackReceiver
@@ -16,6 +19,59 @@ def _rss_kb() -> int:
             if line.startswith('VmRSS:'):
                 return int(line.split()[1])
     return 0
+
+
+URL = 'http://127.0.0.1:1/hook'
+
+
+def _claim(store, owner: str, now_ms: int, stale_before_ms: int, limit: int = 100) -> list:
+    entries = store.claim_stale(owner, now_ms, stale_before_ms, limit)
+    assert all(e.owner == owner for e in entries), entries
+    return [e.id for e in entries]
+
+
+def test_entries_are_claimed_once_their_owner_is_silent(persistence):
+    store = persistence.callback_outbox_store()
+    keys = [new_key() for _ in range(4)]
+    now = 1_000_000
+    store.add(CallbackOutboxEntryV1(keys[0], URL, '{}', 0))  # written before owners: stale
+    for key in keys[1:]:
+        store.add(CallbackOutboxEntryV1(key, URL, '{"k": "' + key + '"}', 0, 'a', now))
+    assert _claim(store, 'a', now, now - 1) == keys[:1]  # its own entries are never claimed again
+    assert _claim(store, 'b', now + 10, now - 1) == []  # a is live
+    store.renew('a', now + 1000)
+    assert _claim(store, 'b', now + 2000, now + 500) == []  # renewed
+    assert _claim(store, 'b', now + 2000, now + 1500, 2) == keys[:2]  # a went silent: the oldest two
+    assert _claim(store, 'c', now + 2000, now + 1500) == keys[2:]  # b's are fresh; the rest of a's
+    assert store.oldest_keys(10, 'c') == keys[2:] and store.oldest_keys(1) == keys[:1]
+    store.renew('c', 0)  # handed over at stop
+    assert _claim(store, 'b', now + 3000, now + 1500) == keys[2:]
+    entries = store.load_all()
+    assert [(e.id, e.owner) for e in entries] == [(key, 'b') for key in keys] and store.count() == 4
+    assert entries[3].body == '{"k": "' + keys[3] + '"}' and entries[3].url == URL
+
+
+def test_racing_claimers_each_get_other_entries(persistence):
+    store = persistence.callback_outbox_store()
+    keys = [new_key() for _ in range(200)]
+    for key in keys:
+        store.add(CallbackOutboxEntryV1(key, URL, '{}', 0, 'gone', 1))
+    won = {f'p{i}': [] for i in range(4)}
+
+    def claimer(owner: str):
+        while True:
+            claimed = _claim(store, owner, 5000, 1000, 7)
+            if not claimed:
+                return
+            won[owner] += claimed
+    threads = [threading.Thread(target=claimer, args=(owner,)) for owner in won]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    every = [key for claimed in won.values() for key in claimed]
+    assert sorted(every) == keys  # each entry once
+    assert {e.owner for e in store.load_all()} <= set(won)
 
 
 def test_pending_callbacks_survive_a_restart(tmp_path):

@@ -241,3 +241,29 @@ def test_the_outbox_drops_the_oldest_past_its_bound(open_store):
     entries = store.load_all()
     assert store.count() == 3 == sender.size
     assert [f'"job{i}"' in entry.body for i, entry in zip((2, 3, 4), entries)] == [True, True, True], entries
+
+
+def test_a_live_sender_keeps_its_callbacks_and_a_stopping_one_hands_them_over(open_store):
+    table = unique_name('o') + '_outbox'
+    url = f'http://127.0.0.1:{free_port()}/hook'  # refused: each callback waits for a retry far away
+    senders = [OutboxCallbackSender(open_store(CallbackOutboxPostgresStore(table)), 10, 3, 600000,
+                                    claim_interval_ms=300) for _ in range(2)]
+    first, second = senders
+    try:
+        first.start()
+        for i in range(3):
+            first.send(JobV1(id=f'job{i}', type='cb', callback_url=url))
+        second.start()
+        time.sleep(1.5)  # past three claim intervals: only renewals keep the entries the first's
+        assert (first.size, second.size) == (3, 0)
+        first.stop()  # hands them over: the second claims them on its next round
+        for _ in range(100):
+            if second.size == 3:
+                break
+            time.sleep(0.05)
+        entries = open_store(CallbackOutboxPostgresStore(table)).load_all()
+        assert second.size == 3 and [e.owner for e in entries] == [second.owner] * 3
+    finally:
+        for sender in senders:
+            sender.stop()
+

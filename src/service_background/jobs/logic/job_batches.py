@@ -7,7 +7,7 @@ When the last job of a batch finishes (done, failed for good, aborted), the batc
 ``completed`` in one atomic step (memory/file: under the store's lock; MongoDB: find_one_and_update
 on ``done: false``), so exactly one process wins, and the winner POSTs the batch summary (the
 ``get_batch`` answer) to ``callback_url`` through the jobs' callback sender: durably queued in the
-same outbox as job callbacks (file and MongoDB: it survives restarts), retried with backoff.
+same outbox as job callbacks (file, MongoDB and PostgreSQL: it survives restarts), retried with backoff.
 A job retried by backoff is unfinished, so the batch waits for it. A unique job of the batch whose
 key is held returns its holder, which is not in the batch.
 

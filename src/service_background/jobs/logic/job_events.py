@@ -35,7 +35,8 @@ class JobEvents:
                     option('callback_timeout'))
         outbox = getattr(self._persistence, 'callback_outbox_store', None)  # durable and bounded
         self.callbacks = CallbackSender(*settings, logger=self._logger) if outbox is None else \
-            OutboxCallbackSender(outbox(), option('callback_outbox_size'), *settings, logger=self._logger)
+            OutboxCallbackSender(outbox(), option('callback_outbox_size'), *settings, logger=self._logger,
+                                 claim_interval_ms=option('callback_claim_interval'))
         self.callbacks.start()
 
     def close_signals(self):

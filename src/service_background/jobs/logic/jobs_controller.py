@@ -42,6 +42,8 @@ class JobsController(ControllerBase):
     options.callback_retries (5), options.callback_backoff (1000), options.callback_max_backoff (60000),
     options.callback_timeout (10000), options.callback_outbox_size (pending callbacks kept in the
     persistence's durable outbox, default 10000: past it the oldest are dropped and counted in the log),
+    options.callback_claim_interval (how often a process renews its outbox entries and claims those of
+    processes gone silent, default 5000),
     options.backoff_base (1000), options.backoff_max (3600000), options.backoff_jitter (0.5): the retry
     backoff of a job that names none (job_backoff.py).
 
@@ -62,6 +64,7 @@ class JobsController(ControllerBase):
         'options.callback_max_backoff', 60000,
         'options.callback_timeout', 10000,
         'options.callback_outbox_size', 10000,
+        'options.callback_claim_interval', 5000,
         'options.backoff_base', 1000,
         'options.backoff_max', 3600000,
         'options.backoff_jitter', 0.5)
