@@ -27,6 +27,7 @@ from service_background.jobs.persistence.jobs_postgres_rows import (
     READ_COLUMNS,
     RUNNING,
     UNIQ,
+    cold_fields,
     decode_doc,
     job_of_row,
     jobs_of_rows,
@@ -209,30 +210,33 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
             rows = conn.execute(f'SELECT {READ_COLUMNS} FROM {t} WHERE id = ANY(%s) ORDER BY id FOR UPDATE',
                                 (list(set(ids)),)).fetchall()
             stored = {row[0]: (row, decode_doc(row)) for row in rows}
-            latest: Dict[str, Tuple[JobV1, Tuple[Any, ...]]] = {}
+            latest: Dict[str, Tuple[JobV1, Tuple[Any, ...], Dict[str, Any]]] = {}
             woken: List[JobV1] = []
             for id in ids:
                 if id in latest:
-                    job: Optional[JobV1] = latest[id][0]
+                    current: Optional[JobV1] = latest[id][0].clone()  # the first change's result stays as given
                 else:
-                    job = job_of_row(stored[id][0]) if id in stored else None
-                new = change(job.clone() if job is not None else None)
+                    current = job_of_row(stored[id][0]) if id in stored else None  # a fresh copy already
+                old_status = current.status if current is not None else None
+                new = change(current)
                 result.append(new)
                 if new is None:
                     continue
-                if job is None:
+                if old_status is None:
                     self._insert(conn, new)
-                    latest[new.id] = (new, row_values(new, None))
+                    latest[new.id] = (new, row_values(new, None), {})
                     continue
                 held = (latest[id][1] if id in latest else stored[id][0])[UNIQ]
                 kept = held if held is not None and (
                     keeps_lock(new) if new.unique_key is not None else new.status in (QUEUED, RUNNING)) else None
-                latest[id] = (new, row_values(new, kept))
-                if new.status == QUEUED and job.status != QUEUED:
+                cold = cold_fields(new)
+                latest[id] = (new, row_values(new, kept, cold), cold)
+                if new.status == QUEUED and old_status != QUEUED:
                     woken.append(new)
-            write_changes(conn, t, [(stored[id], values) for id, (_, values) in latest.items() if id in stored])
+            write_changes(conn, t, [(stored[id], values, cold) for id, (_, values, cold) in latest.items()
+                                    if id in stored])
             self._notify(conn, woken)
-        return [job.clone() if job is not None else None for job in result]
+        return result
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:

@@ -133,13 +133,13 @@ def unfinished_sql() -> str:
     return f'status IN {_UNFINISHED_SQL}'
 
 
-def write_changes(conn: psycopg.Connection, t: str, pairs: List[Tuple[Tuple[tuple, dict], tuple]]):
-    """Writes each row's changed columns (``pairs``: the stored row and its decoded doc, the new values); the
-    rows that changed the same columns in one statement."""
+def write_changes(conn: psycopg.Connection, t: str, changes: List[Tuple[Tuple[tuple, dict], tuple, dict]]):
+    """Writes each row's changed columns (``changes``: the stored row and its decoded doc, the new values and
+    the new doc's fields); the rows that changed the same columns in one statement."""
     groups: Dict[Tuple[int, ...], List[tuple]] = {}
-    for (row, doc), values in pairs:
+    for (row, doc), values, cold in changes:
         changed = tuple(i for i in range(1, DOC) if values[i] != row[i])
-        if decode_doc(values) != doc:
+        if cold != doc:
             changed += (DOC,)
         if changed:
             groups.setdefault(changed, []).append(values)
