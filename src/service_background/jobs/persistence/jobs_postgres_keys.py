@@ -15,7 +15,13 @@ from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobV1
 from service_background.jobs.data.version1.idempotency_key_v1 import IdempotencyKeyV1
 from service_background.jobs.persistence.idempotency_keys import job_of, record_of
-from service_background.jobs.persistence.jobs_postgres_rows import READ_COLUMNS, job_of_row, unfinished_sql
+from service_background.jobs.persistence.jobs_postgres_rows import (
+    QUEUED,
+    READ_COLUMNS,
+    RUNNING,
+    UNFINISHED_SQL,
+    job_of_row,
+)
 from service_background.jobs.persistence.unique_locks import job_lock_key, lock_holds
 
 Insert = Callable[[psycopg.Connection, JobV1, Optional[str]], None]  # (conn, job, its lock key)
@@ -42,7 +48,7 @@ class JobsPostgresKeys:
             job.unique_key, job.unique_until = job.ref_id, 'finished'
         self.lock(conn, 'uniq', job_lock_key(job))
         row = conn.execute(f'SELECT {READ_COLUMNS} FROM {self._t} WHERE type = %s AND ref_id = %s AND '
-                           f'{unfinished_sql()} LIMIT 1', (job.type, job.ref_id)).fetchone()
+                           f'{UNFINISHED_SQL} LIMIT 1', (job.type, job.ref_id)).fetchone()
         if row is not None:
             return job_of_row(row)
         return self.create_unless_key_locked(conn, job, now, locked=True)
@@ -57,7 +63,7 @@ class JobsPostgresKeys:
         row = conn.execute(f'SELECT {READ_COLUMNS} FROM {self._t} WHERE uniq_key = %s', (key,)).fetchone()
         if row is not None:
             holder = job_of_row(row)
-            if holder.unique_key is None and holder.status in ('queued', 'running'):
+            if holder.unique_key is None and holder.status in (QUEUED, RUNNING):
                 return holder  # add_uniq_job's lock from before unique lifetimes: held while unfinished
             if lock_holds(holder, now):
                 return holder

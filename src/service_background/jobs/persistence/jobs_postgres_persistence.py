@@ -26,6 +26,7 @@ from service_background.jobs.persistence.jobs_postgres_rows import (
     QUEUED,
     READ_COLUMNS,
     RUNNING,
+    UNFINISHED_SQL,
     UNIQ,
     cold_fields,
     decode_doc,
@@ -34,7 +35,6 @@ from service_background.jobs.persistence.jobs_postgres_rows import (
     migrations,
     prefixed_read_columns,
     row_values,
-    unfinished_sql,
     write_changes,
 )
 from service_background.jobs.persistence.jobs_postgres_signals import JobsPostgresSignals, Wake, takeable_counts
@@ -312,7 +312,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
             'ORDER BY min(priority), min(created_ms)', (_ms(now),))]
 
     def unfinished_jobs(self) -> List[JobV1]:
-        return jobs_of_rows(self._fetch_rows(f'SELECT {READ_COLUMNS} FROM {self.table()} WHERE {unfinished_sql()}'))
+        return jobs_of_rows(self._fetch_rows(f'SELECT {READ_COLUMNS} FROM {self.table()} WHERE {UNFINISHED_SQL}'))
 
     def get_expired_lease_ids(self, correlation_id: Optional[str], now: datetime, limit: int) -> List[str]:
         return [id for id, _ in self.get_expired_leases(correlation_id, now, limit)]
@@ -350,7 +350,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
 
     def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
         return bool(self._fetch_rows(
-            f'SELECT 1 FROM {self.table()} WHERE batch_id = %s AND {unfinished_sql()} LIMIT 1', (batch_id,)))
+            f'SELECT 1 FROM {self.table()} WHERE batch_id = %s AND {UNFINISHED_SQL} LIMIT 1', (batch_id,)))
 
     def batch_counts(self, correlation_id: Optional[str], batch_id: str) -> Dict[str, int]:
         return dict(self._fetch_rows(
@@ -374,7 +374,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
 
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
         now_ms = _ms(now)
-        deleted = len(self._delete_where(f'{unfinished_sql()} AND execute_until_ms <= %s', (now_ms,), now))
+        deleted = len(self._delete_where(f'{UNFINISHED_SQL} AND execute_until_ms <= %s', (now_ms,), now))
         deleted += len(self._delete_where('remove_at_ms <= %s', (now_ms,), now))
         with self._transaction() as conn:
             self._keys.delete_expired(conn, now)

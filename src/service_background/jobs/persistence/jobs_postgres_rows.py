@@ -14,7 +14,7 @@ from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 
 QUEUED, RUNNING = JobStatusV1.Queued, JobStatusV1.Running
-_UNFINISHED_SQL = f"('{QUEUED}', '{RUNNING}')"
+UNFINISHED_SQL = f"status IN ('{QUEUED}', '{RUNNING}')"  # the condition of an unfinished job
 
 # the job fields kept as columns, in column order: (field, column, SQL type of its column); the rest is ``doc``
 COLUMNS = (('id', 'id', 'text'), ('type', 'type', 'text'), ('status', 'status', 'text'),
@@ -127,10 +127,6 @@ def update_one_sql(t: str, changed: Sequence[int]) -> str:
 
 ARRAY_COLUMNS = frozenset(i for i, sql in enumerate(_TYPES) if sql.endswith('[]'))
 
-
-def unfinished_sql() -> str:
-    """``status IN (...)`` of the statuses a job is unfinished in."""
-    return f'status IN {_UNFINISHED_SQL}'
 
 
 def write_changes(conn: psycopg.Connection, t: str, changes: List[Tuple[Tuple[tuple, dict], tuple, dict]]):
