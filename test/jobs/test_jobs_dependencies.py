@@ -108,15 +108,17 @@ def test_batch_counts_callback_once_and_cancel(wired):
         client.fail_job(None, last.id, 'x')
         received = receiver.wait(1)
         assert len(received) == 1 and received[0]['id'] == batch['id']
-        assert received[0]['counts'] == {'queued': 0, 'running': 0, 'done': 2, 'failed': 1, 'aborted': 0}
+        assert received[0]['counts'] == {'queued': 0, 'running': 0, 'done': 2, 'failed': 1, 'aborted': 0,
+                                         'cancelled': 0}
         assert received[0]['completed'] is not None and received[0]['done'] is True
         time.sleep(0.3)
         assert len(receiver.received) == 1  # once
         second = client.add_batch(None, [{'type': 'x'}] * 4, receiver.url)
         running = client.start_job_by_type(None, 'x', 60000)
         canceled = client.cancel_batch(None, second['id'])
-        assert canceled['canceled'] is True and canceled['counts']['aborted'] == 3
+        assert canceled['canceled'] is True and canceled['counts']['cancelled'] == 3
         assert canceled['counts']['running'] == 1 and not canceled['done']
+        assert client.get_job_by_id(None, running.id).cancel_requested is True  # asked to stop
         client.complete_job(None, running.id)
         assert receiver.wait(2)[1]['id'] == second['id']
         with pytest.raises(NotFoundException):

@@ -42,7 +42,7 @@ def test_commandable_face(store_service):
 
         batch = client.add_batch(None, [{'type': 'b'}, {'type': 'b'}], description='two')
         assert batch['total'] == 2 and batch['counts']['queued'] == 2
-        assert client.cancel_batch(None, batch['id'])['counts']['aborted'] == 2
+        assert client.cancel_batch(None, batch['id'])['counts']['cancelled'] == 2
         assert client.get_batch(None, batch['id'])['done'] is True
         assert requests.post(f'{url}/v1/jobs/get_batch', json={'batch_id': 'nope'}, timeout=10).status_code == 404
 

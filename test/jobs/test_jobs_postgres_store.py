@@ -9,6 +9,7 @@ from pip_services3_commons.config import ConfigParams
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1, job_transitions
 from service_background.jobs.persistence.jobs_postgres_persistence import JobsPostgresPersistence
+from service_background.jobs.persistence.jobs_postgres_rows import migrations
 
 from ..helpers import unique_name
 
@@ -111,7 +112,8 @@ def test_opening_many_stores_at_once_migrates_once(postgres_uri):
     with ThreadPoolExecutor(4) as pool:
         stores = list(pool.map(open_one, range(4)))
     try:
-        assert sorted(len(store.applied_migrations) for store in stores) == [0, 0, 0, 1]
+        # one store applied every version, the others none
+        assert sorted(len(store.applied_migrations) for store in stores) == [0, 0, 0, len(migrations('t'))]
     finally:
         for store in stores:
             store.close(None)

@@ -133,6 +133,12 @@ class MemoryPersistence(IConfigurable, IReferenceable, IOpenable, ICleanable):
     def get_one_by_id(self, correlation_id: Optional[str], id: Any) -> Optional[Any]:
         return self._get_one_by_key(correlation_id, id)
 
+    def get_list_by_ids(self, correlation_id: Optional[str], ids: List[Any]) -> List[Any]:
+        """The items of ``ids`` that exist, in one lock hold."""
+        with self._lock:
+            items = (self._items.get(id) for id in ids)
+            return [self._out(item) for item in items if item is not None]
+
     def get_list_by_filter(self, correlation_id: Optional[str], predicate: Optional[Predicate] = None,
                            sort: Optional[Callable] = None) -> List[Any]:
         with self._lock:

@@ -285,6 +285,9 @@ class MongoDbPersistence(_LibraryMongoDbPersistence):
     def get_one_by_id(self, correlation_id: Optional[str], id: Any) -> Optional[Any]:
         return self._from_doc(self._collection.find_one({'_id': id}))
 
+    def get_list_by_ids(self, correlation_id: Optional[str], ids: List[Any]) -> List[Any]:
+        return self._docs(self._collection.find({'_id': {'$in': list(ids)}})) if ids else []
+
     def get_list_by_filter(self, correlation_id: Optional[str], filter: Optional[dict] = None,
                            sort: Optional[List] = None) -> List[Any]:
         cursor = self._collection.find(filter or {})

@@ -90,21 +90,24 @@ class RetryPolicy:
     def fail(self, job: JobV1, now: datetime, error: str, result: Any = None) -> JobV1:
         """fail_job / PUT failed: a running job with attempts left goes back after its backoff; else
         (its last attempt, or a job that was not running) it is failed with ``error``."""
+        if job.cancel_requested:  # asked to stop: it never runs again
+            return rules.finish(job, now, JobStatusV1.Cancelled, result, error, self.keep_ms, JobStatusV1.Failed)
         if job.status == JobStatusV1.Running and (job.retries or 0) < (job.max_retries or 0):
             if result is not None:
                 job.result = result
-            job = rules.release(job, now, error, self.keep_ms)
+            job = rules.release(job, now, error, self.keep_ms, 'retried')
             return back_off(job, now, self.delay(job), error)
         return rules.finish(job, now, JobStatusV1.Failed, result, error, self.keep_ms)
 
     def release(self, job: JobV1, now: datetime, error: str) -> JobV1:
-        """A lease that ran out: back to the queue after the backoff (failed past max_retries)."""
-        job = rules.release(job, now, error, self.keep_ms)
+        """A lease that ran out: back to the queue after the backoff (failed past max_retries; cancelled
+        when its cancel was requested)."""
+        job = rules.release(job, now, error, self.keep_ms, 'lease_expired')
         return back_off(job, now, self.delay(job), error) if job.status == JobStatusV1.Queued else job
 
 
 RETRYABLE = (JobStatusV1.Failed, JobStatusV1.Aborted)
-REQUEUABLE = (JobStatusV1.Queued, JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Aborted)
+REQUEUABLE = (JobStatusV1.Queued, JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Aborted, JobStatusV1.Cancelled)
 
 
 def requeue(job: Optional[JobV1], now: datetime, statuses, reset_attempts: bool = True) -> Optional[JobV1]:
@@ -122,4 +125,6 @@ def requeue(job: Optional[JobV1], now: datetime, statuses, reset_attempts: bool 
     if job.execute_until is not None and job.execute_until <= now:
         job.execute_until = None
     job.waiting_on = None
+    if job.cancel_requested is not None or job.cancel_reason is not None:
+        job.cancel_requested = job.cancel_reason = None
     return wait_for_parents(job)

@@ -19,7 +19,7 @@ import uuid
 from typing import Any, Optional
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
-from pip_services3_commons.data import FilterParams
+from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, NotFoundException
 from pip_services3_commons.refer import Descriptor, IReferenceable, IReferences
 from pip_services3_commons.run import IOpenable
@@ -101,18 +101,25 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
         summary = {name: value for name, value in batch.to_json().items() if name != 'sealed'}
         summary['done'], summary['canceled'] = bool(batch.done), bool(batch.canceled)  # nx-27017 gives 0/1
         summary['counts'] = {status: counts.get(status, 0) for status in
-                             (JobStatusV1.Queued, JobStatusV1.Running, JobStatusV1.Done, JobStatusV1.Failed,
-                              JobStatusV1.Aborted)}
+                             JobStatusV1.ALL}
         summary['total'] = sum(counts.values())
         return summary
 
     def cancel_batch(self, correlation_id: Optional[str], batch_id: Any) -> dict:
-        """Aborts the batch's queued jobs (running ones are left to finish)."""
+        """Cancels the batch's jobs (cancel_job: queued ones now, running ones asked to stop)."""
         batch_id = require_text(correlation_id, 'batch_id', batch_id)
         self.get_batch(correlation_id, batch_id)  # 404 for an unknown batch
         self._persistence.set_fields(correlation_id, batch_id, {'canceled': True})
-        filter = FilterParams.from_tuples('batch_id', batch_id, 'status', JobStatusV1.Queued)
-        self._controller.abort_queued_jobs(correlation_id, filter, 'batch canceled')
+        for status in (JobStatusV1.Queued, JobStatusV1.Running):
+            filter = FilterParams.from_tuples('batch_id', batch_id, 'status', status)
+            skip = 0  # cancelled queued jobs leave the filter; running ones stay in it, asked to stop
+            while True:
+                page = self._controller.get_jobs(correlation_id, filter, PagingParams(skip, 100))
+                ids = [job.id for job in page.data]
+                if not ids:
+                    break
+                self._controller.cancel_jobs(correlation_id, ids, 'batch canceled')
+                skip += len(ids) if status == JobStatusV1.Running else 0
         self._check_done(correlation_id, batch_id)
         return self.get_batch(correlation_id, batch_id)
 

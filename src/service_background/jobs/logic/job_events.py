@@ -79,11 +79,12 @@ class JobEvents:
         for job in jobs:
             features.batches.job_finished(None, job)  # the batch's last job: its callback
         features.metrics.jobs_changed(jobs)
+        features.tracing.finished(jobs)
         self.finished.notify()
         long_polls = self._long_polls
         for job in jobs:
             long_polls.notify_finished(job.id)
-            if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed):
+            if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Cancelled):
                 self.callbacks.send(job)
 
     def released(self, job: Optional[JobV1]):

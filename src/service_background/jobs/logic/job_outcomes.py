@@ -1,9 +1,9 @@
 """What a worker's outcome does to a job it holds (extend, abort, complete, fail), as changes a
 persistence applies in one atomic step: the single calls and report_jobs share them, so both fence alike."""
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
-from pip_services3_commons.errors import ConflictException, NotFoundException
+from pip_services3_commons.errors import BadRequestException, ConflictException, NotFoundException
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
@@ -38,6 +38,32 @@ def extend(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lea
     job = require_running(correlation_id, job_id, job, lease_token)
     job.locked_until = clock.add_ms(now, timeout or job.timeout or default_timeout)
     return job
+
+
+def cancelled(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lease_token: Optional[str],
+              now: datetime, keep_ms: Optional[float]) -> JobV1:
+    """The worker stopped the handler after a cancel request (or on its own): the job is cancelled."""
+    job = require_running(correlation_id, job_id, job, lease_token)
+    return rules.finish(job, now, JobStatusV1.Cancelled, None, None, keep_ms)
+
+
+def progress(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lease_token: Optional[str],
+             value: Tuple[float, Optional[str]]) -> JobV1:
+    """The handler's progress (0..100) and message, on the running job."""
+    job = require_running(correlation_id, job_id, job, lease_token)
+    job.progress, job.progress_message = value
+    return job
+
+
+def check_progress(correlation_id: Optional[str], progress: Any, message: Any) -> Tuple[float, Optional[str]]:
+    """set_job_progress's arguments: a number 0..100 and an optional message of up to 1000 characters."""
+    if isinstance(progress, bool) or not isinstance(progress, (int, float)) or not 0 <= progress <= 100:
+        raise BadRequestException(correlation_id, 'BAD_PROGRESS', 'progress must be a number 0..100') \
+            .with_details('field', 'progress')
+    if message is not None and (not isinstance(message, str) or len(message) > 1000):
+        raise BadRequestException(correlation_id, 'BAD_PROGRESS', 'message must be a string of up to 1000 characters') \
+            .with_details('field', 'message')
+    return float(progress), message
 
 
 def abort(correlation_id: Optional[str], job_id: str, job: Optional[JobV1], lease_token: Optional[str],

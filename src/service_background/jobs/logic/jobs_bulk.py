@@ -89,21 +89,3 @@ class JobsBulk:
         if job is not None:
             self._events.jobs_requeued(correlation_id, [job])
         return job
-
-    def abort_queued_jobs(self, correlation_id: Optional[str], filter: FilterParams, error: str):
-        """Aborts every queued job matching ``filter`` (a canceled batch's); running ones are left."""
-        now = clock.now()
-        keep_ms = self._options.get('finished_ttl')
-
-        def abort(job: Optional[JobV1]) -> Optional[JobV1]:
-            if job is None or job.status != JobStatusV1.Queued:
-                return None
-            return rules.finish(job, now, JobStatusV1.Aborted, None, error, keep_ms)
-        while True:
-            page = self._persistence.get_page_by_filter(correlation_id, filter, PagingParams(0, 100))
-            ids = [job.id for job in page.data]
-            if not ids:
-                break
-            for job in self._persistence.modify_many(correlation_id, ids, abort):
-                if job is not None:
-                    self._events.jobs_finished([job])

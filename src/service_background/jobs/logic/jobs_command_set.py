@@ -29,8 +29,12 @@ class JobsCommandSet(CommandSet):
     id is unknown or already finished) and fail_job. extend_job, abort_job, complete_job, fail_job take
     an optional ``lease_token`` and complete_jobs optional ``lease_tokens`` (fenced leases).
 
-    report_jobs {reports, take?, quiet?} → {results, jobs}: many outcomes in one write, each fenced and
-    refused alone in its slot, then an optional take (job_reports.py).
+    report_jobs {reports, take?, quiet?, worker?} → {results, jobs, cancel?}: many outcomes (complete, fail,
+    abort, extend, cancel, progress, log) in one write, each fenced and refused alone in its slot, then an
+    optional take; ``worker`` names the caller (job_reports.py).
+
+    cancel_job {job_id, reason?}, set_job_progress {job_id, lease_token?, progress, message?}, add_job_log
+    {job_id, lease_token?, lines}, get_job_log {job_id, skip?, take?}, get_workers {} (running_jobs.py).
 
     retry_jobs {filter} → {count} (job_backoff.py); set_queue_limits {type, concurrency?,
     rate?: {limit, period_ms}} → the type's limits, get_queue_limits {type?} → a list of them,
@@ -57,17 +61,21 @@ class JobsCommandSet(CommandSet):
                     lambda cid, args: c.get_jobs(cid, FilterParams.from_value(args.get('filter')),
                                                  PagingParams.from_value(args.get('paging')))),
             Command('get_job_by_id', _by_id(), lambda cid, args: c.get_job_by_id(cid, args.get('job_id'))),
-            Command('start_job_by_id', _by_id_with_timeout(),
-                    lambda cid, args: c.start_job_by_id(cid, args.get('job_id'), args.get('timeout'))),
+            Command('start_job_by_id', _by_id_with_timeout().with_optional_property('worker_id', TypeCode.String),
+                    lambda cid, args: c.start_job_by_id(cid, args.get('job_id'), args.get('timeout'),
+                                                        args.get('worker_id'))),
             Command('start_job_by_type',
                     ObjectSchema(True).with_required_property('type', TypeCode.String)
-                    .with_optional_property('timeout', TypeCode.Long),
-                    lambda cid, args: c.start_job_by_type(cid, args.get('type'), args.get('timeout'))),
+                    .with_optional_property('timeout', TypeCode.Long)
+                    .with_optional_property('worker_id', TypeCode.String),
+                    lambda cid, args: c.start_job_by_type(cid, args.get('type'), args.get('timeout'),
+                                                          args.get('worker_id'))),
             Command('start_jobs_by_type',
                     ObjectSchema(True).with_required_property('type', TypeCode.String)
-                    .with_optional_property('timeout', TypeCode.Long).with_optional_property('limit', TypeCode.Integer),
+                    .with_optional_property('timeout', TypeCode.Long).with_optional_property('limit', TypeCode.Integer)
+                    .with_optional_property('worker_id', TypeCode.String),
                     lambda cid, args: c.start_jobs_by_type(cid, args.get('type'), args.get('timeout'),
-                                                           args.get('limit'))),
+                                                           args.get('limit'), args.get('worker_id'))),
             Command('extend_job', _fenced(_by_id_with_timeout()),
                     lambda cid, args: c.extend_job(cid, args.get('job_id'), args.get('timeout'),
                                                    args.get('lease_token'))),
@@ -83,7 +91,22 @@ class JobsCommandSet(CommandSet):
                     lambda cid, args: c.complete_jobs(cid, args.get('job_ids'), args.get('results'),
                                                       args.get('lease_tokens'))),
             Command('report_jobs', _reports(),
-                    lambda cid, args: c.report_jobs(cid, args.get('reports'), args.get('take'), args.get('quiet'))),
+                    lambda cid, args: c.report_jobs(cid, args.get('reports'), args.get('take'), args.get('quiet'),
+                                                    args.get('worker'))),
+            # running jobs (jobs/logic/running_jobs.py)
+            Command('cancel_job', _by_id().with_optional_property('reason', TypeCode.String),
+                    lambda cid, args: c.cancel_job(cid, args.get('job_id'), args.get('reason'))),
+            Command('set_job_progress', _fenced(_by_id()).with_required_property('progress', None)
+                    .with_optional_property('message', TypeCode.String),
+                    lambda cid, args: c.set_job_progress(cid, args.get('job_id'), args.get('progress'),
+                                                         args.get('message'), args.get('lease_token'))),
+            Command('add_job_log', _fenced(_by_id()).with_required_property('lines', TypeCode.Array),
+                    lambda cid, args: c.add_job_log(cid, args.get('job_id'), args.get('lines'),
+                                                    args.get('lease_token'))),
+            Command('get_job_log', _by_id().with_optional_property('skip', TypeCode.Long)
+                    .with_optional_property('take', TypeCode.Long),
+                    lambda cid, args: c.get_job_log(cid, args.get('job_id'), args.get('skip'), args.get('take'))),
+            Command('get_workers', ObjectSchema(True), lambda cid, args: c.get_workers(cid)),
             Command('fail_job', _fenced(_by_id().with_optional_property('error', TypeCode.String)),
                     lambda cid, args: c.fail_job(cid, args.get('job_id'), args.get('error'),
                                                  args.get('lease_token'))),
@@ -118,11 +141,14 @@ def _reports() -> ObjectSchema:
     """report_jobs {reports: [{job_id, lease_token, outcome: complete | fail | abort | extend, result?,
     error?, timeout?}], take?: {type, limit?, timeout?}, quiet?} (job_reports.py checks the rest)."""
     report = _fenced(_by_id_with_timeout()).with_required_property('outcome', TypeCode.String) \
-        .with_optional_property('result', None).with_optional_property('error', TypeCode.String)
+        .with_optional_property('result', None).with_optional_property('error', TypeCode.String) \
+        .with_optional_property('progress', None).with_optional_property('message', TypeCode.String) \
+        .with_optional_property('lines', TypeCode.Array)
     take = ObjectSchema(True).with_required_property('type', TypeCode.String) \
         .with_optional_property('limit', TypeCode.Integer).with_optional_property('timeout', TypeCode.Long)
     return ObjectSchema(True).with_optional_property('reports', ArraySchema(report)) \
-        .with_optional_property('take', take).with_optional_property('quiet', TypeCode.Boolean)
+        .with_optional_property('take', take).with_optional_property('quiet', TypeCode.Boolean) \
+        .with_optional_property('worker', TypeCode.Map)
 
 
 def _typed() -> ObjectSchema:

@@ -24,50 +24,18 @@ from service_background.jobs.logic.jobs_command_set import JobsCommandSet
 from service_background.jobs.logic.jobs_features import JobsFeatures
 from service_background.jobs.logic.jobs_long_polls import JobsLongPolls
 from service_background.jobs.logic.jobs_maintenance import JobLeaseRescuer, JobsCleaner
-from service_background.jobs.logic.jobs_options import JobsOptions
-from service_background.jobs.logic.lease_checks import lease_token_arg
+from service_background.jobs.logic.jobs_options import DEFAULTS, JobsOptions
+from service_background.jobs.logic.lease_checks import lease_token_arg, worker_id_arg
 from service_background.jobs.logic.new_job_rules import to_job
+from service_background.jobs.logic.running_jobs import RunningJobs
 
 
 class JobsController(ControllerBase):
-    """One job store behind both faces (the commands and the queue API).
+    """One job store behind both faces (the commands and the queue API). Its options and their defaults
+    are in jobs_options.py; its optional features (queue pauses, queue limits, batches, job logs, live workers,
+    the metrics' jobs tracker) are found by descriptor in set_references (jobs_features.py)."""
 
-    Configuration (all ms): options.clean_interval (cleaner period, default 60000; 0 = off),
-    options.lease_interval (lease expiry sweep, waking long-polls of delayed jobs that fell due, and
-    the result long-polls' re-check for finishes by other processes, default 1000), options.default_timeout
-    (lease when neither the take nor the job names one, default 300000), options.max_retries (default 10),
-    options.finished_ttl (how long a finished job without result_ttl is kept, default 86400000; 0 =
-    forever), options.max_wait (cap on a long-poll, default 300000), options.signal_interval (how often one
-    poller per process reads the MongoDB queue signal while async waiters wait, default 25),
-    options.callback_retries (5), options.callback_backoff (1000), options.callback_max_backoff (60000),
-    options.callback_timeout (10000), options.callback_outbox_size (pending callbacks kept in the
-    persistence's durable outbox, default 10000: past it the oldest are dropped and counted in the log),
-    options.callback_claim_interval (how often a process renews its outbox entries and claims those of
-    processes gone silent, default 5000),
-    options.backoff_base (1000), options.backoff_max (3600000), options.backoff_jitter (0.5): the retry
-    backoff of a job that names none (job_backoff.py).
-
-    Its optional features (queue pauses, queue limits, batches, the metrics' jobs tracker) are found by
-    descriptor in set_references (jobs_features.py)."""
-
-    _default_config = ConfigParams.from_tuples(
-        'dependencies.persistence', 'service-background-jobs:persistence:*:*:1.0',
-        'options.clean_interval', 60000,
-        'options.lease_interval', 1000,
-        'options.default_timeout', 300000,
-        'options.max_retries', 10,
-        'options.finished_ttl', 86400000,
-        'options.max_wait', 300000,
-        'options.signal_interval', 25,
-        'options.callback_retries', 5,
-        'options.callback_backoff', 1000,
-        'options.callback_max_backoff', 60000,
-        'options.callback_timeout', 10000,
-        'options.callback_outbox_size', 10000,
-        'options.callback_claim_interval', 5000,
-        'options.backoff_base', 1000,
-        'options.backoff_max', 3600000,
-        'options.backoff_jitter', 0.5)
+    _default_config = DEFAULTS
 
     def __init__(self):
         super().__init__()
@@ -80,6 +48,7 @@ class JobsController(ControllerBase):
         self._reports: Optional[JobReports] = None
         self._rescuer: Optional[JobLeaseRescuer] = None
         self._cleaner: Optional[JobsCleaner] = None
+        self._running: Optional[RunningJobs] = None
         self._parts_persistence = None  # the store the parts were made for
 
     def _configure_options(self, config: ConfigParams):
@@ -97,9 +66,10 @@ class JobsController(ControllerBase):
         self._events = events = JobEvents(persistence, options, features, self._long_polls, self._logger)
         self._taking = JobTaking(persistence, options, features, self._fail_expired)
         self._bulk = JobsBulk(persistence, options, events)
-        self._reports = JobReports(persistence, options, features, events, self._taking.start_jobs_by_type)
+        self._running = running = RunningJobs(persistence, options, features, events)
+        self._reports = JobReports(persistence, options, features, events, self._taking.start_jobs_by_type, running)
         self._rescuer = JobLeaseRescuer(persistence, options, events)
-        self._cleaner = JobsCleaner(persistence, features, events, self._logger)
+        self._cleaner = JobsCleaner(persistence, features, events, self._logger, running.sweep_logs)
 
     # --- the features and the parts others use ------------------------------------------------
     @property
@@ -178,6 +148,7 @@ class JobsController(ControllerBase):
         max_retries = self._options.get('max_retries')
         jobs = [to_job(correlation_id, new_job, now, max_retries, batch_id) for new_job in new_jobs]
         result, added = store_jobs(self._persistence, correlation_id, jobs, now)  # one write when none is unique
+        self._features.tracing.enqueued(added)
         self._events.jobs_enqueued(added)
         self._events.dependencies.on_added(correlation_id, added)  # children whose parents are already done or gone
         return result
@@ -228,19 +199,23 @@ class JobsController(ControllerBase):
         return self._options.get('lease_interval') / 1000.0
 
     # --- taking (job_taking.py) ---------------------------------------------------------------
-    def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Any = None) -> JobV1:
-        return self._taking.start_job_by_id(correlation_id, job_id, lease_timeout(correlation_id, timeout))
+    def start_job_by_id(self, correlation_id: Optional[str], job_id: str, timeout: Any = None,
+                        worker_id: Any = None) -> JobV1:
+        return self._taking.start_job_by_id(correlation_id, job_id, lease_timeout(correlation_id, timeout),
+                                            worker_id_arg(correlation_id, worker_id))
 
     def start_job_by_type(self, correlation_id: Optional[str], type: Optional[str],
-                          timeout: Any = None) -> Optional[JobV1]:
-        jobs = self.start_jobs_by_type(correlation_id, require_text(correlation_id, 'type', type), timeout, 1)
+                          timeout: Any = None, worker_id: Any = None) -> Optional[JobV1]:
+        jobs = self.start_jobs_by_type(correlation_id, require_text(correlation_id, 'type', type), timeout, 1,
+                                       worker_id)
         return jobs[0] if jobs else None
 
     def start_jobs_by_type(self, correlation_id: Optional[str], type: Optional[str], timeout: Any = None,
-                           limit: Any = 1) -> List[JobV1]:
-        """Takes up to ``limit`` jobs (any type when ``type`` is None); jobs found past execute_until
-        on the way fail as expired instead of being handed out."""
-        return self._taking.start_jobs_by_type(correlation_id, type, lease_timeout(correlation_id, timeout), limit)
+                           limit: Any = 1, worker_id: Any = None) -> List[JobV1]:
+        """Takes up to ``limit`` jobs (any type when ``type`` is None) for the worker ``worker_id`` (stamped on
+        them); jobs found past execute_until on the way fail as expired instead of being handed out."""
+        return self._taking.start_jobs_by_type(correlation_id, type, lease_timeout(correlation_id, timeout), limit,
+                                               worker_id_arg(correlation_id, worker_id))
 
     def _fail_expired(self, correlation_id: Optional[str], job_id: str):
         self._finish(correlation_id, job_id, JobStatusV1.Failed, None, 'expired before it was started')
@@ -258,14 +233,17 @@ class JobsController(ControllerBase):
 
     # --- async long-polls (the ASGI services await these) ------------------------------------------
     async def want_job_async(self, correlation_id: Optional[str], type: Optional[str],
-                             block_for_ms: Optional[float], timeout: Any = None) -> Optional[JobV1]:
+                             block_for_ms: Optional[float], timeout: Any = None,
+                             worker_id: Any = None) -> Optional[JobV1]:
         """``want_job`` without a thread: waits on the queue's waiters (``type`` None: any queue) up to
         ``block_for_ms`` (capped by options.max_wait). Takes run inline on memory, in the pool otherwise."""
         if type is not None:
             type = require_text(correlation_id, 'queue', type)
         timeout = lease_timeout(correlation_id, timeout)
+        worker_id = worker_id_arg(correlation_id, worker_id)
         return await self._long_polls.want(correlation_id, type, self._wait_seconds(block_for_ms),
-                                           partial(self.start_jobs_by_type, correlation_id, type, timeout, 1))
+                                           partial(self.start_jobs_by_type, correlation_id, type, timeout, 1,
+                                                   worker_id))
 
     async def wait_job_result_async(self, correlation_id: Optional[str], job_id: str, wait_ms: float) -> JobV1:
         """``wait_job_result`` without a thread: the job once it is finished, or as it is when ``wait_ms``
@@ -292,10 +270,6 @@ class JobsController(ControllerBase):
         """POSTs ``callback.to_json()`` to ``callback.callback_url`` through the durable sender."""
         self._events.callbacks.send(callback)
 
-    def abort_queued_jobs(self, correlation_id: Optional[str], filter: FilterParams, error: str):
-        """Aborts every queued job matching ``filter`` (a canceled batch's); running ones are left."""
-        self._bulk.abort_queued_jobs(correlation_id, filter, error)
-
     def requeue_job(self, correlation_id: Optional[str], job_id: str, reset_attempts: bool = True) -> Optional[JobV1]:
         """A running job given back now (abort_job); any other queued again now by the one requeue rule
         (job_backoff.requeue), its attempts reset when ``reset_attempts`` or none are left."""
@@ -303,6 +277,29 @@ class JobsController(ControllerBase):
         if job.status == JobStatusV1.Running:
             return self.abort_job(correlation_id, job_id)
         return self._bulk.requeue(correlation_id, job.id, reset_attempts)
+
+    # --- steering and watching running jobs (running_jobs.py) ------------------------------------------
+    def cancel_job(self, correlation_id: Optional[str], job_id: Any, reason: Any = None) -> JobV1:
+        """Queued: cancelled now; running: asked to stop (its worker reports ``cancel``, or its lease ends)."""
+        return self._running.cancel_job(correlation_id, job_id, reason)
+
+    def cancel_jobs(self, correlation_id: Optional[str], job_ids: List[str], reason: str) -> List[JobV1]:
+        """cancel_job for each unfinished job of ``job_ids`` (a canceled batch's)."""
+        return self._running.cancel_jobs(correlation_id, job_ids, reason)
+
+    def set_job_progress(self, correlation_id: Optional[str], job_id: Any, progress: Any, message: Any = None,
+                         lease_token: Any = None) -> JobV1:
+        return self._running.set_job_progress(correlation_id, job_id, lease_token, progress, message)
+
+    def add_job_log(self, correlation_id: Optional[str], job_id: Any, lines: Any, lease_token: Any = None) -> dict:
+        return self._running.add_job_log(correlation_id, job_id, lease_token, lines)
+
+    def get_job_log(self, correlation_id: Optional[str], job_id: Any, skip: Any = None, take: Any = None) -> dict:
+        return self._running.get_job_log(correlation_id, job_id, skip, take)
+
+    def get_workers(self, correlation_id: Optional[str]) -> list:
+        """The live workers: those seen within three of their heartbeats."""
+        return self._running.get_workers(correlation_id)
 
     # --- working on a taken job (job_outcomes.py: the changes report_jobs applies too) ----------
     def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Any = None,
@@ -362,8 +359,9 @@ class JobsController(ControllerBase):
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams]) -> int:
         return self._bulk.retry_jobs(correlation_id, filter)
 
-    def report_jobs(self, correlation_id: Optional[str], reports: Any, take: Any = None, quiet: Any = False) -> dict:
-        return self._reports.report_jobs(correlation_id, reports, take, quiet)
+    def report_jobs(self, correlation_id: Optional[str], reports: Any, take: Any = None, quiet: Any = False,
+                    worker: Any = None) -> dict:
+        return self._reports.report_jobs(correlation_id, reports, take, quiet, worker)
 
     # --- deleting and maintenance (jobs_maintenance.py) -----------------------------------------
     def delete_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
@@ -371,6 +369,7 @@ class JobsController(ControllerBase):
         job_id = require_text(correlation_id, 'job_id', job_id)
         job = outcomes.require(correlation_id, job_id, self._persistence.delete_by_id(correlation_id, job_id))
         self.metrics.job_deleted(job)
+        self._running.jobs_removed(correlation_id, [job_id])
         self.limits.job_left(job if job.status == JobStatusV1.Running else None)
         self._events.dependencies.on_deleted(correlation_id, job)
         if not job.is_finished:
@@ -381,6 +380,7 @@ class JobsController(ControllerBase):
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self._persistence.delete_all(correlation_id)
+        self._running.jobs_removed(correlation_id, None)
         self.metrics.jobs_cleared()
         self._events.jobs_gone()
 

@@ -1,6 +1,6 @@
 """The jobs controller's maintenance, run by its timers as River's internal/maintenance services: the
 lease rescuer puts jobs whose lease ran out back in the queue; the cleaner deletes expired jobs."""
-from typing import Optional
+from typing import Callable, Optional
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
@@ -41,15 +41,17 @@ class JobLeaseRescuer:
 
 class JobsCleaner:
 
-    def __init__(self, persistence, features, events, logger):
+    def __init__(self, persistence, features, events, logger, sweep_logs: Callable[[Optional[str]], None]):
         self._persistence = persistence
         self._features = features
         self._events = events
         self._logger = logger
+        self._sweep_logs = sweep_logs
 
     def clean_jobs(self, correlation_id: Optional[str]) -> None:
         self._events.dependencies.sweep(correlation_id)  # children a dead process left waiting on finished parents
         deleted = self._persistence.delete_expired(correlation_id, clock.now())
+        self._sweep_logs(correlation_id)  # the logs of jobs gone, here or by another process
         if deleted:
             self._features.metrics.jobs_cleaned()
             self._events.jobs_gone()

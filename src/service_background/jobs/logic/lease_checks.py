@@ -17,6 +17,15 @@ def lease_token_arg(correlation_id: Optional[str], lease_token: Any) -> Optional
     return lease_token
 
 
+def worker_id_arg(correlation_id: Optional[str], worker_id: Any) -> Optional[str]:
+    """A taker's name, stamped on the jobs it takes: None, or a string of 1 to 200 characters."""
+    if worker_id is not None and (not isinstance(worker_id, str) or not 0 < len(worker_id) <= 200):
+        raise BadRequestException(correlation_id, 'BAD_WORKER_ID',
+                                  'worker_id must be a string of 1 to 200 characters') \
+            .with_details('field', 'worker_id')
+    return worker_id
+
+
 def check_lease(correlation_id: Optional[str], job_id: str, job: JobV1, lease_token: Optional[str]):
     """A token that is not the job's current one (the lease ran out and the job was given back, taken
     again or finished) is refused before anything changes. No token: no fence."""

@@ -27,6 +27,19 @@ def _integer(correlation_id: Optional[str], name: str, value: Any, low: int, hig
     return int(value)
 
 
+def _trace_context(correlation_id: Optional[str], value: Any) -> Optional[dict]:
+    """The producer's W3C trace context, kept as given: {traceparent, tracestate?}, both short strings."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {'traceparent', 'tracestate'} \
+            or not isinstance(value.get('traceparent'), str) or not 0 < len(value['traceparent']) <= 128 \
+            or not isinstance(value.get('tracestate', ''), str) or len(value.get('tracestate', '')) > 512:
+        raise BadRequestException(correlation_id, 'BAD_TRACE_CONTEXT',
+                                  'trace_context must be {traceparent, tracestate?} strings') \
+            .with_details('field', 'trace_context')
+    return dict(value)
+
+
 def to_new_job(correlation_id: Optional[str], value: Any) -> NewJobV1:
     if isinstance(value, NewJobV1):
         return value
@@ -39,7 +52,7 @@ def _only_type_and_params(new_job: NewJobV1) -> bool:
     return new_job.ref_id is None and new_job.ttl is None and new_job.priority is None and new_job.delay is None \
         and new_job.timeout is None and new_job.max_retries is None and new_job.callback_url is None \
         and new_job.result_ttl is None and new_job.unique is None and new_job.backoff is None \
-        and new_job.depends_on is None and new_job.idempotency_key is None
+        and new_job.depends_on is None and new_job.idempotency_key is None and new_job.trace_context is None
 
 
 def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int,
@@ -80,5 +93,5 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
                  not_before=clock.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
                  result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url,
                  backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id,
-                 idempotency_key=key)
+                 idempotency_key=key, trace_context=_trace_context(correlation_id, new_job.trace_context))
     return wait_for_parents(apply_unique(correlation_id, job, new_job.unique, now))

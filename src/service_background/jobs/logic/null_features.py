@@ -1,5 +1,6 @@
-"""The null objects of the jobs controller's optional features (pauses, limits, batches, metrics): what it
-uses when no such component is configured, so each call into a feature is one unconditional line."""
+"""The null objects of the jobs controller's optional features (pauses, limits, batches, logs, workers,
+metrics): what it uses when no such component is configured, so each call into a feature is one unconditional
+line."""
 from datetime import datetime
 from typing import List, Optional
 
@@ -17,8 +18,8 @@ class NoPauses:
 
     @staticmethod
     def take(persistence, correlation_id: Optional[str], type: Optional[str], now: datetime,
-             timeout: Optional[float], default_timeout: float):
-        return persistence.take(correlation_id, type, now, timeout, default_timeout)
+             timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None):
+        return persistence.take(correlation_id, type, now, timeout, default_timeout, worker_id)
 
     @staticmethod
     def paused_types(correlation_id: Optional[str] = None) -> List[str]:
@@ -35,8 +36,8 @@ class NoLimits:
     """No limits component configured: a take is the pauses' take."""
 
     @staticmethod
-    def take(pauses, persistence, correlation_id, type, now, timeout, default_timeout):
-        return pauses.take(persistence, correlation_id, type, now, timeout, default_timeout)
+    def take(pauses, persistence, correlation_id, type, now, timeout, default_timeout, worker_id=None):
+        return pauses.take(persistence, correlation_id, type, now, timeout, default_timeout, worker_id)
 
     @staticmethod
     def limits(type: str) -> bool:
@@ -63,6 +64,39 @@ class NoBatches:
     add_batch = get_batch = cancel_batch = _disabled('BATCHES_DISABLED', 'Job batches are not configured')
 
 
+class NoLogs:
+    """No job logs component configured: lines are refused, and there is nothing to remove."""
+
+    @staticmethod
+    def remove(correlation_id, job_ids):
+        pass
+
+    @staticmethod
+    def clear(correlation_id):
+        pass
+
+    @staticmethod
+    def sweep(correlation_id, existing):
+        pass
+
+    append = get_log = _disabled('LOGS_DISABLED', 'Job logs are not configured')
+
+
+class NoWorkers:
+    """No workers registry configured: a worker's id is taken as it says, and no worker is listed."""
+
+    @staticmethod
+    def seen(correlation_id, worker):
+        worker_id = worker.get('id') if isinstance(worker, dict) else None
+        if not isinstance(worker_id, str) or not 0 < len(worker_id) <= 200:
+            raise BadRequestException(correlation_id, 'BAD_WORKER', 'worker.id must be a string of 1..200 characters')
+        return worker_id
+
+    @staticmethod
+    def get_workers(correlation_id):
+        return []
+
+
 class NoJobsMetrics:
     """Drops every observation (``jobs_changed`` hands its list back)."""
 
@@ -83,3 +117,5 @@ NO_PAUSES = NoPauses()
 NO_LIMITS = NoLimits()
 NO_BATCHES = NoBatches()
 NO_METRICS = NoJobsMetrics()
+NO_LOGS = NoLogs()
+NO_WORKERS = NoWorkers()

@@ -112,11 +112,11 @@ class QueueLimits(QueueSettings):
 
     # --- the take and the controller's hooks ---------------------------------------------------
     def take(self, pauses, persistence, correlation_id: Optional[str], type: Optional[str], now: datetime,
-             timeout: Optional[float], default_timeout: float):
+             timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None):
         limits = self.current(correlation_id)
 
         def take_one(name: Optional[str]):
-            return pauses.take(persistence, correlation_id, name, now, timeout, default_timeout)
+            return pauses.take(persistence, correlation_id, name, now, timeout, default_timeout, worker_id)
         if not limits:
             return take_one(type)
         if type is not None:

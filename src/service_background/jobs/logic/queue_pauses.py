@@ -52,15 +52,16 @@ class QueuePauses(QueueSettings):
 
     # --- the take ------------------------------------------------------------------------
     def take(self, persistence, correlation_id: Optional[str], type: Optional[str], now: datetime,
-             timeout: Optional[float], default_timeout: float):
+             timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None):
         paused = self.paused_set(correlation_id)
         if not paused:
-            return persistence.take(correlation_id, type, now, timeout, default_timeout)
+            return persistence.take(correlation_id, type, now, timeout, default_timeout, worker_id)
         if type is not None:
-            return None if type in paused else persistence.take(correlation_id, type, now, timeout, default_timeout)
+            return None if type in paused else \
+                persistence.take(correlation_id, type, now, timeout, default_timeout, worker_id)
         for name in persistence.queued_types(now):
             if name not in paused:
-                job = persistence.take(correlation_id, name, now, timeout, default_timeout)
+                job = persistence.take(correlation_id, name, now, timeout, default_timeout, worker_id)
                 if job is not None:
                     return job
         return None

@@ -22,6 +22,10 @@ class IJobsPersistence(ABC):
     def get_one_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]: ...
 
     @abstractmethod
+    def get_list_by_ids(self, correlation_id: Optional[str], ids: List[str]) -> List[JobV1]:
+        """The jobs of ``ids`` that exist, in one read."""
+
+    @abstractmethod
     def create(self, correlation_id: Optional[str], job: JobV1) -> JobV1: ...
 
     @abstractmethod
@@ -48,13 +52,14 @@ class IJobsPersistence(ABC):
 
     @abstractmethod
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
-             timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
+             timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None) -> Optional[JobV1]:
         """Atomically claims the first queued, due job of the type (any type when None) by
-        (priority, created); the lease is ``timeout``, else the job's own, else ``default_timeout``."""
+        (priority, created); the lease is ``timeout``, else the job's own, else ``default_timeout``;
+        ``worker_id``: the taker, stamped on the job."""
 
     @abstractmethod
     def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
-                  default_timeout: float, limit: int) -> List[JobV1]:
+                  default_timeout: float, limit: int, worker_id: Optional[str] = None) -> List[JobV1]:
         """``take`` up to ``limit`` times (fewer when the queue runs dry), in one step where the store can."""
 
     @abstractmethod

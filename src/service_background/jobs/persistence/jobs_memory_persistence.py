@@ -295,19 +295,20 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         return super().modify(correlation_id, id, change)
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
-             timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
+             timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None) -> Optional[JobV1]:
         with self._lock:
             id = self._queue.pop(type, now)
             if id is None:
                 return None
             job = self._items[id].clone()
-            return self._store(job_transitions.claim(job, now, timeout or job.timeout or default_timeout))
+            return self._store(job_transitions.claim(job, now, timeout or job.timeout or default_timeout,
+                                                     None, worker_id))
 
     def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
-                  default_timeout: float, limit: int) -> List[JobV1]:
+                  default_timeout: float, limit: int, worker_id: Optional[str] = None) -> List[JobV1]:
         with self.batch():  # one lock hold; file: one journal group
             return job_transitions.take_repeatedly(
-                lambda: self.take(correlation_id, type, now, timeout, default_timeout), limit)
+                lambda: self.take(correlation_id, type, now, timeout, default_timeout, worker_id), limit)
 
     def queued_types(self, now: datetime) -> List[str]:
         with self._lock:

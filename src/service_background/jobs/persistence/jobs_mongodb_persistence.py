@@ -273,21 +273,21 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         return result
 
     def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
-                  default_timeout: float, limit: int) -> List[JobV1]:
+                  default_timeout: float, limit: int, worker_id: Optional[str] = None) -> List[JobV1]:
         # one find_one_and_update each: a claim must be atomic per job
         return job_transitions.take_repeatedly(
-            lambda: self.take(correlation_id, type, now, timeout, default_timeout), limit)
+            lambda: self.take(correlation_id, type, now, timeout, default_timeout, worker_id), limit)
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
-             timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
+             timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None) -> Optional[JobV1]:
         query = {'status': JobStatusV1.Queued, 'not_before_ms': {'$lte': _ms(now)}}
         if type is not None:
             query['type'] = type
         locked_until = clock.add_ms(now, timeout or default_timeout)
         update = {'$set': {'status': JobStatusV1.Running, 'started': now, 'started_ms': _ms(now),
                            'locked_until': locked_until, 'locked_until_ms': _ms(locked_until),
-                           'lease_token': job_transitions.new_lease_token()},
-                  '$inc': {'retries': 1}}
+                           'lease_token': job_transitions.new_lease_token(), 'worker_id': worker_id},
+                  '$inc': {'retries': 1}, '$unset': {'progress': '', 'progress_message': ''}}
         job = self.find_one_and_update(correlation_id, query, update, sort=_TAKE_ORDER)
         if job is not None and job.unique_until == 'started':
             # its unique lock ends with this take (a crash before this write: the next add sees the

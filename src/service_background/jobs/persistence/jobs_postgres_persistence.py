@@ -239,12 +239,12 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
         return result
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
-             timeout: Optional[float], default_timeout: float) -> Optional[JobV1]:
-        jobs = self.take_many(correlation_id, type, now, timeout, default_timeout, 1)
+             timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None) -> Optional[JobV1]:
+        jobs = self.take_many(correlation_id, type, now, timeout, default_timeout, 1, worker_id)
         return jobs[0] if jobs else None
 
     def take_many(self, correlation_id: Optional[str], type: Optional[str], now: datetime, timeout: Optional[float],
-                  default_timeout: float, limit: int) -> List[JobV1]:
+                  default_timeout: float, limit: int, worker_id: Optional[str] = None) -> List[JobV1]:
         """One statement: the first due queued rows no other take holds, claimed with a fresh token each;
         a unique lock that ends at the start is given up in the same write."""
         t = self.table()
@@ -255,10 +255,13 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
             f'WITH picked AS (SELECT id FROM {t} WHERE {where} ORDER BY priority, created_ms, seq LIMIT %s '
             f"FOR UPDATE SKIP LOCKED) UPDATE {t} AS j SET status = '{RUNNING}', retries = j.retries + 1, "
             f'started_ms = %s, locked_until_ms = %s + coalesce(%s, nullif(j.timeout, 0), %s), '
-            f"lease_token = {_TOKEN_SQL}, "
+            f"lease_token = {_TOKEN_SQL}, worker_id = %s, "
+            # an attempt starts without the progress of the one before
+            "doc = CASE WHEN j.doc ? 'progress' OR j.doc ? 'progress_message' "
+            "THEN j.doc - 'progress' - 'progress_message' ELSE j.doc END, "
             "uniq_key = CASE WHEN j.unique_until = 'started' THEN NULL ELSE j.uniq_key END "
             f'FROM picked WHERE j.id = picked.id RETURNING {prefixed_read_columns("j")}, j.priority, j.created_ms, '
-            'j.seq', params + [now_ms, now_ms, int(timeout) if timeout else None, int(default_timeout)])
+            'j.seq', params + [now_ms, now_ms, int(timeout) if timeout else None, int(default_timeout), worker_id])
         rows.sort(key=lambda row: row[-3:])
         return jobs_of_rows(rows)
 
@@ -277,6 +280,10 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
     def get_one_by_id(self, correlation_id: Optional[str], id: str) -> Optional[JobV1]:
         rows = self._fetch_rows(f'SELECT {READ_COLUMNS} FROM {self.table()} WHERE id = %s', (id,))
         return job_of_row(rows[0]) if rows else None
+
+    def get_list_by_ids(self, correlation_id: Optional[str], ids: List[str]) -> List[JobV1]:
+        return jobs_of_rows(self._fetch_rows(f'SELECT {READ_COLUMNS} FROM {self.table()} WHERE id = ANY(%s)',
+                                             (list(ids),))) if ids else []
 
     def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],
                            paging: Optional[PagingParams]) -> DataPage:

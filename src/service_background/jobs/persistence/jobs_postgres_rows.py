@@ -24,7 +24,8 @@ COLUMNS = (('id', 'id', 'text'), ('type', 'type', 'text'), ('status', 'status', 
            ('execute_until', 'execute_until_ms', 'bigint'), ('remove_at', 'remove_at_ms', 'bigint'),
            ('retries', 'retries', 'integer'), ('lease_token', 'lease_token', 'text'), ('timeout', 'timeout', 'bigint'),
            ('ref_id', 'ref_id', 'text'), ('batch_id', 'batch_id', 'text'), ('waiting_on', 'waiting_on', 'text[]'),
-           ('unique_until', 'unique_until', 'text'), ('idempotency_key', 'idem_key', 'text'))
+           ('unique_until', 'unique_until', 'text'), ('idempotency_key', 'idem_key', 'text'),
+           ('worker_id', 'worker_id', 'text'))
 _DATES = frozenset(i for i, (field, column, _) in enumerate(COLUMNS) if column.endswith('_ms'))
 _IN_COLUMNS = frozenset(field for field, _, _ in COLUMNS)
 _COLD_DATES = JobV1.date_fields() - _IN_COLUMNS
@@ -63,6 +64,8 @@ def migrations(t: str) -> List[str]:
         # the records idempotency keys leave when their jobs are deleted (idempotency_keys.py)
         f'CREATE TABLE {t}_keys (id text PRIMARY KEY, expires_ms bigint NOT NULL, doc jsonb NOT NULL); '
         f'CREATE INDEX {t}_keys_expires ON {t}_keys (expires_ms)',
+        # the worker holding a running job's attempt: a column, so a take writes no JSON
+        f'ALTER TABLE {t} ADD COLUMN worker_id text',
     ]
 
 
@@ -82,7 +85,7 @@ def row_values(job: JobV1, uniq_key: Optional[str], cold: Optional[Dict[str, Any
             _ms(job.not_before) if job.not_before is not None else created or 0,
             _ms(job.started), _ms(job.locked_until), _ms(job.completed), _ms(job.execute_until), _ms(job.remove_at),
             job.retries or 0, job.lease_token, job.timeout, job.ref_id, job.batch_id, job.waiting_on or None,
-            job.unique_until, job.idempotency_key, uniq_key,
+            job.unique_until, job.idempotency_key, job.worker_id, uniq_key,
             _encode(cold if cold is not None else cold_fields(job)).decode())
 
 

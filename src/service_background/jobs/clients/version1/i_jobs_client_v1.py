@@ -58,12 +58,13 @@ class IJobsClientV1(ABC):
 
     @abstractmethod
     def report_jobs(self, correlation_id: Optional[str], reports: List[dict], take: Optional[dict] = None,
-                    quiet: bool = False) -> dict:
+                    quiet: bool = False, worker: Optional[dict] = None) -> dict:
         """Many outcomes in one call, each fenced by its own lease: ``reports`` [{job_id, lease_token,
-        outcome: complete | fail | abort | extend, result? | error? | timeout?}], applied in order; then
-        ``take`` {type, limit, timeout?} as start_jobs_by_type. Returns {results, jobs}: ``results[i]`` is
-        None when report i was applied, else the {code, status, message} of its refusal (LEASE_LOST...);
-        ``jobs`` the JobV1s taken."""
+        outcome: complete | fail | abort | extend | cancel | progress | log, result? | error? | timeout? |
+        progress? message? | lines?}], applied in order; then ``take`` {type, limit, timeout?} as
+        start_jobs_by_type. Returns {results, jobs}: ``results[i]`` is None when report i was applied, else the
+        {code, status, message} of its refusal (LEASE_LOST...); ``jobs`` the JobV1s taken. With ``worker``
+        {id, ..., running}: also ``cancel``, the ids of ``running`` whose cancel was requested."""
 
     @abstractmethod
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
@@ -74,6 +75,28 @@ class IJobsClientV1(ABC):
 
     @abstractmethod
     def delete_jobs(self, correlation_id: Optional[str]) -> None: ...
+
+    # --- running jobs ---------------------------------------------------------------------
+    @abstractmethod
+    def cancel_job(self, correlation_id: Optional[str], job_id: str, reason: Optional[str] = None) -> JobV1:
+        """Queued: cancelled now; running: ``cancel_requested`` (its worker stops it, or its lease ends)."""
+
+    @abstractmethod
+    def set_job_progress(self, correlation_id: Optional[str], job_id: str, progress: float,
+                         message: Optional[str] = None, lease_token: Optional[str] = None) -> JobV1: ...
+
+    @abstractmethod
+    def add_job_log(self, correlation_id: Optional[str], job_id: str, lines: List[dict],
+                    lease_token: Optional[str] = None) -> dict: ...
+
+    @abstractmethod
+    def get_job_log(self, correlation_id: Optional[str], job_id: str, skip: Optional[int] = None,
+                    take: Optional[int] = None) -> dict:
+        """{job_id, lines: [{time, level, message}], total, dropped}."""
+
+    @abstractmethod
+    def get_workers(self, correlation_id: Optional[str]) -> List[Any]:
+        """The live workers."""
 
     # --- backoff's bulk retry, queue limits, batches -------------------------------------
     @abstractmethod

@@ -64,8 +64,8 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
         return self._controller.complete_jobs(correlation_id, job_ids, results, lease_tokens)
 
     def report_jobs(self, correlation_id: Optional[str], reports: List[dict], take: Optional[dict] = None,
-                    quiet: bool = False) -> dict:
-        return self._controller.report_jobs(correlation_id, reports, take, quiet)
+                    quiet: bool = False, worker: Optional[dict] = None) -> dict:
+        return self._controller.report_jobs(correlation_id, reports, take, quiet, worker)
 
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
                  lease_token: Optional[str] = None) -> JobV1:
@@ -76,6 +76,25 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self._controller.delete_jobs(correlation_id)
+
+    # --- running jobs ------------------------------------------------------------------------
+    def cancel_job(self, correlation_id: Optional[str], job_id: str, reason: Optional[str] = None) -> JobV1:
+        return self._controller.cancel_job(correlation_id, job_id, reason)
+
+    def set_job_progress(self, correlation_id: Optional[str], job_id: str, progress: float,
+                         message: Optional[str] = None, lease_token: Optional[str] = None) -> JobV1:
+        return self._controller.set_job_progress(correlation_id, job_id, progress, message, lease_token)
+
+    def add_job_log(self, correlation_id: Optional[str], job_id: str, lines: List[dict],
+                    lease_token: Optional[str] = None) -> dict:
+        return self._controller.add_job_log(correlation_id, job_id, lines, lease_token)
+
+    def get_job_log(self, correlation_id: Optional[str], job_id: str, skip: Optional[int] = None,
+                    take: Optional[int] = None) -> dict:
+        return self._controller.get_job_log(correlation_id, job_id, skip, take)
+
+    def get_workers(self, correlation_id: Optional[str]) -> List[Any]:
+        return self._controller.get_workers(correlation_id)
 
     # --- limits, backoff, batches ------------------------------------------------------------
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:

@@ -27,13 +27,15 @@ def _fenced(params: dict, lease_token: Optional[str]) -> dict:
     return params
 
 
-def report_body(reports: List[dict], take: Optional[dict], quiet: bool) -> dict:
-    """report_jobs' body: ``take`` and ``quiet`` only when given."""
+def report_body(reports: List[dict], take: Optional[dict], quiet: bool, worker: Optional[dict] = None) -> dict:
+    """report_jobs' body: ``take``, ``quiet`` and ``worker`` only when given."""
     params: dict = {'reports': reports}
     if take is not None:
         params['take'] = take
     if quiet:
         params['quiet'] = True
+    if worker is not None:
+        params['worker'] = worker
     return params
 
 
@@ -109,9 +111,12 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
         return [JobV1.from_json(d) for d in self.call_command('complete_jobs', correlation_id, params) or []]
 
     def report_jobs(self, correlation_id: Optional[str], reports: List[dict], take: Optional[dict] = None,
-                    quiet: bool = False) -> dict:
-        reply = self.call_command('report_jobs', correlation_id, report_body(reports, take, quiet))
-        return {'results': reply.get('results', []), 'jobs': [JobV1.from_json(d) for d in reply.get('jobs') or []]}
+                    quiet: bool = False, worker: Optional[dict] = None) -> dict:
+        reply = self.call_command('report_jobs', correlation_id, report_body(reports, take, quiet, worker))
+        result = {'results': reply.get('results', []), 'jobs': [JobV1.from_json(d) for d in reply.get('jobs') or []]}
+        if 'cancel' in reply:
+            result['cancel'] = reply['cancel']
+        return result
 
     def fail_job(self, correlation_id: Optional[str], job_id: str, error: Optional[str] = None,
                  lease_token: Optional[str] = None) -> JobV1:
@@ -122,6 +127,27 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
 
     def delete_jobs(self, correlation_id: Optional[str]) -> None:
         self.call_command('delete_jobs', correlation_id)
+
+    # --- running jobs ------------------------------------------------------------------------
+    def cancel_job(self, correlation_id: Optional[str], job_id: str, reason: Optional[str] = None) -> JobV1:
+        return self._job('cancel_job', correlation_id, {'job_id': job_id, 'reason': reason})
+
+    def set_job_progress(self, correlation_id: Optional[str], job_id: str, progress: float,
+                         message: Optional[str] = None, lease_token: Optional[str] = None) -> JobV1:
+        return self._job('set_job_progress', correlation_id,
+                         _fenced({'job_id': job_id, 'progress': progress, 'message': message}, lease_token))
+
+    def add_job_log(self, correlation_id: Optional[str], job_id: str, lines: List[dict],
+                    lease_token: Optional[str] = None) -> dict:
+        return self.call_command('add_job_log', correlation_id,
+                                 _fenced({'job_id': job_id, 'lines': lines}, lease_token))
+
+    def get_job_log(self, correlation_id: Optional[str], job_id: str, skip: Optional[int] = None,
+                    take: Optional[int] = None) -> dict:
+        return self.call_command('get_job_log', correlation_id, {'job_id': job_id, 'skip': skip, 'take': take})
+
+    def get_workers(self, correlation_id: Optional[str]) -> List[dict]:
+        return self.call_command('get_workers', correlation_id) or []
 
     # --- limits, backoff, batches ------------------------------------------------------------
     def retry_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None) -> int:

@@ -1,4 +1,4 @@
-"""JobStatusV1, the states of a job: queued, running and the three finished ones."""
+"""JobStatusV1, the states of a job: queued, running and the four finished ones."""
 
 
 class JobStatusV1:
@@ -7,7 +7,8 @@ class JobStatusV1:
     Done = 'done'
     Failed = 'failed'
     Aborted = 'aborted'
+    Cancelled = 'cancelled'  # cancel_job: before it ran, or stopped by its worker
 
-    ALL = (Queued, Running, Done, Failed, Aborted)
+    ALL = (Queued, Running, Done, Failed, Aborted, Cancelled)
     # a finished job is never taken again; it waits for its result TTL or a delete
-    FINISHED = (Done, Failed, Aborted)
+    FINISHED = (Done, Failed, Aborted, Cancelled)

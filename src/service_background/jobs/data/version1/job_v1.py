@@ -29,6 +29,13 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
     ``idempotency_key``: the key the job was added with; a later add with that key answers this job
     (persistence/idempotency_keys.py).
 
+    Running jobs (job_transitions.py): ``cancel_requested``/``cancel_reason`` (cancel_job on a running job:
+    its worker is told and reports ``cancel``), ``progress`` (0..100) and ``progress_message`` as its
+    handler set them, ``worker_id`` (the worker that holds the current attempt, when it named itself),
+    ``attempts`` (the ended attempts, oldest first, the last 20: {attempt, worker_id, started, ended,
+    outcome, error}; the running one is ``retries``/``worker_id``/``started``), ``trace_context`` (the
+    producer's W3C {traceparent, tracestate?}).
+
     What every job has is a slot; what few jobs or only finished ones have is ``sparse``: it lives in one
     dict, absent while all of it is None, so a queued job costs less than half the memory."""
 
@@ -62,6 +69,13 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
     waiting_on: Optional[list] = data_field(default=None, sparse=True)
     batch_id: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
     idempotency_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
+    cancel_requested: Optional[bool] = data_field(default=None, type_code=TypeCode.Boolean, sparse=True)
+    cancel_reason: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
+    progress: Optional[float] = data_field(default=None, type_code=TypeCode.Double, sparse=True)
+    progress_message: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
+    worker_id: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
+    attempts: Optional[list] = data_field(default=None, sparse=True)
+    trace_context: Optional[dict] = data_field(default=None, sparse=True)
 
     @property
     def is_finished(self) -> bool:

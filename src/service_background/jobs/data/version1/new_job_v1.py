@@ -21,6 +21,9 @@ _UNIQUE = {'anyOf': [
 _BACKOFF = {'type': 'object', 'additionalProperties': False, 'properties': {  # job_backoff.py
     'type': {'type': 'string', 'enum': ['exponential', 'fixed']}, 'base_ms': json_number(0, MAX_NUMBER),
     'max_ms': json_number(0, MAX_NUMBER), 'jitter': {'anyOf': [json_number(0, 1), {'type': 'boolean'}]}}}
+_TRACE = {'type': 'object', 'additionalProperties': False, 'required': ['traceparent'], 'properties': {
+    'traceparent': {'type': 'string', 'minLength': 1, 'maxLength': 128},
+    'tracestate': {'type': 'string', 'maxLength': 512}}}
 
 
 class NewJobV1(DataObjectV1, metaclass=FieldTable, slots=False):
@@ -50,3 +53,5 @@ class NewJobV1(DataObjectV1, metaclass=FieldTable, slots=False):
     # a retried add with the same key answers the first job (persistence/idempotency_keys.py); not blank,
     # at most 256 characters
     idempotency_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, described=TEXT)
+    # the producer's W3C trace context {traceparent, tracestate?}, handed to the handler
+    trace_context: Optional[dict] = data_field(default=None, type_code=TypeCode.Map, described=_TRACE)
