@@ -117,7 +117,7 @@ def test_a_body_valid_by_the_document_is_never_refused(fuzzed_service):
 
 
 _NO_ARGUMENTS = {'get_version', 'get_groups', 'delete_jobs', 'get_paused_queues', 'delete_expired', 'get_group_names',
-                 'get_namespaces'}
+                 'get_namespaces', 'get_workers'}
 
 
 def test_the_document_describes_every_command_body(fuzzed_service):
@@ -131,7 +131,7 @@ def test_the_document_describes_every_command_body(fuzzed_service):
                 and path.rsplit('/', 1)[1] not in _NO_ARGUMENTS and 'swagger' not in path:
             assert body(path).get('properties'), path
     report = body('/v1/jobs/report_jobs')['properties']['reports']['items']['properties']
-    assert report['outcome']['enum'] == ['complete', 'fail', 'abort', 'extend']
+    assert report['outcome']['enum'] == ['complete', 'fail', 'abort', 'extend', 'cancel', 'progress', 'log']
     new_job = body('/v1/jobs/add_job')['properties']['new_job']
     assert new_job['properties']['priority'] == {'type': 'integer', 'minimum': 0, 'maximum': 3}
     assert new_job['properties']['callback_url']['pattern'].startswith('^https?://')

@@ -41,6 +41,16 @@ _COUNT = json_number(0, 2 ** 31 - 1, integer=True)  # tasks' optional_count
 _TASK = {'type': 'object', 'required': ['id', 'namespace_id'], 'properties': {  # tasks_validation.new_task
     'id': _TEXT, 'namespace_id': _TEXT, 'timeout': _COUNT, 'retries_left': _COUNT,
     'status': {'type': 'string', 'enum': ['idle', 'in_progress', 'done', 'failed']}}}
+_WORKER_ID = {'type': 'string', 'minLength': 1, 'maxLength': 200}
+_WORKER = {'type': 'object', 'required': ['id'], 'properties': {
+    'id': _WORKER_ID, 'host': {'type': 'string', 'maxLength': 200}, 'pid': json_number(0, 2 ** 31 - 1, integer=True),
+    'version': {'type': 'string', 'maxLength': 100},
+    'types': {'type': 'array', 'maxItems': 1000, 'items': {'type': 'string', 'maxLength': 200}},
+    'concurrency': _COUNT, 'busy': _COUNT, 'idle': _COUNT, 'heartbeat_ms': json_number(1, 3600000, integer=True),
+    'running': {'type': 'array', 'maxItems': 10000, 'items': {'type': 'string', 'minLength': 1, 'maxLength': 200}}}}
+_LOG_LINES = {'type': 'array', 'maxItems': 1000, 'items': {'type': 'object', 'required': ['message'], 'properties': {
+    'message': {'type': 'string'}, 'level': {'type': 'string', 'maxLength': 16},
+    'time': {'type': 'string', 'format': 'date-time'}}}}
 _UNTYPED = {**{name: _LIST for name in _TEXT_LISTS}, 'namespace': _WITH_ID, 'task': _TASK,
             'limit': _LIMIT}  # arguments the schemas leave untyped
 _ALWAYS_REQUIRED = {'group_name', 'node_id'}  # refused when missing, whatever the command's schema says
@@ -49,7 +59,12 @@ _NEW_JOBS = {'minItems': 1, 'maxItems': 1000}  # add_jobs' new_jobs, add_batch's
 # schemas are DescribedSchemas say theirs property by property instead)
 _RULES = {'group_name': _NAME, 'node_id': {'type': 'string', 'pattern': '^[a-zA-Z0-9_.-]{1,64}$'},
           'callback_url': HTTP_URL,  # add_batch (the new jobs' own say theirs)
-          'outcome': {'type': 'string', 'enum': ['complete', 'fail', 'abort', 'extend']},  # report_jobs
+          'outcome': {'type': 'string', 'enum': ['complete', 'fail', 'abort', 'extend', 'cancel', 'progress',
+                                                 'log']},  # report_jobs
+          'worker_id': _WORKER_ID, 'worker': _WORKER,  # takes and report_jobs (lease_checks.py, job_workers.py)
+          'progress': json_number(0, 100), 'message': {'type': 'string', 'maxLength': 1000},  # progress
+          'reason': {'type': 'string', 'maxLength': 1000},  # cancel_job
+          'lines': _LOG_LINES,  # add_job_log, report_jobs' log outcome (job_logs.py)
           'status': {'type': 'string', 'enum': ['idle', 'done', 'failed']},  # release_tasks: a releasable status
           'concurrency': json_number(1, 100000, integer=True),  # set_queue_limits (queue_limits.py)
           'rate': {'type': 'object', 'required': ['limit', 'period_ms'], 'properties': {

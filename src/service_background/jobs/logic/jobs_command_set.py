@@ -4,7 +4,7 @@ from pip_services3_commons.convert import TypeCode
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.validate import ArraySchema, FilterParamsSchema, ObjectSchema, PagingParamsSchema
 
-from service_background.common.data.validation import DescribedSchema
+from service_background.common.data.validation import DescribedSchema, json_number
 from service_background.common.logic.commands import Command
 from service_background.jobs.data.version1 import NewJobV1Schema
 
@@ -103,8 +103,9 @@ class JobsCommandSet(CommandSet):
             Command('add_job_log', _fenced(_by_id()).with_required_property('lines', TypeCode.Array),
                     lambda cid, args: c.add_job_log(cid, args.get('job_id'), args.get('lines'),
                                                     args.get('lease_token'))),
-            Command('get_job_log', _by_id().with_optional_property('skip', TypeCode.Long)
-                    .with_optional_property('take', TypeCode.Long),
+            Command('get_job_log', DescribedSchema(True).with_required_property('job_id', TypeCode.String)
+                    .with_described('skip', json_number(0, 10 ** 9, integer=True), TypeCode.Long)
+                    .with_described('take', json_number(1, 1000, integer=True), TypeCode.Long),
                     lambda cid, args: c.get_job_log(cid, args.get('job_id'), args.get('skip'), args.get('take'))),
             Command('get_workers', ObjectSchema(True), lambda cid, args: c.get_workers(cid)),
             Command('fail_job', _fenced(_by_id().with_optional_property('error', TypeCode.String)),
