@@ -72,7 +72,8 @@ def test_a_running_job_is_cancelled_through_its_worker(client, store_service):
     assert reply['results'] == [None]
     cancelled = client.get_job_by_id(None, job.id)
     assert cancelled.status == 'cancelled' and cancelled.lease_token is None
-    assert [(a['attempt'], a['worker_id'], a['outcome']) for a in cancelled.attempts] == [(1, 'host:1:abc', 'cancelled')]
+    attempts = [(a['attempt'], a['worker_id'], a['outcome']) for a in cancelled.attempts]
+    assert attempts == [(1, 'host:1:abc', 'cancelled')]
     late = _post(store_service, 'complete_job', {'job_id': job.id, 'lease_token': job.lease_token, 'result': 1})
     assert late.status_code == 409 and late.json()['code'] == 'LEASE_LOST'
     unfenced = _post(store_service, 'complete_job', {'job_id': job.id, 'result': 1})
@@ -161,3 +162,38 @@ def test_a_worker_id_is_checked(store_service):
     assert reply.status_code == 400
     bad = _post(store_service, 'report_jobs', {'reports': [], 'worker': {'running': []}})
     assert bad.status_code == 400 and bad.json()['code'] == 'BAD_WORKER'
+
+
+def test_a_running_jobs_log_is_fenced_paged_and_removed_with_the_job(client, store_service):
+    client.add_job(None, {'type': 'lg'})
+    job = client.start_job_by_type(None, 'lg', 60000)
+    lines = [{'level': 'info', 'message': f'line {i}'} for i in range(5)]
+    assert client.add_job_log(None, job.id, lines[:3], job.lease_token) == {'count': 3}
+    report = {'job_id': job.id, 'lease_token': job.lease_token, 'outcome': 'log', 'lines': lines[3:]}
+    assert client.report_jobs(None, [report])['results'] == [None]
+    log = client.get_job_log(None, job.id)
+    assert [line['message'] for line in log['lines']] == [f'line {i}' for i in range(5)]
+    assert log['total'] == 5 and log['dropped'] == 0 and all(line['time'] for line in log['lines'])
+    assert [line['message'] for line in client.get_job_log(None, job.id, 3, 1)['lines']] == ['line 3']
+    lost = _post(store_service, 'add_job_log', {'job_id': job.id, 'lease_token': 'f' * 24, 'lines': lines})
+    assert lost.status_code == 409 and lost.json()['code'] == 'LEASE_LOST'
+    bad = _post(store_service, 'add_job_log', {'job_id': job.id, 'lines': [{'message': 5}]})
+    assert bad.status_code == 400 and bad.json()['code'] == 'BAD_LINES'
+    refused = client.report_jobs(None, [{**report, 'lines': [{'message': 5}]}])['results'][0]
+    assert refused['code'] == 'BAD_LINES'
+    client.complete_job(None, job.id, None, job.lease_token)
+    after = _post(store_service, 'add_job_log', {'job_id': job.id, 'lines': lines})
+    assert after.status_code == 409 and client.get_job_log(None, job.id)['total'] == 5
+    client.delete_job_by_id(None, job.id)
+    gone = _post(store_service, 'get_job_log', {'job_id': job.id})
+    assert gone.status_code == 404 and gone.json()['code'] == 'JOB_NOT_FOUND'
+
+
+def test_a_log_keeps_its_last_thousand_lines(client):
+    client.add_job(None, {'type': 'lb'})
+    job = client.start_job_by_type(None, 'lb', 60000)
+    for start in range(0, 1200, 400):
+        client.add_job_log(None, job.id, [{'message': str(i)} for i in range(start, start + 400)], job.lease_token)
+    log = client.get_job_log(None, job.id, 0, 2)
+    assert log['total'] == 1000 and log['dropped'] == 200
+    assert [line['message'] for line in log['lines']] == ['200', '201']

@@ -6,6 +6,7 @@ from pip_services3_components.build import Factory
 from service_background.jobs.clients.version1 import JobsDirectClientV1, JobsHttpClientV1
 from service_background.jobs.logic import JobsController
 from service_background.jobs.logic.job_batches import JobBatches
+from service_background.jobs.logic.job_logs import JobLogs
 from service_background.jobs.logic.queue_limits import QueueLimits
 from service_background.jobs.logic.queue_pauses import QueuePauses
 from service_background.jobs.persistence import (
@@ -13,6 +14,10 @@ from service_background.jobs.persistence import (
     JobBatchesMemoryPersistence,
     JobBatchesMongoDbPersistence,
     JobBatchesPostgresPersistence,
+    JobLogsFilePersistence,
+    JobLogsMemoryPersistence,
+    JobLogsMongoDbPersistence,
+    JobLogsPostgresPersistence,
     JobsFilePersistence,
     JobsMemoryPersistence,
     JobsMongoDbPersistence,
@@ -42,6 +47,7 @@ class JobsFactory(Factory):
     PausesDescriptor = _descriptor('pauses', 'default')
     LimitsDescriptor = _descriptor('limits', 'default')
     BatchesDescriptor = _descriptor('batches', 'default')
+    LogsDescriptor = _descriptor('logs', 'default')
     HttpServiceV1Descriptor = _descriptor('service', 'commandable-http')
     RestServiceV1Descriptor = _descriptor('service', 'rest')
     DirectClientV1Descriptor = _descriptor('client', 'direct')
@@ -57,12 +63,15 @@ class JobsFactory(Factory):
         self.register_as_type(self.PausesDescriptor, QueuePauses)
         self.register_as_type(self.LimitsDescriptor, QueueLimits)
         self.register_as_type(self.BatchesDescriptor, JobBatches)
+        self.register_as_type(self.LogsDescriptor, JobLogs)
         for kind, stores in (('persistence-pauses', (QueuePausesMemoryPersistence, QueuePausesFilePersistence,
                                                      QueuePausesMongoDbPersistence, QueuePausesPostgresPersistence)),
                              ('persistence-limits', (QueueLimitsMemoryPersistence, QueueLimitsFilePersistence,
                                                      QueueLimitsMongoDbPersistence, QueueLimitsPostgresPersistence)),
                              ('persistence-batches', (JobBatchesMemoryPersistence, JobBatchesFilePersistence,
-                                                      JobBatchesMongoDbPersistence, JobBatchesPostgresPersistence))):
+                                                      JobBatchesMongoDbPersistence, JobBatchesPostgresPersistence)),
+                             ('persistence-logs', (JobLogsMemoryPersistence, JobLogsFilePersistence,
+                                                   JobLogsMongoDbPersistence, JobLogsPostgresPersistence))):
             for name, store in zip(('memory', 'file', 'mongodb', 'postgres'), stores):
                 self.register_as_type(_descriptor(kind, name), store)
         self.register_as_type(self.HttpServiceV1Descriptor, JobsCommandableHttpServiceV1)

@@ -1,6 +1,7 @@
-"""The jobs domain's stores: jobs, paused queues, queue limits and batches, each in memory, file, MongoDB and
-PostgreSQL."""
+"""The jobs domain's stores: jobs, paused queues, queue limits, batches and job logs, each in memory, file,
+MongoDB and PostgreSQL."""
 from service_background.jobs.persistence.i_job_batches_persistence import IJobBatchesPersistence
+from service_background.jobs.persistence.i_job_logs_persistence import IJobLogsPersistence
 from service_background.jobs.persistence.i_jobs_persistence import IJobsPersistence
 from service_background.jobs.persistence.i_queue_limits_persistence import IQueueLimitsPersistence
 from service_background.jobs.persistence.i_queue_pauses_persistence import IQueuePausesPersistence
@@ -8,6 +9,10 @@ from service_background.jobs.persistence.job_batches_file_persistence import Job
 from service_background.jobs.persistence.job_batches_memory_persistence import JobBatchesMemoryPersistence
 from service_background.jobs.persistence.job_batches_mongodb_persistence import JobBatchesMongoDbPersistence
 from service_background.jobs.persistence.job_batches_postgres_persistence import JobBatchesPostgresPersistence
+from service_background.jobs.persistence.job_logs_file_persistence import JobLogsFilePersistence
+from service_background.jobs.persistence.job_logs_memory_persistence import JobLogsMemoryPersistence
+from service_background.jobs.persistence.job_logs_mongodb_persistence import JobLogsMongoDbPersistence
+from service_background.jobs.persistence.job_logs_postgres_persistence import JobLogsPostgresPersistence
 from service_background.jobs.persistence.jobs_file_persistence import JobsFilePersistence
 from service_background.jobs.persistence.jobs_memory_persistence import JobsMemoryPersistence
 from service_background.jobs.persistence.jobs_mongodb_persistence import JobsMongoDbPersistence
@@ -27,4 +32,6 @@ __all__ = ['IJobsPersistence', 'JobsMemoryPersistence', 'JobsFilePersistence', '
            'QueuePausesMongoDbPersistence', 'QueuePausesPostgresPersistence', 'IQueueLimitsPersistence',
            'QueueLimitsMemoryPersistence', 'QueueLimitsFilePersistence', 'QueueLimitsMongoDbPersistence',
            'QueueLimitsPostgresPersistence', 'IJobBatchesPersistence', 'JobBatchesMemoryPersistence',
-           'JobBatchesFilePersistence', 'JobBatchesMongoDbPersistence', 'JobBatchesPostgresPersistence']
+           'JobBatchesFilePersistence', 'JobBatchesMongoDbPersistence', 'JobBatchesPostgresPersistence',
+           'IJobLogsPersistence', 'JobLogsMemoryPersistence', 'JobLogsFilePersistence', 'JobLogsMongoDbPersistence',
+           'JobLogsPostgresPersistence']
