@@ -197,3 +197,21 @@ def test_a_log_keeps_its_last_thousand_lines(client):
     log = client.get_job_log(None, job.id, 0, 2)
     assert log['total'] == 1000 and log['dropped'] == 200
     assert [line['message'] for line in log['lines']] == ['200', '201']
+
+
+def test_workers_are_listed_while_they_heartbeat(client):
+    client.add_job(None, {'type': 'wk'})
+    job = _take_as(client, 'h:10:aaa', 'wk')
+    worker = {'id': 'h:10:aaa', 'host': 'h', 'pid': 10, 'version': '1.0', 'types': ['wk'], 'concurrency': 4,
+              'running': [job.id], 'heartbeat_ms': 200}
+    client.report_jobs(None, [], None, worker=worker)
+    client.report_jobs(None, [], None, worker={'id': 'h:11:bbb', 'running': [], 'heartbeat_ms': 60000})
+    listed = {w['id']: w for w in client.get_workers(None)}
+    assert set(listed) == {'h:10:aaa', 'h:11:bbb'}
+    seen = listed['h:10:aaa']
+    assert seen['running'] == [job.id] and seen['busy'] == 1 and seen['idle'] == 3 and seen['types'] == ['wk']
+    assert seen['last_seen'] and seen['started']
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and 'h:10:aaa' in {w['id'] for w in client.get_workers(None)}:
+        time.sleep(0.1)  # silent for three of its 200 ms heartbeats: off the list
+    assert [w['id'] for w in client.get_workers(None)] == ['h:11:bbb']

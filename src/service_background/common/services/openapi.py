@@ -43,9 +43,9 @@ _TASK = {'type': 'object', 'required': ['id', 'namespace_id'], 'properties': {  
     'status': {'type': 'string', 'enum': ['idle', 'in_progress', 'done', 'failed']}}}
 _WORKER_ID = {'type': 'string', 'minLength': 1, 'maxLength': 200}
 _WORKER = {'type': 'object', 'required': ['id'], 'properties': {
-    'id': _WORKER_ID, 'host': {'type': 'string', 'maxLength': 200}, 'pid': json_number(0, 2 ** 31 - 1, integer=True),
-    'version': {'type': 'string', 'maxLength': 100},
-    'types': {'type': 'array', 'maxItems': 1000, 'items': {'type': 'string', 'maxLength': 200}},
+    'id': _WORKER_ID, 'host': {'type': 'string', 'minLength': 1, 'maxLength': 200},
+    'pid': json_number(0, 2 ** 31 - 1, integer=True), 'version': {'type': 'string', 'minLength': 1, 'maxLength': 100},
+    'types': {'type': 'array', 'maxItems': 1000, 'items': {'type': 'string', 'minLength': 1, 'maxLength': 200}},
     'concurrency': _COUNT, 'busy': _COUNT, 'idle': _COUNT, 'heartbeat_ms': json_number(1, 3600000, integer=True),
     'running': {'type': 'array', 'maxItems': 10000, 'items': {'type': 'string', 'minLength': 1, 'maxLength': 200}}}}
 _LOG_LINES = {'type': 'array', 'maxItems': 1000, 'items': {'type': 'object', 'required': ['message'], 'properties': {

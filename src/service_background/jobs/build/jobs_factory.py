@@ -7,6 +7,7 @@ from service_background.jobs.clients.version1 import JobsDirectClientV1, JobsHtt
 from service_background.jobs.logic import JobsController
 from service_background.jobs.logic.job_batches import JobBatches
 from service_background.jobs.logic.job_logs import JobLogs
+from service_background.jobs.logic.job_workers import JobWorkers
 from service_background.jobs.logic.queue_limits import QueueLimits
 from service_background.jobs.logic.queue_pauses import QueuePauses
 from service_background.jobs.persistence import (
@@ -22,6 +23,9 @@ from service_background.jobs.persistence import (
     JobsMemoryPersistence,
     JobsMongoDbPersistence,
     JobsPostgresPersistence,
+    JobWorkersMemoryPersistence,
+    JobWorkersMongoDbPersistence,
+    JobWorkersPostgresPersistence,
     QueueLimitsFilePersistence,
     QueueLimitsMemoryPersistence,
     QueueLimitsMongoDbPersistence,
@@ -48,6 +52,7 @@ class JobsFactory(Factory):
     LimitsDescriptor = _descriptor('limits', 'default')
     BatchesDescriptor = _descriptor('batches', 'default')
     LogsDescriptor = _descriptor('logs', 'default')
+    WorkersDescriptor = _descriptor('workers', 'default')
     HttpServiceV1Descriptor = _descriptor('service', 'commandable-http')
     RestServiceV1Descriptor = _descriptor('service', 'rest')
     DirectClientV1Descriptor = _descriptor('client', 'direct')
@@ -64,6 +69,7 @@ class JobsFactory(Factory):
         self.register_as_type(self.LimitsDescriptor, QueueLimits)
         self.register_as_type(self.BatchesDescriptor, JobBatches)
         self.register_as_type(self.LogsDescriptor, JobLogs)
+        self.register_as_type(self.WorkersDescriptor, JobWorkers)
         for kind, stores in (('persistence-pauses', (QueuePausesMemoryPersistence, QueuePausesFilePersistence,
                                                      QueuePausesMongoDbPersistence, QueuePausesPostgresPersistence)),
                              ('persistence-limits', (QueueLimitsMemoryPersistence, QueueLimitsFilePersistence,
@@ -71,7 +77,10 @@ class JobsFactory(Factory):
                              ('persistence-batches', (JobBatchesMemoryPersistence, JobBatchesFilePersistence,
                                                       JobBatchesMongoDbPersistence, JobBatchesPostgresPersistence)),
                              ('persistence-logs', (JobLogsMemoryPersistence, JobLogsFilePersistence,
-                                                   JobLogsMongoDbPersistence, JobLogsPostgresPersistence))):
+                                                   JobLogsMongoDbPersistence, JobLogsPostgresPersistence)),
+                             # live state: the file store's service keeps its workers in memory
+                             ('persistence-workers', (JobWorkersMemoryPersistence, JobWorkersMemoryPersistence,
+                                                      JobWorkersMongoDbPersistence, JobWorkersPostgresPersistence))):
             for name, store in zip(('memory', 'file', 'mongodb', 'postgres'), stores):
                 self.register_as_type(_descriptor(kind, name), store)
         self.register_as_type(self.HttpServiceV1Descriptor, JobsCommandableHttpServiceV1)

@@ -1,7 +1,8 @@
 """The jobs domain's stores: jobs, paused queues, queue limits, batches and job logs, each in memory, file,
-MongoDB and PostgreSQL."""
+MongoDB and PostgreSQL; live workers in memory, MongoDB and PostgreSQL."""
 from service_background.jobs.persistence.i_job_batches_persistence import IJobBatchesPersistence
 from service_background.jobs.persistence.i_job_logs_persistence import IJobLogsPersistence
+from service_background.jobs.persistence.i_job_workers_persistence import IJobWorkersPersistence
 from service_background.jobs.persistence.i_jobs_persistence import IJobsPersistence
 from service_background.jobs.persistence.i_queue_limits_persistence import IQueueLimitsPersistence
 from service_background.jobs.persistence.i_queue_pauses_persistence import IQueuePausesPersistence
@@ -13,6 +14,9 @@ from service_background.jobs.persistence.job_logs_file_persistence import JobLog
 from service_background.jobs.persistence.job_logs_memory_persistence import JobLogsMemoryPersistence
 from service_background.jobs.persistence.job_logs_mongodb_persistence import JobLogsMongoDbPersistence
 from service_background.jobs.persistence.job_logs_postgres_persistence import JobLogsPostgresPersistence
+from service_background.jobs.persistence.job_workers_memory_persistence import JobWorkersMemoryPersistence
+from service_background.jobs.persistence.job_workers_mongodb_persistence import JobWorkersMongoDbPersistence
+from service_background.jobs.persistence.job_workers_postgres_persistence import JobWorkersPostgresPersistence
 from service_background.jobs.persistence.jobs_file_persistence import JobsFilePersistence
 from service_background.jobs.persistence.jobs_memory_persistence import JobsMemoryPersistence
 from service_background.jobs.persistence.jobs_mongodb_persistence import JobsMongoDbPersistence
@@ -34,4 +38,5 @@ __all__ = ['IJobsPersistence', 'JobsMemoryPersistence', 'JobsFilePersistence', '
            'QueueLimitsPostgresPersistence', 'IJobBatchesPersistence', 'JobBatchesMemoryPersistence',
            'JobBatchesFilePersistence', 'JobBatchesMongoDbPersistence', 'JobBatchesPostgresPersistence',
            'IJobLogsPersistence', 'JobLogsMemoryPersistence', 'JobLogsFilePersistence', 'JobLogsMongoDbPersistence',
-           'JobLogsPostgresPersistence']
+           'JobLogsPostgresPersistence', 'IJobWorkersPersistence', 'JobWorkersMemoryPersistence',
+           'JobWorkersMongoDbPersistence', 'JobWorkersPostgresPersistence']
