@@ -1,37 +1,19 @@
 """The dashboard in headless Chromium (Debian's chromium + chromium-driver, selenium) against the real
 container with data in it: numbers shown against the API, actions through the page checked through the
 API, and a screenshot of every page into the test's tmp_path."""
-import shutil
 import time
 
 import pytest
 import requests
-from selenium import webdriver  # setup.py's test extra; chromium and its driver come from make system-deps
 from selenium.webdriver.common.by import By
 
-DRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
-PAGES = ('overview', 'jobs', 'stuck', 'queues', 'retries', 'tasks', 'cron')
+PAGES = ('overview', 'jobs', 'stuck', 'queues', 'charts', 'workers', 'retries', 'tasks', 'cron')
 
 
 def _post(url, path, body=None):
     r = requests.post(url + path, json=body or {})
     assert r.status_code in (200, 204), (path, r.text)
     return r.json() if r.status_code == 200 else None
-
-
-@pytest.fixture
-def browser():
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-    options = Options()
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-                '--window-size=1400,1000'):
-        options.add_argument(arg)
-    options.binary_location = shutil.which('chromium')
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
 
 
 def _open(driver, url, page):

@@ -27,6 +27,11 @@ CALLS = {
     ('POST', '/ui/api/jobs/action', '{"action": "requeue", "ids": []}'):
         {FULL: 200, READ: 403, JOBS: 200, RETRIES: 403, TASKS: 403, CRON: 403, GROUP1: 403},
     ('GET', '/ui/api/stuck', None): {FULL: 200, READ: 200, JOBS: 200, RETRIES: 403, TASKS: 403, CRON: 403, GROUP1: 403},
+    ('GET', '/ui/api/job', None): {FULL: 400, READ: 400, JOBS: 400, RETRIES: 403, TASKS: 403, CRON: 403, GROUP1: 403},
+    ('GET', '/ui/api/workers', None): {FULL: 200, READ: 200, JOBS: 200, RETRIES: 403, TASKS: 403, CRON: 403,
+                                       GROUP1: 403},
+    ('GET', '/ui/api/history', None): {FULL: 200, READ: 200, JOBS: 200, RETRIES: 403, TASKS: 403, CRON: 403,
+                                       GROUP1: 403},
     ('GET', '/ui/api/retries', None): {FULL: 200, READ: 200, JOBS: 403, RETRIES: 200, TASKS: 403, CRON: 403,
                                        GROUP1: 403},
     ('GET', '/ui/api/tasks', None): {FULL: 200, READ: 200, JOBS: 403, RETRIES: 403, TASKS: 200, CRON: 403, GROUP1: 403},

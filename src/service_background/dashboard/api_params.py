@@ -1,14 +1,15 @@
-"""The dashboard API's inputs checked before use: the job search and action bodies and the stuck view's
-``within``; anything else is a 400 ErrorDescription naming the field, never a 500."""
+"""The dashboard API's inputs checked before use: the job search and action bodies, the stuck view's
+``within`` and the job page's ``id`` and ``skip``; anything else is a 400 ErrorDescription naming the
+field, never a 500."""
 import math
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from pip_services3_commons.errors import BadRequestException
 
 from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1
 
-ACTIONS = ('retry', 'delete', 'requeue')
+ACTIONS = ('retry', 'delete', 'requeue', 'cancel')
 TEXT_FILTERS = ('type', 'ref_id', 'id')
 DATE_FILTERS = ('created_from', 'created_to')
 MAX_TEXT = 1000  # characters of a filter value or the search text
@@ -82,8 +83,9 @@ def job_search(body: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def job_action(body: Dict[str, Any]) -> Dict[str, Any]:
-    """``{action, ids}`` or ``{action, all: true, filter, text}`` of POST /ui/api/jobs/action."""
-    _only(body, ('action', 'ids', 'all', 'filter', 'text'), 'body')
+    """``{action, ids}`` or ``{action, all: true, filter, text}`` of POST /ui/api/jobs/action; ``reason``:
+    a cancel's (optional)."""
+    _only(body, ('action', 'ids', 'all', 'filter', 'text', 'reason'), 'body')
     action = body.get('action')
     if action not in ACTIONS:
         raise BadRequestException(None, 'BAD_ACTION', f'action must be one of {", ".join(ACTIONS)}') \
@@ -98,7 +100,7 @@ def job_action(body: Dict[str, Any]) -> Dict[str, Any]:
             not all(isinstance(i, str) and 0 < len(i) <= MAX_TEXT for i in ids):
         raise _bad('ids', f'must be a list of at most {MAX_IDS} job ids (non-empty strings)')
     return {'action': action, 'all': bool(every), 'ids': _unique(ids), 'filter': job_filter(body.get('filter')),
-            'text': _text('text', body.get('text')).strip().lower()}
+            'text': _text('text', body.get('text')).strip().lower(), 'reason': _text('reason', body.get('reason'))}
 
 
 def _unique(ids: List[str]) -> List[str]:
@@ -116,3 +118,15 @@ def within_seconds(value: Any) -> float:
     if not 0 <= seconds <= MAX_WITHIN_S:  # nan fails too
         raise _bad('within', f'must be a number of seconds from 0 to {MAX_WITHIN_S:g}')
     return seconds
+
+
+def job_page(job_id: Any, skip: Any) -> Tuple[str, int]:
+    """The job page's query values: ``id`` (a job id) and ``skip`` (log lines already shown; 0 when absent)."""
+    job_id = _text('id', job_id)
+    if not job_id:
+        raise _bad('id', 'must name a job')
+    if skip is None or skip == '':
+        return job_id, 0
+    if not (skip.isascii() and skip.isdigit()) or len(skip) > len(str(MAX_SKIP)) or int(skip) > MAX_SKIP:
+        raise _bad('skip', f'must be an integer from 0 to {MAX_SKIP}')
+    return job_id, int(skip)

@@ -1,7 +1,8 @@
 """What the dashboard's views need beyond the domains' own commands: per-queue numbers (from the
 metrics' JobsTracker: O(queues)), job search with a text filter, actions on jobs (one, selected, or
-all matching a filter), the stuck view, retries/tasks/cron summaries. Domains missing from the
-process answer empty. Each view shows what the asking token may see (``ApiToken.may_use``, the rule of the
+all matching a filter), the stuck view, retries/tasks/cron summaries, one job with its log from a line
+on, the live workers, and each queue's last hour minute by minute. Domains missing from the process
+answer empty. Each view shows what the asking token may see (``ApiToken.may_use``, the rule of the
 domain routes): the overview and the cron view list only its domains and groups; inputs come checked
 (api_params.py)."""
 import json
@@ -16,6 +17,8 @@ from service_background.common.data import clock
 from service_background.common.security.token_authorizer import ApiToken
 
 SCAN_LIMIT = 10000  # jobs read at most by a text search or an action on all matching
+LOG_PAGE = 500  # log lines one job page poll reads at most
+CANCEL_REASON = 'cancelled from the dashboard'
 
 
 def _controller(references, domain: str):
@@ -107,6 +110,8 @@ class DashboardApi:
             try:
                 if action == 'delete':
                     self.jobs.delete_job_by_id(None, job_id)
+                elif action == 'cancel':
+                    self.jobs.cancel_job(None, job_id, query['reason'] or CANCEL_REASON)
                 else:
                     self._requeue(job_id, reset_attempts=action == 'retry')
                 done += 1
@@ -125,6 +130,23 @@ class DashboardApi:
         page = self.jobs.get_jobs(None, FilterParams.from_tuples('status', 'running', 'locked_to', clock.to_iso(limit)),
                                   PagingParams(0, 100, True))
         return {'data': [_jsonable(j) for j in page.data], 'total': page.total, 'now': clock.to_iso(clock.now())}
+
+    # --- running jobs ------------------------------------------------------------------------------
+    def job_page(self, job_id: str, skip: int) -> dict:
+        """One job, its log lines from ``skip`` on, and the service's time (its lease's remaining time
+        is counted against it, not against the browser's clock)."""
+        job = self.jobs.get_job_by_id(None, job_id)
+        log = self.jobs.get_job_log(None, job_id, skip, LOG_PAGE)
+        return {'job': _jsonable(job), 'log': log, 'now': clock.to_iso(clock.now())}
+
+    def workers(self) -> dict:
+        return {'workers': self.jobs.get_workers(None) if self.jobs is not None else [],
+                'now': clock.to_iso(clock.now())}
+
+    def history(self) -> dict:
+        """Each queue's last hour minute by minute: finished by outcome, wait and run times."""
+        queues = self.metrics.jobs.history() if self.metrics is not None else {}
+        return {'queues': queues, 'now': clock.to_iso(clock.now())}
 
     # --- retries, tasks, cron --------------------------------------------------------------------
     def retries(self) -> dict:

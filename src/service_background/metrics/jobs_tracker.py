@@ -5,8 +5,8 @@ The jobs controller calls ``jobs_changed`` / ``job_deleted`` / ``jobs_cleared`` 
 line each; it finds this tracker as the metrics component's ``jobs``). Each call is a
 transition from the status the tracker last saw for the job (so a repeated observation changes
 nothing): the gauges (queued, delayed, running, oldest queued age) come from that state, the counters
-(enqueued, completed, failed, lease expired), the wait/run histograms and the last hour's per-minute
-buckets (the dashboard's throughput chart) from the transitions. The state holds unfinished jobs
+(enqueued, completed, failed, cancelled, lease expired), the wait/run histograms and the last hour's
+per-minute history (queue_history.py: the dashboard's charts) from the transitions. The state holds unfinished jobs
 only, at a few dozen bytes a job (RSS per queued job): the id maps to its ready time (a float
 shared by the jobs of one batch) while queued, to RUNNING while running; delayed jobs and jobs with an
 execute_until have a second small entry. The oldest queued age per type is the top of a heap of ready
@@ -22,15 +22,16 @@ from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
 from service_background.metrics.plain_metrics import PlainMetrics
+from service_background.metrics.queue_history import QueueHistory
 
-QUEUED, RUNNING, DONE, FAILED = 'queued', 'running', 'done', 'failed'
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = 'queued', 'running', 'done', 'failed', 'cancelled'
 _UNFINISHED = (QUEUED, RUNNING)
 BUCKETS = (0.005, 0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600)
-MINUTES = 60
-ENQUEUED, COMPLETED, FAILED_TOTAL, LEASE_EXPIRED = \
-    'sb_jobs_enqueued', 'sb_jobs_completed', 'sb_jobs_failed', 'sb_jobs_lease_expired'
+ENQUEUED, COMPLETED, FAILED_TOTAL, CANCELLED_TOTAL, LEASE_EXPIRED = \
+    'sb_jobs_enqueued', 'sb_jobs_completed', 'sb_jobs_failed', 'sb_jobs_cancelled', 'sb_jobs_lease_expired'
 COUNTERS = {ENQUEUED: 'Jobs added', COMPLETED: 'Jobs finished done', FAILED_TOTAL: 'Jobs finished failed (or aborted)',
-            LEASE_EXPIRED: 'Leases that ran out (job requeued or failed)'}
+            CANCELLED_TOTAL: 'Jobs cancelled', LEASE_EXPIRED: 'Leases that ran out (job requeued or failed)'}
+_FINISHED_COUNTER = {DONE: COMPLETED, CANCELLED: CANCELLED_TOTAL}
 WAIT_TIME, RUN_TIME = 'sb_jobs_wait_seconds', 'sb_jobs_run_seconds'
 HISTOGRAMS = {WAIT_TIME: 'Due until taken', RUN_TIME: 'Taken until finished'}
 REBUILD_FLOOR = 256  # left-over entries tolerated in a type's heaps before they are rebuilt
@@ -90,9 +91,8 @@ class JobsTracker:
         self._ready: Dict[str, _ReadyTimes] = {}
         self._expires: Dict[str, float] = {}  # unfinished job id -> execute_until, for the jobs that have one
         self._expiry_heap: List[tuple] = []  # (execute_until, id, type)
-        self._minutes: Dict[str, Dict[int, List[int]]] = {}  # type -> minute -> [enqueued, done, failed]
+        self._history = QueueHistory()  # kept across a reset: it is what happened, not what is
         self._last_times = [(None, None)] * 3  # per field (datetime, its timestamp): see _time
-        self._last_bucket = (None, None, None)  # (minute, type, its per-minute bucket)
         # counters and histograms: plain numbers under the tracker's lock, read at scrape time
         self._numbers = numbers = PlainMetrics(self._lock)
         for name, doc in COUNTERS.items():
@@ -126,7 +126,6 @@ class JobsTracker:
                 self._change(job, time.time(), count=False)
 
     def _reset(self):
-        self._last_bucket = (None, None, None)
         self._state.clear()
         self._counts.clear()
         self._delayed.clear()
@@ -179,21 +178,6 @@ class JobsTracker:
                 self._ready[type].remove(state)
         return status
 
-    def _bucket(self, type: str, now: float, index: int):
-        minute = int(now // 60)
-        cached = self._last_bucket  # a batch's jobs share their type and minute
-        if cached[0] == minute and cached[1] == type:
-            cached[2][index] += 1
-            return
-        minutes = self._minutes.setdefault(type, {})
-        bucket = minutes.get(minute)
-        if bucket is None:
-            bucket = minutes[minute] = [0, 0, 0]
-            for old in [m for m in minutes if m <= minute - MINUTES]:
-                del minutes[old]
-        self._last_bucket = (minute, type, bucket)
-        bucket[index] += 1
-
     def _enter(self, job, now: float, ready: float):
         id, status, type = job.id, job.status, job.type
         self._counts[(type, status)] = self._counts.get((type, status), 0) + 1
@@ -227,9 +211,9 @@ class JobsTracker:
         if not_before is not None and not_before > ready:
             ready = not_before
         state = self._state.get(job.id)
-        if state is not None and (state is RUNNING) == (status == RUNNING) and \
+        if state is not None and status in _UNFINISHED and (state is RUNNING) == (status == RUNNING) and \
                 (status == RUNNING or state == ready):
-            return  # seen already
+            return  # seen already (a queued job that finished, cancelled or failed as a child, has not)
         old_status = self._leave(job.id, type) if state is not None else None
         if status in _UNFINISHED:
             self._enter(job, now, ready)
@@ -238,23 +222,26 @@ class JobsTracker:
         if status == QUEUED:
             if old_status is None:
                 self._numbers.inc(ENQUEUED, (type,))
-                self._bucket(type, now, 0)
+                self._history.enqueued(type, now)
             elif old_status == RUNNING and self._lease_lost(job):
                 self._numbers.inc(LEASE_EXPIRED, (type,))
         elif status == RUNNING:
             started = job.started
             if started is not None:
-                self._numbers.observe(WAIT_TIME, (type,), max(0.0, self._time(started, 1) - ready))
-        else:  # finished now (done, failed, aborted)
+                wait = max(0.0, self._time(started, 1) - ready)
+                self._numbers.observe(WAIT_TIME, (type,), wait)
+                self._history.taken(type, now, wait)
+        else:  # finished now (done, failed, aborted, cancelled)
             if old_status == RUNNING and status == FAILED and self._lease_lost(job):
                 self._numbers.inc(LEASE_EXPIRED, (type,))
-            self._numbers.inc(COMPLETED if status == DONE else FAILED_TOTAL, (type,))
-            self._bucket(type, now, 1 if status == DONE else 2)
+            self._numbers.inc(_FINISHED_COUNTER.get(status, FAILED_TOTAL), (type,))
+            run = None
             if old_status == RUNNING:
                 started, completed = job.started, job.completed
                 if started is not None and completed is not None:
-                    run = self._time(completed, 2) - self._time(started, 1)
-                    self._numbers.observe(RUN_TIME, (type,), max(0.0, run))
+                    run = max(0.0, self._time(completed, 2) - self._time(started, 1))
+                    self._numbers.observe(RUN_TIME, (type,), run)
+            self._history.finished(type, now, status, run)
 
     @staticmethod
     def _lease_lost(job) -> bool:
@@ -275,17 +262,16 @@ class JobsTracker:
 
     def snapshot(self) -> Dict[str, dict]:
         """Per type: queued (due), delayed, running, oldest_age (s), and the last hour's enqueued / done /
-        failed with per-minute buckets (oldest first)."""
+        failed with per-minute [enqueued, done, failed] (oldest first)."""
         now = time.time()
-        minute = int(now // 60)
         result = {}
+        history = self._history
         with self._lock:
             self._settle(now)
-            types = {type for type, _ in self._counts} | set(self._minutes)
+            types = {type for type, _ in self._counts} | set(history.types())
             for type in sorted(types):
                 delayed = self._delayed.get(type, 0)
-                buckets = self._minutes.get(type, {})
-                series = [buckets.get(m, (0, 0, 0)) for m in range(minute - MINUTES + 1, minute + 1)]
+                series = history.per_minute(type, now)
                 oldest = self._ready[type].oldest() if type in self._ready else None
                 result[type] = {
                     'queued': self._counts.get((type, QUEUED), 0) - delayed, 'delayed': delayed,
@@ -293,5 +279,13 @@ class JobsTracker:
                     'oldest_age': max(0.0, now - oldest) if oldest is not None else 0.0,
                     'enqueued_1h': sum(b[0] for b in series), 'done_1h': sum(b[1] for b in series),
                     'failed_1h': sum(b[2] for b in series),
-                    'per_minute': [list(b) for b in series]}
+                    'per_minute': series}
         return result
+
+    def history(self) -> Dict[str, dict]:
+        """Per type the last hour minute by minute (QueueHistory.history): throughput by outcome, wait and
+        run times."""
+        now = time.time()
+        with self._lock:
+            history = self._history
+            return {type: history.history(type, now) for type in sorted(history.types())}

@@ -1,4 +1,5 @@
 // The dashboard: one page, a view per hash route, over the JSON APIs (the sb_token cookie authenticates).
+// This file holds the helpers, the router and the first views; job_view.js, workers_view.js and charts.js add theirs.
 'use strict';
 const $ = (sel, el) => (el || document).querySelector(sel);
 const view = () => $('#view');
@@ -7,6 +8,7 @@ const esc = v => String(v === null || v === undefined ? '' : v).replace(/[&<>"']
 const age = iso => iso ? Math.round((Date.now() - Date.parse(iso)) / 1000) + ' s' : '';
 const secs = s => s >= 3600 ? (s / 3600).toFixed(1) + ' h' : s >= 60 ? (s / 60).toFixed(1) + ' min' : s.toFixed(1) + ' s';
 let timer = null;
+let visit = 0;  // counts route() calls: a view's poll stops once the page moved on
 let jobsQuery = {filter: {}, text: '', skip: 0, take: 25};
 
 async function api(method, url, body) {
@@ -20,6 +22,8 @@ async function api(method, url, body) {
   return data;
 }
 const cmd = (domain, name, body) => api('POST', `/v1/${domain}/${name}`, body || {});
+// a count cell: red only when there is something to worry about
+const count = (cls, n) => `<td class="num ${cls}${n > 0 ? ' bad' : ''}">${n}</td>`;
 function say(text) { $('#status').textContent = text; }
 async function act(label, fn) {
   try { const r = await fn(); say(label + ' done' + (r && r.done !== undefined ? ` (${r.done} of ${r.matched})` : '')); }
@@ -41,18 +45,18 @@ const views = {
     for (const [type, q] of Object.entries(o.queues)) {
       html += `<tr data-type="${esc(type)}"><td>${esc(type)}${q.paused ? ' <span class="paused">paused</span>' : ''}</td>
         <td class="num queued">${q.queued}</td><td class="num delayed">${q.delayed}</td><td class="num running">${q.running}</td>
-        <td class="num failed">${q.failed_1h}</td><td class="num done">${q.done_1h}</td>
-        <td class="num oldest">${secs(q.oldest_age)}</td><td>${chart(q.per_minute)}</td></tr>`;
+        ${count('failed', q.failed_1h)}<td class="num done">${q.done_1h}</td>
+        <td class="num oldest">${secs(q.oldest_age)}</td><td><a href="#/charts" title="the last hour's charts">${chart(q.per_minute)}</a></td></tr>`;
     }
     html += `</table><p>Long-poll waiters: <span id="waiters">${o.long_poll_waiters}</span></p>
       <h3>Tasks</h3><table id="task-counts"><tr><th>namespace</th><th>idle</th><th>in_progress</th><th>done</th><th>failed</th><th>overdue</th></tr>`;
     for (const [ns, c] of Object.entries(o.tasks)) {
       html += `<tr data-namespace="${esc(ns)}"><td>${esc(ns)}</td><td class="num idle">${c.idle}</td><td class="num in_progress">${c.in_progress}</td>
-        <td class="num done">${c.done}</td><td class="num failed">${c.failed}</td><td class="num overdue">${c.overdue}</td></tr>`;
+        <td class="num done">${c.done}</td>${count('failed', c.failed)}${count('overdue-count', c.overdue)}</tr>`;
     }
     html += `</table><h3>Cron runs (1 h)</h3><table id="cron-runs"><tr><th>group</th><th>ok</th><th>failed</th></tr>`;
     for (const [g, c] of Object.entries(o.cron_runs_1h)) {
-      html += `<tr data-group="${esc(g)}"><td>${esc(g)}</td><td class="num ok-count">${c.ok}</td><td class="num failed-count">${c.failed}</td></tr>`;
+      html += `<tr data-group="${esc(g)}"><td>${esc(g)}</td><td class="num ok-count">${c.ok}</td>${count('failed-count', c.failed)}</tr>`;
     }
     view().innerHTML = html + '</table>';
     timer = setTimeout(route, 3000);
@@ -61,7 +65,7 @@ const views = {
   async jobs() {
     const q = jobsQuery, f = q.filter;
     const page = await api('POST', '/ui/api/jobs', q);
-    const statuses = ['', 'queued', 'running', 'done', 'failed', 'aborted'];
+    const statuses = ['', 'queued', 'running', 'done', 'failed', 'aborted', 'cancelled'];
     let html = `<h2>Jobs</h2><form class="filters" id="job-filters">
       <input name="type" placeholder="type" value="${esc(f.type)}">
       <select name="status">${statuses.map(s => `<option ${s === (f.status || '') ? 'selected' : ''}>${s}</option>`).join('')}</select>
@@ -70,7 +74,7 @@ const views = {
       <input name="created_to" placeholder="created to (ISO)" value="${esc(f.created_to)}">
       <input name="text" placeholder="text in params/result" value="${esc(q.text)}">
       <button type="submit" id="apply-filter">Filter</button></form>
-      <p>Selected: <button data-bulk="retry">retry</button><button data-bulk="delete">delete</button><button data-bulk="requeue">requeue now</button>
+      <p>Selected: <button data-bulk="retry">retry</button><button data-bulk="delete">delete</button><button data-bulk="requeue">requeue now</button><button data-bulk="cancel">cancel</button>
       &nbsp; All matching the filter: <button data-all="retry">retry all</button><button data-all="delete">delete all</button><button data-all="requeue">requeue all</button></p>
       <p id="jobs-total">${page.total !== null && page.total !== undefined ? page.total + ' jobs' : ''}</p>
       <table id="jobs"><tr><th><input type="checkbox" id="select-all"></th><th>id</th><th>type</th><th>status</th><th>ref_id</th>
@@ -100,21 +104,6 @@ const views = {
     });
     $('#prev').onclick = () => { q.skip = Math.max(0, q.skip - q.take); route(); };
     $('#next').onclick = () => { q.skip += q.take; route(); };
-  },
-
-  async job(id) {
-    const j = await cmd('jobs', 'get_job_by_id', {job_id: id});
-    const row = (k, v) => `<tr><th>${k}</th><td id="job-${k}">${v}</td></tr>`;
-    view().innerHTML = `<h2>Job ${esc(j.id)}</h2><p><button data-one="retry">retry</button><button data-one="requeue">requeue now</button>
-      <button data-one="delete">delete</button></p><table id="job-detail">
-      ${row('type', esc(j.type))}${row('status', esc(j.status))}${row('ref_id', esc(j.ref_id))}${row('priority', j.priority)}
-      ${row('attempts', `${j.retries} of ${j.max_retries}`)}${row('lease', j.locked_until ? `until ${esc(j.locked_until)} (timeout ${j.timeout || ''} ms)` : '')}
-      ${row('params', `<pre>${esc(JSON.stringify(j.params, null, 2))}</pre>`)}${row('result', `<pre>${esc(JSON.stringify(j.result, null, 2))}</pre>`)}
-      ${row('last_error', esc(j.last_error))}
-      ${row('timeline', ['created', 'not_before', 'started', 'locked_until', 'completed', 'execute_until', 'remove_at']
-        .filter(k => j[k]).map(k => `${k}: ${esc(j[k])}`).join('<br>'))}</table>`;
-    document.querySelectorAll('[data-one]').forEach(b => b.onclick = () =>
-      act(b.dataset.one, () => api('POST', '/ui/api/jobs/action', {action: b.dataset.one, ids: [j.id]})));
   },
 
   async stuck() {
@@ -213,10 +202,11 @@ const views = {
 
 async function route() {
   clearTimeout(timer);
+  visit += 1;
   const [name, arg] = (location.hash.replace(/^#\//, '') || 'overview').split('/');
   document.querySelectorAll('nav a').forEach(a => a.classList.toggle('active', a.id === 'nav-' + name));
   try { await (views[name] || views.overview)(arg && decodeURIComponent(arg)); document.body.dataset.view = name; }
   catch (e) { if (e.message !== 'unauthorized') view().innerHTML = `<p class="error">${esc(e.message)}</p>`; }
 }
 window.addEventListener('hashchange', route);
-route();
+window.addEventListener('DOMContentLoaded', route);  // after every view's script ran
