@@ -36,8 +36,12 @@ setup(
         'legacy-cgi>=2.6,<3; python_version >= "3.13"',
     ],
     extras_require={
+        # spans for jobs (common/tracing/otel.py says when they are recorded); exporters come with the SDK
+        # or opentelemetry-instrument the application brings
+        'otel': ['opentelemetry-api>=1.27,<2'],
+        # the SDK: the tracing tests' tracer provider and in-memory exporter
         'test': ['pytest>=8,<10', 'pytest-timeout>=2.2,<3', 'pytest-xdist>=3.5,<4', 'selenium>=4.20,<5',
-                 'schemathesis>=4.0,<5', 'ruff>=0.17,<0.18', 'mypy>=1.20,<2'],
+                 'schemathesis>=4.0,<5', 'ruff>=0.17,<0.18', 'mypy>=1.20,<2', 'opentelemetry-sdk>=1.27,<2'],
     },
     entry_points={'console_scripts': ['service-background=service_background.container.main:main',
                                     'service-background-node=service_background.cron.node.cli:main',

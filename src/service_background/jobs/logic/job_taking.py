@@ -33,8 +33,9 @@ class JobTaking:
             if job.status != JobStatusV1.Queued:
                 raise ConflictException(correlation_id, 'JOB_NOT_QUEUED', f'Job {job_id} is {job.status}, not queued')
             return rules.claim(job, now, timeout or job.timeout or default_timeout, None, worker_id)
-        return self._features.metrics.jobs_changed([self._persistence.modify(
-            correlation_id, require_text(correlation_id, 'job_id', job_id), start)])[0]
+        job = self._persistence.modify(correlation_id, require_text(correlation_id, 'job_id', job_id), start)
+        self._features.tracing.taken([job])
+        return self._features.metrics.jobs_changed([job])[0]
 
     def start_jobs_by_type(self, correlation_id: Optional[str], type: Optional[str], timeout: Optional[float],
                            limit: Any = 1, worker_id: Optional[str] = None) -> List[JobV1]:

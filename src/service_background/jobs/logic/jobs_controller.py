@@ -161,6 +161,7 @@ class JobsController(ControllerBase):
             return self.add_job(correlation_id, new_job)
         result = store_by_ref_id(self._persistence, correlation_id, job, clock.now())
         if result.id == job.id:
+            self._features.tracing.enqueued([result])
             self._events.jobs_enqueued([result])
         return result
 

@@ -9,6 +9,7 @@ from service_background.common.http.errors import read_json_body
 from service_background.common.http.request import current_request
 from service_background.common.http.response import HttpResponse, send_json
 from service_background.common.services.rest_service import RestService
+from service_background.common.tracing.trace_headers import request_trace_context
 from service_background.jobs.data.version1 import JobV1
 from service_background.jobs.services.version1.queue_headers import (
     priority_header,
@@ -61,7 +62,11 @@ class JobsRestServiceV1(RestService):
                    # unique, backoff, depends_on (jobs/logic/job_uniqueness.py, job_backoff.py, job_dependencies.py)
                    'unique': body.get('unique'), 'backoff': body.get('backoff'), 'depends_on': body.get('depends_on'),
                    # a retry after a 503 sends the same key: the first job answers (idempotency_keys.py)
-                   'idempotency_key': body.get('idempotency_key', current_request().header('Idempotency-Key'))}
+                   'idempotency_key': body.get('idempotency_key', current_request().header('Idempotency-Key')),
+                   # the producer's W3C trace context: the body's, else its traceparent/tracestate headers
+                   'trace_context': body.get('trace_context')}
+        if new_job['trace_context'] is None:
+            new_job['trace_context'] = request_trace_context()
         job = self._controller.add_job(self._get_correlation_id(), new_job)
         return _job_body(job, 202, {'Location': f'/jobs/{job.id}'})
 
@@ -77,9 +82,10 @@ class JobsRestServiceV1(RestService):
         if body is not None and not isinstance(body, dict):
             raise BadRequestException(None, 'BAD_JSON', 'Request body must be a JSON object')
         queue = (body or {}).get('queue') or current_request().query('queue') or None
+        worker_id = (body or {}).get('worker_id')  # stamped on the job taken (the controller checks it)
         job = await self._controller.want_job_async(self._get_correlation_id(), queue,
                                                     wait_header('X-Accepted-Block-For'),  # capped at max_wait
-                                                    seconds_header('X-Accepted-Timeout'))
+                                                    seconds_header('X-Accepted-Timeout'), worker_id=worker_id)
         return _job_body(job) if job is not None else HttpResponse(204, b'', None)
 
     def _update(self, job_id: str) -> HttpResponse:
