@@ -31,7 +31,10 @@ def test_options_and_environment(monkeypatch):
     monkeypatch.setenv('WORKER_PROCESSES', '3')
     monkeypatch.setenv('WORKER_PREFETCH', '5')
     args = parse_args(['--path', ROOT])
-    assert (args.processes, args.prefetch) == (3, 5)
+    assert (args.processes, args.prefetch) == (3, 5) and args.heartbeat == 1
+    monkeypatch.setenv('WORKER_HEARTBEAT', '0.25')
+    assert parse_args(['--path', ROOT]).heartbeat == 0.25
+    assert parse_args(['--path', ROOT, '--heartbeat', '2']).heartbeat == 2
     assert parse_args(['--processes', '1', '--prefetch', '0']).processes == 1
 
 

@@ -133,7 +133,9 @@ def test_idle_worker_sends_no_request_loop(service, jobs):
     worker.handle('nothing_here', lambda job: None)
     with running(worker):
         wait_until(lambda: worker.client is not None and worker.client.requests >= 1, 5, what='first poll')
-        before = worker.client.requests
+        before, beats = worker.client.requests, worker.stats.get('heartbeats', 0)
         time.sleep(2.2)  # the quantity under test is requests per unit of idle time
         idle_requests = worker.client.requests - before
-    assert idle_requests <= 4, f'{idle_requests} requests in 2.2 s with 1 s long-polls'
+        beats = worker.stats.get('heartbeats', 0) - beats
+    assert beats <= 3, f'{beats} heartbeats in 2.2 s, one a second'
+    assert idle_requests - beats <= 4, f'{idle_requests - beats} requests in 2.2 s with 1 s long-polls'

@@ -14,6 +14,7 @@ from service_background.common.clients.async_commandable_http_client import Asyn
 from service_background.worker.errors import error_status
 from service_background.worker.handlers import Handler, load_callable
 from service_background.worker.items import Item, Slots
+from service_background.worker.job_context import JobContext
 from service_background.worker.service_state import ServiceState
 from service_background.worker.thread_pool import DaemonThreadPool
 
@@ -179,6 +180,12 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable, Generic[ClientT]):
     async def _drain_outcomes(self, give_up_at: float) -> None:
         """The last step of a stop: outcomes still buffered are sent (JobsWorker)."""
 
+    def _on_started(self) -> None:
+        """The client is open and fetching starts next (JobsWorker starts its heartbeat)."""
+
+    def _on_stopped(self) -> None:
+        """The run ended, however it did (JobsWorker ends its heartbeat)."""
+
     async def run_async(self) -> int:
         """The worker on the running loop, until stop(); returns the exit code."""
         if not self._handlers:
@@ -199,6 +206,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable, Generic[ClientT]):
             self._on_stop()
         await client.open_async(None)
         try:
+            self._on_started()
             self._ready.set()
             log.info('%s working on %s for %s with %d slots', type(self).__name__, self.url,
                      ', '.join(self._handlers), self._concurrency)
@@ -210,6 +218,7 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable, Generic[ClientT]):
             await asyncio.wait({closing}, timeout=3)
             if self._pool is not None:
                 self._pool.shutdown()
+            self._on_stopped()
         log.info('%s stopped: %s', type(self).__name__, self.stats)
         return self.exit_code
 
@@ -297,10 +306,13 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable, Generic[ClientT]):
     def _count(self, name: str, n: int = 1) -> None:
         self.stats[name] = self.stats.get(name, 0) + n
 
-    def _start_item(self, key: str, obj: Any, handler: Handler, phase: str = 'handler') -> None:
-        """Runs one fetched item; its slot is already taken and is given back when it ends."""
+    def _start_item(self, key: str, obj: Any, handler: Handler, phase: str = 'handler',
+                    context: Optional[JobContext] = None) -> None:
+        """Runs one fetched item (``context``: a job's, current while its handler runs); its slot is
+        already taken and is given back when it ends."""
         item = Item(key, obj, handler)
         item.phase = phase
+        item.context = context
         self._running[key] = item
         item.task = asyncio.create_task(self._run_item(item))
 
@@ -361,12 +373,18 @@ class BaseWorker(IConfigurable, IReferenceable, IOpenable, Generic[ClientT]):
         """The handler's result; HandlerTimeout past ``limit`` seconds (an async handler is
         cancelled; a sync one cannot be, its thread keeps the slot until it returns)."""
         handler = item.handler
+        context = item.context
         try:
             async with asyncio.timeout(limit) as scope:
                 if handler.is_async:
-                    return await handler.fn(item.obj)
+                    if context is None:
+                        return await handler.fn(item.obj)
+                    return await context.run_async(handler.fn)
                 assert self._pool is not None, 'run_async makes the pool when a handler is sync'
-                item.thread_future = self._pool.submit(handler.fn, item.obj)
+                if context is None:
+                    item.thread_future = self._pool.submit(handler.fn, item.obj)
+                else:
+                    item.thread_future = self._pool.submit(context.run_sync, handler.fn)
                 return await asyncio.shield(item.thread_future)
         except TimeoutError:
             if scope.expired():

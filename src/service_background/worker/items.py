@@ -3,6 +3,7 @@ import asyncio
 from typing import Any, Callable, Optional
 
 from service_background.worker.handlers import Handler
+from service_background.worker.job_context import JobContext
 
 
 class Slots:
@@ -66,7 +67,8 @@ class Slots:
 
 class Item:
     """One job or task being handled."""
-    __slots__ = ('key', 'obj', 'handler', 'task', 'phase', 'lease_lost', 'thread_future', 'extender', 'extending')
+    __slots__ = ('key', 'obj', 'handler', 'task', 'phase', 'lease_lost', 'thread_future', 'extender', 'extending',
+                 'context', 'interrupted')
     task: 'asyncio.Task[None]'  # the item's run, set by the worker once the item exists
 
     def __init__(self, key: str, obj: Any, handler: Handler) -> None:
@@ -78,3 +80,5 @@ class Item:
         self.thread_future: Optional[asyncio.Future] = None
         self.extender: Optional[asyncio.Task] = None
         self.extending = False
+        self.context: Optional[JobContext] = None  # a job's (JobsWorker)
+        self.interrupted = False  # its task was cancelled for a cancel request (not for a stop)

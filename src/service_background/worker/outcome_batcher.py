@@ -1,5 +1,6 @@
-"""OutcomeBatcher: a JobsWorker's outcomes (complete, fail, abort = give back, extend) coalesced into
-report_jobs calls, flushed when enough piled up or a few ms passed, or riding along with the next take."""
+"""OutcomeBatcher: a JobsWorker's outcomes (complete, fail, abort = give back, extend, cancel, progress, log)
+coalesced into report_jobs calls, flushed when enough piled up or a few ms passed, or riding along with the
+next take; every call names the worker, and the reply's cancel requests are handed on."""
 import asyncio
 import logging
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
@@ -14,7 +15,9 @@ log = logging.getLogger('service-background-worker')
 
 MAX_BATCH = 500     # reports per call (report_jobs takes up to 1000)
 LINGER = 0.002      # s an outcome may wait for others before it is sent alone
-COUNTERS = {'complete': 'completed', 'fail': 'failed', 'abort': 'requeued', 'extend': 'extended'}
+COUNTERS = {'complete': 'completed', 'fail': 'failed', 'abort': 'requeued', 'extend': 'extended',
+            'cancel': 'cancelled'}
+QUIET = ('extend', 'progress', 'log')  # a refusal of these is no outcome lost: not counted nor warned
 GONE = (404, 409, 410)
 
 OnResult = Callable[[Optional[dict]], None]  # None: applied; else the refusal (code, status, message)
@@ -27,8 +30,15 @@ class OutcomeBatcher:
     (or a 5xx / 429) is sent again with backoff, so an outcome is lost only with the process."""
 
     def __init__(self, client: AsyncCommandableHttpClient, state: ServiceState, count: Callable[[str, int], None],
-                 on_fatal: Callable[[BaseException], bool], max_batch: int = MAX_BATCH, linger: float = LINGER) -> None:
+                 on_fatal: Callable[[BaseException], bool], max_batch: int = MAX_BATCH, linger: float = LINGER,
+                 describe: Optional[Callable[[], dict]] = None,
+                 on_cancel: Optional[Callable[[list], None]] = None) -> None:
+        """``describe()``: the ``worker`` object each call carries; ``on_cancel(job_ids)``: a reply's
+        ``cancel`` list (not called when empty)."""
         self._client = client
+        self._describe = describe
+        self._on_cancel = on_cancel
+        self.last_call = 0.0  # loop time the latest call went out
         self._state = state
         self._count = count
         self._on_fatal = on_fatal
@@ -67,9 +77,10 @@ class OutcomeBatcher:
         except Exception as ex:  # noqa: BLE001 - flush() retries transient failures itself
             log.error('reports not sent: %s', ex)
 
-    async def flush(self, take: Optional[dict] = None) -> list:
+    async def flush(self, take: Optional[dict] = None, beat: bool = False) -> list:
         """Sends every buffered report (in calls of at most max_batch) with ``take`` on the last call;
-        returns the jobs taken. Raises the take's failure (the reports of that call are buffered again)."""
+        returns the jobs taken. Raises the take's failure (the reports of that call are buffered again).
+        ``beat``: a call goes out even with nothing buffered (a heartbeat)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -77,7 +88,7 @@ class OutcomeBatcher:
             batch, self._pending = self._pending[:self._max], self._pending[self._max:]
             await self._send(batch, None)
         batch, self._pending = self._pending, []
-        if not batch and take is None:
+        if not batch and take is None and not beat:
             return []
         return await self._send(batch, take)
 
@@ -85,10 +96,12 @@ class OutcomeBatcher:
         loop = asyncio.get_running_loop()
         while True:
             ticket = self._state.ticket()
+            self.last_call = loop.time()
+            body = report_body([entry[0] for entry in batch], take, True,
+                               self._describe() if self._describe is not None else None)
             try:
                 # the call itself, not report_jobs(): taken jobs stay undecoded until their handler reads them
-                reply = await self._client.call_command('report_jobs', None,
-                                                        report_body([entry[0] for entry in batch], take, True))
+                reply = await self._client.call_command('report_jobs', None, body)
             except asyncio.CancelledError:
                 self._pending[:0] = batch  # a stop cancelled the call: the reports go with the last flush
                 raise
@@ -113,6 +126,9 @@ class OutcomeBatcher:
                 continue
             self._state.ok(ticket)
             self._settle(batch, reply.get('results') or [])
+            cancel = reply.get('cancel')
+            if cancel and self._on_cancel is not None:
+                self._on_cancel(cancel)
             return [LazyJobV1.of_dict(data) for data in reply.get('jobs') or []]
 
     async def _one_by_one(self, batch: List[Entry], ex: BaseException) -> None:
@@ -131,9 +147,10 @@ class OutcomeBatcher:
             refusal = results[index] if index < len(results) else None
             outcome = report['outcome']
             if refusal is None:
-                name = counter or COUNTERS[outcome]
-                counts[name] = counts.get(name, 0) + 1
-            elif outcome != 'extend':
+                name = counter or COUNTERS.get(outcome)
+                if name:
+                    counts[name] = counts.get(name, 0) + 1
+            elif outcome not in QUIET:
                 gone = refusal.get('status') in GONE
                 counts['lease_lost' if gone else 'rejected'] = counts.get('lease_lost' if gone else 'rejected', 0) + 1
                 log.warning('job %s: %s not applied: %s %s', report['job_id'], outcome, refusal.get('code'),

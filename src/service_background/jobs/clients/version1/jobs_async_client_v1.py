@@ -116,17 +116,20 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
                                 {'type': type, 'timeout': timeout, 'limit': limit})
 
     async def want_job(self, correlation_id: Optional[str], type: Optional[str], block_for: Optional[float] = None,
-                       timeout: Optional[float] = None) -> Optional[JobV1]:
+                       timeout: Optional[float] = None, worker_id: Optional[str] = None) -> Optional[JobV1]:
         """The queue face's ``POST /want_job``: a job of ``type`` (any type when None), waiting up to
         ``block_for`` ms for one to arrive; the lease is ``timeout`` ms (the job's own timeout when
-        None). None: no job within the wait."""
+        None); ``worker_id`` names the caller on the job taken. None: no job within the wait."""
         headers: Dict[str, str] = {}
         if block_for is not None:
             headers['X-Accepted-Block-For'] = _seconds(block_for)
         if timeout is not None:
             headers['X-Accepted-Timeout'] = _seconds(timeout)
-        response = await self.request('POST', '/want_job', correlation_id, {'queue': type} if type else {},
-                                      headers=headers, wait=(block_for or 0) / 1000.0)
+        body: Dict[str, Any] = {'queue': type} if type else {}
+        if worker_id is not None:
+            body['worker_id'] = worker_id
+        response = await self.request('POST', '/want_job', correlation_id, body, headers=headers,
+                                      wait=(block_for or 0) / 1000.0)
         return None if response is None else _job(decode_reply(response))
 
     async def extend_job(self, correlation_id: Optional[str], job_id: str, timeout: Optional[int] = None,
