@@ -85,9 +85,7 @@ class JobReports:
             jobs: List[JobV1] = self._take(correlation_id, *take_args, worker_id) if take_args else []
         reply: Dict[str, Any] = {'results': results, 'jobs': jobs}
         if worker is not None:
-            running = worker.get('running')
-            reply['cancel'] = self._running.cancel_requested(correlation_id, running) \
-                if isinstance(running, list) and running else []
+            reply['cancel'] = self._running.cancel_requested(correlation_id, worker)
         return reply
 
     def _parse_reports(self, correlation_id: Optional[str], reports: Any) -> List[Report]:

@@ -1,5 +1,6 @@
 """Steering and watching running jobs: cancel, progress, the job's log and the live workers (a part of the
 jobs controller; the log and the workers are features found by descriptor, jobs_features.py)."""
+import time
 from typing import Any, Dict, List, Optional
 
 from pip_services3_commons.errors import BadRequestException, ConflictException
@@ -12,6 +13,7 @@ from service_background.jobs.logic import job_outcomes as outcomes
 from service_background.jobs.logic.lease_checks import lease_token_arg
 
 MAX_REASON = 1000
+MAX_WATCHED = 10000  # workers whose last cancel check is remembered (past it, the memory starts over)
 
 
 def reason_arg(correlation_id: Optional[str], reason: Any) -> Optional[str]:
@@ -28,6 +30,7 @@ class RunningJobs:
         self._options = options
         self._features = features
         self._events = events
+        self._checked_at: Dict[str, float] = {}  # worker id -> when its jobs were last looked at (monotonic s)
 
     def cancel_job(self, correlation_id: Optional[str], job_id: Any, reason: Any = None) -> JobV1:
         """A queued (delayed, waiting) job is cancelled now; a running one gets ``cancel_requested`` and its
@@ -62,9 +65,22 @@ class RunningJobs:
             self._events.jobs_finished(cancelled)
         return changed
 
-    def cancel_requested(self, correlation_id: Optional[str], job_ids: List[str]) -> List[str]:
-        """Those of ``job_ids`` (a worker's jobs in hand) whose cancel was requested."""
-        jobs = self._persistence.get_list_by_ids(correlation_id, job_ids) if job_ids else []
+    def cancel_requested(self, correlation_id: Optional[str], worker: dict) -> List[str]:
+        """Those of a worker's jobs in hand (``worker['running']``) whose cancel was requested. A busy worker
+        names itself on many calls a second: its jobs are read at most twice per heartbeat, so a cancel
+        reaches it within one and a half heartbeats at no cost per call."""
+        job_ids = worker.get('running')
+        if not isinstance(job_ids, list) or not job_ids:
+            return []
+        heartbeat = worker.get('heartbeat_ms')
+        interval = (heartbeat if isinstance(heartbeat, (int, float)) and heartbeat > 0 else 1000) / 2000.0
+        now, worker_id = time.monotonic(), worker.get('id')
+        if now - self._checked_at.get(worker_id, -interval) < interval:
+            return []
+        if len(self._checked_at) >= MAX_WATCHED:
+            self._checked_at.clear()
+        self._checked_at[worker_id] = now
+        jobs = self._persistence.get_list_by_ids(correlation_id, job_ids)
         return sorted(job.id for job in jobs if job.cancel_requested or job.status == JobStatusV1.Cancelled)
 
     def set_job_progress(self, correlation_id: Optional[str], job_id: Any, lease_token: Any, progress: Any,
