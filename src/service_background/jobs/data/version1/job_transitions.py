@@ -34,12 +34,13 @@ def claim(job: JobV1, now: datetime, timeout_ms: float, lease_token: Optional[st
 
 
 def end_attempt(job: JobV1, now: datetime, outcome: str, error: Optional[str]) -> None:
-    """A running job's attempt ends: it joins ``attempts`` (a new list: the stored copy may share the old)."""
+    """A running job's attempt ends: it joins ``attempts``, a new tuple each time (never changed in place, so
+    clones share it instead of copying it, and the collector soon stops tracking it)."""
     if job.status != JobStatusV1.Running:
         return
     record = {'attempt': job.retries or 0, 'worker_id': job.worker_id, 'started': clock.to_iso(job.started),
               'ended': clock.to_iso(now), 'outcome': outcome, 'error': error}
-    job.attempts = [*(job.attempts or ())[-(MAX_ATTEMPTS - 1):], record]
+    job.attempts = (*(job.attempts or ())[-(MAX_ATTEMPTS - 1):], record)
     job.worker_id = None
 
 

@@ -1,6 +1,6 @@
 """JobV1, the stored job: its field table is the one source of its slots, constructor, schema and JSON."""
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from pip_services3_commons.convert import TypeCode
 
@@ -74,7 +74,7 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
     progress: Optional[float] = data_field(default=None, type_code=TypeCode.Double, sparse=True)
     progress_message: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
     worker_id: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
-    attempts: Optional[list] = data_field(default=None, sparse=True)
+    attempts: Optional[Sequence[dict]] = data_field(default=None, sparse=True)
     trace_context: Optional[dict] = data_field(default=None, sparse=True)
 
     @property
