@@ -5,6 +5,7 @@ import time
 
 import pytest
 import requests
+from pip_services3_commons.data import FilterParams
 
 from service_background.jobs.clients.version1 import JobsHttpClientV1
 
@@ -220,3 +221,19 @@ def test_workers_are_listed_while_they_heartbeat(client):
     while time.monotonic() < deadline and 'h:10:aaa' in {w['id'] for w in client.get_workers(None)}:
         time.sleep(0.1)  # silent for three of its 200 ms heartbeats: off the list
     assert [w['id'] for w in client.get_workers(None)] == ['h:11:bbb']
+
+
+def test_a_requeued_job_keeps_the_attempts_before(client):
+    client.add_job(None, {'type': 'rq', 'max_retries': 1})
+    first = _take_as(client, 'w:4:aaa', 'rq')
+    assert client.fail_job(None, first.id, 'boom', first.lease_token).status == 'failed'
+    failed = client.get_job_by_id(None, first.id)
+    assert [(a['attempt'], a['outcome'], a['error'], a['worker_id']) for a in failed.attempts] == [
+        (1, 'failed', 'boom', 'w:4:aaa')]
+
+    assert client.retry_jobs(None, FilterParams.from_tuples('type', 'rq')) == 1
+    again = _take_as(client, 'w:5:bbb', 'rq')
+    client.complete_job(None, again.id, 'ok', again.lease_token)
+    attempts = client.get_job_by_id(None, first.id).attempts
+    assert [(a['attempt'], a['outcome'], a['worker_id']) for a in attempts] == [
+        (1, 'failed', 'w:4:aaa'), (1, 'done', 'w:5:bbb')]

@@ -1,15 +1,27 @@
-"""Running jobs seen and steered through a real worker process (the CLI) and the real service: cancel of an
-async and a sync handler, a handler that ignores its cancel, progress and log lines, the trace parent, the
-worker on get_workers until kill -9."""
+"""Running jobs seen and steered through a real worker process (the CLI) and the real service on memory, file
+and MongoDB: cancel of an async and a sync handler, a handler that ignores its cancel, progress and log lines,
+the trace parent, the worker on get_workers until kill -9."""
 import os
 import signal
 
 import pytest
 
+from ..helpers import running_container, unique_name
 from .conftest import events, start_worker, stop_process, wait_until
 
 TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 HANDLERS = ('wait_cancel', 'poll_cancel', 'ignore_cancel', 'report')
+
+
+@pytest.fixture(scope='module', params=['memory', 'file', 'mongodb'])
+def service(request, tmp_path_factory):
+    """The container on each store in turn (leases swept every 200 ms so lease tests are quick)."""
+    stores = {'memory': {'MEMORY_ENABLED': 'true'}, 'file': {'DATA_DIR': str(tmp_path_factory.mktemp('data'))}}
+    params = stores.get(request.param) or {
+        'MONGO_ENABLED': 'true',
+        'MONGO_SERVICE_URI': request.getfixturevalue('mongo_uri').rstrip('/') + '/' + unique_name('db')}
+    with running_container(JOBS_LEASE_INTERVAL='200', **params) as url:
+        yield url
 
 
 @pytest.fixture(scope='module')

@@ -117,6 +117,7 @@ def requeue(job: Optional[JobV1], now: datetime, statuses, reset_attempts: bool 
     the job would expire at once). A child (depends_on) waits for its parents again."""
     if job is None or job.status not in statuses:
         return None
+    job = rules.with_attempts(job)  # the last attempt is written before the fields that tell it change
     job.status = JobStatusV1.Queued
     if reset_attempts or (job.retries or 0) >= (job.max_retries or 1):
         job.retries = 0

@@ -14,6 +14,7 @@ from service_background.common.data import clock
 from service_background.common.data.validation import require_text
 from service_background.common.logic.controller_base import ControllerBase
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
+from service_background.jobs.data.version1.job_transitions import with_attempts
 from service_background.jobs.logic import job_outcomes as outcomes
 from service_background.jobs.logic.job_events import JobEvents
 from service_background.jobs.logic.job_reports import JobReports, lease_timeout
@@ -168,7 +169,9 @@ class JobsController(ControllerBase):
     # --- reading ------------------------------------------------------------------------------
     def get_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams],
                  paging: Optional[PagingParams]) -> DataPage:
-        return self._persistence.get_page_by_filter(correlation_id, filter, paging)
+        page = self._persistence.get_page_by_filter(correlation_id, filter, paging)
+        page.data = [with_attempts(job) for job in page.data]
+        return page
 
     def get_job_by_id(self, correlation_id: Optional[str], job_id: str) -> JobV1:
         job_id = require_text(correlation_id, 'job_id', job_id)
@@ -179,7 +182,7 @@ class JobsController(ControllerBase):
         if job is None:
             raise NotFoundException(correlation_id, 'JOB_NOT_FOUND', f'Job {job_id} was not found') \
                 .with_details('job_id', job_id)
-        return job
+        return with_attempts(job)
 
     def unfinished_jobs(self) -> List[JobV1]:
         """Every queued or running job, read once (the metrics' start)."""

@@ -80,8 +80,7 @@ class RunningJobs:
         if len(self._checked_at) >= MAX_WATCHED:
             self._checked_at.clear()
         self._checked_at[worker_id] = now
-        jobs = self._persistence.get_list_by_ids(correlation_id, job_ids)
-        return sorted(job.id for job in jobs if job.cancel_requested or job.status == JobStatusV1.Cancelled)
+        return sorted(self._persistence.get_cancel_requested_ids(correlation_id, job_ids))
 
     def set_job_progress(self, correlation_id: Optional[str], job_id: Any, lease_token: Any, progress: Any,
                          message: Any = None) -> JobV1:

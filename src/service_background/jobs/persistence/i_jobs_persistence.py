@@ -6,7 +6,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 
-from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.persistence.i_queue_limit_gate import IQueueLimitGate
 
 Change = Callable[[Optional[JobV1]], Optional[JobV1]]
@@ -24,6 +24,11 @@ class IJobsPersistence(ABC):
     @abstractmethod
     def get_list_by_ids(self, correlation_id: Optional[str], ids: List[str]) -> List[JobV1]:
         """The jobs of ``ids`` that exist, in one read."""
+
+    def get_cancel_requested_ids(self, correlation_id: Optional[str], ids: List[str]) -> List[str]:
+        """Those of ``ids`` (a worker's jobs in hand) whose cancel was requested or that are cancelled."""
+        return [job.id for job in self.get_list_by_ids(correlation_id, ids)
+                if job.cancel_requested or job.status == JobStatusV1.Cancelled]
 
     @abstractmethod
     def create(self, correlation_id: Optional[str], job: JobV1) -> JobV1: ...

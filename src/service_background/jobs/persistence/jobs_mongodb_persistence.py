@@ -314,6 +314,10 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                                                          self.bump_signal)
             return self._limit_gate
 
+    def get_cancel_requested_ids(self, correlation_id: Optional[str], ids: List[str]) -> List[str]:
+        query = {'_id': {'$in': list(ids)}, '$or': [{'cancel_requested': True}, {'status': JobStatusV1.Cancelled}]}
+        return [doc['_id'] for doc in self._collection.find(query, {'_id': 1})] if ids else []
+
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         # $in, not equality: nx-27017 matches an element of an indexed array field only so
         query = {'waiting_on': {'$in': [parent_id]}, 'status': JobStatusV1.Queued}

@@ -14,7 +14,7 @@ from pip_services3_commons.refer import IReferences
 from service_background.common.data import clock
 from service_background.common.persistence.postgres_persistence import PostgresPersistence
 from service_background.common.persistence.postgres_statistics import PostgresStatistics
-from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.data.version1.job_transitions import WAITING
 from service_background.jobs.persistence.callback_outbox_postgres_store import CallbackOutboxPostgresStore
 from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
@@ -284,6 +284,11 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
     def get_list_by_ids(self, correlation_id: Optional[str], ids: List[str]) -> List[JobV1]:
         return jobs_of_rows(self._fetch_rows(f'SELECT {READ_COLUMNS} FROM {self.table()} WHERE id = ANY(%s)',
                                              (list(ids),))) if ids else []
+
+    def get_cancel_requested_ids(self, correlation_id: Optional[str], ids: List[str]) -> List[str]:
+        rows = self._fetch_rows(f"SELECT id FROM {self.table()} WHERE id = ANY(%s) AND (doc ? 'cancel_requested' "
+                                f"OR status = '{JobStatusV1.Cancelled}')", (list(ids),)) if ids else []
+        return [row[0] for row in rows]
 
     def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],
                            paging: Optional[PagingParams]) -> DataPage:

@@ -33,15 +33,36 @@ def claim(job: JobV1, now: datetime, timeout_ms: float, lease_token: Optional[st
     return job
 
 
-def end_attempt(job: JobV1, now: datetime, outcome: str, error: Optional[str]) -> None:
-    """A running job's attempt ends: it joins ``attempts``, a new tuple each time (never changed in place, so
-    clones share it instead of copying it, and the collector soon stops tracking it)."""
-    if job.status != JobStatusV1.Running:
-        return
-    record = {'attempt': job.retries or 0, 'worker_id': job.worker_id, 'started': clock.to_iso(job.started),
-              'ended': clock.to_iso(now), 'outcome': outcome, 'error': error}
+def _attempt(job: JobV1, ended: Optional[datetime], outcome: str, error: Optional[str]) -> dict:
+    return {'attempt': job.retries or 0, 'worker_id': job.worker_id, 'started': clock.to_iso(job.started),
+            'ended': clock.to_iso(ended), 'outcome': outcome, 'error': error}
+
+
+def _append(job: JobV1, record: dict) -> None:
+    # a new tuple each time, never changed in place: clones share it instead of copying it
     job.attempts = (*(job.attempts or ())[-(MAX_ATTEMPTS - 1):], record)
-    job.worker_id = None
+
+
+def end_attempt(job: JobV1, now: datetime, outcome: str, error: Optional[str]) -> None:
+    """A running job's attempt ends and the job goes on (queued again, or finished otherwise than its status
+    says): the attempt joins ``attempts``. An attempt that finishes the job as its status says is not written:
+    the job's own fields tell it (``with_attempts``), so a job done at its first try costs nothing more."""
+    if job.status == JobStatusV1.Running:
+        _append(job, _attempt(job, now, outcome, error))
+
+
+def with_attempts(job: JobV1) -> JobV1:
+    """``job`` with its every ended attempt in ``attempts`` (for readers): the last one of a finished job is
+    made from its fields (retries, worker_id, started, completed, status, last_error) unless it is written."""
+    if not job.is_finished or not job.retries or job.started is None:
+        return job
+    attempts = job.attempts or ()
+    started = clock.to_iso(job.started)
+    if attempts and attempts[-1].get('started') == started and attempts[-1].get('attempt') == job.retries:
+        return job
+    _append(job, _attempt(job, job.completed, job.status,
+                          job.last_error if job.status == JobStatusV1.Failed else None))
+    return job
 
 
 def request_cancel(job: JobV1, now: datetime, reason: Optional[str], default_keep_ms: Optional[float]) -> JobV1:
@@ -56,9 +77,10 @@ def request_cancel(job: JobV1, now: datetime, reason: Optional[str], default_kee
 def finish(job: JobV1, now: datetime, status: str, result: Any, error: Optional[str],
            default_keep_ms: Optional[float], outcome: Optional[str] = None) -> JobV1:
     """done / failed / aborted / cancelled: the job is never taken again and is removed after its result
-    TTL (or the cleaner's default; neither → kept until deleted). ``outcome``: how its attempt ended
-    (default: the status)."""
-    end_attempt(job, now, outcome or status, error)
+    TTL (or the cleaner's default; neither → kept until deleted). ``outcome``: how its attempt ended,
+    written only when it is not the status."""
+    if outcome is not None and outcome != status:
+        end_attempt(job, now, outcome, error)
     job.status = status
     if result is not None:
         job.result = result

@@ -31,9 +31,10 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
 
     Running jobs (job_transitions.py): ``cancel_requested``/``cancel_reason`` (cancel_job on a running job:
     its worker is told and reports ``cancel``), ``progress`` (0..100) and ``progress_message`` as its
-    handler set them, ``worker_id`` (the worker that holds the current attempt, when it named itself),
+    handler set them, ``worker_id`` (the worker of the current or last attempt, when it named itself),
     ``attempts`` (the ended attempts, oldest first, the last 20: {attempt, worker_id, started, ended,
-    outcome, error}; the running one is ``retries``/``worker_id``/``started``), ``trace_context`` (the
+    outcome, error}; the running one is ``retries``/``worker_id``/``started``; the one that finished the job
+    as its status says is its own fields until a reader asks, job_transitions.with_attempts), ``trace_context`` (the
     producer's W3C {traceparent, tracestate?}).
 
     What every job has is a slot; what few jobs or only finished ones have is ``sparse``: it lives in one
