@@ -237,3 +237,13 @@ def test_a_requeued_job_keeps_the_attempts_before(client):
     attempts = client.get_job_by_id(None, first.id).attempts
     assert [(a['attempt'], a['outcome'], a['worker_id']) for a in attempts] == [
         (1, 'failed', 'w:4:aaa'), (1, 'done', 'w:5:bbb')]
+
+
+def test_a_bad_progress_report_is_refused_alone(client):
+    client.add_jobs(None, [{'type': 'bp'}, {'type': 'bp'}])
+    first, second = client.start_jobs_by_type(None, 'bp', 60000, 2)
+    reply = client.report_jobs(None, [
+        {'job_id': first.id, 'lease_token': first.lease_token, 'outcome': 'progress'},
+        {'job_id': second.id, 'lease_token': second.lease_token, 'outcome': 'progress', 'progress': 30}])
+    assert reply['results'][0]['code'] == 'BAD_PROGRESS' and reply['results'][1] is None
+    assert client.get_job_by_id(None, second.id).progress == 30

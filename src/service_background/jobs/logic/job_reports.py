@@ -112,8 +112,8 @@ class JobReports:
                 value = value or 'failed'
             elif outcome == 'extend':
                 value = lease_timeout(correlation_id, report.get('timeout'))
-            elif outcome == 'progress':
-                value = outcomes.check_progress(correlation_id, report.get('progress'), report.get('message'))
+            elif outcome == 'progress':  # checked when applied: a bad one is refused alone, in its slot
+                value = (report.get('progress'), report.get('message'))
             elif outcome == 'log':
                 value = report.get('lines')  # checked by the logs component (400 BAD_LINES)
             else:
@@ -165,7 +165,8 @@ class JobReports:
                 elif outcome == 'cancel':
                     new = outcomes.cancelled(correlation_id, job_id, job, token, now, keep_ms)
                 elif outcome == 'progress':
-                    new = outcomes.progress(correlation_id, job_id, job, token, value)
+                    new = outcomes.progress(correlation_id, job_id, job, token,
+                                            outcomes.check_progress(correlation_id, *value))
                 else:
                     new = outcomes.extend(correlation_id, job_id, job, token, now, value, default_timeout)
             except ApplicationException as ex:
