@@ -52,8 +52,9 @@ def test_no_route_answers_5xx_and_errors_are_error_descriptions(fuzzed_service):
 # commands whose controllers check more than a JSON Schema can say, so a body valid by the document may
 # still be refused: complete_jobs (results and lease_tokens as long as job_ids: two lengths tied),
 # cron's import_dump (a base64 tar.gz archive; POST /v1/import too) and add_func (a lua_body that parses
-# as Lua; POST /v1/add/func too). Uniqueness (ids, idempotency keys, unique keys) answers 409, never 400.
-_CHECKED_BEYOND_SCHEMA = {'complete_jobs', 'import_dump', 'add_func'}
+# as Lua; POST /v1/add/func too), add_workflow (a graph: keys unique, every parent a key of the workflow, no
+# cycle). Uniqueness (ids, idempotency keys, unique keys) answers 409, never 400.
+_CHECKED_BEYOND_SCHEMA = {'complete_jobs', 'import_dump', 'add_func', 'add_workflow'}
 
 
 # REST routes whose bodies the document describes (the cron and node routes, tasks', POST /jobs ...)
@@ -136,7 +137,10 @@ def test_the_document_describes_every_command_body(fuzzed_service):
     assert new_job['properties']['priority'] == {'type': 'integer', 'minimum': 0, 'maximum': 3}
     assert new_job['properties']['callback_url']['pattern'].startswith('^https?://')
     assert new_job['additionalProperties'] is False
-    assert body('/v1/jobs/set_queue_limits')['anyOf'] == [{'required': ['concurrency']}, {'required': ['rate']}]
+    assert body('/v1/jobs/set_queue_limits')['anyOf'] == [{'required': ['concurrency']}, {'required': ['rate']},
+                                                          {'required': ['group_concurrency']}]
+    workflow_job = body('/v1/jobs/add_workflow')['properties']['jobs']['items']
+    assert set(workflow_job['required']) == {'key', 'type'} and 'unique' not in workflow_job['properties']
     assert body('/v1/tasks/release_tasks')['properties']['status']['enum'] == ['idle', 'done', 'failed']
     cron_job = body('/v1/cron/add_job')
     assert set(cron_job['required']) == {'group_name', 'name', 'request_url', 'interval_pattern'}

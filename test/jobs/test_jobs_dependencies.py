@@ -109,7 +109,7 @@ def test_batch_counts_callback_once_and_cancel(wired):
         received = receiver.wait(1)
         assert len(received) == 1 and received[0]['id'] == batch['id']
         assert received[0]['counts'] == {'queued': 0, 'running': 0, 'done': 2, 'failed': 1, 'aborted': 0,
-                                         'cancelled': 0}
+                                         'cancelled': 0, 'skipped': 0}
         assert received[0]['completed'] is not None and received[0]['done'] is True
         time.sleep(0.3)
         assert len(receiver.received) == 1  # once

@@ -21,7 +21,8 @@ def test_commandable_face(store_service):
     url = store_service
     client = open_http_client(JobsHttpClientV1, url)
     try:
-        assert client.set_queue_limits(None, 'lim', 1) == {'type': 'lim', 'concurrency': 1, 'rate': None}
+        assert client.set_queue_limits(None, 'lim', 1) == {'type': 'lim', 'concurrency': 1, 'rate': None,
+                                                            'group_concurrency': None}
         assert client.get_queue_limits(None, 'lim')[0]['concurrency'] == 1
         client.add_jobs(None, [{'type': 'lim'}, {'type': 'lim'}])
         assert len(client.start_jobs_by_type(None, 'lim', 60000, 5)) == 1

@@ -39,7 +39,8 @@ def wired(persistence, persistence_kind, tmp_path, request):
 
 def test_concurrency_limit_counts_running_jobs(wired):
     controller, client = wired
-    assert client.set_queue_limits(None, 'c', 2) == {'type': 'c', 'concurrency': 2, 'rate': None}
+    assert client.set_queue_limits(None, 'c', 2) == {'type': 'c', 'concurrency': 2, 'rate': None,
+                                                     'group_concurrency': None}
     client.add_jobs(None, [{'type': 'c', 'backoff': {'base_ms': 0}} for _ in range(6)])
     taken = client.start_jobs_by_type(None, 'c', 60000, 5)
     assert len(taken) == 2 and client.start_job_by_type(None, 'c') is None
@@ -67,7 +68,8 @@ def test_rate_limit_per_window(wired):
     _, client = wired
     client.set_queue_limits(None, 'r', rate={'limit': 3, 'period_ms': 1000})
     assert client.get_queue_limits(None, 'r') == [{'type': 'r', 'concurrency': None,
-                                                   'rate': {'limit': 3, 'period_ms': 1000}}]
+                                                   'rate': {'limit': 3, 'period_ms': 1000},
+                                                   'group_concurrency': None}]
     client.add_jobs(None, [{'type': 'r'} for _ in range(8)])
     time.sleep(1.0 - (time.time() % 1.0) + 0.02)  # the start of a window
     first = client.start_jobs_by_type(None, 'r', 60000, 8)

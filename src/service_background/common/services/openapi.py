@@ -32,7 +32,7 @@ _TYPES = {TypeCode.String: {'type': 'string'}, TypeCode.Boolean: {'type': 'boole
 _NAME = {'type': 'string', 'pattern': '^[a-zA-Z0-9_]{1,22}$'}  # cron group and job names
 _TEXT = TEXT  # require_text: not blank
 _TEXT_NAMES = {'id', 'group', 'type', 'queue', 'lease_token', 'idempotency_key', 'namespace_id', 'task_id',
-               'batch_id', 'job_id'}
+               'batch_id', 'job_id', 'workflow_id'}
 _TEXT_LISTS = {'ids', 'job_ids', 'task_ids'}
 _LIST = {'type': 'array', 'minItems': 1, 'maxItems': 1000, 'items': _TEXT}
 _LIMIT = {'type': 'integer', 'minimum': 1, 'maximum': 1000}  # a page or a take: 1..1000
@@ -67,6 +67,7 @@ _RULES = {'group_name': _NAME, 'node_id': {'type': 'string', 'pattern': '^[a-zA-
           'lines': _LOG_LINES,  # add_job_log, report_jobs' log outcome (job_logs.py)
           'status': {'type': 'string', 'enum': ['idle', 'done', 'failed']},  # release_tasks: a releasable status
           'concurrency': json_number(1, 100000, integer=True),  # set_queue_limits (queue_limits.py)
+          'group_concurrency': json_number(1, 100000, integer=True),
           'rate': {'type': 'object', 'required': ['limit', 'period_ms'], 'properties': {
               'limit': json_number(1, 10 ** 9, integer=True), 'period_ms': json_number(1, 86400000, integer=True)}},
           'lease_tokens': {'type': 'object', 'maxProperties': 1000,  # id -> lease token (a capture's, a take's)

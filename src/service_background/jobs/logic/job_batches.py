@@ -14,9 +14,10 @@ key is held returns its holder, which is not in the batch.
 ``JobBatches`` (``service-background-jobs:batches:default:default:1.0``) keeps batch records in its
 persistence (``service-background-jobs:persistence-batches:*:*:1.0``: memory, file or MongoDB), reads
 the jobs of a batch from the jobs persistence and adds, aborts and calls back through the jobs
-controller, which finds it by that descriptor."""
+controller, which finds it by that descriptor. Workflows (job_workflows.py) are batches of kind ``workflow``:
+this component answers their commands too."""
 import uuid
-from typing import Any, Optional
+from typing import Any, Callable, List, Optional
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.data import FilterParams, PagingParams
@@ -28,6 +29,8 @@ from service_background.common.data import clock
 from service_background.common.data.validation import require_text
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.data.version1.job_batch_v1 import JobBatchV1
+from service_background.jobs.logic.job_workflows import KIND as WORKFLOW
+from service_background.jobs.logic.job_workflows import JobWorkflows
 
 MAX_JOBS = 1000
 
@@ -52,6 +55,7 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
         self._persistence = None
         self._jobs_persistence = None
         self._controller = None
+        self._workflows: Optional[JobWorkflows] = None
         self._opened = False
 
     def configure(self, config: ConfigParams):
@@ -61,6 +65,7 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
         self._persistence = references.get_one_required(self._persistence_descriptor)
         self._jobs_persistence = references.get_one_required(self._jobs_persistence_descriptor)
         self._controller = references.get_one_optional(self._controller_descriptor)
+        self._workflows = JobWorkflows(self, self._controller)
 
     def is_open(self) -> bool:
         return self._opened
@@ -75,21 +80,43 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
                   description: Any = None) -> dict:
         if not isinstance(jobs, list) or not jobs or len(jobs) > MAX_JOBS:
             raise BadRequestException(correlation_id, 'BAD_JOBS', f'jobs must be a list of 1..{MAX_JOBS} new jobs')
+        batch = self.add_jobs_as_batch(correlation_id, jobs, callback_url, description)
+        return self.get_batch(correlation_id, batch.id)
+
+    def add_jobs_as_batch(self, correlation_id: Optional[str], jobs: List[Any], callback_url: Any = None,
+                          description: Any = None, kind: Optional[str] = None,
+                          shape: Optional[Callable[[List[JobV1]], List[JobV1]]] = None) -> JobBatchV1:
+        """Stores the batch record (of ``kind``) and its jobs; ``shape``: the controller's last change to the
+        new jobs before they are stored (a workflow ties them together)."""
         if callback_url is not None and (not isinstance(callback_url, str)
                                          or not callback_url.startswith(('http://', 'https://'))):
             raise BadRequestException(correlation_id, 'BAD_CALLBACK_URL', 'callback_url must be an http(s) URL')
         if description is not None and not isinstance(description, str):
             raise BadRequestException(correlation_id, 'BAD_DESCRIPTION', 'description must be a string')
-        batch = JobBatchV1(str(uuid.uuid4()), description, callback_url, clock.now())
+        batch = JobBatchV1(str(uuid.uuid4()), description, callback_url, clock.now(), kind=kind)
         self._persistence.create(correlation_id, batch)
         try:
-            self._controller.add_jobs_of_batch(correlation_id, jobs, batch.id)
+            self._controller.add_jobs_of_batch(correlation_id, jobs, batch.id, shape)
         except Exception:
             self._persistence.delete_by_id(correlation_id, batch.id)  # nothing was added (checks run first)
             raise
         self._persistence.set_fields(correlation_id, batch.id, {'sealed': True})
         self._check_done(correlation_id, batch.id)  # every job may have finished already
-        return self.get_batch(correlation_id, batch.id)
+        return batch
+
+    def get_record(self, correlation_id: Optional[str], batch_id: str) -> Optional[JobBatchV1]:
+        return self._persistence.get_one_by_id(correlation_id, batch_id)
+
+    # --- workflows (job_workflows.py) ------------------------------------------------------------------
+    def add_workflow(self, correlation_id: Optional[str], jobs: Any, callback_url: Any = None,
+                     description: Any = None) -> dict:
+        return self._workflows.add_workflow(correlation_id, jobs, callback_url, description)
+
+    def get_workflow(self, correlation_id: Optional[str], workflow_id: Any) -> dict:
+        return self._workflows.get_workflow(correlation_id, workflow_id)
+
+    def cancel_workflow(self, correlation_id: Optional[str], workflow_id: Any) -> dict:
+        return self._workflows.cancel_workflow(correlation_id, workflow_id)
 
     def get_batch(self, correlation_id: Optional[str], batch_id: Any) -> dict:
         batch_id = require_text(correlation_id, 'batch_id', batch_id)
@@ -98,7 +125,7 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
             raise NotFoundException(correlation_id, 'BATCH_NOT_FOUND', f'Batch {batch_id} was not found') \
                 .with_details('batch_id', batch_id)
         counts = self._jobs_persistence.batch_counts(correlation_id, batch_id)
-        summary = {name: value for name, value in batch.to_json().items() if name != 'sealed'}
+        summary = {name: value for name, value in batch.to_json().items() if name not in ('sealed', 'kind')}
         summary['done'], summary['canceled'] = bool(batch.done), bool(batch.canceled)  # nx-27017 gives 0/1
         summary['counts'] = {status: counts.get(status, 0) for status in
                              JobStatusV1.ALL}
@@ -133,6 +160,8 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
             return
         if not self._persistence.claim_done(correlation_id, batch_id, clock.now()):
             return  # not sealed yet, already done, or another process won
-        summary = self.get_batch(correlation_id, batch_id)
+        batch = self._persistence.get_one_by_id(correlation_id, batch_id)
+        summary = self._workflows.summary(correlation_id, batch) if batch.kind == WORKFLOW \
+            else self.get_batch(correlation_id, batch_id)
         if summary.get('callback_url'):
             self._controller.send_callback(_BatchCallback(summary['callback_url'], summary))

@@ -12,13 +12,38 @@ it reads its parents, and a parent's finish is stored before it looks up its wai
 an index by parent; MongoDB: a query on ``waiting_on``), so at least one side sees the other; the
 change applied to a child is idempotent; the cleaner (options.clean_interval) re-checks waiting children
 against their parents, for a process that died between the two. ``retry_jobs`` of a failed child makes it wait for its
-parents again."""
-from typing import Callable, Dict, List, Optional
+parents again.
+
+Each parent that is done leaves its result in the child's ``parent_results`` under its key (its
+``workflow_key``, else its id), in the same atomic change that removes it from ``waiting_on``: two parents
+finishing at once on two processes release the child once, with both results. A parent that ends otherwise
+(failed, aborted, cancelled, skipped, deleted) meets the child's ``on_parent_failure``: ``fail`` (the default),
+``skip`` (the child finishes ``skipped``, and its own children meet their policies) or ``run`` (the child goes on,
+with ``{error, status}`` in that parent's slot)."""
+from datetime import datetime as datetime_type
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 from service_background.common.data import clock
+from service_background.common.data.data_object import unpack_json
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.data.version1 import job_transitions as rules
 from service_background.jobs.data.version1.job_transitions import WAITING
+
+_UNDECIDED = (JobStatusV1.Queued, JobStatusV1.Running)
+
+
+class ParentState(NamedTuple):
+    """What a child needs of a parent: its status (None: deleted or unknown), result, error and key."""
+    status: Optional[str]
+    key: str
+    result: Any = None
+    error: Optional[str] = None
+
+
+def parent_state(parent_id: str, parent: Optional[JobV1]) -> ParentState:
+    if parent is None:
+        return ParentState(None, parent_id)
+    return ParentState(parent.status, parent.workflow_key or parent.id, unpack_json(parent.result), parent.last_error)
 
 
 def wait_for_parents(job: JobV1) -> JobV1:
@@ -29,6 +54,38 @@ def wait_for_parents(job: JobV1) -> JobV1:
     return job
 
 
+def _failure(parent_id: str, state: ParentState) -> str:
+    why = 'was deleted or is unknown' if state.status is None else f'is {state.status}'
+    return f'parent {parent_id} {why}'
+
+
+def apply_parents(child: Optional[JobV1], states: Dict[str, ParentState], now: datetime_type,
+                  keep_ms: Optional[float]) -> Optional[JobV1]:
+    """The change a child goes through when some of its parents are decided (None: nothing to change)."""
+    if child is None or child.status != JobStatusV1.Queued or not child.waiting_on:
+        return None
+    waiting, results = [], dict(child.parent_results or {})
+    for parent_id in child.waiting_on:
+        state = states.get(parent_id)
+        if state is None or state.status in _UNDECIDED:
+            waiting.append(parent_id)
+        elif state.status == JobStatusV1.Done:
+            results[state.key] = state.result
+        elif child.on_parent_failure == 'run':
+            results[state.key] = {'error': state.error or _failure(parent_id, state), 'status': state.status}
+        elif child.on_parent_failure == 'skip':
+            return rules.finish(child, now, JobStatusV1.Skipped, None, _failure(parent_id, state), keep_ms)
+        else:
+            return rules.finish(child, now, JobStatusV1.Failed, None, _failure(parent_id, state), keep_ms)
+    if len(waiting) == len(child.waiting_on):
+        return None
+    child.waiting_on = waiting or None
+    child.parent_results = results or None
+    if not waiting:
+        child.not_before = now
+    return child
+
+
 class JobDependencies:
     """Part of the jobs controller's events: ``released(job)`` is what follows a child's change."""
 
@@ -37,21 +94,27 @@ class JobDependencies:
         self._options = options
         self._released = released
 
-    def on_added(self, correlation_id: Optional[str], jobs: List[Optional[JobV1]]):
-        """Children just stored (or requeued): what their parents already are decides them now."""
+    def on_added(self, correlation_id: Optional[str], jobs: List[Optional[JobV1]],
+                 known: Optional[Dict[str, ParentState]] = None):
+        """Children just stored (or requeued): what their parents already are decides them now. ``known``:
+        parents whose state the caller knows (a workflow's jobs stored with their children: queued)."""
         persistence = self._persistence
         for job in jobs:
             if job is None or not job.waiting_on:
                 continue
-            states: Dict[str, Optional[str]] = {}
+            states: Dict[str, ParentState] = {}
             for parent_id in job.waiting_on:
-                parent = persistence.get_one_by_id(correlation_id, parent_id)
-                states[parent_id] = parent.status if parent is not None else None
-            self._resolve(correlation_id, job.id, states)
+                state = known.get(parent_id) if known is not None else None
+                if state is None:
+                    state = parent_state(parent_id, persistence.get_one_by_id(correlation_id, parent_id))
+                states[parent_id] = state
+            if any(state.status not in _UNDECIDED for state in states.values()):
+                self._resolve(correlation_id, job.id, states)
 
     def on_finished(self, correlation_id: Optional[str], jobs: List[JobV1]):
-        """Jobs finished (done, failed, aborted): their waiting children learn it (one look for them all)."""
-        finished = {job.id: job.status for job in jobs if job.is_finished}
+        """Jobs finished (done, failed, aborted, cancelled, skipped): their waiting children learn it (one look
+        for them all)."""
+        finished = {job.id: parent_state(job.id, job) for job in jobs if job.is_finished}
         if not finished:
             return
         for parent_id, child_ids in self._persistence.get_waiting_children_many(correlation_id, list(finished)).items():
@@ -60,7 +123,8 @@ class JobDependencies:
 
     def on_deleted(self, correlation_id: Optional[str], job: JobV1):
         if job.status != JobStatusV1.Done:  # a done parent that is deleted released its children before
-            self._parent_changed(correlation_id, job.id, None)
+            for child_id in self._persistence.get_waiting_children(correlation_id, job.id):
+                self._resolve(correlation_id, child_id, {job.id: ParentState(None, job.workflow_key or job.id)})
 
     def sweep(self, correlation_id: Optional[str], limit: int = 1000) -> int:
         """The cleaner's check of waiting children against their parents: a process that died between a
@@ -70,29 +134,8 @@ class JobDependencies:
         self.on_added(correlation_id, children)
         return len(children)
 
-    def _parent_changed(self, correlation_id: Optional[str], parent_id: str, status: Optional[str]):
-        for child_id in self._persistence.get_waiting_children(correlation_id, parent_id):
-            self._resolve(correlation_id, child_id, {parent_id: status})
-
-    def _resolve(self, correlation_id: Optional[str], child_id: str, states: Dict[str, Optional[str]]):
-        now = clock.now()
-
-        def change(child: Optional[JobV1]) -> Optional[JobV1]:
-            if child is None or child.status != JobStatusV1.Queued or not child.waiting_on:
-                return None
-            for parent_id in child.waiting_on:
-                if parent_id not in states or states[parent_id] in (JobStatusV1.Queued, JobStatusV1.Running):
-                    continue
-                if states[parent_id] != JobStatusV1.Done:
-                    why = 'was deleted or is unknown' if states[parent_id] is None else f'is {states[parent_id]}'
-                    return rules.finish(child, now, JobStatusV1.Failed, None, f'parent {parent_id} {why}',
-                                        self._options.get('finished_ttl'))
-            waiting = [id for id in child.waiting_on if states.get(id, JobStatusV1.Queued) != JobStatusV1.Done]
-            if waiting == child.waiting_on:
-                return None
-            child.waiting_on = waiting or None
-            if not waiting:
-                child.not_before = now
-            return child
-        job = self._persistence.modify(correlation_id, child_id, change)
-        self._released(job)  # released: wakes the queue's waiters; failed: cascades
+    def _resolve(self, correlation_id: Optional[str], child_id: str, states: Dict[str, ParentState]):
+        now, keep_ms = clock.now(), self._options.get('finished_ttl')
+        job = self._persistence.modify(correlation_id, child_id,
+                                       lambda child: apply_parents(child, states, now, keep_ms))
+        self._released(job)  # released: wakes the queue's waiters; finished: cascades

@@ -12,6 +12,8 @@ from service_background.jobs.logic.jobs_features import JobsFeatures
 from service_background.jobs.logic.jobs_long_polls import JobsLongPolls
 from service_background.jobs.logic.jobs_options import JobsOptions
 
+_CALLED_BACK = (JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Cancelled, JobStatusV1.Skipped)
+
 
 class JobEvents:
 
@@ -84,7 +86,7 @@ class JobEvents:
         long_polls = self._long_polls
         for job in jobs:
             long_polls.notify_finished(job.id)
-            if job.callback_url and job.status in (JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Cancelled):
+            if job.callback_url and job.status in _CALLED_BACK:
                 self.callbacks.send(job)
 
     def released(self, job: Optional[JobV1]):

@@ -7,6 +7,7 @@ from pip_services3_commons.validate import ArraySchema, FilterParamsSchema, Obje
 from service_background.common.data.validation import DescribedSchema, json_number
 from service_background.common.logic.commands import Command
 from service_background.jobs.data.version1 import NewJobV1Schema
+from service_background.jobs.data.version1.workflow_job_v1_schema import WorkflowJobV1Schema
 
 
 def _by_id() -> ObjectSchema:
@@ -38,8 +39,10 @@ class JobsCommandSet(CommandSet):
 
     retry_jobs {filter} → {count} (job_backoff.py); set_queue_limits {type, concurrency?,
     rate?: {limit, period_ms}} → the type's limits, get_queue_limits {type?} → a list of them,
-    clear_queue_limits {type} (queue_limits.py); add_batch {jobs, callback_url?, description?} → the
-    batch, get_batch {batch_id} → the batch with counts by status, cancel_batch {batch_id}
+    clear_queue_limits {type}, get_queue_groups {type, limit?} (queue_limits.py); add_workflow {jobs,
+    callback_url?, description?}, get_workflow {workflow_id}, cancel_workflow {workflow_id}
+    (job_workflows.py); add_batch {jobs, callback_url?, description?} → the batch, get_batch {batch_id} →
+    the batch with counts by status, cancel_batch {batch_id}
     (job_batches.py). add_job / add_jobs / add_uniq_job take ``unique``, ``backoff`` and
     ``depends_on`` in NewJobV1 (job_uniqueness.py, job_backoff.py, job_dependencies.py), and
     ``idempotency_key`` (not blank, at most 256 characters, else 400): a known key answers the job it first added
@@ -123,10 +126,12 @@ class JobsCommandSet(CommandSet):
             # global per-queue limits (jobs/logic/queue_limits.py), persisted, every process
             Command('set_queue_limits', _queue_limits(),
                     lambda cid, args: c.limits.set_limits(cid, args.get('type'), args.get('concurrency'),
-                                                          args.get('rate'))),
+                                                          args.get('rate'), args.get('group_concurrency'))),
             Command('get_queue_limits', ObjectSchema(True).with_optional_property('type', TypeCode.String),
                     lambda cid, args: c.limits.get_limits(cid, args.get('type'))),
             Command('clear_queue_limits', _typed(), lambda cid, args: c.limits.clear_limits(cid, args.get('type'))),
+            Command('get_queue_groups', _typed().with_optional_property('limit', TypeCode.Integer),
+                    lambda cid, args: c.limits.get_groups(cid, args.get('type'), args.get('limit'))),
             # batches (jobs/logic/job_batches.py)
             Command('add_batch', ObjectSchema(True).with_required_property('jobs', ArraySchema(NewJobV1Schema()))
                     .with_optional_property('callback_url', TypeCode.String)
@@ -135,6 +140,17 @@ class JobsCommandSet(CommandSet):
                                                           args.get('description'))),
             Command('get_batch', _batch(), lambda cid, args: c.batches.get_batch(cid, args.get('batch_id'))),
             Command('cancel_batch', _batch(), lambda cid, args: c.batches.cancel_batch(cid, args.get('batch_id'))),
+            # workflows (jobs/logic/job_workflows.py): DAGs of jobs handing results on
+            Command('add_workflow', ObjectSchema(True)
+                    .with_required_property('jobs', ArraySchema(WorkflowJobV1Schema()))
+                    .with_optional_property('callback_url', TypeCode.String)
+                    .with_optional_property('description', TypeCode.String),
+                    lambda cid, args: c.batches.add_workflow(cid, args.get('jobs'), args.get('callback_url'),
+                                                             args.get('description'))),
+            Command('get_workflow', _workflow(),
+                    lambda cid, args: c.batches.get_workflow(cid, args.get('workflow_id'))),
+            Command('cancel_workflow', _workflow(),
+                    lambda cid, args: c.batches.cancel_workflow(cid, args.get('workflow_id'))),
         ])
 
 
@@ -157,10 +173,16 @@ def _typed() -> ObjectSchema:
 
 
 def _queue_limits() -> ObjectSchema:
-    """set_queue_limits {type, concurrency?, rate?}: one of the two at least (/openapi.json says so)."""
+    """set_queue_limits {type, concurrency?, rate?, group_concurrency?}: one at least (/openapi.json says so)."""
     return DescribedSchema(True).with_required_property('type', TypeCode.String) \
         .with_optional_property('concurrency', TypeCode.Integer).with_optional_property('rate', TypeCode.Map) \
-        .with_described_object({'anyOf': [{'required': ['concurrency']}, {'required': ['rate']}]})
+        .with_optional_property('group_concurrency', TypeCode.Integer) \
+        .with_described_object({'anyOf': [{'required': ['concurrency']}, {'required': ['rate']},
+                                          {'required': ['group_concurrency']}]})
+
+
+def _workflow() -> ObjectSchema:
+    return ObjectSchema(True).with_required_property('workflow_id', TypeCode.String)
 
 
 def _batch() -> ObjectSchema:

@@ -1,7 +1,7 @@
 """The jobs controller: the public API of the jobs domain (commands, the direct client and the services
 call it), made of named parts that share its persistence, options and events."""
 from functools import partial
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 from pip_services3_commons.commands import CommandSet
 from pip_services3_commons.config import ConfigParams
@@ -16,6 +16,7 @@ from service_background.common.logic.controller_base import ControllerBase
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.data.version1.job_transitions import with_attempts
 from service_background.jobs.logic import job_outcomes as outcomes
+from service_background.jobs.logic.job_dependencies import parent_state
 from service_background.jobs.logic.job_events import JobEvents
 from service_background.jobs.logic.job_reports import JobReports, lease_timeout
 from service_background.jobs.logic.job_taking import MAX_BATCH, JobTaking
@@ -142,16 +143,19 @@ class JobsController(ControllerBase):
             raise BadRequestException(correlation_id, 'BAD_NEW_JOBS', f'new_jobs must be a list of 1..{MAX_BATCH} jobs')
         return self.add_jobs_of_batch(correlation_id, new_jobs)
 
-    def add_jobs_of_batch(self, correlation_id: Optional[str], new_jobs: List[Any],
-                          batch_id: Optional[str] = None) -> List[JobV1]:
-        """Adds checked jobs (of the batch ``batch_id`` when given)."""
+    def add_jobs_of_batch(self, correlation_id: Optional[str], new_jobs: List[Any], batch_id: Optional[str] = None,
+                          shape: Optional[Callable[[List[JobV1]], List[JobV1]]] = None) -> List[JobV1]:
+        """Adds checked jobs (of the batch ``batch_id`` when given); ``shape`` changes them last (a workflow)."""
         now = clock.now()
         max_retries = self._options.get('max_retries')
         jobs = [to_job(correlation_id, new_job, now, max_retries, batch_id) for new_job in new_jobs]
+        if shape is not None:
+            jobs = shape(jobs)
         result, added = store_jobs(self._persistence, correlation_id, jobs, now)  # one write when none is unique
         self._features.tracing.enqueued(added)
         self._events.jobs_enqueued(added)
-        self._events.dependencies.on_added(correlation_id, added)  # children whose parents are already done or gone
+        known = {job.id: parent_state(job.id, job) for job in added if job} if shape else None  # stored with them
+        self._events.dependencies.on_added(correlation_id, added, known)  # children whose parents are done or gone
         return result
 
     def add_uniq_job(self, correlation_id: Optional[str], new_job: Any) -> JobV1:

@@ -15,6 +15,8 @@ from service_background.jobs.logic.job_uniqueness import apply_unique
 from service_background.jobs.persistence.idempotency_keys import MAX_KEY_LENGTH
 
 MAX_PARENTS = 100
+MAX_GROUP_KEY = 200
+POLICIES = ('fail', 'skip', 'run')
 
 
 def _integer(correlation_id: Optional[str], name: str, value: Any, low: int, high: Optional[int]) -> Optional[int]:
@@ -52,7 +54,8 @@ def _only_type_and_params(new_job: NewJobV1) -> bool:
     return new_job.ref_id is None and new_job.ttl is None and new_job.priority is None and new_job.delay is None \
         and new_job.timeout is None and new_job.max_retries is None and new_job.callback_url is None \
         and new_job.result_ttl is None and new_job.unique is None and new_job.backoff is None \
-        and new_job.depends_on is None and new_job.idempotency_key is None and new_job.trace_context is None
+        and new_job.depends_on is None and new_job.idempotency_key is None and new_job.trace_context is None \
+        and new_job.group_key is None and new_job.on_parent_failure is None
 
 
 def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int,
@@ -78,6 +81,15 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
         raise BadRequestException(correlation_id, 'BAD_IDEMPOTENCY_KEY',
                                   f'idempotency_key must be a non-blank string of up to {MAX_KEY_LENGTH} characters') \
             .with_details('field', 'idempotency_key')
+    group_key = new_job.group_key
+    if group_key is not None and (not isinstance(group_key, str) or not group_key or len(group_key) > MAX_GROUP_KEY):
+        raise BadRequestException(correlation_id, 'BAD_GROUP_KEY',
+                                  f'group_key must be a string of 1..{MAX_GROUP_KEY} characters') \
+            .with_details('field', 'group_key')
+    if new_job.on_parent_failure is not None and new_job.on_parent_failure not in POLICIES:
+        raise BadRequestException(correlation_id, 'BAD_ON_PARENT_FAILURE',
+                                  'on_parent_failure must be fail, skip or run') \
+            .with_details('field', 'on_parent_failure')
     depends_on = new_job.depends_on
     if depends_on is not None:
         if not isinstance(depends_on, list) or len(depends_on) > MAX_PARENTS or not all(
@@ -93,5 +105,7 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
                  not_before=clock.add_ms(now, delay) if delay else now, timeout=int(timeout) if timeout else None,
                  result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url,
                  backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id,
-                 idempotency_key=key, trace_context=_trace_context(correlation_id, new_job.trace_context))
+                 idempotency_key=key, trace_context=_trace_context(correlation_id, new_job.trace_context),
+                 group_key=sys.intern(group_key) if group_key is not None else None,
+                 on_parent_failure=new_job.on_parent_failure if new_job.on_parent_failure != 'fail' else None)
     return wait_for_parents(apply_unique(correlation_id, job, new_job.unique, now))

@@ -51,7 +51,8 @@ class NoLimits:
     def job_extended(job):
         pass
 
-    set_limits = get_limits = clear_limits = _disabled('LIMITS_DISABLED', 'Queue limits are not configured')
+    set_limits = get_limits = clear_limits = get_groups = _disabled('LIMITS_DISABLED',
+                                                                    'Queue limits are not configured')
 
 
 class NoBatches:
@@ -62,6 +63,8 @@ class NoBatches:
         pass
 
     add_batch = get_batch = cancel_batch = _disabled('BATCHES_DISABLED', 'Job batches are not configured')
+    add_workflow = get_workflow = cancel_workflow = _disabled('BATCHES_DISABLED', 'Job batches (and so workflows) '
+                                                              'are not configured')
 
 
 class NoLogs:

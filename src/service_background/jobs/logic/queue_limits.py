@@ -17,7 +17,11 @@ it by that descriptor. The jobs store enforces them through its ``limit_gate()``
   this process wakes one waiter of the type, one freed by another process bumps the type's queue
   signal (MongoDB), and a full rate window wakes the type's waiters when it ends.
 - ``start_job_by_id`` (an operator starting one job by hand) is not refused, but the job counts.
-- Lowering a limit never stops running jobs; the type is over it until enough of them leave."""
+- Lowering a limit never stops running jobs; the type is over it until enough of them leave.
+- ``group_concurrency``: at most that many running jobs per ``group_key`` of the type (fair queues). The
+  jobs store enforces it inside its takes (``set_group_limits``, given the map after every read of the
+  limits), so a take skips a full group's jobs and serves the next group; a grouped job that stops running
+  wakes a waiter of its type."""
 import threading
 import time
 from datetime import datetime
@@ -57,6 +61,7 @@ class QueueLimits(QueueSettings):
         self._gate = None
         self._wakes: Dict[str, threading.Timer] = {}
         self._full: Set[str] = set()  # types whose last limited take was refused for want of a slot
+        self._group_limits: Dict[str, int] = {}  # what the jobs store was last told (set_group_limits)
 
     def set_references(self, references: IReferences):
         super().set_references(references)
@@ -77,16 +82,32 @@ class QueueLimits(QueueSettings):
         return self._current(correlation_id)
 
     def limits(self, type: str) -> bool:
-        """Whether the type has a limit (else a take may claim many of its jobs at once)."""
-        return type in self.current()
+        """Whether the type has a concurrency or rate limit (else a take may claim many of its jobs at once;
+        the store enforces a group concurrency alone)."""
+        limit = self.current().get(type)
+        return limit is not None and (limit.concurrency is not None or limit.rate_limit is not None)
 
-    def set_limits(self, correlation_id: Optional[str], type: str, concurrency: Any = None, rate: Any = None) -> dict:
-        """Sets (replaces) the type's limits; at least one of ``concurrency`` and ``rate`` is needed."""
+    def _read(self, correlation_id: Optional[str]) -> Dict[str, QueueLimitV1]:
+        limits = super()._read(correlation_id)
+        groups = {name: limit.group_concurrency for name, limit in limits.items()
+                  if limit.group_concurrency is not None}
+        if groups != self._group_limits and self._jobs_persistence is not None:
+            self._jobs_persistence.set_group_limits(groups)
+            self._group_limits = groups
+        return limits
+
+    def set_limits(self, correlation_id: Optional[str], type: str, concurrency: Any = None, rate: Any = None,
+                   group_concurrency: Any = None) -> dict:
+        """Sets (replaces) the type's limits; at least one of ``concurrency``, ``rate`` and
+        ``group_concurrency`` is needed."""
         type = require_text(correlation_id, 'type', type)
-        if concurrency is None and rate is None:
-            raise BadRequestException(correlation_id, 'BAD_LIMITS', 'set concurrency, rate or both '
-                                      '(clear_queue_limits removes them)')
+        if concurrency is None and rate is None and group_concurrency is None:
+            raise BadRequestException(correlation_id, 'BAD_LIMITS', 'set concurrency, rate, group_concurrency or '
+                                      'several (clear_queue_limits removes them)')
         limit = QueueLimitV1(type, updated=clock.now())
+        if group_concurrency is not None:
+            limit.group_concurrency = _positive_int(correlation_id, 'group_concurrency', group_concurrency,
+                                                    MAX_CONCURRENCY)
         if concurrency is not None:
             limit.concurrency = _positive_int(correlation_id, 'concurrency', concurrency, MAX_CONCURRENCY)
         if rate is not None:
@@ -108,12 +129,20 @@ class QueueLimits(QueueSettings):
         self._persistence.delete_by_id(correlation_id, type)
         self._read(correlation_id)
         self._wake(type, WAKE_ALL)
-        return {'type': type, 'concurrency': None, 'rate': None}
+        return {'type': type, 'concurrency': None, 'rate': None, 'group_concurrency': None}
+
+    def get_groups(self, correlation_id: Optional[str], type: Any, limit: Any = None) -> List[dict]:
+        """The type's group keys with queued or running jobs: [{group_key, queued, running}], most queued first."""
+        type = require_text(correlation_id, 'type', type)
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000):
+            raise BadRequestException(correlation_id, 'BAD_LIMIT', 'limit must be an integer 1..1000')
+        return self._jobs_persistence.get_group_counts(correlation_id, type, limit or 100)
 
     # --- the take and the controller's hooks ---------------------------------------------------
     def take(self, pauses, persistence, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None):
-        limits = self.current(correlation_id)
+        limits = {name: limit for name, limit in self.current(correlation_id).items()
+                  if limit.concurrency is not None or limit.rate_limit is not None}
 
         def take_one(name: Optional[str]):
             return pauses.take(persistence, correlation_id, name, now, timeout, default_timeout, worker_id)
@@ -142,14 +171,21 @@ class QueueLimits(QueueSettings):
 
     def job_left(self, job: Optional[JobV1]):
         """A job stopped running (finished, released, deleted): its slot frees; a waiter tries again."""
-        if job is None or job.type not in self.current():
+        if job is None:
+            return
+        limit = self.current().get(job.type)
+        if limit is None:
+            return
+        if job.group_key is not None and limit.group_concurrency is not None:
+            self._wake(job.type, 1)  # its group may have been full: a waiter takes from it now
+        if limit.concurrency is None and limit.rate_limit is None:
             return
         self._gate_for(self._jobs_persistence).job_left(job)
         if job.type in self._full:  # only when a take was refused for a slot: no wake-ups under the limit
             self._wake(job.type, 1)
 
     def job_extended(self, job: JobV1):
-        if job.type in self.current():
+        if self.limits(job.type):
             self._gate_for(self._jobs_persistence).job_extended(job)
 
     def _gate_for(self, persistence):

@@ -103,6 +103,16 @@ class IJobsPersistence(ABC):
     def limit_gate(self) -> IQueueLimitGate:
         """The enforcement of queue limits that fits this store (one per store, made on first use)."""
 
+    # --- fair queues: group turns are given in create; limits and counts here ------------------
+    @abstractmethod
+    def set_group_limits(self, limits: Dict[str, int]) -> None:
+        """type -> most running jobs per group key (the whole map, replacing the last one): takes skip the
+        jobs of a group that runs that many (every process sharing the database counted)."""
+
+    @abstractmethod
+    def get_group_counts(self, correlation_id: Optional[str], type: str, limit: int = 100) -> List[dict]:
+        """[{group_key, queued, running}] of the type's groups with queued or running jobs, most queued first."""
+
     # --- dependencies and batches ------------------------------------------------------
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
         """Ids of queued jobs whose ``waiting_on`` names ``parent_id``."""

@@ -105,7 +105,7 @@ class IJobsClientV1(ABC):
 
     @abstractmethod
     def set_queue_limits(self, correlation_id: Optional[str], type: str, concurrency: Optional[int] = None,
-                         rate: Optional[dict] = None) -> dict: ...
+                         rate: Optional[dict] = None, group_concurrency: Optional[int] = None) -> dict: ...
 
     @abstractmethod
     def get_queue_limits(self, correlation_id: Optional[str], type: Optional[str] = None) -> List[dict]: ...
@@ -122,3 +122,18 @@ class IJobsClientV1(ABC):
 
     @abstractmethod
     def cancel_batch(self, correlation_id: Optional[str], batch_id: str) -> dict: ...
+
+    @abstractmethod
+    def get_queue_groups(self, correlation_id: Optional[str], type: str, limit: Optional[int] = None) -> List[dict]:
+        """[{group_key, queued, running}] of the type, most queued first."""
+
+    @abstractmethod
+    def add_workflow(self, correlation_id: Optional[str], jobs: List[dict], callback_url: Optional[str] = None,
+                     description: Optional[str] = None) -> dict:
+        """{id, jobs: {key: job_id}}."""
+
+    @abstractmethod
+    def get_workflow(self, correlation_id: Optional[str], workflow_id: str) -> dict: ...
+
+    @abstractmethod
+    def cancel_workflow(self, correlation_id: Optional[str], workflow_id: str) -> dict: ...

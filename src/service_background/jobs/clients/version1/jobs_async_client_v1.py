@@ -93,6 +93,15 @@ class JobsAsyncClientV1(AsyncCommandableHttpClient):
     async def add_uniq_job(self, correlation_id: Optional[str], new_job: NewJobV1) -> JobV1:
         return await self._one('add_uniq_job', correlation_id, {'new_job': new_job})
 
+    async def add_workflow(self, correlation_id: Optional[str], jobs: List[dict], callback_url: Optional[str] = None,
+                           description: Optional[str] = None) -> dict:
+        """A DAG of jobs at once (job_workflows.py): {id, jobs: {key: job_id}}."""
+        return await self.call_command('add_workflow', correlation_id,
+                                       {'jobs': jobs, 'callback_url': callback_url, 'description': description})
+
+    async def get_workflow(self, correlation_id: Optional[str], workflow_id: str) -> dict:
+        return await self.call_command('get_workflow', correlation_id, {'workflow_id': workflow_id})
+
     async def get_jobs(self, correlation_id: Optional[str], filter: Optional[FilterParams] = None,
                        paging: Optional[PagingParams] = None) -> DataPage:
         page = await self.call_command('get_jobs', correlation_id, {'filter': filter, 'paging': paging})

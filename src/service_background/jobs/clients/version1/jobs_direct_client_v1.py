@@ -101,8 +101,8 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
         return self._controller.retry_jobs(correlation_id, filter)
 
     def set_queue_limits(self, correlation_id: Optional[str], type: str, concurrency: Optional[int] = None,
-                         rate: Optional[dict] = None) -> dict:
-        return self._controller.limits.set_limits(correlation_id, type, concurrency, rate)
+                         rate: Optional[dict] = None, group_concurrency: Optional[int] = None) -> dict:
+        return self._controller.limits.set_limits(correlation_id, type, concurrency, rate, group_concurrency)
 
     def get_queue_limits(self, correlation_id: Optional[str], type: Optional[str] = None) -> List[dict]:
         return self._controller.limits.get_limits(correlation_id, type)
@@ -119,3 +119,16 @@ class JobsDirectClientV1(DirectClient, IJobsClientV1):
 
     def cancel_batch(self, correlation_id: Optional[str], batch_id: str) -> dict:
         return self._controller.batches.cancel_batch(correlation_id, batch_id)
+
+    def get_queue_groups(self, correlation_id: Optional[str], type: str, limit: Optional[int] = None) -> List[dict]:
+        return self._controller.limits.get_groups(correlation_id, type, limit)
+
+    def add_workflow(self, correlation_id: Optional[str], jobs: List[dict], callback_url: Optional[str] = None,
+                     description: Optional[str] = None) -> dict:
+        return self._controller.batches.add_workflow(correlation_id, jobs, callback_url, description)
+
+    def get_workflow(self, correlation_id: Optional[str], workflow_id: str) -> dict:
+        return self._controller.batches.get_workflow(correlation_id, workflow_id)
+
+    def cancel_workflow(self, correlation_id: Optional[str], workflow_id: str) -> dict:
+        return self._controller.batches.cancel_workflow(correlation_id, workflow_id)

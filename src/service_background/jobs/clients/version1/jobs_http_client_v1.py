@@ -154,9 +154,10 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
         return self.call_command('retry_jobs', correlation_id, {'filter': filter})['count']
 
     def set_queue_limits(self, correlation_id: Optional[str], type: str, concurrency: Optional[int] = None,
-                         rate: Optional[dict] = None) -> dict:
+                         rate: Optional[dict] = None, group_concurrency: Optional[int] = None) -> dict:
         return self.call_command('set_queue_limits', correlation_id,
-                                 {'type': type, 'concurrency': concurrency, 'rate': rate})
+                                 {'type': type, 'concurrency': concurrency, 'rate': rate,
+                                  'group_concurrency': group_concurrency})
 
     def get_queue_limits(self, correlation_id: Optional[str], type: Optional[str] = None) -> List[dict]:
         return self.call_command('get_queue_limits', correlation_id, {'type': type}) or []
@@ -174,3 +175,17 @@ class JobsHttpClientV1(CommandableHttpClient, IJobsClientV1):
 
     def cancel_batch(self, correlation_id: Optional[str], batch_id: str) -> dict:
         return self.call_command('cancel_batch', correlation_id, {'batch_id': batch_id})
+
+    def get_queue_groups(self, correlation_id: Optional[str], type: str, limit: Optional[int] = None) -> List[dict]:
+        return self.call_command('get_queue_groups', correlation_id, {'type': type, 'limit': limit}) or []
+
+    def add_workflow(self, correlation_id: Optional[str], jobs: List[dict], callback_url: Optional[str] = None,
+                     description: Optional[str] = None) -> dict:
+        return self.call_command('add_workflow', correlation_id,
+                                 {'jobs': jobs, 'callback_url': callback_url, 'description': description})
+
+    def get_workflow(self, correlation_id: Optional[str], workflow_id: str) -> dict:
+        return self.call_command('get_workflow', correlation_id, {'workflow_id': workflow_id})
+
+    def cancel_workflow(self, correlation_id: Optional[str], workflow_id: str) -> dict:
+        return self.call_command('cancel_workflow', correlation_id, {'workflow_id': workflow_id})

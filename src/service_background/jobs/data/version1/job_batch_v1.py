@@ -6,13 +6,14 @@ from service_background.common.data.data_object import DataObjectV1
 
 
 class JobBatchV1(DataObjectV1):
-    """A batch: ``sealed`` once all its jobs are stored; ``done`` once its last job finished."""
+    """A batch: ``sealed`` once all its jobs are stored; ``done`` once its last job finished; ``kind``
+    ``workflow`` for a workflow (logic/job_workflows.py), None for a plain batch."""
     _date_fields = frozenset({'created', 'completed'})
 
     def __init__(self, id: Optional[str] = None, description: Optional[str] = None,
                  callback_url: Optional[str] = None, created: Optional[datetime] = None,
                  completed: Optional[datetime] = None, sealed: bool = False, done: bool = False,
-                 canceled: bool = False):
+                 canceled: bool = False, kind: Optional[str] = None):
         self.id = id
         self.description = description
         self.callback_url = callback_url
@@ -21,3 +22,4 @@ class JobBatchV1(DataObjectV1):
         self.sealed = sealed
         self.done = done
         self.canceled = canceled
+        self.kind = kind

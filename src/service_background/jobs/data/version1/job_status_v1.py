@@ -1,4 +1,4 @@
-"""JobStatusV1, the states of a job: queued, running and the four finished ones."""
+"""JobStatusV1, the states of a job: queued, running and the finished ones."""
 
 
 class JobStatusV1:
@@ -8,7 +8,8 @@ class JobStatusV1:
     Failed = 'failed'
     Aborted = 'aborted'
     Cancelled = 'cancelled'  # cancel_job: before it ran, or stopped by its worker
+    Skipped = 'skipped'  # a parent failed and the job's on_parent_failure is skip
 
-    ALL = (Queued, Running, Done, Failed, Aborted, Cancelled)
+    ALL = (Queued, Running, Done, Failed, Aborted, Cancelled, Skipped)
     # a finished job is never taken again; it waits for its result TTL or a delete
-    FINISHED = (Done, Failed, Aborted, Cancelled)
+    FINISHED = (Done, Failed, Aborted, Cancelled, Skipped)

@@ -37,6 +37,12 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
     as its status says is its own fields until a reader asks, job_transitions.with_attempts), ``trace_context`` (the
     producer's W3C {traceparent, tracestate?}).
 
+    Fair queues (persistence: the take's order): ``group_key`` (a tenant, a customer) and ``group_turn`` (its
+    turn in the group, given by the store when it is created: takes of a type go by priority, then turn, then
+    created, so groups are served round-robin). Workflows (logic/job_workflows.py): ``workflow_key`` (the job's
+    key in its workflow, whose id is ``batch_id``), ``on_parent_failure`` (fail | skip | run) and
+    ``parent_results`` (parent key -> its result, or {error, status} of a failed parent under ``run``).
+
     What every job has is a slot; what few jobs or only finished ones have is ``sparse``: it lives in one
     dict, absent while all of it is None, so a queued job costs less than half the memory."""
 
@@ -77,6 +83,11 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
     worker_id: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
     attempts: Optional[Sequence[dict]] = data_field(default=None, sparse=True)
     trace_context: Optional[dict] = data_field(default=None, sparse=True)
+    group_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
+    group_turn: Optional[int] = data_field(default=None, type_code=TypeCode.Long, sparse=True)
+    on_parent_failure: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
+    parent_results: Optional[dict] = data_field(default=None, sparse=True)
+    workflow_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
 
     @property
     def is_finished(self) -> bool:

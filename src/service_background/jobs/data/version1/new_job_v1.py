@@ -24,6 +24,8 @@ _BACKOFF = {'type': 'object', 'additionalProperties': False, 'properties': {  # 
 _TRACE = {'type': 'object', 'additionalProperties': False, 'required': ['traceparent'], 'properties': {
     'traceparent': {'type': 'string', 'minLength': 1, 'maxLength': 128},
     'tracestate': {'type': 'string', 'maxLength': 512}}}
+_GROUP_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 200}
+_POLICY = {'type': 'string', 'enum': ['fail', 'skip', 'run']}
 
 
 class NewJobV1(DataObjectV1, metaclass=FieldTable, slots=False):
@@ -55,3 +57,7 @@ class NewJobV1(DataObjectV1, metaclass=FieldTable, slots=False):
     idempotency_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, described=TEXT)
     # the producer's W3C trace context {traceparent, tracestate?}, handed to the handler
     trace_context: Optional[dict] = data_field(default=None, type_code=TypeCode.Map, described=_TRACE)
+    # the job's group in a fair queue (a tenant, a customer): takes go round-robin between groups
+    group_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, described=_GROUP_KEY)
+    # what a parent that did not finish done does to this job: fail (default), skip or run
+    on_parent_failure: Optional[str] = data_field(default=None, type_code=TypeCode.String, described=_POLICY)
