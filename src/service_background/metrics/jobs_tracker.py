@@ -29,7 +29,8 @@ _UNFINISHED = (QUEUED, RUNNING)
 BUCKETS = (0.005, 0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600)
 ENQUEUED, COMPLETED, FAILED_TOTAL, CANCELLED_TOTAL, LEASE_EXPIRED = \
     'sb_jobs_enqueued', 'sb_jobs_completed', 'sb_jobs_failed', 'sb_jobs_cancelled', 'sb_jobs_lease_expired'
-COUNTERS = {ENQUEUED: 'Jobs added', COMPLETED: 'Jobs finished done', FAILED_TOTAL: 'Jobs finished failed (or aborted)',
+COUNTERS = {ENQUEUED: 'Jobs added', COMPLETED: 'Jobs finished done',
+            FAILED_TOTAL: 'Jobs finished failed (or aborted, or skipped after a failed parent)',
             CANCELLED_TOTAL: 'Jobs cancelled', LEASE_EXPIRED: 'Leases that ran out (job requeued or failed)'}
 _FINISHED_COUNTER = {DONE: COMPLETED, CANCELLED: CANCELLED_TOTAL}
 WAIT_TIME, RUN_TIME = 'sb_jobs_wait_seconds', 'sb_jobs_run_seconds'

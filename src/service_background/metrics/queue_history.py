@@ -8,7 +8,7 @@ MINUTES = 60
 ENQUEUED, DONE, FAILED, CANCELLED = 1, 2, 3, 4
 WAIT_COUNT, WAIT_SUM, WAIT_MAX, RUN_COUNT, RUN_SUM, RUN_MAX = 5, 6, 7, 8, 9, 10
 _WIDTH = 11
-OUTCOMES = {'done': DONE, 'failed': FAILED, 'aborted': FAILED, 'cancelled': CANCELLED}
+OUTCOMES = {'done': DONE, 'failed': FAILED, 'aborted': FAILED, 'cancelled': CANCELLED, 'skipped': FAILED}
 
 
 def _empty_ring() -> List[list]:

@@ -107,7 +107,8 @@ class RetryPolicy:
 
 
 RETRYABLE = (JobStatusV1.Failed, JobStatusV1.Aborted)
-REQUEUABLE = (JobStatusV1.Queued, JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Aborted, JobStatusV1.Cancelled)
+REQUEUABLE = (JobStatusV1.Queued, JobStatusV1.Done, JobStatusV1.Failed, JobStatusV1.Aborted, JobStatusV1.Cancelled,
+              JobStatusV1.Skipped)
 
 
 def requeue(job: Optional[JobV1], now: datetime, statuses, reset_attempts: bool = True) -> Optional[JobV1]:

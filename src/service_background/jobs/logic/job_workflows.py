@@ -17,6 +17,7 @@ from service_background.jobs.data.version1.job_batch_v1 import JobBatchV1
 
 MAX_JOBS = 10000
 MAX_KEY = 200
+MAX_PARENTS = 100
 KIND = 'workflow'
 _NOT_ALLOWED = ('unique', 'idempotency_key')  # a held key would answer a job outside the workflow
 _PAGE = 1000
@@ -48,8 +49,9 @@ def check_workflow(correlation_id: Optional[str], jobs: Any) -> List[dict]:
             if job.get(name) is not None:
                 raise _bad(correlation_id, f'{name} is not allowed in a workflow job', key=key)
         depends_on = job.get('depends_on') or []
-        if not isinstance(depends_on, list) or not all(isinstance(name, str) for name in depends_on):
-            raise _bad(correlation_id, f'depends_on of {key} must be a list of keys', key=key)
+        if not isinstance(depends_on, list) or len(depends_on) > MAX_PARENTS \
+                or not all(isinstance(name, str) for name in depends_on):
+            raise _bad(correlation_id, f'depends_on of {key} must be a list of up to {MAX_PARENTS} keys', key=key)
         parents[key] = list(dict.fromkeys(depends_on))
     for key, names in parents.items():
         for name in names:
