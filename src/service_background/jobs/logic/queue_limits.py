@@ -177,6 +177,7 @@ class QueueLimits(QueueSettings):
         if limit is None:
             return
         if job.group_key is not None and limit.group_concurrency is not None:
+            self._gate_for(self._jobs_persistence).group_slot_freed(job)
             self._wake(job.type, 1)  # its group may have been full: a waiter takes from it now
         if limit.concurrency is None and limit.rate_limit is None:
             return

@@ -22,5 +22,10 @@ class IQueueLimitGate(ABC):
         """A limited job stopped running: its slot frees."""
 
     @abstractmethod
+    def group_slot_freed(self, job: JobV1):
+        """A job of a type with a group concurrency stopped running: waiters of other processes sharing the
+        store try a take again (its group may have been full). Nothing to do for a store of one process."""
+
+    @abstractmethod
     def job_extended(self, job: JobV1):
         """A limited job's lease moved: its slot lasts as long."""

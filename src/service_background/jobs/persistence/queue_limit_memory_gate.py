@@ -37,5 +37,8 @@ class QueueLimitMemoryGate(IQueueLimitGate):
     def job_left(self, job: JobV1):
         pass  # the store's running count moved with the job
 
+    def group_slot_freed(self, job: JobV1):
+        pass  # one process: the limits' own wake-up reaches every waiter
+
     def job_extended(self, job: JobV1):
         pass

@@ -70,5 +70,8 @@ class QueueLimitMongoDbGate(SharedQueueLimitGate):
         if self._slots.delete_one({'job_id': job.id}).deleted_count:
             self._bump_signal(job.type)
 
+    def group_slot_freed(self, job: JobV1):
+        self._bump_signal(job.type)
+
     def job_extended(self, job: JobV1):
         self._slots.update_one({'job_id': job.id}, {'$set': {'until_ms': date_ms(job.locked_until)}})

@@ -84,6 +84,9 @@ class QueueLimitPostgresGate(PostgresPersistence, SharedQueueLimitGate):
         if self._execute(f'DELETE FROM {self.table()} WHERE job_id = %s', (job.id,)):
             self._bump_signal(job.type, 1)
 
+    def group_slot_freed(self, job: JobV1):
+        self._bump_signal(job.type, 1)
+
     def job_extended(self, job: JobV1):
         if job.locked_until is not None:
             self._execute(f'UPDATE {self.table()} SET until_ms = %s WHERE job_id = %s',
