@@ -125,7 +125,8 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
             raise NotFoundException(correlation_id, 'BATCH_NOT_FOUND', f'Batch {batch_id} was not found') \
                 .with_details('batch_id', batch_id)
         counts = self._jobs_persistence.batch_counts(correlation_id, batch_id)
-        summary = {name: value for name, value in batch.to_json().items() if name not in ('sealed', 'kind')}
+        summary = {name: value for name, value in batch.to_json().items()
+                   if name not in ('sealed', 'kind', 'outcome')}
         summary['done'], summary['canceled'] = bool(batch.done), bool(batch.canceled)  # nx-27017 gives 0/1
         summary['counts'] = {status: counts.get(status, 0) for status in
                              JobStatusV1.ALL}
@@ -161,7 +162,10 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
         if not self._persistence.claim_done(correlation_id, batch_id, clock.now()):
             return  # not sealed yet, already done, or another process won
         batch = self._persistence.get_one_by_id(correlation_id, batch_id)
-        summary = self._workflows.summary(correlation_id, batch) if batch.kind == WORKFLOW \
-            else self.get_batch(correlation_id, batch_id)
+        if batch.kind == WORKFLOW:
+            summary = self._workflows.summary(correlation_id, batch)
+            self._persistence.set_fields(correlation_id, batch_id, {'outcome': summary['status']})
+        else:
+            summary = self.get_batch(correlation_id, batch_id)
         if summary.get('callback_url'):
             self._controller.send_callback(_BatchCallback(summary['callback_url'], summary))

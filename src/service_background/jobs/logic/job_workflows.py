@@ -86,6 +86,8 @@ def _children_first(correlation_id: Optional[str], parents: Dict[str, List[str]]
 def workflow_status(batch: JobBatchV1, counts: Dict[str, int]) -> str:
     if batch.canceled:
         return 'cancelled'
+    if batch.outcome is not None:
+        return batch.outcome  # ended: its jobs may have been removed since
     if counts.get(JobStatusV1.Queued, 0) or counts.get(JobStatusV1.Running, 0):
         return 'running'
     if counts.get(JobStatusV1.Failed, 0) or counts.get(JobStatusV1.Aborted, 0) or counts.get(JobStatusV1.Skipped, 0):
