@@ -15,11 +15,12 @@ from service_background.common.data import clock
 from service_background.common.persistence.postgres_persistence import PostgresPersistence
 from service_background.common.persistence.postgres_statistics import PostgresStatistics
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
-from service_background.jobs.data.version1.job_transitions import WAITING
 from service_background.jobs.persistence.callback_outbox_postgres_store import CallbackOutboxPostgresStore
 from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
 from service_background.jobs.persistence.idempotency_keys import DEFAULT_TTL_MS, configured_ttl
 from service_background.jobs.persistence.jobs_filter import parse_filter
+from service_background.jobs.persistence.jobs_postgres_dependencies import JobsPostgresDependencies
+from service_background.jobs.persistence.jobs_postgres_groups import JobsPostgresGroups
 from service_background.jobs.persistence.jobs_postgres_keys import JobsPostgresKeys
 from service_background.jobs.persistence.jobs_postgres_rows import (
     INSERT_SQL,
@@ -33,27 +34,26 @@ from service_background.jobs.persistence.jobs_postgres_rows import (
     job_of_row,
     jobs_of_rows,
     migrations,
-    prefixed_read_columns,
     row_values,
     write_changes,
 )
 from service_background.jobs.persistence.jobs_postgres_signals import JobsPostgresSignals, Wake, takeable_counts
+from service_background.jobs.persistence.jobs_postgres_takes import JobsPostgresTakes
 from service_background.jobs.persistence.queue_limit_postgres_gate import QueueLimitPostgresGate
 from service_background.jobs.persistence.unique_locks import keeps_lock
 
 _ms = clock.to_epoch_ms
 _SQL_OPERATORS = {'$eq': '=', '$gte': '>=', '$lt': '<', '$lte': '<='}
 _DATE_COLUMNS = {'created', 'started', 'locked_until', 'execute_until', 'completed'}
-_TOKEN_SQL = "left(replace(gen_random_uuid()::text, '-', ''), 24)"  # as new_lease_token: 96 random bits
 
 
 class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
     """Jobs in ``table`` (default "jobs"; rows: jobs_postgres_rows.py). Fenced leases: a take stamps a fresh
     ``lease_token`` in the statement that claims the row; every change reads the row FOR UPDATE and writes
     it in the same transaction, so a change decided on a lease that is gone sees the current token and
-    lands nowhere. Side tables: ``<table>_keys`` (records of deleted keyed jobs), and those of the limit
-    gate (``_slots``, ``_rates``) and the callback outbox (``_outbox``), components of their own that
-    share this store's connection."""
+    lands nowhere. Side tables: ``<table>_keys`` (records of deleted keyed jobs), ``_groups`` and ``_clocks``
+    (fair queues: jobs_postgres_groups.py), and those of the limit gate (``_slots``, ``_rates``) and the
+    callback outbox (``_outbox``), components of their own that share this store's connection."""
 
     def __init__(self):
         super().__init__('jobs', JobV1)
@@ -61,6 +61,10 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
         self._references: Optional[IReferences] = None
         self._signals = JobsPostgresSignals(self._logger)
         self._keys: Optional[JobsPostgresKeys] = None
+        self._group_limits: Dict[str, int] = {}
+        self._groups: Optional[JobsPostgresGroups] = None
+        self._takes: Optional[JobsPostgresTakes] = None
+        self._dependencies: Optional[JobsPostgresDependencies] = None
         self._parts_lock = threading.Lock()
         self._limit_gate: Optional[QueueLimitPostgresGate] = None
         self._outbox: Optional[CallbackOutboxPostgresStore] = None
@@ -81,6 +85,9 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
         super().open(correlation_id)
         t = self.table()
         self._keys = JobsPostgresKeys(t, self._insert, self._idem_ttl)
+        self._groups = JobsPostgresGroups(t, self._group_limits)
+        self._takes = JobsPostgresTakes(t, self._connection.connection, self._groups)
+        self._dependencies = JobsPostgresDependencies(t, self._fetch_rows)
         self._signals.open(t + '_queued', self._connection.conninfo())
 
     def close(self, correlation_id: Optional[str]):
@@ -101,7 +108,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
         return migrations(self.table())
 
     def _tables(self) -> Sequence[str]:
-        return [self.table(), self.table() + '_keys']
+        return [self.table(), self.table() + '_keys', *JobsPostgresGroups.tables_of(self.table())]
 
     def _open_part(self, part):
         """A side component on this store's connection, table prefix and settings."""
@@ -146,6 +153,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
 
     # --- writes ---------------------------------------------------------------------------------
     def _insert(self, conn: psycopg.Connection, job: JobV1, uniq_key: Optional[str] = None):
+        self._groups.assign_turns(conn, [job])
         try:
             conn.execute(INSERT_SQL.format(t=self.table()), row_values(job, uniq_key))
         except psycopg.errors.UniqueViolation as ex:
@@ -161,6 +169,7 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
             return jobs
         try:
             with self._pipelined_transaction() as conn:  # in a pipeline a duplicate id raises at the end
+                self._groups.assign_turns(conn, jobs)
                 with conn.cursor() as cursor:
                     cursor.executemany(INSERT_SQL.format(t=self.table()), [row_values(job, None) for job in jobs])
                 self._notify(conn, jobs)
@@ -245,25 +254,8 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
 
     def take_many(self, correlation_id: Optional[str], type: Optional[str], now: datetime, timeout: Optional[float],
                   default_timeout: float, limit: int, worker_id: Optional[str] = None) -> List[JobV1]:
-        """One statement: the first due queued rows no other take holds, claimed with a fresh token each;
-        a unique lock that ends at the start is given up in the same write."""
-        t = self.table()
-        now_ms = _ms(now)
-        where = f"status = '{QUEUED}' AND not_before_ms <= %s" + (' AND type = %s' if type is not None else '')
-        params: List[Any] = [now_ms] + ([type] if type is not None else []) + [limit]
-        rows = self._fetch_rows(
-            f'WITH picked AS (SELECT id FROM {t} WHERE {where} ORDER BY priority, created_ms, seq LIMIT %s '
-            f"FOR UPDATE SKIP LOCKED) UPDATE {t} AS j SET status = '{RUNNING}', retries = j.retries + 1, "
-            f'started_ms = %s, locked_until_ms = %s + coalesce(%s, nullif(j.timeout, 0), %s), '
-            f"lease_token = {_TOKEN_SQL}, worker_id = %s, "
-            # an attempt starts without the progress of the one before
-            "doc = CASE WHEN j.doc ? 'progress' OR j.doc ? 'progress_message' "
-            "THEN j.doc - 'progress' - 'progress_message' ELSE j.doc END, "
-            "uniq_key = CASE WHEN j.unique_until = 'started' THEN NULL ELSE j.uniq_key END "
-            f'FROM picked WHERE j.id = picked.id RETURNING {prefixed_read_columns("j")}, j.priority, j.created_ms, '
-            'j.seq', params + [now_ms, now_ms, int(timeout) if timeout else None, int(default_timeout), worker_id])
-        rows.sort(key=lambda row: row[-3:])
-        return jobs_of_rows(rows)
+        """The first due queued rows no other take holds (jobs_postgres_takes.py)."""
+        return self._takes.take_many(type, now, timeout, default_timeout, limit, worker_id)
 
     @contextmanager
     def _pipelined_transaction(self) -> Iterator[psycopg.Connection]:
@@ -335,38 +327,21 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
             f"SELECT id, lease_token FROM {self.table()} WHERE status = '{RUNNING}' AND locked_until_ms <= %s "
             'LIMIT %s', (_ms(now), limit))]
 
+    # --- dependencies and batches (jobs_postgres_dependencies.py) --------------------------------
     def get_waiting_children(self, correlation_id: Optional[str], parent_id: str) -> List[str]:
-        return [row[0] for row in self._fetch_rows(
-            f"SELECT id FROM {self.table()} WHERE waiting_on @> ARRAY[%s] AND waiting_on IS NOT NULL "
-            f"AND status = '{QUEUED}'", (parent_id,))]
+        return self._dependencies.waiting_children(parent_id)
 
     def get_waiting_children_many(self, correlation_id: Optional[str], parent_ids: List[str]) -> Dict[str, List[str]]:
-        children: Dict[str, List[str]] = {id: [] for id in parent_ids}
-        # no status condition: the GIN index of waiting_on is then the only one that fits (a queued child
-        # has a waiting_on; finished ones seldom)
-        for id, status, waiting_on in self._fetch_rows(
-                f'SELECT id, status, waiting_on FROM {self.table()} WHERE waiting_on && %s::text[] '
-                'AND waiting_on IS NOT NULL', (list(children),)):
-            if status != QUEUED:
-                continue
-            for parent_id in waiting_on:
-                if parent_id in children:
-                    children[parent_id].append(id)
-        return children
+        return self._dependencies.waiting_children_many(parent_ids)
 
     def get_waiting_jobs(self, correlation_id: Optional[str], limit: int) -> List[JobV1]:
-        """Queued children still waiting on parents (``not_before`` is the far-future WAITING mark)."""
-        return jobs_of_rows(self._fetch_rows(
-            f"SELECT {READ_COLUMNS} FROM {self.table()} WHERE status = '{QUEUED}' AND not_before_ms >= %s LIMIT %s",
-            (_ms(WAITING), limit)))
+        return self._dependencies.waiting_jobs(limit)
 
     def batch_has_unfinished(self, correlation_id: Optional[str], batch_id: str) -> bool:
-        return bool(self._fetch_rows(
-            f'SELECT 1 FROM {self.table()} WHERE batch_id = %s AND {UNFINISHED_SQL} LIMIT 1', (batch_id,)))
+        return self._dependencies.batch_has_unfinished(batch_id)
 
     def batch_counts(self, correlation_id: Optional[str], batch_id: str) -> Dict[str, int]:
-        return dict(self._fetch_rows(
-            f'SELECT status, count(*) FROM {self.table()} WHERE batch_id = %s GROUP BY status', (batch_id,)))
+        return self._dependencies.batch_counts(batch_id)
 
     # --- deletes ------------------------------------------------------------------------------------
     def _delete_where(self, where: str, params: Any, now: datetime) -> List[JobV1]:
@@ -391,6 +366,16 @@ class JobsPostgresPersistence(PostgresPersistence, IJobsPersistence):
         with self._transaction() as conn:
             self._keys.delete_expired(conn, now)
         return deleted
+
+    # --- fair queues (jobs_postgres_groups.py; turns are given in create) ---------------------------
+    def set_group_limits(self, limits: Dict[str, int]) -> None:
+        self._group_limits = dict(limits)
+        if self._groups is not None:
+            self._groups.set_limits(self._group_limits)
+
+    def get_group_counts(self, correlation_id: Optional[str], type: str, limit: int = 100) -> List[dict]:
+        with self._connection.connection() as conn:
+            return self._groups.counts(conn, type, limit)
 
 
 def _exists(ids: str, cause: Exception) -> ConflictException:

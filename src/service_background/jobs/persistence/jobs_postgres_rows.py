@@ -25,7 +25,8 @@ COLUMNS = (('id', 'id', 'text'), ('type', 'type', 'text'), ('status', 'status', 
            ('retries', 'retries', 'integer'), ('lease_token', 'lease_token', 'text'), ('timeout', 'timeout', 'bigint'),
            ('ref_id', 'ref_id', 'text'), ('batch_id', 'batch_id', 'text'), ('waiting_on', 'waiting_on', 'text[]'),
            ('unique_until', 'unique_until', 'text'), ('idempotency_key', 'idem_key', 'text'),
-           ('worker_id', 'worker_id', 'text'))
+           ('worker_id', 'worker_id', 'text'), ('group_key', 'group_key', 'text'),
+           ('group_turn', 'group_turn', 'bigint'))
 _DATES = frozenset(i for i, (field, column, _) in enumerate(COLUMNS) if column.endswith('_ms'))
 _IN_COLUMNS = frozenset(field for field, _, _ in COLUMNS)
 _COLD_DATES = JobV1.date_fields() - _IN_COLUMNS
@@ -66,6 +67,20 @@ def migrations(t: str) -> List[str]:
         f'CREATE INDEX {t}_keys_expires ON {t}_keys (expires_ms)',
         # the worker holding a running job's attempt: a column, so a take writes no JSON
         f'ALTER TABLE {t} ADD COLUMN worker_id text',
+        # fair queues: takes go by (priority, turn in the group, created); an ungrouped job is turn 0 (a
+        # default without a rewrite), so the take index holds no NULLs. ``_groups``: each group's next turn;
+        # ``_clocks``: the highest turn taken per type, where a group joining late starts (jobs_postgres_groups.py)
+        f'ALTER TABLE {t} ADD COLUMN group_key text, ADD COLUMN group_turn bigint NOT NULL DEFAULT 0; '
+        f"CREATE INDEX {t}_takeable_turns ON {t} (type, priority, group_turn, created_ms, seq) "
+        f"WHERE status = '{QUEUED}'; "
+        f"CREATE INDEX {t}_takeable_any_turns ON {t} (priority, group_turn, created_ms, seq) "
+        f"WHERE status = '{QUEUED}'; "
+        f'DROP INDEX {t}_takeable; DROP INDEX {t}_takeable_any; '  # indexes only: the new ones replace them
+        f"CREATE INDEX {t}_group_running ON {t} (type, group_key) WHERE status = '{RUNNING}' "
+        'AND group_key IS NOT NULL; '
+        f'CREATE TABLE {t}_groups (type text NOT NULL, group_key text NOT NULL, next_turn bigint NOT NULL, '
+        'PRIMARY KEY (type, group_key)); '
+        f'CREATE TABLE {t}_clocks (type text PRIMARY KEY, turn bigint NOT NULL)',
     ]
 
 
@@ -85,7 +100,7 @@ def row_values(job: JobV1, uniq_key: Optional[str], cold: Optional[Dict[str, Any
             _ms(job.not_before) if job.not_before is not None else created or 0,
             _ms(job.started), _ms(job.locked_until), _ms(job.completed), _ms(job.execute_until), _ms(job.remove_at),
             job.retries or 0, job.lease_token, job.timeout, job.ref_id, job.batch_id, job.waiting_on or None,
-            job.unique_until, job.idempotency_key, job.worker_id, uniq_key,
+            job.unique_until, job.idempotency_key, job.worker_id, job.group_key, job.group_turn or 0, uniq_key,
             _encode(cold if cold is not None else cold_fields(job)).decode())
 
 
@@ -99,6 +114,8 @@ def job_of_row(row: Optional[Sequence[Any]]) -> Optional[JobV1]:
     for i, (field, _, _) in enumerate(COLUMNS):
         value = row[i]
         values[field] = clock.from_epoch_ms(value) if i in _DATES and value is not None else value
+    if values['group_key'] is None:
+        values['group_turn'] = None  # an ungrouped job's column holds 0, its place in the take order
     return JobV1(**values)
 
 
@@ -129,8 +146,6 @@ def update_one_sql(t: str, changed: Sequence[int]) -> str:
 
 
 ARRAY_COLUMNS = frozenset(i for i, sql in enumerate(_TYPES) if sql.endswith('[]'))
-
-
 
 def write_changes(conn: psycopg.Connection, t: str, changes: List[Tuple[Tuple[tuple, dict], tuple, dict]]):
     """Writes each row's changed columns (``changes``: the stored row and its decoded doc, the new values and
