@@ -146,8 +146,8 @@ class JobWorkflows:
     def _jobs_of(self, correlation_id: Optional[str], workflow_id: str) -> List[JobV1]:
         jobs: List[JobV1] = []
         filter = FilterParams.from_tuples('batch_id', workflow_id)
-        while True:
+        while True:  # a store may cap a page below _PAGE: read until a page comes back empty
             page = self._controller.get_jobs(correlation_id, filter, PagingParams(len(jobs), _PAGE))
-            jobs.extend(page.data)
-            if len(page.data) < _PAGE:
+            if not page.data:
                 return jobs
+            jobs.extend(page.data)
