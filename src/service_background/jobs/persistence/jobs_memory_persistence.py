@@ -1,9 +1,8 @@
 """The jobs store in a dict with indexes for the take, leases, expiry, uniqueness and dependencies (one process)."""
-import os
 from datetime import datetime
 from typing import Dict, List, Optional, Set, Tuple
 
-from pip_services3_commons.data import DataPage, FilterParams, PagingParams
+from pip_services3_commons.data import DataPage, FilterParams, IdGenerator, PagingParams
 
 from service_background.common.data import clock
 from service_background.common.data.data_object import PackedJson, pack_json, unpack_json
@@ -18,6 +17,7 @@ from service_background.jobs.persistence.idempotency_keys import (
     configured_ttl,
     record_of,
 )
+from service_background.jobs.persistence.job_groups_index import JobGroupsIndex
 from service_background.jobs.persistence.job_queue_index import JobQueueIndex
 from service_background.jobs.persistence.jobs_filter import parse_filter, to_predicate
 from service_background.jobs.persistence.queue_limit_memory_gate import QueueLimitMemoryGate
@@ -39,8 +39,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     """Jobs in a dict with indexes kept by the save/delete hooks under the store's lock: the queue
     heaps (take without a scan), leases by end (expiry without a scan), jobs by the time the cleaner
     removes them (execute_until while unfinished, remove_at once finished: a clean costs what it
-    removes, not a walk over every job) and unfinished jobs by (type, ref_id) for add_uniq_job (its
-    check and insert are one step under the lock)."""
+    removes, not a walk over every job), unfinished jobs by (type, ref_id) for add_uniq_job (its
+    check and insert are one step under the lock) and the fair queues' groups (job_groups_index.py)."""
 
     def __init__(self):
         super().__init__(JobV1)
@@ -56,6 +56,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._gone_keys: Optional[IdempotencyKeysMemoryStore] = None  # keys of deleted jobs (open)
         self._idem_ttl = DEFAULT_TTL_MS
         self._limit_gate: Optional[QueueLimitMemoryGate] = None
+        self._groups = JobGroupsIndex(self._queue, lambda id: self._items[id])
 
     # --- lifecycle --------------------------------------------------------------------------
     def configure(self, config):
@@ -64,17 +65,13 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     def open(self, correlation_id: Optional[str]):
         if self._gone_keys is None:  # file: its own journal beside the jobs file, as the outbox
-            journal = None
-            if self._journal is not None:
-                journal = FileJournal(self._beside_journal('keys'))
-            self._gone_keys = IdempotencyKeysMemoryStore(journal)
+            self._gone_keys = IdempotencyKeysMemoryStore(self._companion_journal('keys'))
         self._gone_keys.open(correlation_id)
         super().open(correlation_id)
 
-    def _beside_journal(self, name: str) -> str:
-        """The path of a companion file beside the jobs file (``jobs.<name>.json``)."""
-        root, ext = os.path.splitext(self._journal.journal_path[:-len('.journal')])
-        return f'{root}.{name}{ext or ".json"}'
+    def _companion_journal(self, name: str) -> Optional[FileJournal]:
+        """The journal of a companion store (the file persistence's, beside the jobs file); memory: none."""
+        return None
 
     def close(self, correlation_id: Optional[str]):
         super().close(correlation_id)
@@ -92,6 +89,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         self._children = {}
         self._batch_open = {}
         self._idem = {}
+        self._groups.clear()
         now = clock.now()
         for job in sorted(self._items.values(), key=lambda j: (j.created or now)):
             self._pack(job)
@@ -138,6 +136,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             self._count_batch(x['batch_id'], -1)
         if 'idempotency_key' in x:
             self._forget_key(old)
+        if 'group_key' in x:
+            self._groups.changed(old, status, None)
 
     def _forget_key(self, job: JobV1):
         """The key of a deleted job: its record is kept until the key's time is over."""
@@ -225,6 +225,8 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         was_running = old_status == _RUNNING
         if was_running != (status == _RUNNING):
             self._count_running(new.type, -1 if was_running else 1)
+        if 'group_key' in x:
+            self._groups.changed(new, old_status, status)
         if 'unique_key' in x:
             if keeps_lock(new):
                 if old is None:
@@ -250,10 +252,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
     def callback_outbox_store(self):
         """The pending callbacks' store (callback_outbox_store.py): a dict here, journaled beside the
         jobs file for the file persistence."""
-        journal = None
-        if self._journal is not None:
-            journal = FileJournal(self._beside_journal('outbox'))
-        return CallbackOutboxMemoryStore(journal)
+        return CallbackOutboxMemoryStore(self._companion_journal('outbox'))
 
     # --- reads ------------------------------------------------------------------------------
     def get_page_by_filter(self, correlation_id: Optional[str], filter: Optional[FilterParams],
@@ -291,13 +290,23 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             return self.create_unless_key_locked(correlation_id, job, now) if job.unique_key is not None else \
                 self.create(correlation_id, job)
 
+    def create(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
+        x = job.sparse_values
+        if x is None or 'group_key' not in x or 'group_turn' in x:
+            return super().create(correlation_id, job)
+        job = job.clone()  # as the base's create, with the turn set on its one copy
+        job.id = job.id if job.id is not None else IdGenerator.next_long()
+        with self._lock:  # the turn and the insert in one step (every create path comes here)
+            job.group_turn = self._groups.next_turn(job.type, x['group_key'])
+            return self._store(job)
+
     def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
         return super().modify(correlation_id, id, change)
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None) -> Optional[JobV1]:
         with self._lock:
-            id = self._queue.pop(type, now)
+            id = self._queue.pop(type, now, self._groups.park)
             if id is None:
                 return None
             job = self._items[id].clone()
@@ -312,7 +321,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
 
     def queued_types(self, now: datetime) -> List[str]:
         with self._lock:
-            return self._queue.types_by_head(now)
+            return self._queue.types_by_head(now, self._groups.park)
 
     def unfinished_jobs(self) -> List[JobV1]:
         """Copies for reading their state: params and result may stay packed."""
@@ -378,3 +387,12 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                     removed += 1
         self._gone_keys.delete_expired(now)
         return removed
+
+    # --- fair queues ---------------------------------------------------------------------------
+    def set_group_limits(self, limits: Dict[str, int]) -> None:
+        with self._lock:
+            self._groups.set_limits(limits)
+
+    def get_group_counts(self, correlation_id: Optional[str], type: str, limit: int = 100) -> List[dict]:
+        with self._lock:
+            return self._groups.counts(type, limit)
