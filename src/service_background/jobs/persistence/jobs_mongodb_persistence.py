@@ -7,11 +7,11 @@ from typing import Dict, List, Optional, Tuple
 from pip_services3_commons.data import DataPage, FilterParams, PagingParams
 from pip_services3_commons.errors import ConflictException
 from pymongo import ReplaceOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from service_background.common.data import clock
 from service_background.common.persistence.mongodb_persistence import MongoDbPersistence, TwinCollection, date_ms
-from service_background.jobs.data.version1 import JobStatusV1, JobV1, job_transitions
+from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.data.version1.idempotency_key_v1 import IdempotencyKeyV1
 from service_background.jobs.data.version1.job_transitions import WAITING
 from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxMongoStore
@@ -23,13 +23,14 @@ from service_background.jobs.persistence.idempotency_keys import (
     configured_ttl,
 )
 from service_background.jobs.persistence.jobs_filter import parse_filter, to_query
+from service_background.jobs.persistence.jobs_mongodb_groups import JobsMongoDbGroups
 from service_background.jobs.persistence.jobs_mongodb_keys import JobsMongoDbKeys
 from service_background.jobs.persistence.jobs_mongodb_signals import JobsQueueSignals
+from service_background.jobs.persistence.jobs_mongodb_takes import TAKE_ORDER, JobsMongoDbTakes
 from service_background.jobs.persistence.queue_limit_mongodb_gate import QueueLimitMongoDbGate
 from service_background.jobs.persistence.unique_locks import job_lock_key, keeps_lock, lock_holds
 
 _UNFINISHED = [JobStatusV1.Queued, JobStatusV1.Running]
-_TAKE_ORDER = [('priority', 1), ('created_ms', 1)]
 _ms = date_ms
 _MODIFY_ATTEMPTS = 20
 # add_uniq_job's key: present on a job made by add_uniq_job only while it is unfinished, under a
@@ -47,7 +48,9 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     replace (modify, modify_many: finish, extend, abort, the lease sweeper) matches status, retries,
     lease end and, when there is one, the token, so a change decided on a lease that is gone lands
     nowhere. Uniq jobs: see ``UNIQ_FIELD``; the key rides along every replace while the job is
-    unfinished and is dropped by the one that finishes it. Idempotency keys: jobs_mongodb_keys.py."""
+    unfinished and is dropped by the one that finishes it. Idempotency keys: jobs_mongodb_keys.py; group
+    turns, limits and counts: jobs_mongodb_groups.py. The guard holds ``waiting_on`` too, so two parents
+    released at once on two processes never both land on a child's old list (atomic fan-in)."""
 
     def __init__(self):
         super().__init__('jobs', JobV1)
@@ -56,6 +59,9 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._due_checked_ms: Optional[int] = None
         self._limit_gate: Optional[QueueLimitMongoDbGate] = None
         self._keys: Optional[JobsMongoDbKeys] = None  # idempotency keys (open)
+        self._groups: Optional[JobsMongoDbGroups] = None  # fair queues (open)
+        self._takes: Optional[JobsMongoDbTakes] = None  # (open)
+        self._group_limits: Dict[str, int] = {}
         self._idem_ttl = DEFAULT_TTL_MS
 
     def configure(self, config):
@@ -68,6 +74,11 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         keys = TwinCollection(self._db.get_collection(self._collection_name + '_keys'),
                               IdempotencyKeyV1.date_fields(), self._connection)
         self._keys = JobsMongoDbKeys(self._collection, IdempotencyKeysMongoStore(keys), self._idem_ttl, self._from_doc)
+        groups = TwinCollection(self._db.get_collection(self._collection_name + '_groups'), frozenset(),
+                                self._connection)
+        self._groups = JobsMongoDbGroups(self._collection, groups)
+        self._groups.set_limits(self._group_limits)
+        self._takes = JobsMongoDbTakes(self._collection, self._groups, self._from_doc, UNIQ_FIELD, self.bump_signal)
 
     def close(self, correlation_id: Optional[str]):
         super().close(correlation_id)
@@ -108,18 +119,28 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         return counts
 
     def create(self, correlation_id: Optional[str], item) -> JobV1:
+        item = self._with_id(item)
+        self._groups.assign_turns([item])
         job = super().create(correlation_id, item)
         self._bump_signals([job])
         return job
 
     def create_many(self, correlation_id: Optional[str], items: List[JobV1]) -> List[JobV1]:
+        items = [self._with_id(item) for item in items]
+        self._groups.assign_turns(items)
         jobs = super().create_many(correlation_id, items)
         self._bump_signals(jobs)
         return jobs
 
     def _define_indexes(self):
-        self._collection.create_index([('type', 1), ('status', 1), ('priority', 1), ('created_ms', 1)])
-        self._collection.create_index([('status', 1), ('priority', 1), ('created_ms', 1)])
+        for old in ('type_1_status_1_priority_1_created_ms_1', 'status_1_priority_1_created_ms_1'):
+            try:  # the take indexes before group turns
+                self._collection.drop_index(old)
+            except OperationFailure:
+                pass
+        self._collection.create_index([('type', 1), ('status', 1)] + TAKE_ORDER)
+        self._collection.create_index([('status', 1)] + TAKE_ORDER)
+        self._collection.create_index([('type', 1), ('status', 1), ('group_key', 1)])  # running jobs by group
         self._collection.create_index([('status', 1), ('locked_until_ms', 1)])
         self._collection.create_index([('type', 1), ('ref_id', 1)])
         self._collection.create_index([('execute_until_ms', 1)])
@@ -175,6 +196,8 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         ran out; a started or finished holder whose field a crash left behind), unsets the holder's
         field in a replace guarded on the state it judged and tries again."""
         key = job_lock_key(job)
+        job = self._with_id(job)
+        self._groups.assign_turns([job])
         for _ in range(_UNIQ_ATTEMPTS):
             item = self._with_id(job)
             doc = self._to_doc(item)
@@ -221,16 +244,18 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
 
     @staticmethod
     def _guard(current: JobV1) -> dict:
+        # waiting_on: $eq, as nx-27017 binds no bare list; None matches a missing field
         guard = {'_id': current.id, 'status': current.status, 'retries': current.retries,
-                 'locked_until_ms': {'$eq': _ms(current.locked_until)}}
+                 'locked_until_ms': {'$eq': _ms(current.locked_until)}, 'waiting_on': {'$eq': current.waiting_on}}
         if current.lease_token is not None:
             guard['lease_token'] = current.lease_token
         return guard
 
     @staticmethod
     def _same_state(doc: dict, job: JobV1) -> bool:
-        return (doc.get('status'), doc.get('retries'), doc.get('locked_until_ms'), doc.get('completed_ms')) == \
-            (job.status, job.retries, _ms(job.locked_until), _ms(job.completed))
+        return (doc.get('status'), doc.get('retries'), doc.get('locked_until_ms'), doc.get('completed_ms'),
+                doc.get('waiting_on')) == (job.status, job.retries, _ms(job.locked_until), _ms(job.completed),
+                                           job.waiting_on)
 
     def modify_many(self, correlation_id: Optional[str], ids: List[str], change: Change) -> List[Optional[JobV1]]:
         """One find of every id and one bulk_write of guarded replaces; an id whose guard missed (it
@@ -274,32 +299,12 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
 
     def take_many(self, correlation_id: Optional[str], type: str, now: datetime, timeout: Optional[float],
                   default_timeout: float, limit: int, worker_id: Optional[str] = None) -> List[JobV1]:
-        # one find_one_and_update each: a claim must be atomic per job
-        return job_transitions.take_repeatedly(
-            lambda: self.take(correlation_id, type, now, timeout, default_timeout, worker_id), limit)
+        return self._takes.take_many(type, now, timeout, default_timeout, limit, worker_id)
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None) -> Optional[JobV1]:
-        query = {'status': JobStatusV1.Queued, 'not_before_ms': {'$lte': _ms(now)}}
-        if type is not None:
-            query['type'] = type
-        locked_until = clock.add_ms(now, timeout or default_timeout)
-        update = {'$set': {'status': JobStatusV1.Running, 'started': now, 'started_ms': _ms(now),
-                           'locked_until': locked_until, 'locked_until_ms': _ms(locked_until),
-                           'lease_token': job_transitions.new_lease_token(), 'worker_id': worker_id},
-                  '$inc': {'retries': 1}, '$unset': {'progress': '', 'progress_message': ''}}
-        job = self.find_one_and_update(correlation_id, query, update, sort=_TAKE_ORDER)
-        if job is not None and job.unique_until == 'started':
-            # its unique lock ends with this take (a crash before this write: the next add sees the
-            # holder running and unsets the field itself)
-            self._collection.update_one({'_id': job.id, 'unique_until': 'started'}, {'$unset': {UNIQ_FIELD: ''}})
-        if job is not None and not timeout and job.timeout and job.timeout != default_timeout:
-            # the job asked for its own lease: it is ours already, so a second write is safe
-            job.locked_until = clock.add_ms(now, job.timeout)
-            self._collection.update_one({'_id': job.id, 'retries': job.retries, 'lease_token': job.lease_token},
-                                        {'$set': {'locked_until': job.locked_until,
-                                                  'locked_until_ms': _ms(job.locked_until)}})
-        return job
+        jobs = self._takes.take_many(type, now, timeout, default_timeout, 1, worker_id)
+        return jobs[0] if jobs else None
 
     def queued_types(self, now: datetime) -> List[str]:
         return list(self._collection.distinct('type', {'status': JobStatusV1.Queued}))
@@ -360,6 +365,7 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     def delete_all(self, correlation_id: Optional[str]) -> None:
         self._collection.delete_many({})
         self._keys.clear()
+        self._groups.clear()
 
     def delete_expired(self, correlation_id: Optional[str], now: datetime) -> int:
         deleted = 0
@@ -369,3 +375,12 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
             deleted += self.delete_by_filter(correlation_id, query)
         self._keys.delete_expired(now)
         return deleted
+
+    # --- fair queues (jobs_mongodb_groups.py) ------------------------------------------------------
+    def set_group_limits(self, limits: Dict[str, int]) -> None:
+        self._group_limits = dict(limits)
+        if self._groups is not None:
+            self._groups.set_limits(limits)
+
+    def get_group_counts(self, correlation_id: Optional[str], type: str, limit: int = 100) -> List[dict]:
+        return self._groups.counts(type, limit)
