@@ -5,6 +5,7 @@ import uuid
 from collections import Counter
 
 import pytest
+from pip_services3_commons.data import FilterParams
 
 from service_background.common.data import clock
 from service_background.jobs.clients.version1 import JobsHttpClientV1
@@ -43,6 +44,13 @@ def test_a_small_group_is_served_beside_a_big_one(client, single):
     assert len(first) == 10
     assert set(small) <= {job.id for job in first}
     assert all(job.group_turn is not None for job in first)
+
+
+def test_get_jobs_filters_by_group_key(client):
+    mine = _add(client, 'gf', 'mine', 3)
+    _add(client, 'gf', 'other', 2)
+    page = client.get_jobs(None, FilterParams.from_tuples('group_key', 'mine'), None)
+    assert sorted(job.id for job in page.data) == sorted(mine)
 
 
 def test_three_groups_interleave_round_robin(client):

@@ -9,7 +9,7 @@ from service_background.common.data import clock
 
 Condition = Tuple[str, str, Any]
 
-_TEXT = ('id', 'type', 'ref_id', 'status', 'batch_id')
+_TEXT = ('id', 'type', 'ref_id', 'status', 'batch_id', 'group_key')
 # field -> (exact key, from key, to key)
 _DATES = {'created': ('created', 'created_from', 'created_to'),
           'started': ('started', 'started_from', 'started_to'),
