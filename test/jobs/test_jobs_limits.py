@@ -93,6 +93,22 @@ def test_a_long_poll_waits_for_a_free_slot(wired):
     assert job is not None and job.id != running.id and 0.3 < waited < 2.5
 
 
+def test_a_long_poll_waits_for_a_free_group_slot(wired):
+    controller, client = wired
+    client.set_queue_limits(None, 'gw', group_concurrency=1)
+    client.add_jobs(None, [{'type': 'gw', 'group_key': 'g'}, {'type': 'gw', 'group_key': 'g'}])
+    running = client.start_job_by_type(None, 'gw', 60000)
+    assert running is not None and client.start_job_by_type(None, 'gw', 60000) is None  # the group is full
+
+    async def main():
+        threading.Timer(0.4, lambda: client.complete_job(None, running.id)).start()
+        started = time.monotonic()
+        job = await controller.want_job_async(None, 'gw', 5000, 60000)
+        return job, time.monotonic() - started
+    job, waited = asyncio.run(main())
+    assert job is not None and job.id != running.id and job.group_key == 'g' and 0.3 < waited < 2.5
+
+
 def test_a_long_poll_wakes_when_the_rate_window_ends(wired):
     controller, client = wired
     client.set_queue_limits(None, 'rw', rate={'limit': 1, 'period_ms': 500})
