@@ -117,9 +117,12 @@ class JobDependencies:
         finished = {job.id: parent_state(job.id, job) for job in jobs if job.is_finished}
         if not finished:
             return
+        by_child: Dict[str, Dict[str, ParentState]] = {}  # a fan-in child whose parents finished together: one write
         for parent_id, child_ids in self._persistence.get_waiting_children_many(correlation_id, list(finished)).items():
             for child_id in child_ids:
-                self._resolve(correlation_id, child_id, {parent_id: finished[parent_id]})
+                by_child.setdefault(child_id, {})[parent_id] = finished[parent_id]
+        for child_id, states in by_child.items():
+            self._resolve(correlation_id, child_id, states)
 
     def on_deleted(self, correlation_id: Optional[str], job: JobV1):
         if job.status != JobStatusV1.Done:  # a done parent that is deleted released its children before

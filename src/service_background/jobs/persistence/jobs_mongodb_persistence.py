@@ -38,6 +38,8 @@ _MODIFY_ATTEMPTS = 20
 UNIQ_FIELD = 'uniq_key'
 _UNIQ_ATTEMPTS = 20
 
+WAITING_COUNT = 'waiting_n'  # a waiting child's parents left, the guard of its writes
+
 
 class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
     """Queries stay within what the MongoDB-wire test servers serve: equality, $in, ranges, sorts and
@@ -152,7 +154,10 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
         self._collection.create_index([(IDEM_FIELD, 1)], unique=True, sparse=True)
 
     def _to_doc(self, item: JobV1) -> dict:
-        return JobsMongoDbKeys.add_key_field(super()._to_doc(item), item)
+        doc = JobsMongoDbKeys.add_key_field(super()._to_doc(item), item)
+        if item.waiting_on:
+            doc[WAITING_COUNT] = len(item.waiting_on)
+        return doc
 
     def create_idempotent(self, correlation_id: Optional[str], job: JobV1, now: datetime) -> JobV1:
         """Insert-or-find on the key's unique index (jobs_mongodb_keys.py)."""
@@ -236,17 +241,21 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
                 return None
             if current is None:
                 return self.create(correlation_id, new)
-            if self._collection.replace_one(self._guard(current), self._to_doc_keeping(new, stored)).matched_count:
+            guard, doc = self._guard(current, stored), self._to_doc_keeping(new, stored)
+            if self._collection.replace_one(guard, doc).matched_count:
                 if new.status == JobStatusV1.Queued and current.status != JobStatusV1.Queued:
                     self._bump_signals([new])
                 return new
         raise ConflictException(correlation_id, 'JOB_BUSY', f'Job {id} kept changing; try again')
 
     @staticmethod
-    def _guard(current: JobV1) -> dict:
-        # waiting_on: $eq, as nx-27017 binds no bare list; None matches a missing field
+    def _guard(current: JobV1, stored: dict) -> dict:
+        # a waiting child: its count of parents left, which every change of a fan-in shrinks (a scalar: a
+        # list match would make the MongoDB-wire test server scan the collection)
         guard = {'_id': current.id, 'status': current.status, 'retries': current.retries,
-                 'locked_until_ms': {'$eq': _ms(current.locked_until)}, 'waiting_on': {'$eq': current.waiting_on}}
+                 'locked_until_ms': {'$eq': _ms(current.locked_until)}}
+        if stored.get(WAITING_COUNT) is not None:
+            guard[WAITING_COUNT] = stored[WAITING_COUNT]
         if current.lease_token is not None:
             guard['lease_token'] = current.lease_token
         return guard
@@ -275,7 +284,8 @@ class JobsMongoDbPersistence(MongoDbPersistence, IJobsPersistence):
             if new is not None:
                 planned.append((index, current, new))
         if planned:
-            ops = [ReplaceOne(self._guard(current), self._to_doc_keeping(new, docs[current.id]))
+            ops = [ReplaceOne(self._guard(current, docs[current.id]),
+                              self._to_doc_keeping(new, docs[current.id]))
                    for _, current, new in planned]
             matched = self._collection.bulk_write(ops, ordered=False).matched_count
             if matched == len(planned):
