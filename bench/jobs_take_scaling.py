@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Cost of one take in the jobs memory persistence with 1k, 100k and 1M jobs queued, and RSS per 1M
-queued jobs. The take pops a per-type heap: the 1M figure should stay within 1.5x of the 1k one.
-Run: .venv/bin/python bench/jobs_take_scaling.py [--takes N] [--sizes 1000,100000,1000000]
+queued jobs. The take pops a per-type heap: the 1M figure should stay within 1.5x of the 1k one. --groups N: every
+job with a group_key of N groups (fair queues), e.g. --groups 10000.
+Run: .venv/bin/python bench/jobs_take_scaling.py [--takes N] [--sizes 1000,100000,1000000] [--groups N]
 """
 import argparse
 import gc
@@ -26,7 +27,7 @@ def rss_mb() -> float:
     return 0.0
 
 
-def fill(size: int) -> JobsMemoryPersistence:
+def fill(size: int, groups: int) -> JobsMemoryPersistence:
     store = JobsMemoryPersistence()
     store.open(None)
     now = clock.now()
@@ -34,15 +35,16 @@ def fill(size: int) -> JobsMemoryPersistence:
         created = clock.add_ms(now, -size + i)
         # create() copies like every write; typical jobs: small params, 4 priorities, 4 types
         store.create(None, JobV1(id=str(uuid.uuid4()), type=f'type{i % 4}', params={'n': i}, priority=i % 4,
-                                 max_retries=10 ** 9, created=created, not_before=created))
+                                 max_retries=10 ** 9, created=created, not_before=created,
+                                 group_key=f'g{i % groups}' if groups else None))
     return store
 
 
-def measure(size: int, takes: int) -> tuple:
+def measure(size: int, takes: int, groups: int) -> tuple:
     gc.collect()
     before = rss_mb()
     start = time.perf_counter()
-    store = fill(size)
+    store = fill(size, groups)
     fill_time = time.perf_counter() - start
     gc.collect()
     grown = rss_mb() - before
@@ -63,16 +65,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--takes', type=int, default=20000)
     parser.add_argument('--sizes', default='1000,100000,1000000')
+    parser.add_argument('--groups', type=int, default=0, help='a group_key on every job, of N groups')
     args = parser.parse_args()
     results = {}
     for size in [int(s) for s in args.sizes.split(',')]:
         takes = args.takes
-        per_take, grown, fill_time = measure(size, takes)
+        per_take, grown, fill_time = measure(size, takes, args.groups)
         results[size] = per_take
         print(f'{size:>9,} queued: {per_take * 1e6:7.1f} us per take ({takes} takes), '
               f'RSS +{grown:8.1f} MB (= {grown * 1_000_000 / size:7.0f} MB per 1M jobs), filled in {fill_time:.1f} s')
     sizes = sorted(results)
-    print(f'take cost {sizes[-1]:,} / {sizes[0]:,}: {results[sizes[-1]] / results[sizes[0]]:.2f}x (goal: <= 1.5x)')
+    groups = f' in {args.groups:,} groups' if args.groups else ''
+    ratio = results[sizes[-1]] / results[sizes[0]]
+    print(f'take cost {sizes[-1]:,} / {sizes[0]:,}{groups}: {ratio:.2f}x (goal: <= 1.5x)')
 
 
 if __name__ == '__main__':

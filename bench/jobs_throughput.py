@@ -63,6 +63,7 @@ except ImportError:  # pragma: no cover
 
 WORKERS = 4
 QUEUE = 'bench'
+GROUPS = 0  # --groups N: every job of ours in one of N fair-queue groups (forked workers inherit it)
 PEERS = ('ours', 'ceiling', 'redis', 'beanstalkd')
 
 
@@ -91,7 +92,8 @@ def http_producer(url: str, mode: str, jobs: int, batch: int, deadline: float) -
         for start in range(0, jobs, batch):
             if time.time() > deadline:
                 break
-            new_jobs = [{'type': QUEUE, 'params': i} for i in range(start, min(jobs, start + batch))]
+            new_jobs = [{'type': QUEUE, 'params': i, **({'group_key': f'g{i % GROUPS}'} if GROUPS else {})}
+                        for i in range(start, min(jobs, start + batch))]
             status, body = c.call('POST', '/v1/jobs/add_jobs', {'new_jobs': new_jobs})
             assert status == 200, (status, body)
             added += len(body)
@@ -102,7 +104,8 @@ def http_producer(url: str, mode: str, jobs: int, batch: int, deadline: float) -
             if mode == 'queue':
                 status, body = c.call('POST', '/jobs', {'queue': QUEUE, 'params': i})
             else:
-                status, body = c.call('POST', '/v1/jobs/add_job', {'new_job': {'type': QUEUE, 'params': i}})
+                group = {'group_key': f'g{i % GROUPS}'} if GROUPS else {}
+                status, body = c.call('POST', '/v1/jobs/add_job', {'new_job': {'type': QUEUE, 'params': i, **group}})
             assert status in (200, 201, 202), (status, body)
             added += 1
     return added
@@ -239,7 +242,10 @@ def main():
     parser.add_argument('--proof', action='store_true', help='--peer all --store both --modes single,batch')
     parser.add_argument('--limit', type=int, default=None,
                         help='ours: run each mode without and then with a concurrency limit of N (issue 13)')
+    parser.add_argument('--groups', type=int, default=0, help='ours: a group_key on every job, N groups')
     args = parser.parse_args()
+    global GROUPS
+    GROUPS = args.groups
     if args.proof:
         args.peer, args.store, args.modes = 'all', 'both', 'single,batch'
     if args.quick:
