@@ -1,6 +1,6 @@
 """The dashboard API's inputs checked before use: the job search and action bodies, the stuck view's
-``within`` and the job page's ``id`` and ``skip``; anything else is a 400 ErrorDescription naming the
-field, never a 500."""
+``within``, the job page's ``id`` and ``skip``, the queue page's ``type`` and the workflow page's ``id``;
+anything else is a 400 ErrorDescription naming the field, never a 500."""
 import math
 from typing import Any, Dict, List, Tuple
 
@@ -10,7 +10,7 @@ from service_background.common.data import clock
 from service_background.jobs.data.version1 import JobStatusV1
 
 ACTIONS = ('retry', 'delete', 'requeue', 'cancel')
-TEXT_FILTERS = ('type', 'ref_id', 'id')
+TEXT_FILTERS = ('type', 'ref_id', 'id', 'group_key')
 DATE_FILTERS = ('created_from', 'created_to')
 MAX_TEXT = 1000  # characters of a filter value or the search text
 MAX_IDS = 1000  # jobs named by one action
@@ -46,8 +46,8 @@ def _integer(field: str, value: Any, default: int, low: int, high: int) -> int:
 
 
 def job_filter(value: Any) -> Dict[str, str]:
-    """The jobs view's filter: ``type``, ``status``, ``ref_id``, ``id`` strings and ISO ``created_from`` /
-    ``created_to``; empty values mean "any"."""
+    """The jobs view's filter: ``type``, ``status``, ``ref_id``, ``id``, ``group_key`` strings and ISO
+    ``created_from`` / ``created_to``; empty values mean "any"."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -120,11 +120,17 @@ def within_seconds(value: Any) -> float:
     return seconds
 
 
+def named(field: str, value: Any, what: str) -> str:
+    """A query value naming ``what`` (a job, a workflow, a queue): a non-empty string."""
+    value = _text(field, value)
+    if not value:
+        raise _bad(field, f'must name a {what}')
+    return value
+
+
 def job_page(job_id: Any, skip: Any) -> Tuple[str, int]:
     """The job page's query values: ``id`` (a job id) and ``skip`` (log lines already shown; 0 when absent)."""
-    job_id = _text('id', job_id)
-    if not job_id:
-        raise _bad('id', 'must name a job')
+    job_id = named('id', job_id, 'job')
     if skip is None or skip == '':
         return job_id, 0
     if not (skip.isascii() and skip.isdigit()) or len(skip) > len(str(MAX_SKIP)) or int(skip) > MAX_SKIP:

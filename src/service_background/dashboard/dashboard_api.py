@@ -1,7 +1,8 @@
 """What the dashboard's views need beyond the domains' own commands: per-queue numbers (from the
 metrics' JobsTracker: O(queues)), job search with a text filter, actions on jobs (one, selected, or
 all matching a filter), the stuck view, retries/tasks/cron summaries, one job with its log from a line
-on, the live workers, and each queue's last hour minute by minute. Domains missing from the process
+on, the live workers, each queue's last hour minute by minute, one queue's group keys and limits, and a
+workflow with its graph (workflow_graph.py). Domains missing from the process
 answer empty. Each view shows what the asking token may see (``ApiToken.may_use``, the rule of the
 domain routes): the overview and the cron view list only its domains and groups; inputs come checked
 (api_params.py)."""
@@ -15,9 +16,11 @@ from pip_services3_commons.refer import Descriptor
 
 from service_background.common.data import clock
 from service_background.common.security.token_authorizer import ApiToken
+from service_background.dashboard.workflow_graph import workflow_graph
 
 SCAN_LIMIT = 10000  # jobs read at most by a text search or an action on all matching
 LOG_PAGE = 500  # log lines one job page poll reads at most
+WORKFLOW_PAGE = 1000  # jobs a workflow page reads per get_jobs call
 CANCEL_REASON = 'cancelled from the dashboard'
 
 
@@ -147,6 +150,42 @@ class DashboardApi:
         """Each queue's last hour minute by minute: finished by outcome, wait and run times."""
         queues = self.metrics.jobs.history() if self.metrics is not None else {}
         return {'queues': queues, 'now': clock.to_iso(clock.now())}
+
+    # --- queues and workflows ---------------------------------------------------------------------
+    def queue(self, type: str) -> dict:
+        """One queue: its numbers, its limits (None when it has none) and its group keys with their queued
+        and running jobs (most queued first; empty when the process has no queue limits component)."""
+        row = self.metrics.jobs.snapshot().get(type) if self.metrics is not None else None
+        try:
+            limits = self.jobs.limits.get_limits(None, type)
+            groups = self.jobs.limits.get_groups(None, type)
+        except BadRequestException as ex:
+            if ex.code != 'LIMITS_DISABLED':
+                raise
+            limits, groups = [], []
+        return {'type': type, 'counts': row, 'paused': type in self.jobs.pauses.paused_types(),
+                'limits': limits[0] if limits else None, 'groups': groups, 'now': clock.to_iso(clock.now())}
+
+    def workflow(self, workflow_id: str) -> dict:
+        """get_workflow's answer (without its per-key map) and the graph of its jobs."""
+        summary = self.jobs.batches.get_workflow(None, workflow_id)
+        summary.pop('jobs', None)  # the graph's nodes carry each key's id and status
+        return {'workflow': summary, **workflow_graph(self._workflow_jobs(workflow_id)),
+                'now': clock.to_iso(clock.now())}
+
+    def cancel_workflow(self, workflow_id: str) -> dict:
+        self.jobs.batches.cancel_workflow(None, workflow_id)
+        return self.workflow(workflow_id)
+
+    def _workflow_jobs(self, workflow_id: str) -> List[Any]:
+        jobs: List[Any] = []
+        filter = FilterParams.from_tuples('batch_id', workflow_id)
+        while len(jobs) <= SCAN_LIMIT:  # a store may cap a page: read until one comes back empty
+            page = self.jobs.get_jobs(None, filter, PagingParams(len(jobs), WORKFLOW_PAGE, False))
+            if not page.data:
+                break
+            jobs.extend(page.data)
+        return jobs
 
     # --- retries, tasks, cron --------------------------------------------------------------------
     def retries(self) -> dict:

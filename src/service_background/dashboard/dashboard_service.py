@@ -53,16 +53,18 @@ def _redirect(location: str, cookie: Optional[str] = None) -> HttpResponse:
 
 class DashboardServiceV1(RestService):
     """/ui serves one static page (static/index.html, its scripts and app.css, shipped in this package: no
-    CDN, no build step) whose views (#/overview, #/jobs, #/job/<id>, #/stuck, #/queues, #/charts, #/workers,
-    #/retries, #/tasks, #/cron) call the domains' JSON APIs and the few aggregations under /ui/api
-    (dashboard_api.py). /ui/login takes an API token once and sets it as the cookie ``sb_token`` (HttpOnly,
-    SameSite=Strict, Path=/): every later fetch of the page authenticates with it. /swagger serves
-    pip-services3-swagger's Swagger UI files over each domain's OpenAPI document (/v1/<domain>/swagger).
+    CDN, no build step) whose views (#/overview, #/jobs, #/job/<id>, #/stuck, #/queues, #/queue/<type>,
+    #/workflows, #/workflow/<id>, #/charts, #/workers, #/retries, #/tasks, #/cron) call the domains' JSON
+    APIs and the few aggregations under /ui/api (dashboard_api.py). /ui/login takes an API token once and
+    sets it as the cookie ``sb_token`` (HttpOnly, SameSite=Strict, Path=/): every later fetch of the page
+    authenticates with it. /swagger serves pip-services3-swagger's Swagger UI files over each domain's
+    OpenAPI document (/v1/<domain>/swagger).
 
     /ui/api/* is scoped as the domain routes are (token_authorizer.py): /ui/api/jobs, jobs/action (a write:
-    retry, delete, requeue, cancel), job, stuck, workers and history are ``jobs`` routes, /ui/api/retries a
-    ``retries`` one, /ui/api/tasks a ``tasks`` one; the overview and /ui/api/cron answer any token with only
-    the domains and cron groups it may see (403 for cron when none)."""
+    retry, delete, requeue, cancel), job, stuck, workers, history, queue, workflow and workflow/cancel (a
+    write) are ``jobs`` routes, /ui/api/retries a ``retries`` one, /ui/api/tasks a ``tasks`` one; the overview
+    and /ui/api/cron answer any token with only the domains and cron groups it may see (403 for cron when
+    none)."""
 
     def __init__(self):
         super().__init__()
@@ -116,6 +118,10 @@ class DashboardServiceV1(RestService):
             current_request().query('id'), current_request().query('skip')))), 'jobs')
         a('GET', '/ui/api/workers', lambda: send_json(api.workers()), 'jobs')
         a('GET', '/ui/api/history', lambda: send_json(api.history()), 'jobs')
+        a('GET', '/ui/api/queue', lambda: send_json(api.queue(self._named('type', 'queue'))), 'jobs')
+        a('GET', '/ui/api/workflow', lambda: send_json(api.workflow(self._named('id', 'workflow'))), 'jobs')
+        a('POST', '/ui/api/workflow/cancel', lambda: send_json(api.cancel_workflow(self._named('id', 'workflow'))),
+          'jobs', write=True)
         a('GET', '/ui/api/retries', lambda: send_json(api.retries()), 'retries')
         a('GET', '/ui/api/tasks', lambda: send_json(api.tasks()), 'tasks')
         a('GET', '/ui/api/cron', self._cron)
@@ -123,6 +129,10 @@ class DashboardServiceV1(RestService):
         r('GET', '/swagger', lambda: _redirect('/swagger/index.html'), blocking=False)
         r('GET', '/swagger/index.html', self._swagger_index, blocking=False)
         r('GET', '/swagger/<name>', lambda name: _file(self._swagger_dir, name), blocking=False)
+
+    @staticmethod
+    def _named(field: str, what: str) -> str:
+        return api_params.named(field, current_request().query(field), what)
 
     @staticmethod
     def _body() -> dict:

@@ -65,11 +65,12 @@ const views = {
   async jobs() {
     const q = jobsQuery, f = q.filter;
     const page = await api('POST', '/ui/api/jobs', q);
-    const statuses = ['', 'queued', 'running', 'done', 'failed', 'aborted', 'cancelled'];
+    const statuses = ['', 'queued', 'running', 'done', 'failed', 'aborted', 'cancelled', 'skipped'];
     let html = `<h2>Jobs</h2><form class="filters" id="job-filters">
       <input name="type" placeholder="type" value="${esc(f.type)}">
       <select name="status">${statuses.map(s => `<option ${s === (f.status || '') ? 'selected' : ''}>${s}</option>`).join('')}</select>
       <input name="ref_id" placeholder="ref_id" value="${esc(f.ref_id)}">
+      <input name="group_key" placeholder="group key" value="${esc(f.group_key)}">
       <input name="created_from" placeholder="created from (ISO)" value="${esc(f.created_from)}">
       <input name="created_to" placeholder="created to (ISO)" value="${esc(f.created_to)}">
       <input name="text" placeholder="text in params/result" value="${esc(q.text)}">
@@ -90,7 +91,7 @@ const views = {
       e.preventDefault();
       const data = new FormData(e.target);
       jobsQuery = {filter: {}, text: data.get('text'), skip: 0, take: q.take};
-      for (const k of ['type', 'status', 'ref_id', 'created_from', 'created_to']) if (data.get(k)) jobsQuery.filter[k] = data.get(k);
+      for (const k of ['type', 'status', 'ref_id', 'group_key', 'created_from', 'created_to']) if (data.get(k)) jobsQuery.filter[k] = data.get(k);
       route();
     };
     $('#select-all').onchange = e => document.querySelectorAll('.sel').forEach(c => { c.checked = e.target.checked; });
@@ -125,7 +126,7 @@ const views = {
     const o = await api('GET', '/ui/api/overview');
     let html = `<h2>Queues</h2><table id="queue-list"><tr><th>type</th><th>state</th><th>queued</th><th>delayed</th><th>running</th><th></th></tr>`;
     for (const [type, q] of Object.entries(o.queues)) {
-      html += `<tr data-type="${esc(type)}"><td>${esc(type)}</td><td class="state ${q.paused ? 'paused' : ''}">${q.paused ? 'paused' : 'running'}</td>
+      html += `<tr data-type="${esc(type)}"><td><a class="queue-link" href="#/queue/${encodeURIComponent(type)}">${esc(type)}</a></td><td class="state ${q.paused ? 'paused' : ''}">${q.paused ? 'paused' : 'running'}</td>
         <td class="num">${q.queued}</td><td class="num">${q.delayed}</td><td class="num">${q.running}</td>
         <td>${q.paused ? `<button data-resume="${esc(type)}">resume</button>` : `<button data-pause="${esc(type)}">pause</button>`}
         <button data-clear="${esc(type)}">clear</button></td></tr>`;

@@ -2,7 +2,7 @@
 // second (GET /ui/api/job with the log lines it has as skip) until the job finishes.
 'use strict';
 const JOB_POLL_MS = 1000;
-const FINISHED = ['done', 'failed', 'aborted', 'cancelled'];
+const FINISHED = ['done', 'failed', 'aborted', 'cancelled', 'skipped'];
 
 function leaseText(j, now) {
   if (j.status !== 'running' || !j.locked_until) return '';
@@ -52,7 +52,12 @@ function jobFields(j, now) {
   const row = (k, v) => `<tr><th>${k}</th><td id="job-${k}">${v}</td></tr>`;
   const status = esc(j.status) + (j.cancel_requested && j.status === 'running' ? ' (cancel requested)' : '') +
     (j.cancel_reason ? ` · ${esc(j.cancel_reason)}` : '');
-  return `${row('type', esc(j.type))}${row('status', status)}${row('ref_id', esc(j.ref_id))}${row('priority', j.priority)}
+  // a workflow's job links to its workflow; a grouped job shows its group key; a child its parents' results
+  const workflow = j.batch_id && j.workflow_key ? row('workflow', `<a id="job-workflow-link" href="#/workflow/` +
+    `${encodeURIComponent(j.batch_id)}">${esc(j.batch_id)}</a> · key <b>${esc(j.workflow_key)}</b>`) : '';
+  const extra = workflow + (j.group_key ? row('group_key', esc(j.group_key)) : '') + (j.parent_results ?
+    row('parent_results', `<pre>${esc(JSON.stringify(j.parent_results, null, 2))}</pre>`) : '');
+  return `${row('type', esc(j.type))}${row('status', status)}${extra}${row('ref_id', esc(j.ref_id))}${row('priority', j.priority)}
     ${row('attempts', `${j.retries} of ${j.max_retries}`)}${row('worker', esc(j.worker_id))}${row('lease', leaseText(j, now))}
     ${row('params', `<pre>${esc(JSON.stringify(j.params, null, 2))}</pre>`)}${row('result', `<pre>${esc(JSON.stringify(j.result, null, 2))}</pre>`)}
     ${row('last_error', esc(j.last_error))}
