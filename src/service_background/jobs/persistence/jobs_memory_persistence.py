@@ -10,7 +10,7 @@ from service_background.common.persistence.file_journal import FileJournal
 from service_background.common.persistence.memory_persistence import MemoryPersistence
 from service_background.jobs.data.version1 import JobStatusV1, JobV1, job_transitions
 from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxMemoryStore
-from service_background.jobs.persistence.i_jobs_persistence import Change, IJobsPersistence
+from service_background.jobs.persistence.i_jobs_persistence import IJobsPersistence
 from service_background.jobs.persistence.idempotency_keys import (
     DEFAULT_TTL_MS,
     IdempotencyKeysMemoryStore,
@@ -299,9 +299,6 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         with self._lock:  # the turn and the insert in one step (every create path comes here)
             job.group_turn = self._groups.next_turn(job.type, x['group_key'])
             return self._store(job)
-
-    def modify(self, correlation_id: Optional[str], id: str, change: Change) -> Optional[JobV1]:
-        return super().modify(correlation_id, id, change)
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,
              timeout: Optional[float], default_timeout: float, worker_id: Optional[str] = None) -> Optional[JobV1]:
