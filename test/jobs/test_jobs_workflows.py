@@ -1,6 +1,7 @@
 """Workflows through the jobs HTTP client on every store (memory, file, MongoDB, PostgreSQL): a diamond takes
-layer by layer with its parents' results, each on_parent_failure policy after a failed or cancelled parent and
-down to the grandchildren, get_workflow's states, cancel_workflow, one callback, and the refused shapes."""
+layer by layer with its parents' results (parents finished one by one or in one call), each on_parent_failure
+policy after a failed or cancelled parent and down to the grandchildren, get_workflow's states, cancel_workflow,
+one callback, and the refused shapes."""
 import pytest
 from pip_services3_commons.data import FilterParams
 
@@ -85,6 +86,20 @@ def test_a_diamond_hands_out_each_layer_with_its_parents_results(client, receive
     assert len(posted) == 1 and posted[0]['id'] == workflow_id and posted[0]['status'] == 'done'
     assert _statuses(posted[0]) == dict.fromkeys(ids, 'done') and posted[0]['total'] == 4
     assert len(receiver.wait(2, 1.0)) == 1, 'the callback came twice'
+
+
+def test_parents_finished_in_one_call_release_their_child_once_with_both_results(client):
+    ids = client.add_workflow(None, _diamond('one-call'))['jobs']
+    root = _take(client, 'one-call')['A']
+    client.complete_jobs(None, [ids['A']], [None], [root.lease_token])
+    middle = _take(client, 'one-call')
+    assert sorted(middle) == ['B', 'C'] and all(job.parent_results == {'A': None} for job in middle.values())
+    done = client.complete_jobs(None, [ids['B'], ids['C']], [{'b': 1}, [2, 'c']],
+                                [middle['B'].lease_token, middle['C'].lease_token])
+    assert [job.status for job in done] == ['done', 'done']
+    last = _take(client, 'one-call')
+    assert list(last) == ['D'] and last['D'].parent_results == {'B': {'b': 1}, 'C': [2, 'c']}
+    assert _take(client, 'one-call') == {}
 
 
 @pytest.mark.parametrize('policy', ['fail', 'skip', 'run'])
@@ -187,12 +202,18 @@ def test_refused_workflows_add_nothing(client):
                'a self loop': [job('a', 'a')],
                'too many jobs': [job(str(n)) for n in range(10001)],
                'unique inside': [job('a'), job('b', 'a', unique={'key': 'once'})],
-               'too many parents': [job(str(n)) for n in range(101)] + [job('x', *map(str, range(101)))]}
+               'too many parents': [job(str(n)) for n in range(101)] + [job('x', *map(str, range(101)))],
+               'a bad policy': [job('a'), job('b', 'a', on_parent_failure='maybe')],
+               'a blank key': [job('a'), job(' ', 'a')],
+               'a key too long': [job('a'), job('k' * 201, 'a')],
+               'a key not a string': [job('a'), job(7, 'a')],
+               'no jobs': []}
+    answers = {}
     for name, jobs in refused.items():
-        with pytest.raises(Exception) as raised:
-            client.add_workflow(None, jobs)
-        error = raised.value
-        assert getattr(error, 'code', None) == 'BAD_WORKFLOW' and error.status == 400, f'{name}: {error!r}'
+        try:
+            answers[name] = client.add_workflow(None, jobs)
+        except Exception as error:
+            answers[name] = (getattr(error, 'code', None), getattr(error, 'status', None))
     page = client.get_jobs(None, FilterParams.from_tuples('type', 'bad'), None)
     assert page.data == []
     assert len(client.add_workflow(None, [job(str(n)) for n in range(100)] + [job('x', *map(str, range(100)))])
@@ -202,6 +223,7 @@ def test_refused_workflows_add_nothing(client):
     _refused(lambda: client.cancel_workflow(None, 'no-such-workflow'), 'WORKFLOW_NOT_FOUND', 404)
     plain = client.add_job(None, {'type': 'bad-plain'})
     _refused(lambda: client.get_workflow(None, plain.id), 'WORKFLOW_NOT_FOUND', 404)
+    assert answers == dict.fromkeys(refused, ('BAD_WORKFLOW', 400))  # last: every shape named at once
 
 
 def test_plain_depends_on_follows_the_policies_keyed_by_parent_id(client):

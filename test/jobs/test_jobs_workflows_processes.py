@@ -1,14 +1,21 @@
 """Workflows on two service processes sharing one MongoDB or PostgreSQL: 200 workflows (40 on MongoDB) of
 50 jobs with five fan-in jobs each (overlapping parents, a final join of joins) finished by takers alternating
-between the processes: every job handed out once, every fan-in with each parent's own result, all done."""
+between the processes: every job handed out once, every fan-in with each parent's own result, all done, each
+workflow's callback POSTed once."""
+import os
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from .receiver import CallbackReceiver
+
 # the MongoDB-wire test server scans its whole collection for each job a take claims (any type, any status),
-# so 10,000 stored jobs make a take of 50 too slow for a bounded test: fewer workflows there
-WORKFLOWS = {'postgres': 200, 'mongodb': 40}
+# so 10,000 stored jobs make a take of 50 too slow for a bounded test: fewer workflows there, all 200 on a
+# MongoDB named by MONGO_SERVICE_URI
+WORKFLOWS = {'postgres': 200, 'mongodb': 200 if os.environ.get('MONGO_SERVICE_URI') else 40}
 TAKERS = 6
 TYPE = 'wfp'
 
@@ -32,12 +39,19 @@ def _result(job: dict) -> str:
     return f"{job['params']['w']}:{job['workflow_key']}"
 
 
-def test_fan_in_jobs_are_released_once_with_every_parents_result(two_jobs_processes, request):
+@pytest.fixture
+def receiver():
+    receiver = CallbackReceiver()
+    yield receiver
+    receiver.close()
+
+
+def test_fan_in_jobs_are_released_once_with_every_parents_result(two_jobs_processes, request, receiver):
     post, _ = two_jobs_processes
     count = WORKFLOWS[request.node.callspec.params['two_jobs_processes']]
     with ThreadPoolExecutor(4) as pool:
-        workflows = list(pool.map(lambda w: post(w, '/v1/jobs/add_workflow', {'jobs': _shape(w)}),
-                                  range(count)))
+        workflows = list(pool.map(lambda w: post(w, '/v1/jobs/add_workflow', {
+            'jobs': _shape(w), 'callback_url': receiver.url}), range(count)))
     total = count * 50
     handed: Counter = Counter()
     fan_ins = []
@@ -84,6 +98,10 @@ def test_fan_in_jobs_are_released_once_with_every_parents_result(two_jobs_proces
     for w, workflow in enumerate(workflows):
         summary = post(w + 1, '/v1/jobs/get_workflow', {'workflow_id': workflow['id']})
         assert summary['status'] == 'done' and summary['counts']['done'] == 50, (w, summary['counts'])
+    receiver.wait(count, 30)
+    posted = receiver.wait(count + 1, 1.0)  # a second POST of any workflow would show here
+    assert Counter(body['id'] for body in posted) == Counter(workflow['id'] for workflow in workflows)
+    assert {body['status'] for body in posted} == {'done'} and {body['total'] for body in posted} == {50}
 
 
 def test_two_parents_finishing_at_once_on_two_processes_release_their_child_once(two_jobs_processes):

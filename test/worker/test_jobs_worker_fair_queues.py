@@ -1,6 +1,6 @@
-"""Group concurrency held by the server against real worker processes: with ``group_concurrency 2`` on a type,
-8 worker processes (the CLI, 3 slots each) never run more than 2 jobs of one group at once, read from the
-handlers' own stamps; on the file store and on MongoDB with two service processes (workers split between them)."""
+"""Fair queues against real worker processes (the CLI), read from the handlers' own stamps, on the file store and
+on MongoDB with two service processes (workers split between them): with ``group_concurrency 2`` 8 workers never
+run more than 2 jobs of one group at once; a small group queued behind a big one starts among the first jobs."""
 from collections import Counter, defaultdict
 
 import pytest
@@ -85,3 +85,35 @@ def test_no_group_runs_more_than_its_concurrency_on_eight_workers(service_urls, 
     assert max(peaks.values()) <= 2, peaks
     assert peaks['g0'] == 2, peaks  # the big group did run two at once: the cap was what held it
     assert len({parts[3] for parts in stamps}) > 2, 'the jobs spread over the worker processes'
+
+
+def test_a_small_group_starts_among_the_first_jobs_beside_a_big_one(service_urls, tmp_path):
+    """200 jobs of "big" then 5 of "small", all queued before a worker runs. The server hands them out in turns
+    (big 0, small 0, big 1, small 1, ...), so every small job is among the first 10 handed out. With ``--prefetch 0``
+    a worker takes only for its free handlers, so a job starts when it is handed out: a job handed out later can
+    start first only in the moment between another worker's take and its handler's first line, at most the other
+    workers' slots. Bound: 10 + (workers - 1) x concurrency starts (FIFO would start the small ones at 201..205)."""
+    workers_count, concurrency = 2, 2
+    clients = [open_http_client(JobsHttpClientV1, url) for url in service_urls]
+    log = tmp_path / 'stamps.log'
+    workers = []
+    try:
+        for client, group, count in ((clients[0], 'big', 200), (clients[-1], 'small', 5)):
+            for n in range(0, count, 50):
+                client.add_jobs(None, [{'type': 'fair-rr', 'group_key': group, 'params': {'group': group}}
+                                       for _ in range(min(50, count - n))])
+        workers = [start_worker(service_urls[n % len(service_urls)], log, '--type',
+                                'fair-rr=test.worker.fair_handler:stamp', '--concurrency', str(concurrency),
+                                '--prefetch', '0', stderr_path=tmp_path / 'stderr.log')
+                   for n in range(workers_count)]
+        wait_until(lambda: log.exists() and log.read_text().split().count('small') == 5, 30,
+                   what='every small job run')
+    finally:
+        for process in workers:
+            stop_process(process)  # its running handlers finish and stamp first
+        for client in clients:
+            client.close(None)
+    starts = [line.split() for line in log.read_text().splitlines() if line.strip()]
+    starts.sort(key=lambda parts: float(parts[1]))
+    places = [n + 1 for n, parts in enumerate(starts) if parts[0] == 'small']
+    assert len(places) == 5 and max(places) <= 10 + (workers_count - 1) * concurrency, places

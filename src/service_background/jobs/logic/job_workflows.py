@@ -14,6 +14,7 @@ from pip_services3_commons.errors import BadRequestException, NotFoundException
 from service_background.common.data.validation import require_text
 from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.data.version1.job_batch_v1 import JobBatchV1
+from service_background.jobs.logic.new_job_rules import POLICIES
 
 MAX_JOBS = 10000
 MAX_KEY = 200
@@ -45,6 +46,8 @@ def check_workflow(correlation_id: Optional[str], jobs: Any) -> List[dict]:
                        index=index)
         if key in parents:
             raise _bad(correlation_id, f'key {key} is used twice', key=key)
+        if job.get('on_parent_failure') not in (None,) + POLICIES:
+            raise _bad(correlation_id, f'on_parent_failure of {key} must be fail, skip or run', key=key)
         for name in _NOT_ALLOWED:
             if job.get(name) is not None:
                 raise _bad(correlation_id, f'{name} is not allowed in a workflow job', key=key)

@@ -16,6 +16,6 @@ class WorkflowJobV1Schema(DescribedSchema):
 
     def __init__(self) -> None:
         super().__init__()
-        self.with_described('key', _KEY, TypeCode.String, required=True)
+        self.with_described('key', _KEY, None, required=True)  # job_workflows.py names a bad key
         add_properties(self, [field for field in NewJobV1.table_fields() if field.name not in _NOT_IN_WORKFLOWS])
         self.with_described('depends_on', {'type': 'array', 'maxItems': 100, 'items': _KEY}, TypeCode.Array)
