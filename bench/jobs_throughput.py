@@ -29,10 +29,11 @@ Run: .venv/bin/python bench/jobs_throughput.py [--peer ours|ceiling|redis|beanst
 same mode on the same server, uncounted (every peer alike). --rounds N (N > 1) starts every peer's server at once
 and runs N interleaved rounds (peer after peer, round after round), then uses each figure's median: on a machine
 whose speed drifts between runs, every peer meets the same spells. SERVICE_ROOT=<dir> runs <dir>/bin/run.py.
---limit N (ours only): each mode runs four times on the same service, without a queue limit, twice with
-set_queue_limits {type: bench, concurrency: N}, and without again (A-B-B-A, so the cleaner's work on the
-previous run's jobs and warm-up weigh on both alike), and prints the ratio of the sums (the proof: >= 0.9x
-with a limit that is not reached, e.g. --limit 1000: the limit check must not become the hot path's cost).
+--limit N / --groups N (ours only): each mode on one service without and with set_queue_limits {type: bench,
+concurrency: N} (one not reached, e.g. 1000) / a group_key of N groups on every job (fair queues; modes single and
+batch), alternately (A-B, B-A, ...: the cleaner's work on the previous run's jobs and the machine's drift weigh on
+both alike; --limit: A-B-B-A; --groups: --rounds rounds, at least 2, the first after a warm-up of each); prints
+each run, the medians side by side and with / without (the proofs: >= 0.9x; the check must not become the cost).
 """
 import argparse
 import contextlib
@@ -45,14 +46,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-from queue_peers import (  # noqa: E402
-    beanstalk_producer,
-    beanstalk_worker,
-    beanstalkd_server,
-    redis_producer,
-    redis_server,
-    redis_worker,
-)
+import queue_peers  # noqa: E402
 
 try:
     import msgspec
@@ -154,7 +148,8 @@ def http_worker(url: str, mode: str, batch: int, finished, deadline: float) -> i
 # ---------------------------------------------------------------------------------------------- runs
 
 CLIENTS = {'ours': (http_producer, http_worker), 'ceiling': (http_producer, http_worker),
-           'redis': (redis_producer, redis_worker), 'beanstalkd': (beanstalk_producer, beanstalk_worker)}
+           'redis': (queue_peers.redis_producer, queue_peers.redis_worker),
+           'beanstalkd': (queue_peers.beanstalk_producer, queue_peers.beanstalk_worker)}
 
 
 def _role(target, args, barrier, results, name):
@@ -214,10 +209,10 @@ def server(peer: str, store: str):
         with benchlib.asgi_app('ceiling_app', 'uvicorn') as (url, p):
             yield url, p.pid
     elif peer == 'redis':
-        with redis_server(store) as (port, p):
+        with queue_peers.redis_server(store) as (port, p):
             yield port, p.pid
     else:
-        with beanstalkd_server(store) as (port, p):
+        with queue_peers.beanstalkd_server(store) as (port, p):
             yield port, p.pid
 
 
@@ -242,10 +237,9 @@ def main():
     parser.add_argument('--proof', action='store_true', help='--peer all --store both --modes single,batch')
     parser.add_argument('--limit', type=int, default=None,
                         help='ours: run each mode without and then with a concurrency limit of N (issue 13)')
-    parser.add_argument('--groups', type=int, default=0, help='ours: a group_key on every job, N groups')
+    parser.add_argument('--groups', type=int, default=0,
+                        help='ours: each mode without and with a group_key of N groups on every job, alternately')
     args = parser.parse_args()
-    global GROUPS
-    GROUPS = args.groups
     if args.proof:
         args.peer, args.store, args.modes = 'all', 'both', 'single,batch'
     if args.quick:
@@ -258,8 +252,8 @@ def main():
     for s in stores:
         if s not in ('memory', 'file'):
             parser.error(f'unknown store {s}')
-    if args.rounds > 1 and args.limit:
-        parser.error('--limit runs its own A-B-B-A rounds: not with --rounds')
+    if args.limit and (args.rounds > 1 or args.groups):
+        parser.error('--limit runs its own A-B-B-A rounds: not with --rounds or --groups')
     print(f'1 producer + {WORKERS} worker processes, {args.jobs} jobs a run, batch {args.batch}, '
           f'{os.cpu_count()} cores, one run after the other', flush=True)
     results = {}
@@ -273,20 +267,30 @@ def main():
             modes = [m for m in modes if m != 'queue' or peer == 'ours']
             if modes:
                 plan.append((peer, modes))
-        if args.rounds > 1:
+        if args.rounds > 1 and not args.groups:
             results.update(_interleaved(plan, store, args))
             continue
         for peer, modes in plan:
             with server(peer, store) as (address, pid):
                 for mode in modes:
-                    if args.limit and peer == 'ours':
-                        run_limited(address, pid, store, mode, args)
-                        continue
-                    results[(peer, store, mode)] = _measure(peer, store, mode, address, pid, args, args.warmup)
+                    if args.limit and peer == 'ours':  # A-B-B-A
+                        run_compared(address, pid, store, mode, args, [
+                            ('no limit', lambda: set_limit(address, None)),
+                            (f'concurrency limit {args.limit}', lambda: set_limit(address, args.limit))], 2, 0)
+                        set_limit(address, None)
+                    elif args.groups and peer == 'ours' and mode != 'queue':  # seed 002's routes: no group key
+                        run_compared(address, pid, store, mode, args, [
+                            ('no groups', lambda: set_groups(0)),
+                            (f'{args.groups} groups', lambda: set_groups(args.groups))], max(args.rounds, 2),
+                            args.warmup)
+                        set_groups(0)
+                    elif not args.groups or peer != 'ours':
+                        results[(peer, store, mode)] = _measure(peer, store, mode, address, pid, args, args.warmup)
     summary(results)
 
 
-def _measure(peer: str, store: str, mode: str, address, pid: int, args, warmup: int, prefix: str = '') -> dict:
+def _measure(peer: str, store: str, mode: str, address, pid: int, args, warmup: int, prefix: str = '',
+             suffix: str = '') -> dict:
     """One run, after ``warmup`` uncounted jobs of the same mode (every peer alike: first calls, caches and
     allocations are not the figure); prints its line."""
     if warmup:
@@ -298,7 +302,7 @@ def _measure(peer: str, store: str, mode: str, address, pid: int, args, warmup: 
     cpu = f'{r["cpu_ms"]:7.3f} ms' if r['cpu_ms'] is not None else '    n/a'
     label = f'{mode}' + (f' of {args.batch}' if mode == 'batch' else '')
     print(f'{prefix}{peer:>10} {STORE_NAMES[(peer, store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
-          f'server CPU {cpu}/job{note}', flush=True)
+          f'server CPU {cpu}/job{"   " + suffix if suffix else ""}{note}', flush=True)
     return r
 
 
@@ -326,42 +330,54 @@ def _interleaved(plan: list, store: str, args) -> dict:
 
 
 def set_limit(url: str, concurrency):
-    c = Http(url)
-    if concurrency:
-        status, body = c.call('POST', '/v1/jobs/set_queue_limits', {'type': QUEUE, 'concurrency': concurrency})
-    else:
-        status, body = c.call('POST', '/v1/jobs/clear_queue_limits', {'type': QUEUE})
+    status, body = Http(url).call('POST', f'/v1/jobs/{"set" if concurrency else "clear"}_queue_limits',
+                                  {'type': QUEUE, **({'concurrency': concurrency} if concurrency else {})})
     assert status == 200, (status, body)
 
 
-def run_limited(url: str, pid: int, store: str, mode: str, args):
-    """One mode without and then with a concurrency limit (``--limit``), and the ratio of the two."""
-    rates = {None: [], args.limit: []}
-    for limit in (None, args.limit, args.limit, None):  # A-B-B-A: the cleaner's work and warm-up hit both alike
-        set_limit(url, limit)
-        r = run('ours', url, pid, mode, args.jobs, args.batch, args.max_seconds)
-        rates[limit].append(r['rate'])
-        note = '' if r['complete'] else f'  INCOMPLETE: {r["done"]} done of {r["added"]} added'
-        label = f'{mode}' + (f' of {args.batch}' if mode == 'batch' else '')
-        cpu = f'{r["cpu_ms"]:7.3f} ms' if r['cpu_ms'] is not None else '    n/a'
-        print(f'      ours {STORE_NAMES[("ours", store)]:<23} {label:<13} {r["rate"]:>9,.0f} jobs/s   '
-              f'server CPU {cpu}/job   {"concurrency limit " + str(limit) if limit else "no limit"}{note}',
-              flush=True)
-    set_limit(url, None)
-    ratio = sum(rates[args.limit]) / sum(rates[None]) if sum(rates[None]) else 0
-    print(f'      ours {mode}: with the limit / without (A-B-B-A sums) = {ratio:.2f}x  target >= 0.9x: '
-          f'{"met" if ratio >= 0.9 else "NOT met"}', flush=True)
+def set_groups(count: int):
+    global GROUPS
+    GROUPS = count  # read by the producer, which run() forks after this
+
+
+def run_compared(url: str, pid: int, store: str, mode: str, args, variants: list, rounds: int, warmup: int):
+    """One mode under two variants ``[(label, setup), (label, setup)]`` on the same service, alternately (A-B,
+    B-A, A-B, ...: the cleaner's work on the previous run's jobs and the machine's drift weigh on both alike);
+    prints every run, each variant's medians and the ratio B / A against the target >= 0.9x."""
+    runs = {name: [] for name, _ in variants}
+    for number in range(rounds):
+        for name, setup in (variants if number % 2 == 0 else variants[::-1]):
+            setup()  # then each variant's first run follows its uncounted warm-up
+            runs[name].append(_measure('ours', store, mode, url, pid, args, warmup if number == 0 else 0,
+                                       f'round {number + 1}: ', name))
+    rate = {name: statistics.median(r['rate'] for r in rs) for name, rs in runs.items()}
+    cpu = {name: statistics.median(r['cpu_ms'] or 0 for r in rs) for name, rs in runs.items()}
+    (a, _), (b, _) = variants
+    ratio = rate[b] / rate[a] if rate[a] else 0
+    print(f'      ours {STORE_NAMES[("ours", store)]} {mode}, medians of {rounds}: {a} {rate[a]:,.0f} jobs/s '
+          f'({cpu[a]:.3f} ms CPU/job), {b} {rate[b]:,.0f} jobs/s ({cpu[b]:.3f} ms CPU/job): {b} / {a} = '
+          f'{ratio:.2f}x  target >= 0.9x: {"met" if ratio >= 0.9 else "NOT met"}; server CPU/job {b} / {a} = '
+          f'{cpu[b] / cpu[a] if cpu[a] else 0:.2f}x', flush=True)
+
+
+SUMMARY = [  # (text, ours: store mode, the peer: peer store mode, target jobs/s ratio, target CPU ratio)
+    ('single ops, memory: ours / ceiling', 'memory single', 'ceiling memory single', 0.8, 2),
+    ('batch ops, memory: ours / ceiling batch', 'memory batch', 'ceiling memory batch', None, None),
+    ('batch ops, memory: ours batch / redis single', 'memory batch', 'redis memory single', 1.0, None),
+    ('single ops, memory: ours / redis single', 'memory single', 'redis memory single', None, None),
+    ('batch ops, memory: ours batch / beanstalkd single', 'memory batch', 'beanstalkd memory single', 1.0, None),
+    ('single ops, memory: ours / beanstalkd single', 'memory single', 'beanstalkd memory single', None, None),
+    ('file: ours batch / redis appendfsync-always single', 'file batch', 'redis file single', 1.0, None),
+    ('file: ours batch / beanstalkd binlog -f0 single', 'file batch', 'beanstalkd file single', None, None),
+    ('file: ours single / redis appendfsync-always single', 'file single', 'redis file single', None, None)]
 
 
 def summary(results: dict):
-    def get(peer, store, mode):
-        return results.get((peer, store, mode))
-
     lines = []
-
-    def compare(text, a, b, target=None, cpu_target=None):
+    for text, mine, theirs, target, cpu_target in SUMMARY:
+        a, b = results.get(('ours', *mine.split())), results.get(tuple(theirs.split()))
         if not a or not b:
-            return
+            continue
         rate = a['rate'] / b['rate'] if b['rate'] else 0
         verdict = f'  target >= {target}x: {"met" if rate >= target else "NOT met"}' if target else ''
         cpu = ''
@@ -370,27 +386,10 @@ def summary(results: dict):
             if cpu_target:
                 cpu += f' target <= {cpu_target}x: {"met" if a["cpu_ms"] <= cpu_target * b["cpu_ms"] else "NOT met"}'
         lines.append(f'  {text:<58} {rate:5.2f}x{verdict}{cpu}')
-
-    compare('single ops, memory: ours / ceiling', get('ours', 'memory', 'single'), get('ceiling', 'memory', 'single'),
-            0.8, 2)
-    compare('batch ops, memory: ours / ceiling batch', get('ours', 'memory', 'batch'),
-            get('ceiling', 'memory', 'batch'))
-    for peer in ('redis', 'beanstalkd'):
-        compare(f'batch ops, memory: ours batch / {peer} single', get('ours', 'memory', 'batch'),
-                get(peer, 'memory', 'single'), 1.0)
-        compare(f'single ops, memory: ours / {peer} single', get('ours', 'memory', 'single'),
-                get(peer, 'memory', 'single'))
-    compare('file: ours batch / redis appendfsync-always single', get('ours', 'file', 'batch'),
-            get('redis', 'file', 'single'), 1.0)
-    compare('file: ours batch / beanstalkd binlog -f0 single', get('ours', 'file', 'batch'),
-            get('beanstalkd', 'file', 'single'))
-    compare('file: ours single / redis appendfsync-always single', get('ours', 'file', 'single'),
-            get('redis', 'file', 'single'))
-    batch = get('ours', 'memory', 'batch')
+    batch = results.get(('ours', 'memory', 'batch'))
     if batch and batch['cpu_ms'] is not None:
         lines.append(f'  {"batch ops, memory: ours server CPU per job":<58} {batch["cpu_ms"]:.3f} ms  '
-                     'target <= 0.05 ms: '
-                     f'{"met" if batch["cpu_ms"] <= 0.05 else "NOT met"}')
+                     f'target <= 0.05 ms: {"met" if batch["cpu_ms"] <= 0.05 else "NOT met"}')
     if lines:
         print('\nratios (jobs/s):')
         print('\n'.join(lines))
