@@ -42,6 +42,14 @@ def _trace_context(correlation_id: Optional[str], value: Any) -> Optional[dict]:
     return dict(value)
 
 
+def _group_key(correlation_id: Optional[str], group_key: Any) -> str:
+    if not isinstance(group_key, str) or not group_key or len(group_key) > MAX_GROUP_KEY:
+        raise BadRequestException(correlation_id, 'BAD_GROUP_KEY',
+                                  f'group_key must be a string of 1..{MAX_GROUP_KEY} characters') \
+            .with_details('field', 'group_key')
+    return sys.intern(group_key)  # one string per group in the store, however many jobs it has
+
+
 def to_new_job(correlation_id: Optional[str], value: Any) -> NewJobV1:
     if isinstance(value, NewJobV1):
         return value
@@ -50,21 +58,23 @@ def to_new_job(correlation_id: Optional[str], value: Any) -> NewJobV1:
     return NewJobV1.from_json(value)
 
 
-def _only_type_and_params(new_job: NewJobV1) -> bool:
+def _only_type_params_and_group(new_job: NewJobV1) -> bool:
     return new_job.ref_id is None and new_job.ttl is None and new_job.priority is None and new_job.delay is None \
         and new_job.timeout is None and new_job.max_retries is None and new_job.callback_url is None \
         and new_job.result_ttl is None and new_job.unique is None and new_job.backoff is None \
         and new_job.depends_on is None and new_job.idempotency_key is None and new_job.trace_context is None \
-        and new_job.group_key is None and new_job.on_parent_failure is None
+        and new_job.on_parent_failure is None
 
 
 def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retries: int,
            batch_id: Optional[str] = None) -> JobV1:
     new_job = to_new_job(correlation_id, new_job)
     job_type = require_text(correlation_id, 'type', new_job.type)
-    if _only_type_and_params(new_job):  # most producers' jobs: nothing else to check or derive
+    group_key = new_job.group_key
+    if _only_type_params_and_group(new_job):  # most producers' jobs: nothing else to check or derive
         return JobV1(id=new_uuid4(), type=sys.intern(job_type), params=new_job.params, created=now, not_before=now,
-                     max_retries=max_retries, batch_id=batch_id)
+                     max_retries=max_retries, batch_id=batch_id,
+                     group_key=_group_key(correlation_id, group_key) if group_key is not None else None)
     if new_job.ref_id is not None and not isinstance(new_job.ref_id, str):
         raise BadRequestException(correlation_id, 'BAD_REF_ID', 'ref_id must be a string')
     priority = _integer(correlation_id, 'priority', new_job.priority, 0, 3)
@@ -81,11 +91,6 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
         raise BadRequestException(correlation_id, 'BAD_IDEMPOTENCY_KEY',
                                   f'idempotency_key must be a non-blank string of up to {MAX_KEY_LENGTH} characters') \
             .with_details('field', 'idempotency_key')
-    group_key = new_job.group_key
-    if group_key is not None and (not isinstance(group_key, str) or not group_key or len(group_key) > MAX_GROUP_KEY):
-        raise BadRequestException(correlation_id, 'BAD_GROUP_KEY',
-                                  f'group_key must be a string of 1..{MAX_GROUP_KEY} characters') \
-            .with_details('field', 'group_key')
     if new_job.on_parent_failure is not None and new_job.on_parent_failure not in POLICIES:
         raise BadRequestException(correlation_id, 'BAD_ON_PARENT_FAILURE',
                                   'on_parent_failure must be fail, skip or run') \
@@ -106,6 +111,6 @@ def to_job(correlation_id: Optional[str], new_job: Any, now: datetime, max_retri
                  result_ttl=int(result_ttl) if result_ttl is not None else None, callback_url=url,
                  backoff=check_backoff(correlation_id, new_job.backoff), depends_on=depends_on, batch_id=batch_id,
                  idempotency_key=key, trace_context=_trace_context(correlation_id, new_job.trace_context),
-                 group_key=sys.intern(group_key) if group_key is not None else None,
+                 group_key=_group_key(correlation_id, group_key) if group_key is not None else None,
                  on_parent_failure=new_job.on_parent_failure if new_job.on_parent_failure != 'fail' else None)
     return wait_for_parents(apply_unique(correlation_id, job, new_job.unique, now))

@@ -6,7 +6,6 @@ from service_background.jobs.data.version1 import JobStatusV1, JobV1
 from service_background.jobs.persistence.job_queue_index import JobQueueIndex
 
 _QUEUED, _RUNNING = JobStatusV1.Queued, JobStatusV1.Running
-_LIVE = (_QUEUED, _RUNNING)
 
 
 class JobGroupsIndex:
@@ -31,48 +30,45 @@ class JobGroupsIndex:
     def next_turn(self, type: str, group: str) -> int:
         """The turn of a new job of the group (the group's next turn moves past it)."""
         clock = self._clock.get(type, 0)
-        counts = self._groups.setdefault(type, {}).setdefault(group, [0, 0, clock])
-        turn = max(counts[2], clock)
-        counts[2] = turn + 1
-        return turn
-
-    def _move_clock(self, type: str, turn: int):
-        if turn > self._clock.get(type, -1):
-            self._clock[type] = turn
-
-    def changed(self, job: JobV1, old_status: Optional[str], status: Optional[str]):
-        """A grouped job went from ``old_status`` to ``status`` (None: not stored; ``old_status`` None: created,
-        or read at open, where a job that was ever taken moves the clock and the group's next turn follows it)."""
-        x = job.sparse_values
-        type, turn = job.type, x.get('group_turn')
-        if old_status is None and turn is not None and job.started is not None:
-            self._move_clock(type, turn)
-        if old_status == status or (old_status not in _LIVE and status not in _LIVE):
-            return
-        group = x['group_key']
-        groups = self._groups.get(type)
+        groups = self._groups.get(type)  # get before set: no dict or list made for a group already known
         if groups is None:
             groups = self._groups[type] = {}
         counts = groups.get(group)
         if counts is None:
+            counts = groups[group] = [0, 0, clock]
+        turn = counts[2] if counts[2] > clock else clock
+        counts[2] = turn + 1
+        return turn
+
+    def changed(self, job: JobV1, old_status: Optional[str], status: Optional[str]):
+        """A grouped job went from ``old_status`` to ``status`` (None: not stored; ``old_status`` None: created,
+        or read at open, where a job that was ever taken moves the clock and the group's next turn follows it)."""
+        if old_status == status:
+            return
+        type, turn = job.type, job.group_turn
+        if turn is not None and (status == _RUNNING or (old_status is None and job.started is not None)) \
+                and turn > self._clock.get(type, -1):
+            self._clock[type] = turn
+        queued = (status == _QUEUED) - (old_status == _QUEUED)  # runs on every write: counts by arithmetic
+        running = (status == _RUNNING) - (old_status == _RUNNING)
+        if not queued and not running:
+            return
+        group = job.group_key
+        groups = self._groups.get(type)
+        counts = groups.get(group) if groups is not None else None
+        if counts is None:
+            if groups is None:
+                groups = self._groups[type] = {}
             counts = groups[group] = [0, 0, self._clock.get(type, 0)]
-        if old_status == _QUEUED:
-            counts[0] -= 1
-        elif old_status == _RUNNING:
-            counts[1] -= 1
-        if status == _QUEUED:
-            counts[0] += 1
-        elif status == _RUNNING:
-            counts[1] += 1
-            if turn is not None:
-                self._move_clock(type, turn)
+        counts[0] += queued
+        counts[1] += running
         if old_status is None and turn is not None and turn >= counts[2]:
             counts[2] = turn + 1
         if counts[0] <= 0 and counts[1] <= 0:
             del groups[group]
             if not groups:
                 del self._groups[type]
-        if type in self._limits and (old_status == _RUNNING or (old_status == _QUEUED and status != _RUNNING)):
+        if self._limits and (running < 0 or (queued < 0 and not running)) and type in self._limits:
             self._queue.unpark(type, group, 1)  # a slot, or a place among the group's visible jobs, freed
 
     @property
@@ -93,10 +89,9 @@ class JobGroupsIndex:
         limit = self._limits.get(type)
         if limit is None:
             return None
-        x = self._job_of(id).sparse_values
-        if x is None or 'group_key' not in x:
+        group = self._job_of(id).group_key
+        if group is None:
             return None
-        group = x['group_key']
         counts = self._groups.get(type, {}).get(group)
         return group if counts is not None and counts[1] >= limit else None
 

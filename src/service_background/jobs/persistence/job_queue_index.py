@@ -70,9 +70,9 @@ class JobQueueIndex:
 
     def add(self, job: JobV1, now: datetime):
         key = (job.priority << 140) + (_created_us(job.created) << 40) + (next(self._seq) % _SEQ_LIMIT)
-        x = job.sparse_values
-        if x is not None and 'group_turn' in x:
-            key += min(max(x['group_turn'], 0), _TURN_LIMIT) << 100
+        turn = job.group_turn
+        if turn is not None:
+            key += min(max(turn, 0), _TURN_LIMIT) << 100
         self._keys[job.id] = key
         self._entries += 1
         if job.not_before is not None and job.not_before > now:

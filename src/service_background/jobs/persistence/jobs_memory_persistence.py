@@ -136,7 +136,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
             self._count_batch(x['batch_id'], -1)
         if 'idempotency_key' in x:
             self._forget_key(old)
-        if 'group_key' in x:
+        if old.group_key is not None:
             self._groups.changed(old, status, None)
 
     def _forget_key(self, job: JobV1):
@@ -225,7 +225,7 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
         was_running = old_status == _RUNNING
         if was_running != (status == _RUNNING):
             self._count_running(new.type, -1 if was_running else 1)
-        if 'group_key' in x:
+        if new.group_key is not None:
             self._groups.changed(new, old_status, status)
         if 'unique_key' in x:
             if keeps_lock(new):
@@ -291,13 +291,12 @@ class JobsMemoryPersistence(MemoryPersistence, IJobsPersistence):
                 self.create(correlation_id, job)
 
     def create(self, correlation_id: Optional[str], job: JobV1) -> JobV1:
-        x = job.sparse_values
-        if x is None or 'group_key' not in x or 'group_turn' in x:
+        if job.group_key is None or job.group_turn is not None:
             return super().create(correlation_id, job)
         job = job.clone()  # as the base's create, with the turn set on its one copy
         job.id = job.id if job.id is not None else IdGenerator.next_long()
         with self._lock:  # the turn and the insert in one step (every create path comes here)
-            job.group_turn = self._groups.next_turn(job.type, x['group_key'])
+            job.group_turn = self._groups.next_turn(job.type, job.group_key)
             return self._store(job)
 
     def take(self, correlation_id: Optional[str], type: Optional[str], now: datetime,

@@ -44,7 +44,8 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
     ``parent_results`` (parent key -> its result, or {error, status} of a failed parent under ``run``).
 
     What every job has is a slot; what few jobs or only finished ones have is ``sparse``: it lives in one
-    dict, absent while all of it is None, so a queued job costs less than half the memory."""
+    dict, absent while all of it is None, so a queued job costs less than half the memory. The group fields
+    are slots although many jobs have none: a grouped queued job then has no dict to copy on every write."""
 
     # the order is the constructor's and the JSON's
     id: Optional[str] = data_field(default=None, type_code=TypeCode.String, required=True)
@@ -83,8 +84,8 @@ class JobV1(DataObjectV1, metaclass=FieldTable):
     worker_id: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
     attempts: Optional[Sequence[dict]] = data_field(default=None, sparse=True)
     trace_context: Optional[dict] = data_field(default=None, sparse=True)
-    group_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
-    group_turn: Optional[int] = data_field(default=None, type_code=TypeCode.Long, sparse=True)
+    group_key: Optional[str] = data_field(default=None, type_code=TypeCode.String)
+    group_turn: Optional[int] = data_field(default=None, type_code=TypeCode.Long)
     on_parent_failure: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
     parent_results: Optional[dict] = data_field(default=None, sparse=True)
     workflow_key: Optional[str] = data_field(default=None, type_code=TypeCode.String, sparse=True)
