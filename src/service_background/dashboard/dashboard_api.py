@@ -20,7 +20,6 @@ from service_background.dashboard.workflow_graph import workflow_graph
 
 SCAN_LIMIT = 10000  # jobs read at most by a text search or an action on all matching
 LOG_PAGE = 500  # log lines one job page poll reads at most
-WORKFLOW_PAGE = 1000  # jobs a workflow page reads per get_jobs call
 CANCEL_REASON = 'cancelled from the dashboard'
 
 
@@ -168,24 +167,13 @@ class DashboardApi:
 
     def workflow(self, workflow_id: str) -> dict:
         """get_workflow's answer (without its per-key map) and the graph of its jobs."""
-        summary = self.jobs.batches.get_workflow(None, workflow_id)
+        summary, jobs = self.jobs.batches.get_workflow_and_jobs(None, workflow_id)
         summary.pop('jobs', None)  # the graph's nodes carry each key's id and status
-        return {'workflow': summary, **workflow_graph(self._workflow_jobs(workflow_id)),
-                'now': clock.to_iso(clock.now())}
+        return {'workflow': summary, **workflow_graph(jobs), 'now': clock.to_iso(clock.now())}
 
     def cancel_workflow(self, workflow_id: str) -> dict:
         self.jobs.batches.cancel_workflow(None, workflow_id)
         return self.workflow(workflow_id)
-
-    def _workflow_jobs(self, workflow_id: str) -> List[Any]:
-        jobs: List[Any] = []
-        filter = FilterParams.from_tuples('batch_id', workflow_id)
-        while len(jobs) <= SCAN_LIMIT:  # a store may cap a page: read until one comes back empty
-            page = self.jobs.get_jobs(None, filter, PagingParams(len(jobs), WORKFLOW_PAGE, False))
-            if not page.data:
-                break
-            jobs.extend(page.data)
-        return jobs
 
     # --- retries, tasks, cron --------------------------------------------------------------------
     def retries(self) -> dict:

@@ -17,7 +17,7 @@ the jobs of a batch from the jobs persistence and adds, aborts and calls back th
 controller, which finds it by that descriptor. Workflows (job_workflows.py) are batches of kind ``workflow``:
 this component answers their commands too."""
 import uuid
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 from pip_services3_commons.config import ConfigParams, IConfigurable
 from pip_services3_commons.data import FilterParams, PagingParams
@@ -114,6 +114,9 @@ class JobBatches(IConfigurable, IReferenceable, IOpenable):
 
     def get_workflow(self, correlation_id: Optional[str], workflow_id: Any) -> dict:
         return self._workflows.get_workflow(correlation_id, workflow_id)
+
+    def get_workflow_and_jobs(self, correlation_id: Optional[str], workflow_id: Any) -> Tuple[dict, List[JobV1]]:
+        return self._workflows.get_workflow_and_jobs(correlation_id, workflow_id)
 
     def cancel_workflow(self, correlation_id: Optional[str], workflow_id: Any) -> dict:
         return self._workflows.cancel_workflow(correlation_id, workflow_id)

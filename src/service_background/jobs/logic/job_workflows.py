@@ -6,7 +6,7 @@ jobs carry its id in ``batch_id`` and their key in ``workflow_key``, and the bat
 once across processes, the callback through the durable outbox). Parents hand their results to their children
 (job_dependencies.py). The jobs are stored children first, so a parent can never finish before its children
 exist and look for them in vain."""
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from pip_services3_commons.data import FilterParams, PagingParams
 from pip_services3_commons.errors import BadRequestException, NotFoundException
@@ -98,6 +98,16 @@ def workflow_status(batch: JobBatchV1, counts: Dict[str, int]) -> str:
     return 'cancelled' if counts.get(JobStatusV1.Cancelled, 0) else 'done'
 
 
+def _summary_of(batch: JobBatchV1, jobs: List[JobV1]) -> dict:
+    counts = {status: 0 for status in JobStatusV1.ALL}
+    for job in jobs:
+        counts[job.status] = counts.get(job.status, 0) + 1
+    return {'id': batch.id, 'description': batch.description, 'callback_url': batch.callback_url,
+            'created': batch.created, 'completed': batch.completed,
+            'status': workflow_status(batch, counts), 'counts': counts, 'total': len(jobs),
+            'jobs': {job.workflow_key: {'id': job.id, 'status': job.status} for job in jobs}}
+
+
 class JobWorkflows:
     """A part of JobBatches: ``batches`` is it (records, counts, cancel), ``controller`` the jobs controller."""
 
@@ -124,22 +134,20 @@ class JobWorkflows:
         return {'id': batch.id, 'jobs': {key: ids[key] for key in reversed(keys)}}
 
     def get_workflow(self, correlation_id: Optional[str], workflow_id: Any) -> dict:
+        return self.get_workflow_and_jobs(correlation_id, workflow_id)[0]
+
+    def get_workflow_and_jobs(self, correlation_id: Optional[str], workflow_id: Any) -> Tuple[dict, List[JobV1]]:
+        """get_workflow's answer and the workflow's jobs, read once (the dashboard draws them)."""
         workflow_id = require_text(correlation_id, 'workflow_id', workflow_id)
         batch = self._batches.get_record(correlation_id, workflow_id)
         if batch is None or batch.kind != KIND:
             raise NotFoundException(correlation_id, 'WORKFLOW_NOT_FOUND', f'Workflow {workflow_id} was not found') \
                 .with_details('workflow_id', workflow_id)
-        return self.summary(correlation_id, batch)
+        jobs = self._jobs_of(correlation_id, batch.id)
+        return _summary_of(batch, jobs), jobs
 
     def summary(self, correlation_id: Optional[str], batch: JobBatchV1) -> dict:
-        jobs = self._jobs_of(correlation_id, batch.id)
-        counts = {status: 0 for status in JobStatusV1.ALL}
-        for job in jobs:
-            counts[job.status] = counts.get(job.status, 0) + 1
-        return {'id': batch.id, 'description': batch.description, 'callback_url': batch.callback_url,
-                'created': batch.created, 'completed': batch.completed,
-                'status': workflow_status(batch, counts), 'counts': counts, 'total': len(jobs),
-                'jobs': {job.workflow_key: {'id': job.id, 'status': job.status} for job in jobs}}
+        return _summary_of(batch, self._jobs_of(correlation_id, batch.id))
 
     def cancel_workflow(self, correlation_id: Optional[str], workflow_id: Any) -> dict:
         self.get_workflow(correlation_id, workflow_id)  # 404 for an unknown workflow
