@@ -73,6 +73,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--block-for', type=_positive, default=float(_env('WORKER_BLOCK_FOR', '5')),
                         help='seconds one long-poll for jobs waits; a stop waits for the one in flight '
                              '(WORKER_BLOCK_FOR; 5)')
+    parser.add_argument('--gather', type=_positive, default=float(_env('WORKER_GATHER', '0.002')),
+                        help='seconds a take waits while jobs trickle in, so one take and one report serve '
+                             'the jobs that came meanwhile; 0: a long-poll per job (WORKER_GATHER; 0.002)')
     parser.add_argument('--heartbeat', type=_positive, default=float(_env('WORKER_HEARTBEAT', '1')),
                         help='seconds between the calls that tell the service the worker lives, when no other '
                              'call went out; cancels reach a worker this fast; 0: none (WORKER_HEARTBEAT; 1)')
@@ -117,7 +120,8 @@ def build_workers(args: argparse.Namespace) -> List[BaseWorker]:
     if args.types:
         jobs = JobsWorker(args.url, args.token, args.concurrency, lease=args.lease or None,
                           block_for=args.block_for, grace=args.grace, time_limit=args.time_limit or None,
-                          requeue_errors=args.requeue_errors, prefetch=args.prefetch, heartbeat=args.heartbeat)
+                          requeue_errors=args.requeue_errors, prefetch=args.prefetch, heartbeat=args.heartbeat,
+                          gather=args.gather)
         for name, spec in args.types.items():
             jobs.handle(name, load_callable(spec))
         workers.append(jobs)

@@ -46,6 +46,7 @@ from service_background.worker.outcome_batcher import GONE, OutcomeBatcher
 from service_background.worker.pacing import Pacer
 
 LEASE_LOST = GONE
+DEFAULT_GATHER = 0.002  # seconds: while jobs trickle in, one take per this (a job waits at most this longer)
 
 
 class JobsWorker(BaseWorker[JobsAsyncClientV1]):
@@ -60,14 +61,16 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, concurrency: int = 8,
                  lease: Optional[float] = None, block_for: float = 5.0, grace: float = 30.0,
                  time_limit: Optional[float] = None, requeue_errors: bool = True,
-                 prefetch: Optional[int] = None, heartbeat: float = DEFAULT_HEARTBEAT) -> None:
+                 prefetch: Optional[int] = None, heartbeat: float = DEFAULT_HEARTBEAT,
+                 gather: float = DEFAULT_GATHER) -> None:
         """``lease``: seconds asked on each take (None: the job's own ``timeout``, else the service's
         default); ``block_for``: seconds of one long-poll; ``grace``: seconds running handlers get
         at shutdown; ``time_limit``: seconds a handler may run (None: no limit); ``requeue_errors``:
         an error with attempts left gives the job back at once (abort_job) and only the last
         attempt is failed, so a job is tried up to ``max_retries`` times; ``prefetch``: jobs held
         beyond the running ones (None: paced by the measured handler time and round trip); ``heartbeat``:
-        seconds between the calls that tell the service the worker lives (0: none)."""
+        seconds between the calls that tell the service the worker lives (0: none); ``gather``: seconds a
+        take waits when the last one found fewer jobs than it asked for (0: long-poll one by one)."""
         super().__init__(url, token, concurrency, grace, time_limit)
         self._lease = lease if lease and lease > 0 else None
         self._block_for = max(0.0, float(block_for))
@@ -77,13 +80,14 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
         self._last_dates: Tuple[Any, Any] = (None, None)
         self._last_granted: Optional[float] = None
         self._heartbeat = max(0.0, float(heartbeat))
+        self._gather = max(0.0, float(gather))
         self._busy = 0  # handlers running now
         self._background: List[asyncio.Task] = []  # the heartbeat and the telemetry shipping
         self.worker_id: Optional[str] = None  # the id it names itself with on its calls, once it runs
 
     def configure(self, config: ConfigParams) -> None:
-        """Also options.lease, options.block_for, options.heartbeat (seconds), options.requeue_errors,
-        options.prefetch."""
+        """Also options.lease, options.block_for, options.heartbeat, options.gather (seconds),
+        options.requeue_errors, options.prefetch."""
         super().configure(config)
         prefetch = config.get_as_nullable_integer('options.prefetch')
         self._prefetch = self._prefetch if prefetch is None else max(0, prefetch)
@@ -92,6 +96,7 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
         self._block_for = config.get_as_float_with_default('options.block_for', self._block_for)
         self._requeue_errors = config.get_as_boolean_with_default('options.requeue_errors', self._requeue_errors)
         self._heartbeat = max(0.0, config.get_as_float_with_default('options.heartbeat', self._heartbeat))
+        self._gather = max(0.0, config.get_as_float_with_default('options.gather', self._gather))
 
     def _make_client(self) -> JobsAsyncClientV1:
         client = JobsAsyncClientV1(self.url, self._token, max_connections=4 + 2 * len(self._handlers))
@@ -158,15 +163,20 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
 
     def _taker(self, job_type: str) -> Take:
         """The take of one type: a batch sized to the free slots (riding with the buffered outcomes),
-        and when it comes back empty one long-poll, then long-polls only until one finds a job that was
-        queued already (one that arrived while the poll waited means jobs trickle in: long-poll on)."""
+        and when it comes back empty one long-poll. While jobs trickle in (a take found fewer than it
+        asked for, or a long-poll found one), the next take waits ``gather`` first, so one take and one
+        report serve the jobs that came meanwhile instead of a call per job; without a gather, long-polls
+        go on until one finds a job that was queued already."""
         lease_ms = int(self._lease * 1000) if self._lease else None
         block_ms = self._block_for * 1000
         idle = False  # the last long-poll found nothing: go on long-polling only
+        trickle = False  # the last take found fewer jobs than it asked for: jobs come one by one
 
         async def take() -> list:
-            nonlocal idle
+            nonlocal idle, trickle
             loop = asyncio.get_running_loop()
+            if trickle and not idle and self._gather > 0:
+                await asyncio.sleep(self._gather)  # a few more arrive meanwhile: one take (and report) for them all
             self._slots.resize(self._pacer.capacity())
             await self._slots.wait_until(self._ready_to_take)
             jobs: list = []
@@ -182,6 +192,7 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
                 finally:
                     self._slots.give(n - len(jobs))
                 self._pacer.trip_took(loop.time() - started)
+                trickle = len(jobs) < n
             if not jobs:
                 self._slots.take(1)
                 job = None
@@ -193,7 +204,10 @@ class JobsWorker(BaseWorker[JobsAsyncClientV1]):
                     if job is None:
                         self._slots.give(1)
                 jobs = [job] if job is not None else []
-                idle = job is None or not self._pacer.found_waiting(loop.time() - started)
+                if self._gather > 0:  # a job came: gather the next ones for a batch take
+                    idle, trickle = job is None, job is not None
+                else:
+                    idle = job is None or not self._pacer.found_waiting(loop.time() - started)
             return jobs
         return take
 
