@@ -146,7 +146,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.processes > 1:
         child = [sys.executable, '-m', 'service_background.worker.cli',
                  *(sys.argv[1:] if argv is None else argv), '--processes', '1']
-        return Supervisor(child, args.processes).run()
+        return Supervisor(child, args.processes, child_main=lambda: run_workers(workers)).run()
     return run_workers(workers)
 
 

@@ -1,12 +1,15 @@
-"""The ``--processes N`` supervisor: N worker processes (the same command with ``--processes 1``), a
-dead one restarted (with backoff when it keeps dying at once), SIGTERM/SIGINT forwarded, one exit code."""
+"""The ``--processes N`` supervisor: N worker processes, a dead one restarted (with backoff when it keeps
+dying at once), SIGTERM/SIGINT forwarded, one exit code. A child is forked from the supervisor, which has
+imported the worker and its handlers already (a child starts in milliseconds, as a prefork server's do), or,
+where there is no fork, started as the same command with ``--processes 1``."""
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from typing import Any, Dict, List, Optional
+import traceback
+from typing import Any, Callable, Dict, List, Optional, Union
 
 log = logging.getLogger('service-background-worker')
 
@@ -25,30 +28,72 @@ def _die_with_parent() -> None:
         pass
 
 
+class _ForkedProcess:
+    """A child forked to run ``main`` (its return value is the exit code), with the part of Popen's
+    interface the supervisor uses."""
+
+    def __init__(self, main: Callable[[], int]) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the supervisor's code
+            code = 1
+            try:
+                os.setpgid(0, 0)  # as Popen's process_group=0: a terminal's Ctrl-C reaches the supervisor only
+                _die_with_parent()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(signum, signal.SIG_DFL)  # the supervisor's forwarding is not the child's
+                code = main()
+            except BaseException:  # noqa: BLE001 - a child reports and exits, whatever happened
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        self.pid = pid
+        self.returncode: Optional[int] = None
+
+    def poll(self) -> Optional[int]:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)  # -N when killed by signal N, as Popen
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+
 class _Child:
     def __init__(self, slot: int) -> None:
         self.slot = slot
-        self.process: Optional[subprocess.Popen] = None
+        self.process: Optional[Union[subprocess.Popen, _ForkedProcess]] = None
         self.started = 0.0
         self.backoff = MIN_BACKOFF
         self.restart_at = 0.0
 
 
 class Supervisor:
-    """Runs ``command`` ``processes`` times until a signal; returns the highest exit code of the
-    children's last runs (0 after a graceful stop)."""
+    """Runs ``processes`` children until a signal: each forked to run ``child_main`` where the system can
+    fork, else started as ``command``; returns the highest exit code of the children's last runs (0 after a
+    graceful stop)."""
 
-    def __init__(self, command: List[str], processes: int, env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, command: List[str], processes: int, env: Optional[Dict[str, str]] = None,
+                 child_main: Optional[Callable[[], int]] = None) -> None:
         self._command = command
+        self._child_main = child_main if hasattr(os, 'fork') else None
         self._children = [_Child(i) for i in range(max(1, processes))]
         self._env = env
         self._signals: List[int] = []
         self.restarts = 0
 
     def _start(self, child: _Child) -> None:
-        # a process group of its own: a terminal's Ctrl-C reaches the supervisor only, which forwards it once
-        child.process = subprocess.Popen(self._command, env=self._env, process_group=0,
-                                         preexec_fn=_die_with_parent if sys.platform == 'linux' else None)
+        if self._child_main is not None:
+            child.process = _ForkedProcess(self._child_main)
+        else:  # a process group of its own: a terminal's Ctrl-C reaches the supervisor only, which forwards it
+            child.process = subprocess.Popen(self._command, env=self._env, process_group=0,
+                                             preexec_fn=_die_with_parent if sys.platform == 'linux' else None)
         child.started = time.monotonic()
         log.info('worker process %d started (pid %d)', child.slot, child.process.pid)
 

@@ -7,6 +7,8 @@ from collections import deque
 _VARIANT = {digit: '89ab'[int(digit, 16) & 3] for digit in '0123456789abcdef'}  # RFC 4122: 10xx
 _POOL_SIZE = 256
 _pools: dict = {}
+if hasattr(os, 'register_at_fork'):  # a forked child must not hand out its parent's bytes again
+    os.register_at_fork(after_in_child=_pools.clear)
 
 
 def random_hex(nbytes: int) -> str:
