@@ -48,10 +48,12 @@ class _Connection(asyncio.Protocol):
         self._body: List[bytes] = []
         self._headers: Dict[str, str] = {}
         self._got_bytes = False
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
 
     # --- asyncio.Protocol -------------------------------------------------------------------------
     def connection_made(self, transport):
         self.transport = transport
+        self._loop = asyncio.get_running_loop()
         sock = transport.get_extra_info('socket')
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -89,11 +91,21 @@ class _Connection(asyncio.Protocol):
             waiter.set_result(response)
 
     # --- use --------------------------------------------------------------------------------------
-    def send(self, data: bytes) -> asyncio.Future:
-        self._waiter = asyncio.get_running_loop().create_future()
+    def send(self, data: bytes, deadline: Optional[float] = None) -> asyncio.Future:
+        """The reply's future; past ``deadline`` (the loop's time) it fails with TimeoutError and the
+        connection is aborted. A timer on the loop costs less than asyncio.timeout's task bookkeeping."""
+        loop = self._loop
+        waiter = self._waiter = loop.create_future()
         self._body, self._headers, self._got_bytes = [], {}, False
         self.transport.write(data)
-        return self._waiter
+        if deadline is not None:
+            timer = loop.call_at(deadline, self._time_out, waiter)
+            waiter.add_done_callback(lambda _, timer=timer: timer.cancel())
+        return waiter
+
+    def _time_out(self, waiter: asyncio.Future):
+        if self._waiter is waiter:
+            self._fail(TimeoutError())
 
     def close(self):
         self.closed = True
@@ -149,17 +161,20 @@ class LeanHttpClient:
         if body or method in ('POST', 'PUT', 'PATCH'):
             head += f'Content-Length: {len(body)}\r\n'
         data = (head + '\r\n').encode('latin-1') + body
-        if timeout is None:
-            return await self._send(data)
-        async with asyncio.timeout(timeout):
-            return await self._send(data)
+        return await self._send(data, None if timeout is None else asyncio.get_running_loop().time() + timeout)
 
-    async def _send(self, data: bytes) -> LeanResponse:
+    async def _send(self, data: bytes, deadline: Optional[float]) -> LeanResponse:
         for attempt in (0, 1):
-            connection = await self._acquire()
+            connection = self._idle_connection()
+            if connection is None:  # a connect, or a wait for a free one: bounded by the deadline too
+                if deadline is None:
+                    connection = await self._acquire()
+                else:
+                    async with asyncio.timeout_at(deadline):
+                        connection = await self._acquire()
             reused = connection.used
             try:
-                response = await connection.send(data)
+                response = await connection.send(data, deadline)
             except ConnectionClosed as ex:
                 self._drop(connection)
                 if attempt == 0 and reused and ex.before_reply:
@@ -174,7 +189,8 @@ class LeanHttpClient:
             return response
         raise AssertionError('unreachable')
 
-    async def _acquire(self) -> _Connection:
+    def _idle_connection(self) -> Optional[_Connection]:
+        """The last idle connection still open, or None."""
         if self._closed:
             raise ConnectionError('the client is closed')
         idle = self._idle
@@ -183,6 +199,12 @@ class LeanHttpClient:
             if not connection.closed:
                 return connection
             self._count -= 1
+        return None
+
+    async def _acquire(self) -> _Connection:
+        connection = self._idle_connection()
+        if connection is not None:
+            return connection
         if self._count < self._max:
             self._count += 1
             try:
