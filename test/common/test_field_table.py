@@ -45,6 +45,15 @@ def test_sparse_fields_live_in_one_dict_only_while_set():
     assert _Item.from_json({'id': 'b', 'seen': '2026-01-02T03:04:05Z'}).seen == when
 
 
+def test_compact_json_leaves_out_only_the_sparse_fields_that_are_none():
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    item = _Item(id='a', count=None, seen=when, body=PackedJson(b'[1]'))
+    assert item.to_compact_json() == {'id': 'a', 'count': None, 'body': [1], 'seen': '2026-01-02T03:04:05.000Z'}
+    assert _Item.from_json(item.to_compact_json()).to_json() == item.to_json(), 'read back the same'
+    assert _Item(id='b').to_compact_json() == {'id': 'b', 'count': 3, 'body': None}
+    assert _Child(id='c').to_compact_json() == _Child(id='c').to_json(), 'a subclass with slots of its own: whole'
+
+
 def test_the_schema_takes_each_fields_rule():
     schema = ObjectSchema()
     add_properties(schema, _Item.table_fields())

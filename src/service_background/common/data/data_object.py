@@ -72,7 +72,8 @@ def _slot_names(cls: type) -> tuple:
     return tuple(names)
 
 
-def _compile_slot_copiers(cls: Any, slots: tuple) -> Tuple[Callable[[Any], Any], Callable[[Any], dict]]:
+def _compile_slot_copiers(cls: Any, slots: tuple) -> Tuple[Callable[[Any], Any], Callable[[Any], dict],
+                                                           Callable[[Any], dict]]:
     """Straight-line clone and to_json functions for a slotted class, as dataclasses generate theirs:
     a loop of getattr/setattr over twenty fields costs far more. The slots are read into one tuple
     and their types checked in one C call (``issuperset(map(type, ...))``), so the usual object (all
@@ -122,14 +123,17 @@ def _compile_slot_copiers(cls: Any, slots: tuple) -> Tuple[Callable[[Any], Any],
     clone_lines += ['        return r', '    except AttributeError:', '        return WALK_CLONE(self)']
     json_lines += ['        return d', '    except AttributeError:', '        return WALK_JSON(self)']
     template = dict.fromkeys(cls.field_names() if sparse else plain)  # field order, whatever is set first
+    # to_compact_json: the same, from the slots' keys only (a sparse field that is None is left out)
+    compact_lines = [line.replace('def to_json(', 'def to_compact_json(').replace('TEMPLATE.copy()', 'COMPACT.copy()')
+                     for line in json_lines]
     namespace = {'new': cls.__new__, 'C': cls, 'IMM': _IMMUTABLE_TYPES, 'cj': copy_json, 'iso': clock.to_iso,
                  'dt': datetime, 'PJ': PackedJson, 'up': _decode_json, 'TEMPLATE': template, 'SIMPLE': simple,
-                 'ALL_IMMUTABLE': _IMMUTABLE_TYPES.issuperset,
+                 'COMPACT': dict.fromkeys(plain), 'ALL_IMMUTABLE': _IMMUTABLE_TYPES.issuperset,
                  'NO_CONVERSION': frozenset((datetime, PackedJson)).isdisjoint,
                  'ISO': clock.cached_iso, 'BASE_CLONE': DataObjectV1.clone, 'BASE_JSON': DataObjectV1.to_json,
                  'WALK_CLONE': DataObjectV1._clone_walk, 'WALK_JSON': DataObjectV1._json_walk}
-    exec('\n'.join(clone_lines) + '\n' + '\n'.join(json_lines), namespace)  # noqa: S102 - our own field names
-    return namespace['clone'], namespace['to_json']
+    exec('\n'.join(clone_lines + json_lines + compact_lines), namespace)  # noqa: S102 - our own field names
+    return namespace['clone'], namespace['to_json'], namespace['to_compact_json']
 
 
 class DataObjectV1:
@@ -152,7 +156,7 @@ class DataObjectV1:
 
     @classmethod
     def _copiers(cls) -> tuple:
-        """The generated (clone, to_json) of a slotted class, installed on it the first time (a class
+        """The generated (clone, to_json, to_compact_json) of a slotted class, installed on it the first time (a class
         that defines its own keeps it): later calls cost no lookup on the way."""
         try:
             return DataObjectV1._copiers_cache[cls]
@@ -161,7 +165,7 @@ class DataObjectV1:
             if slots is None:
                 raise TypeError(f'{cls.__name__} has instance dicts: its copies need no compiling')
             copiers = DataObjectV1._copiers_cache[cls] = _compile_slot_copiers(cls, slots)
-            for name, function in zip(('clone', 'to_json'), copiers):
+            for name, function in zip(('clone', 'to_json', 'to_compact_json'), copiers):
                 if getattr(cls, name) is getattr(DataObjectV1, name):  # never over a class's own method
                     setattr(cls, name, function)
             return copiers
@@ -210,6 +214,13 @@ class DataObjectV1:
         if self._slots() is None:
             return {name: json_value(value) for name, value in self.__dict__.items()}
         return self._copiers()[1](self)
+
+    def to_compact_json(self) -> dict:
+        """to_json without the sparse fields that are None (what they are when absent): what a journal
+        stores, as from_json reads it back the same."""
+        if self._slots() is None:
+            return self.to_json()
+        return self._copiers()[2](self)
 
     def _json_walk(self) -> dict:
         """to_json of a slotted object with a slot left unset (skipped)."""

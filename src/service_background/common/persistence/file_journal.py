@@ -252,7 +252,7 @@ class FileJournal:
             self._group.release(failed=(written, error))
 
     def append_put(self, key: Hashable, item: Any):
-        self._append({'key': key, 'item': item.to_json()})
+        self._append({'key': key, 'item': item.to_compact_json()})
 
     def append_patch(self, key: Hashable, fields: dict):
         """A small record of some fields of a stored item (dates as ISO strings, as ``to_json``)."""

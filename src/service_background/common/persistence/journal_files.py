@@ -81,7 +81,7 @@ def write_snapshot(path: str, items: Dict[Hashable, Any], fsync: bool):
         chunk: List[bytes] = []
         first = True
         for key, item in items.items():
-            chunk.append(to_json_bytes({'key': key, 'item': item.to_json()}))
+            chunk.append(to_json_bytes({'key': key, 'item': item.to_compact_json()}))
             if len(chunk) >= 1000:  # small steps: other threads get the GIL between them
                 f.write((b'' if first else b',') + b','.join(chunk))
                 first, chunk = False, []
