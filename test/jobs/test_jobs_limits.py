@@ -78,18 +78,22 @@ def test_rate_limit_per_window(wired):
     assert len(client.start_jobs_by_type(None, 'r', 60000, 8)) == 3
 
 
+def _long_poll_while_completing(controller, client, job_type: str, running_id: str):
+    """A long-poll of ``job_type`` while the running job completes 0.4 s later: (the job it got, seconds waited)."""
+    async def main():
+        threading.Timer(0.4, lambda: client.complete_job(None, running_id)).start()
+        started = time.monotonic()
+        job = await controller.want_job_async(None, job_type, 5000, 60000)
+        return job, time.monotonic() - started
+    return asyncio.run(main())
+
+
 def test_a_long_poll_waits_for_a_free_slot(wired):
     controller, client = wired
     client.set_queue_limits(None, 'w', 1)
     client.add_jobs(None, [{'type': 'w'}, {'type': 'w'}])
     running = client.start_job_by_type(None, 'w', 60000)
-
-    async def main():
-        threading.Timer(0.4, lambda: client.complete_job(None, running.id)).start()
-        started = time.monotonic()
-        job = await controller.want_job_async(None, 'w', 5000, 60000)
-        return job, time.monotonic() - started
-    job, waited = asyncio.run(main())
+    job, waited = _long_poll_while_completing(controller, client, 'w', running.id)
     assert job is not None and job.id != running.id and 0.3 < waited < 2.5
 
 
@@ -99,13 +103,7 @@ def test_a_long_poll_waits_for_a_free_group_slot(wired):
     client.add_jobs(None, [{'type': 'gw', 'group_key': 'g'}, {'type': 'gw', 'group_key': 'g'}])
     running = client.start_job_by_type(None, 'gw', 60000)
     assert running is not None and client.start_job_by_type(None, 'gw', 60000) is None  # the group is full
-
-    async def main():
-        threading.Timer(0.4, lambda: client.complete_job(None, running.id)).start()
-        started = time.monotonic()
-        job = await controller.want_job_async(None, 'gw', 5000, 60000)
-        return job, time.monotonic() - started
-    job, waited = asyncio.run(main())
+    job, waited = _long_poll_while_completing(controller, client, 'gw', running.id)
     assert job is not None and job.id != running.id and job.group_key == 'g' and 0.3 < waited < 2.5
 
 
