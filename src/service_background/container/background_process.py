@@ -6,8 +6,10 @@ from typing import Iterable, Optional, Tuple
 from pip_services3_commons.config import ConfigParams
 from pip_services3_commons.errors import ConfigException
 from pip_services3_container import ProcessContainer
+from pip_services3_container.config import ContainerConfig
 
 from service_background.common.build import CommonFactory, SecurityFactory
+from service_background.container.chunked_config_reader import ChunkedYamlConfigReader
 from service_background.container.config_files import data_location, find_config_path
 from service_background.cron.build import CronFactory
 from service_background.dashboard import DashboardFactory
@@ -67,7 +69,11 @@ class BackgroundProcess(ProcessContainer):
     def read_config_from_file(self, correlation_id: Optional[str], path: str, parameters: Optional[ConfigParams]):
         # what a newcomer needs first: which file was read and where the data goes
         self._start_note = f'Config {os.path.abspath(path)}; data: {data_location(parameters or {})}'
-        super().read_config_from_file(correlation_id, path, parameters)
+        if not path.lower().endswith(('.yml', '.yaml')):
+            super().read_config_from_file(correlation_id, path, parameters)
+            return
+        config = ChunkedYamlConfigReader(path).read_config_(correlation_id, parameters)
+        self._config = ContainerConfig.from_config(config)
 
     def open(self, correlation_id: Optional[str]):
         thresholds = gc_thresholds()  # a bad value stops the start, before anything opens
