@@ -1,6 +1,6 @@
 """config.yml read as pip-services' YamlConfigReader reads it, rendered by its MustacheTemplate a few lines at
 a time: the library's scanner re-counts lines from the start of its text whenever it steps back over a line
-break, so rendering the whole file at once cost time quadratic in its length (0.44 s per start)."""
+break, so rendering the whole file at once costs time quadratic in its length."""
 from typing import List, Optional
 
 from pip_services3_commons.config import ConfigParams
