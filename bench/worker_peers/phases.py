@@ -103,6 +103,14 @@ class Steady:
     note: str = ''
 
 
+@dataclass
+class Alone:
+    rate: float = 0.0  # the producer's adds/s with nothing taking
+    producer_us: float = 0.0  # CPU µs per add of the producer
+    broker_us: float = 0.0  # of the broker
+    note: str = ''
+
+
 class Runner:
     def __init__(self, processes: Processes, collector: probe.Collector, max_seconds: float):
         self.processes, self.collector, self.max_seconds = processes, collector, max_seconds
@@ -150,6 +158,27 @@ class Runner:
         if producer.returncode != 0 or f'added {n} ' not in out:
             return f'the producer failed ({producer.returncode}): {out[-600:]}'
         return ''
+
+    def alone(self, system: System, ctx: dict, broker, n: int) -> Alone:
+        """One producer adding n single jobs as fast as its client goes, no worker running: the most a steady
+        state can reach on this broker."""
+        producer = self._produce(system, ctx, 'single', n, 0, go=False)
+        try:
+            broker_a, producer_a = cpu([broker]), cpu([producer])
+            self.go(producer)
+            producer_b = reap_cpu(producer, self.max_seconds + 30)
+            broker_b = cpu([broker])
+            words = self.processes.output(producer).split()
+            if producer_b is None or producer.returncode != 0 or 'added' not in words:
+                return Alone(note=f'the producer failed: {self.processes.log_tail(producer)}')
+            at = words.index('added')
+            added, seconds = int(words[at + 1]), float(words[at + 2])
+            per_add = 1e6 / max(1, added)
+            return Alone(rate=added / seconds, producer_us=per_add * (producer_b - producer_a),
+                         broker_us=per_add * (broker_b - broker_a),
+                         note='' if added == n else f'only {added} of {n} added')
+        finally:
+            self.processes.stop([producer])
 
     def drain(self, system: System, ctx: dict, broker, n: int) -> Drain:
         self.collector.reset()
