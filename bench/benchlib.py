@@ -236,6 +236,15 @@ def ensure_pip(module: str, package: str = None):
         return importlib.import_module(module)
 
 
+def systems_arg(parser, text: str, known) -> list:
+    """The names of a comma separated --systems value; the parser's error for one not in ``known``."""
+    names = [name.strip() for name in text.split(',') if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        parser.error(f'unknown systems: {", ".join(unknown)}')
+    return names
+
+
 def ratio(a, b) -> str:
     if not a or not b:
         return '   n/a'

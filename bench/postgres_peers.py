@@ -64,10 +64,7 @@ def parse_args():
     parser.add_argument('--systems', default=','.join(s.name for s in SYSTEMS),
                         help='comma separated, of: ' + ', '.join(s.name for s in SYSTEMS))
     args = parser.parse_args()
-    args.systems = [s.strip() for s in args.systems.split(',') if s.strip()]
-    unknown = [s for s in args.systems if s not in PG_BY_NAME]
-    if unknown:
-        parser.error(f'unknown systems: {", ".join(unknown)}')
+    args.systems = benchlib.systems_arg(parser, args.systems, PG_BY_NAME)
     return args
 
 

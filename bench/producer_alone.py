@@ -35,10 +35,7 @@ def parse_args():
     parser.add_argument('--max-seconds', type=float, default=120.0, help='a producer that stalls stops after (120)')
     parser.add_argument('--systems', default='ours-memory,ours-file,sidekiq,bullmq,huey')
     args = parser.parse_args()
-    args.systems = [s.strip() for s in args.systems.split(',') if s.strip()]
-    unknown = [s for s in args.systems if s not in BY_NAME]
-    if unknown:
-        parser.error(f'unknown systems: {", ".join(unknown)}')
+    args.systems = benchlib.systems_arg(parser, args.systems, BY_NAME)
     return args
 
 

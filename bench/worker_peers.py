@@ -62,10 +62,7 @@ def parse_args():
     if args.quick:
         args.jobs, args.rounds, args.latency_seconds, args.max_seconds = 1000, 1, 1.0, min(args.max_seconds, 60)
     args.steady_jobs = args.steady_jobs or max(1, args.jobs // 2)
-    args.systems = [s.strip() for s in args.systems.split(',') if s.strip()]
-    unknown = [s for s in args.systems if s not in BY_NAME]
-    if unknown:
-        parser.error(f'unknown systems: {", ".join(unknown)}')
+    args.systems = benchlib.systems_arg(parser, args.systems, BY_NAME)
     return args
 
 
