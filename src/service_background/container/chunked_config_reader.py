@@ -39,12 +39,11 @@ class ChunkedYamlConfigReader(YamlConfigReader):
         values = ConfigParams().override(parameters)
         parts = []
         for chunk in balanced_chunks(config):
-            core = chunk.strip(_BLANK)
-            if not core:
+            start, end = len(chunk) - len(chunk.lstrip(_BLANK)), len(chunk.rstrip(_BLANK))
+            if start >= end:
                 parts.append(chunk)
                 continue
-            start = chunk.index(core)
             # the template drops its own text's leading and trailing blanks: a cut keeps the ones inside the file
-            parts.extend((chunk[:start], MustacheTemplate(core).evaluate_with_variables(values),
-                          chunk[start + len(core):]))
+            parts.extend((chunk[:start], MustacheTemplate(chunk[start:end]).evaluate_with_variables(values),
+                          chunk[end:]))
         return ''.join(parts).strip(_BLANK)
