@@ -4,9 +4,17 @@ on every backend, entries are claimed by one owner each and only once their owne
 import os
 import socket
 import threading
+import time
 
+from service_background.common.persistence.database_health import DatabaseUnavailableException
+from service_background.jobs.data.version1 import JobV1
+from service_background.jobs.logic.callback_outbox import OutboxCallbackSender
 from service_background.jobs.persistence import JobsFilePersistence, JobsMemoryPersistence
-from service_background.jobs.persistence.callback_outbox_store import CallbackOutboxEntryV1, new_key
+from service_background.jobs.persistence.callback_outbox_store import (
+    CallbackOutboxEntryV1,
+    CallbackOutboxMemoryStore,
+    new_key,
+)
 
 from ..helpers import free_port, open_file_persistence
 from .receiver import CallbackReceiver
@@ -136,3 +144,36 @@ def test_a_hanging_receiver_keeps_the_outbox_bounded_and_rss_flat():
     finally:
         listener.close()
         controller.close(None)
+
+
+class _StoreDownOnce(CallbackOutboxMemoryStore):
+    """The memory outbox whose first delete fails as a database outage would."""
+
+    def __init__(self):
+        super().__init__()
+        self.failed = False
+
+    def delete(self, key: str) -> None:
+        if not self.failed:
+            self.failed = True
+            raise DatabaseUnavailableException(None, 'The PostgreSQL connection is closed')
+        super().delete(key)
+
+
+def test_a_store_that_fails_after_a_delivery_leaves_the_sender_working():
+    receiver, store = CallbackReceiver(), _StoreDownOnce()
+    sender = OutboxCallbackSender(store, 100, retries=0, timeout_ms=2000, threads=1)
+    sender.start()
+    try:
+        for n in range(2):
+            sender.send(JobV1(id=f'job{n}', type='t', status='done', callback_url=receiver.url))
+            assert [body['id'] for body in receiver.wait(n + 1, 10)] == [f'job{i}' for i in range(n + 1)]
+        assert store.failed
+        deadline = time.monotonic() + 10
+        while store.count() > 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        entries = store.load_all()
+        assert len(entries) == 1 and '"job0"' in entries[0].body  # kept for a later claim
+    finally:
+        sender.stop()
+        receiver.close()

@@ -85,21 +85,28 @@ class CallbackSender:
                 return
             _, _, attempt, url, body = item
             try:
-                response = session.post(url, data=body, headers={'Content-Type': 'application/json'},
-                                        timeout=self._timeout)
-                if response.status_code < 300:
-                    self._delivered(url, body)
-                    continue
-                problem = f'status {response.status_code}'
-            except OutboundDenied as ex:
-                self._logger.warn(None, f'Callback to {url} refused: {ex}; dropped')
-                self._dropped_callback(url, body)
-                continue
-            except requests.RequestException as ex:
-                problem = str(ex)
-            if attempt < self._retries:
-                delay = min(self._backoff * (2 ** attempt), self._max_backoff)
-                self._schedule(time.monotonic() + delay, attempt + 1, url, body)
-            else:
-                self._logger.warn(None, f'Callback to {url} failed {attempt + 1} times ({problem}); dropped')
-                self._dropped_callback(url, body)
+                self._deliver(session, attempt, url, body)
+            except Exception as ex:  # the hooks' store failed (a database outage): this thread goes on
+                self._logger.error(None, ex, f'Callback to {url}: its outcome was not recorded')
+
+    def _deliver(self, session, attempt: int, url: str, body: str):
+        """One attempt at one callback, and what follows it: delivered, dropped or scheduled again."""
+        try:
+            response = session.post(url, data=body, headers={'Content-Type': 'application/json'},
+                                    timeout=self._timeout)
+            if response.status_code < 300:
+                self._delivered(url, body)
+                return
+            problem = f'status {response.status_code}'
+        except OutboundDenied as ex:
+            self._logger.warn(None, f'Callback to {url} refused: {ex}; dropped')
+            self._dropped_callback(url, body)
+            return
+        except requests.RequestException as ex:
+            problem = str(ex)
+        if attempt < self._retries:
+            delay = min(self._backoff * (2 ** attempt), self._max_backoff)
+            self._schedule(time.monotonic() + delay, attempt + 1, url, body)
+        else:
+            self._logger.warn(None, f'Callback to {url} failed {attempt + 1} times ({problem}); dropped')
+            self._dropped_callback(url, body)
